@@ -1,0 +1,124 @@
+//! The command line: global options, connection options, and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, ColorChoice, Parser, Subcommand, ValueEnum};
+
+use crate::commands::{binlog, collect, diagnose, fix, gtid, watch};
+use crate::status::Status;
+
+const ABOUT: &str =
+    "Find out why MySQL or MariaDB replication broke or stalled, prove it, and repair it safely";
+
+const LONG_ABOUT: &str = "\
+Find out why MySQL or MariaDB replication broke or stalled, prove it from the evidence, and \
+repair it safely.
+
+repldoctor reads what a DBA would read at 3 a.m. (SHOW REPLICA STATUS of every channel, the \
+applier workers, the processlist, GTID sets, binlogs and relay logs, the error log, backup logs), \
+names the failure class, shows the facts that prove it and plans a fix. It never changes a \
+server unless told to with --apply.";
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status (the monitoring-plugin convention):
+  0  healthy: nothing wrong was found
+  1  warning: something deserves attention, replication works
+  2  critical: replication is broken or about to break
+  3  could not run: bad input, unreachable server, or a part not built yet";
+
+/// Top-level command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "repldoctor",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXIT_STATUS_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format: text for people, json for scripts
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Say more about what is being done (repeat for more)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colors in text output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Plain text for people
+    Text,
+    /// JSON for scripts (JSON Lines where a command streams many records)
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find out why replication broke or stalled, prove it, and plan the fix
+    Diagnose(diagnose::DiagnoseArgs),
+    /// Collect evidence from a replica (and its source) into a bundle another DBA can replay
+    Collect(collect::CollectArgs),
+    /// Read binlogs and relay logs: events, one transaction as SQL, statistics, damage checks
+    #[command(subcommand)]
+    Binlog(binlog::BinlogCommand),
+    /// GTID arithmetic: errant transactions, holes, purged GTIDs, set operations
+    #[command(subcommand)]
+    Gtid(gtid::GtidCommand),
+    /// Carry out a fix plan step by step; a dry run unless --apply is given
+    Fix(fix::FixArgs),
+    /// Watch a fleet of replicas: periodic checks, Prometheus metrics, a web page, alerts
+    Watch(watch::WatchArgs),
+}
+
+/// How to reach the servers. A DSN is `mysql://user:pass@host:port` or the Percona-toolkit form
+/// `h=host,P=port,u=user,p=pass,S=socket`; what it leaves out comes from the `[client]` group of
+/// the option file, then from `MYSQL_PWD` for the password.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnectionArgs {
+    /// The replica: mysql://user:pass@host:port or h=host,P=port,u=user,p=pass,S=socket
+    #[arg(long, value_name = "DSN")]
+    pub replica: Option<String>,
+
+    /// Its source (primary), when reachable: same DSN forms as --replica
+    #[arg(long, value_name = "DSN")]
+    pub source: Option<String>,
+
+    /// Option file whose [client] group gives defaults (user, password, host, port, socket)
+    /// [default: ~/.my.cnf]
+    #[arg(long, value_name = "PATH")]
+    pub defaults_file: Option<PathBuf>,
+
+    /// Seconds to wait for a server to answer before giving up on it
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub connect_timeout: u64,
+}
+
+/// Prints a command-line error and returns the exit status: help and version requests are not
+/// errors (status 0); anything else is bad input (status 3, not clap's default 2, which
+/// monitoring would read as "critical").
+pub fn report_parse_error(err: &clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    // Printing can only fail on a closed stdout/stderr; there is nothing better to do then.
+    let _ = err.print();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Status::Healthy as u8,
+        _ => Status::Unknown as u8,
+    }
+}

@@ -1,0 +1,16 @@
+//! Exit statuses, following the monitoring-plugin convention (Nagios, Icinga, Sensu).
+
+/// What the process exit status tells a monitoring system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+#[expect(dead_code, reason = "binlog check and gtid contains will report these")]
+pub enum Status {
+    /// Nothing wrong was found.
+    Healthy = 0,
+    /// Something deserves attention but replication works.
+    Warning = 1,
+    /// Replication is broken or about to break.
+    Critical = 2,
+    /// The check could not run: bad input, unreachable server, or a part not built yet.
+    Unknown = 3,
+}
