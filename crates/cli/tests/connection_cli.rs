@@ -1,0 +1,166 @@
+//! Connection errors from the real binary against real servers: one line naming the server,
+//! never the password, exit status 3.
+
+use std::process::{Command, Output};
+
+use testlab::{Lab, LabOptions};
+
+const SECRET: &str = "Wrong-Secret-991";
+
+fn repldoctor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(args)
+        // Neither the developer's ~/.my.cnf nor their MYSQL_PWD may leak into the test.
+        .env("HOME", "/nonexistent")
+        .env_remove("MYSQL_PWD")
+        .output()
+        .expect("the repldoctor binary runs")
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn assert_one_line_failure(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    let stderr = stderr_of(output);
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
+    assert!(!stderr.contains(SECRET), "password printed: {stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(SECRET));
+    stderr
+}
+
+#[tokio::test]
+async fn wrong_password_names_the_server_not_the_password() {
+    let lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+    let port = lab.server(0).port();
+    let dsn = format!("h=127.0.0.1,P={port},u=monitor,p={SECRET}");
+    for format in ["text", "json"] {
+        let output = repldoctor(&["diagnose", "--replica", &dsn, "--format", format]);
+        let stderr = assert_one_line_failure(&output);
+        assert!(
+            stderr.contains(&format!("replica 127.0.0.1:{port}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("error 1045"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn right_password_from_the_environment_connects() {
+    let lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+    let port = lab.server(0).port();
+    let output = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args([
+            "collect",
+            "--replica",
+            &format!("h=127.0.0.1,P={port},u=monitor"),
+            "-o",
+            "/tmp/x",
+        ])
+        .env("HOME", "/nonexistent")
+        .env("MYSQL_PWD", "monitor-Secret-42")
+        .output()
+        .unwrap();
+    // Collection is not built yet, but the login worked and says so.
+    let stderr = assert_one_line_failure(&output);
+    assert!(
+        stderr.contains(&format!("connected to replica 127.0.0.1:{port} (MariaDB")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("server_id 1"), "{stderr}");
+}
+
+#[tokio::test]
+async fn password_from_an_option_file_is_used() {
+    let lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+    let port = lab.server(0).port();
+    let dir = tempfile::tempdir().unwrap();
+    let cnf = dir.path().join("my.cnf");
+    std::fs::write(
+        &cnf,
+        format!("[client]\nuser=monitor\npassword=monitor-Secret-42\nport={port}\n"),
+    )
+    .unwrap();
+    let output = repldoctor(&[
+        "collect",
+        "--replica",
+        "127.0.0.1",
+        "--defaults-file",
+        cnf.to_str().unwrap(),
+        "-o",
+        "/tmp/x",
+    ]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("connected to replica"), "{stderr}");
+}
+
+#[test]
+fn unreachable_server_is_named() {
+    // Port 1 on loopback: nothing listens there.
+    let output = repldoctor(&[
+        "diagnose",
+        "--replica",
+        &format!("mysql://u:{SECRET}@127.0.0.1:1"),
+    ]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(
+        stderr.contains("cannot connect to replica 127.0.0.1:1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refused"), "{stderr}");
+}
+
+#[test]
+fn bad_dsn_is_rejected_without_echoing_it() {
+    let output = repldoctor(&[
+        "diagnose",
+        "--replica",
+        &format!("h=db1,p={SECRET},port=3306"),
+    ]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(
+        stderr.contains("--replica: bad DSN: unknown key 'port'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_failure_is_parseable() {
+    let output = repldoctor(&[
+        "diagnose",
+        "--replica",
+        "mysql://127.0.0.1:1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["exit_status"], 3);
+    assert!(json["error"].as_str().unwrap().contains("127.0.0.1:1"));
+}
+
+#[test]
+fn unbuilt_paths_exit_3_with_one_line() {
+    for args in [
+        &["diagnose", "--evidence", "/dev/null"][..],
+        &["diagnose", "--bundle", "/tmp/none"],
+        &["watch", "--config", "/tmp/fleet.toml"],
+        &["fix"],
+    ] {
+        let output = repldoctor(args);
+        let stderr = assert_one_line_failure(&output);
+        assert!(stderr.contains("not built yet"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_3_and_help_exits_0() {
+    assert_eq!(repldoctor(&["diagnose", "--bogus"]).status.code(), Some(3));
+    assert_eq!(repldoctor(&[]).status.code(), Some(3));
+    let help = repldoctor(&["diagnose", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("--replica <DSN>"), "{text}");
+    assert!(text.contains("--evidence <FILE>"), "{text}");
+}
