@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs the whole test suite.
+#
+# The Rust toolchain is assumed (rustup). The tests start real MariaDB servers on 127.0.0.1,
+# so Debian's mariadb-server (mariadbd, mariadb-install-db) and mariadb-client (mariadb-binlog,
+# the oracle for binlog decoding) are installed with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_mariadb() {
+    { command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } &&
+        command -v mariadb-install-db >/dev/null && command -v mariadb-binlog >/dev/null
+}
+
+if ! have_mariadb; then
+    packages=(mariadb-server mariadb-client)
+    echo "test.sh: installing ${packages[*]} (the tests start real MariaDB servers)"
+    if [ "$(id -u)" -eq 0 ]; then
+        as_root=()
+    elif command -v sudo >/dev/null; then
+        as_root=(sudo)
+    else
+        echo "test.sh: mariadbd is missing and I am not root and have no sudo;" \
+            "install Debian's ${packages[*]} and run me again" >&2
+        exit 1
+    fi
+    if ! command -v apt-get >/dev/null; then
+        echo "test.sh: mariadbd is missing and this system has no apt-get;" \
+            "install MariaDB 10.6 or later (mariadbd, mariadb-install-db, mariadb-binlog)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    have_mariadb || { echo "test.sh: mariadb installed but mariadbd still not found" >&2; exit 1; }
+fi
+
+cargo test --workspace --locked
