@@ -1,0 +1,120 @@
+//! Reproduces each fault the lab can inject and records what a DBA would paste: the output of
+//! the real `mariadb` client on the replica and the source, the error log, and the binlogs.
+//!
+//! ```sh
+//! cargo run -p testlab --example record_faults -- examples/lab
+//! ```
+//!
+//! Each fault gets a folder `DIR/<fault>/` with `replica.txt`, `source.txt`, `replica-error.log`
+//! and `binlogs/` (the source's binlog files, and the replica's own for the dual-primary case).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use testlab::{Lab, LabOptions, Server, faults};
+
+type Failure = Box<dyn std::error::Error>;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Failure> {
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "examples/lab".into()),
+    );
+    let serial = LabOptions::default();
+
+    let lab = Lab::primary_replica(&serial).await?;
+    faults::duplicate_key(&lab, 0, 1).await?;
+    record(&lab, &out.join("dup-key"), 1, 0)?;
+
+    let lab = Lab::dual_primary(&serial).await?;
+    faults::dual_primary_duplicate_key(&lab).await?;
+    record(&lab, &out.join("dual-primary-dup-key"), 1, 0)?;
+
+    let lab = Lab::primary_replica(&serial).await?;
+    faults::row_not_found(&lab, 0, 1).await?;
+    record(&lab, &out.join("row-not-found"), 1, 0)?;
+
+    let lab = Lab::primary_replica(&serial).await?;
+    faults::lock_wait_timeout(&lab, 0, 1).await?;
+    record(&lab, &out.join("lock-wait-timeout"), 1, 0)?;
+
+    let lab = Lab::primary_replica(&serial).await?;
+    faults::killed_applier(&lab, 0, 1).await?;
+    record(&lab, &out.join("killed-applier"), 1, 0)?;
+
+    let lab = Lab::primary_replica(&serial).await?;
+    faults::purged_binlogs(&lab, 0, 1).await?;
+    record(&lab, &out.join("purged-binlogs"), 1, 0)?;
+
+    let lab = Lab::primary_replica(&serial).await?;
+    faults::errant_write(&lab, 0, 1).await?;
+    record(&lab, &out.join("errant-write"), 1, 0)?;
+    Ok(())
+}
+
+const REPLICA_QUERIES: &[&str] = &[
+    "SHOW ALL SLAVES STATUS\\G",
+    "SHOW FULL PROCESSLIST",
+    "SELECT @@version, @@server_id, @@gtid_slave_pos, @@gtid_binlog_pos, @@gtid_current_pos, \
+     @@gtid_binlog_state, @@read_only, @@slave_parallel_threads, @@slave_parallel_mode, \
+     @@slave_transaction_retries, @@innodb_lock_wait_timeout, @@binlog_format, \
+     @@gtid_strict_mode\\G",
+];
+
+const SOURCE_QUERIES: &[&str] = &[
+    "SHOW MASTER STATUS",
+    "SHOW BINARY LOGS",
+    "SELECT @@version, @@server_id, @@gtid_binlog_pos, @@gtid_current_pos, @@gtid_binlog_state, \
+     @@sync_binlog, @@innodb_flush_log_at_trx_commit\\G",
+];
+
+fn record(lab: &Lab, dir: &Path, replica: usize, source: usize) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir.join("binlogs"))?;
+    std::fs::write(
+        dir.join("replica.txt"),
+        session(lab.server(replica), REPLICA_QUERIES)?,
+    )?;
+    std::fs::write(
+        dir.join("source.txt"),
+        session(lab.server(source), SOURCE_QUERIES)?,
+    )?;
+    std::fs::copy(
+        lab.server(replica).error_log(),
+        dir.join("replica-error.log"),
+    )?;
+    for index in [source, replica] {
+        for entry in std::fs::read_dir(lab.server(index).data_dir())? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.starts_with("mariadb-bin.0") {
+                let copy = format!("{}-{name}", lab.server(index).name());
+                std::fs::copy(&path, dir.join("binlogs").join(copy))?;
+            }
+        }
+    }
+    println!("recorded {}", dir.display());
+    Ok(())
+}
+
+/// What a DBA's terminal shows: the prompt, the statement, the client's own output.
+fn session(server: &Server, queries: &[&str]) -> Result<String, Failure> {
+    let mut text = String::new();
+    for query in queries {
+        let output = Command::new("mariadb")
+            .args(["-h127.0.0.1", "-uroot", "--table"])
+            .arg(format!("-P{}", server.port()))
+            .arg("-e")
+            .arg(query)
+            .output()?;
+        text.push_str(&format!("MariaDB [(none)]> {query}\n"));
+        text.push_str(&String::from_utf8_lossy(&output.stdout));
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+        text.push('\n');
+    }
+    Ok(text)
+}
