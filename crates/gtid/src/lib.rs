@@ -7,3 +7,49 @@
 //! during an incident: which transactions the replica has that its source never had (errant),
 //! which ones the replica still needs and whether the source already purged them (error 1236),
 //! and where the holes are.
+//!
+//! Set operations are linear merges over sorted interval lists: memory and time grow with the
+//! number of intervals, never with the number of transactions.
+
+pub mod compare;
+pub mod error;
+pub mod intervals;
+pub mod mariadb;
+pub mod mysql;
+
+use std::fmt;
+
+pub use error::ParseError;
+pub use mariadb::{GtidPosition, MariaGtid};
+pub use mysql::{Gtid, GtidSet, SourceId, Tag};
+pub use uuid::Uuid;
+
+/// GTIDs of either flavor, told apart by their syntax: a MySQL set always has `:` after its
+/// UUIDs, a MariaDB position never has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyGtids {
+    Mysql(GtidSet),
+    Mariadb(GtidPosition),
+}
+
+impl AnyGtids {
+    /// Parses `text` as a MySQL GTID set when it contains `:` and as a MariaDB GTID position
+    /// otherwise. Blank text is the empty MySQL set, which is also what a MariaDB server with no
+    /// GTIDs prints: callers that know the flavor should parse with it directly.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        if text.contains(':') || text.trim().is_empty() {
+            text.parse().map(Self::Mysql)
+        } else {
+            text.parse().map(Self::Mariadb)
+        }
+    }
+}
+
+impl fmt::Display for AnyGtids {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Mysql(set) => set.fmt(f),
+            Self::Mariadb(position) => position.fmt(f),
+        }
+    }
+}

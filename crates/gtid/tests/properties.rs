@@ -1,0 +1,204 @@
+//! Every operation checked against a reference model (a set of integers per source) on small
+//! ranges, plus the algebraic laws of sets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gtid::compare::Holes;
+use gtid::{Gtid, GtidPosition, GtidSet, MariaGtid, SourceId};
+use proptest::prelude::*;
+
+const UUIDS: [&str; 3] = [
+    "3e11fa47-71ca-11e1-9e33-c80aa9429562",
+    "4d22fb58-82db-22f2-af44-d91bb5530673",
+    "00000000-0000-0000-0000-000000000001",
+];
+const TAGS: [Option<&str>; 3] = [None, Some("alpha"), Some("b_2")];
+
+/// (uuid index, tag index) -> transaction numbers.
+type Model = BTreeMap<(usize, usize), BTreeSet<u64>>;
+
+/// A source (uuid index, tag index) with (start, length) intervals, in upper case or not.
+type Piece = (usize, usize, Vec<(u64, u64)>, bool);
+
+fn source_text(uuid: usize, tag: usize, upper: bool) -> String {
+    let uuid = if upper {
+        UUIDS[uuid].to_uppercase()
+    } else {
+        UUIDS[uuid].to_owned()
+    };
+    match TAGS[tag] {
+        Some(tag) if upper => format!("{uuid}:{}", tag.to_uppercase()),
+        Some(tag) => format!("{uuid}:{tag}"),
+        None => uuid,
+    }
+}
+
+/// Pieces of a set as a person might paste them: unordered, overlapping, repeated sources,
+/// mixed case, spaces and newlines.
+fn pieces() -> impl Strategy<Value = Vec<Piece>> {
+    prop::collection::vec(
+        (
+            0..UUIDS.len(),
+            0..TAGS.len(),
+            prop::collection::vec((1u64..60, 0u64..6), 0..5),
+            any::<bool>(),
+        ),
+        0..6,
+    )
+}
+
+fn build(pieces: &[Piece]) -> (String, Model) {
+    let mut model = Model::new();
+    let mut parts = Vec::new();
+    for (uuid, tag, intervals, upper) in pieces {
+        let numbers = model.entry((*uuid, *tag)).or_default();
+        let mut text = source_text(*uuid, *tag, *upper);
+        for &(start, len) in intervals {
+            numbers.extend(start..=start + len);
+            if len == 0 {
+                text.push_str(&format!(":{start}"));
+            } else {
+                text.push_str(&format!(": {start}-{}", start + len));
+            }
+        }
+        parts.push(text);
+    }
+    model.retain(|_, numbers| !numbers.is_empty());
+    (parts.join(" ,\n  "), model)
+}
+
+fn model_of(set: &GtidSet) -> Model {
+    let mut model = Model::new();
+    for gtid in set.gtids() {
+        let uuid = UUIDS
+            .iter()
+            .position(|u| *u == gtid.source.uuid.hyphenated().to_string())
+            .unwrap();
+        let tag = TAGS
+            .iter()
+            .position(|t| *t == gtid.source.tag.as_ref().map(|t| t.as_str()))
+            .unwrap();
+        model.entry((uuid, tag)).or_default().insert(gtid.number);
+    }
+    model
+}
+
+fn combine(
+    a: &Model,
+    b: &Model,
+    op: impl Fn(&BTreeSet<u64>, &BTreeSet<u64>) -> BTreeSet<u64>,
+) -> Model {
+    let empty = BTreeSet::new();
+    a.keys()
+        .chain(b.keys())
+        .map(|k| {
+            (
+                *k,
+                op(a.get(k).unwrap_or(&empty), b.get(k).unwrap_or(&empty)),
+            )
+        })
+        .filter(|(_, numbers)| !numbers.is_empty())
+        .collect()
+}
+
+fn parsed(pieces: &[Piece]) -> (GtidSet, Model) {
+    let (text, model) = build(pieces);
+    (text.parse().unwrap(), model)
+}
+
+proptest! {
+    #[test]
+    fn parsing_matches_the_model_and_printing_round_trips(p in pieces()) {
+        let (set, model) = parsed(&p);
+        prop_assert_eq!(model_of(&set), model.clone());
+        prop_assert_eq!(set.count(), model.values().map(|n| n.len() as u128).sum::<u128>());
+        prop_assert_eq!(set.to_string().parse::<GtidSet>().unwrap(), set.clone());
+        prop_assert_eq!(format!("{set:#}").parse::<GtidSet>().unwrap(), set.clone());
+        // Normalised output: lowercase, no spaces.
+        let printed = set.to_string();
+        prop_assert!(!printed.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()));
+    }
+
+    #[test]
+    fn operations_match_the_model(a in pieces(), b in pieces()) {
+        let ((x, mx), (y, my)) = (parsed(&a), parsed(&b));
+        prop_assert_eq!(model_of(&x.union(&y)), combine(&mx, &my, |p, q| p | q));
+        prop_assert_eq!(model_of(&x.intersection(&y)), combine(&mx, &my, |p, q| p & q));
+        prop_assert_eq!(model_of(&x.difference(&y)), combine(&mx, &my, |p, q| p - q));
+        let subset = mx.iter().all(|(k, n)| my.get(k).is_some_and(|m| n.is_subset(m)));
+        prop_assert_eq!(x.is_subset(&y), subset);
+        prop_assert_eq!(x == y, mx == my);
+    }
+
+    #[test]
+    fn contains_first_last_next_and_holes_match_the_model(p in pieces(), probe in 1u64..70) {
+        let (set, model) = parsed(&p);
+        for (&(uuid, tag), numbers) in &model {
+            let source: SourceId = format!("{}:1", source_text(uuid, tag, false))
+                .parse::<Gtid>()
+                .unwrap()
+                .source;
+            let gtid = Gtid { source: source.clone(), number: probe };
+            prop_assert_eq!(set.contains(&gtid), numbers.contains(&probe));
+            prop_assert_eq!(set.first(&source).map(|g| g.number), numbers.first().copied());
+            let last = *numbers.last().unwrap();
+            prop_assert_eq!(set.last(&source).map(|g| g.number), Some(last));
+            prop_assert_eq!(set.next_after_last(&source).map(|g| g.number), Some(last + 1));
+            let holes: BTreeSet<u64> = (1..=last).filter(|n| !numbers.contains(n)).collect();
+            let found = model_of(&set.holes()).get(&(uuid, tag)).cloned().unwrap_or_default();
+            prop_assert_eq!(found, holes);
+        }
+    }
+
+    #[test]
+    fn set_laws_hold(a in pieces(), b in pieces(), c in pieces()) {
+        let ((x, _), (y, _), (z, _)) = (parsed(&a), parsed(&b), parsed(&c));
+        // (A − B) ∪ (A ∩ B) = A, and the two parts are disjoint.
+        prop_assert_eq!(x.difference(&y).union(&x.intersection(&y)), x.clone());
+        prop_assert!(x.difference(&y).intersection(&y).is_empty());
+        prop_assert_eq!(x.union(&y), y.union(&x));
+        prop_assert_eq!(x.intersection(&y), y.intersection(&x));
+        prop_assert_eq!(x.union(&y).union(&z), x.union(&y.union(&z)));
+        prop_assert_eq!(x.intersection(&y).intersection(&z), x.intersection(&y.intersection(&z)));
+        prop_assert_eq!(x.intersection(&y.union(&z)), x.intersection(&y).union(&x.intersection(&z)));
+        prop_assert_eq!(x.difference(&y.union(&z)), x.difference(&y).intersection(&x.difference(&z)));
+        prop_assert!(x.is_subset(&x.union(&y)));
+        prop_assert!(x.intersection(&y).is_subset(&x));
+        prop_assert_eq!(x.union(&x), x.clone());
+        prop_assert!(x.difference(&x).is_empty());
+        prop_assert_eq!(x.count() + y.count(), x.union(&y).count() + x.intersection(&y).count());
+    }
+
+    #[test]
+    fn holes_split_into_tail_and_interior(p in pieces(), window in 0u64..70) {
+        let (set, _) = parsed(&p);
+        let holes = Holes::classify(&set, window);
+        prop_assert_eq!(holes.tail.union(&holes.interior), set.holes());
+        prop_assert!(holes.tail.intersection(&holes.interior).is_empty());
+        for s in holes.tail.sources() {
+            let last = set.numbers(&s.source).unwrap().last().unwrap();
+            prop_assert!(s.numbers.first().unwrap() + window > last);
+        }
+    }
+
+    #[test]
+    fn mariadb_positions_round_trip_and_keep_the_latest_per_domain(
+        gtids in prop::collection::vec((0u32..4, 1u32..4, 0u64..1000), 0..10)
+    ) {
+        let position = GtidPosition::from_gtids(
+            gtids.iter().map(|&(domain, server, sequence)| MariaGtid { domain, server, sequence }),
+        );
+        prop_assert_eq!(position.to_string().parse::<GtidPosition>().unwrap(), position.clone());
+        let mut latest: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+        for &(domain, server, sequence) in &gtids {
+            latest.insert((domain, server), sequence);
+        }
+        let found: BTreeMap<(u32, u32), u64> =
+            position.gtids().iter().map(|g| ((g.domain, g.server), g.sequence)).collect();
+        prop_assert_eq!(found, latest.clone());
+        for domain in position.domains() {
+            let highest = latest.iter().filter(|((d, _), _)| *d == domain).map(|(_, s)| *s).max();
+            prop_assert_eq!(position.current(domain).map(|g| g.sequence), highest);
+        }
+    }
+}
