@@ -4,3 +4,15 @@
 //! class from the taxonomy, the root cause in plain words, the evidence that proves it, how sure
 //! it is, and a fix plan made of typed steps. The engine also says what it could not check and
 //! which extra evidence would settle it.
+
+pub mod class;
+pub mod finding;
+pub mod plan;
+pub mod report;
+pub mod text;
+
+pub use class::{Class, Group};
+pub use finding::{Cited, Confidence, Facts, Finding, Reference, Severity};
+pub use plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
+pub use report::{Missing, Report};
+pub use text::{Lang, Text};
