@@ -5,3 +5,30 @@
 //! decoding of every event type of both flavors including row values and compressed payloads,
 //! grouping of events into transactions, rendering as SQL and undo SQL, and parallelism analysis
 //! from the logical clock.
+//!
+//! ```no_run
+//! let file = binlog::MappedFile::open("mysql-bin.000001".as_ref())?;
+//! for event in binlog::EventWalk::new(file.bytes()) {
+//!     let event = event?;
+//!     println!("{} {}", event.offset, event.event_type());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod error;
+pub mod event_type;
+pub mod events;
+pub mod format;
+pub mod header;
+mod mmap;
+pub mod reader;
+pub mod walk;
+
+pub use error::{DecodeError, Error, ErrorKind};
+pub use event_type::EventType;
+pub use events::{EventData, decode};
+pub use format::{ChecksumAlg, Flavor, FormatDescription};
+pub use header::EventHeader;
+pub use mmap::MappedFile;
+pub use reader::Reader;
+pub use walk::{Event, EventWalk, MAGIC, WalkStats};

@@ -1,0 +1,142 @@
+//! TRANSACTION_PAYLOAD (MySQL 8.0.20+ `binlog_transaction_compression`): a whole transaction's
+//! events, without checksums, compressed with zstd.
+
+use std::io::Read;
+
+use crate::error::{DecodeError, DecodeResult};
+use crate::format::{ChecksumAlg, FormatDescription};
+use crate::reader::Reader;
+use crate::walk::{Event, EventWalk};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Zstd,
+    None,
+    Other(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransactionPayload<'a> {
+    pub compression: Compression,
+    /// Size of the inner events once decompressed, when the writer said.
+    pub uncompressed_size: Option<u64>,
+    pub payload: &'a [u8],
+    /// Absolute offset of `payload`.
+    pub payload_offset: u64,
+    /// The format of the events inside (the outer one, without checksums).
+    format: FormatDescription<'a>,
+}
+
+mod field {
+    pub const END_OF_HEADER: u64 = 0;
+    pub const PAYLOAD_SIZE: u64 = 1;
+    pub const COMPRESSION_TYPE: u64 = 2;
+    pub const UNCOMPRESSED_SIZE: u64 = 3;
+}
+
+fn packed(r: &mut Reader<'_>) -> DecodeResult<u64> {
+    let at = r.offset();
+    r.packed()?
+        .ok_or_else(|| DecodeError::new(at, "invalid length-encoded integer"))
+}
+
+impl<'a> TransactionPayload<'a> {
+    pub fn parse(event: &Event<'a>) -> DecodeResult<Self> {
+        let mut r = event.body_reader();
+        r.skip(event.post_header_len(0))?;
+        let mut payload_size = None;
+        let mut compression = None;
+        let mut uncompressed_size = None;
+        loop {
+            let at = r.offset();
+            let field_type = packed(&mut r)?;
+            if field_type == field::END_OF_HEADER {
+                break;
+            }
+            let len = packed(&mut r)?;
+            let mut value = Reader::new(r.bytes_u64(len)?, r.offset() - len);
+            match field_type {
+                field::PAYLOAD_SIZE => payload_size = Some(packed(&mut value)?),
+                field::COMPRESSION_TYPE => {
+                    compression = Some(match packed(&mut value)? {
+                        0 => Compression::Zstd,
+                        255 => Compression::None,
+                        other => Compression::Other(other),
+                    })
+                }
+                field::UNCOMPRESSED_SIZE => uncompressed_size = Some(packed(&mut value)?),
+                // Fields of later versions are skipped by their length.
+                _ => {}
+            }
+            if r.is_empty() {
+                return Err(DecodeError::new(at, "header has no end mark"));
+            }
+        }
+        let at = r.offset();
+        let (Some(payload_size), Some(compression)) = (payload_size, compression) else {
+            return Err(DecodeError::new(
+                at,
+                "payload size or compression type missing",
+            ));
+        };
+        let payload_offset = r.offset();
+        let payload = r.bytes_u64(payload_size)?;
+        let mut format = event.format;
+        format.checksum = ChecksumAlg::Off;
+        Ok(Self {
+            compression,
+            uncompressed_size,
+            payload,
+            payload_offset,
+            format,
+        })
+    }
+
+    /// The inner events' bytes. The output never grows past the uncompressed size the header
+    /// announced (when it announced one), so a hostile payload cannot exhaust memory.
+    pub fn decompress(&self) -> DecodeResult<Vec<u8>> {
+        match self.compression {
+            Compression::None => Ok(self.payload.to_vec()),
+            Compression::Other(code) => Err(DecodeError::new(
+                self.payload_offset,
+                format!("compression type {code} is not known"),
+            )),
+            Compression::Zstd => {
+                let err =
+                    |e: std::io::Error| DecodeError::new(self.payload_offset, format!("zstd: {e}"));
+                let limit = self.uncompressed_size.unwrap_or(u64::MAX);
+                let mut out = Vec::with_capacity(
+                    usize::try_from(limit)
+                        .unwrap_or(usize::MAX)
+                        .min(self.payload.len().saturating_mul(16)),
+                );
+                zstd::stream::read::Decoder::new(self.payload)
+                    .map_err(err)?
+                    .take(limit.saturating_add(1))
+                    .read_to_end(&mut out)
+                    .map_err(err)?;
+                if let Some(expected) = self.uncompressed_size
+                    && out.len() as u64 != expected
+                {
+                    return Err(DecodeError::new(
+                        self.payload_offset,
+                        format!(
+                            "payload decompresses to {} bytes, its header says {expected}",
+                            out.len()
+                        ),
+                    ));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// A walk over the inner events of `decompressed` (from [`TransactionPayload::decompress`]).
+    /// Their offsets are positions inside the decompressed payload.
+    pub fn inner_events<'b>(&self, decompressed: &'b [u8]) -> EventWalk<'b>
+    where
+        'a: 'b,
+    {
+        EventWalk::inner(decompressed, self.format)
+    }
+}
