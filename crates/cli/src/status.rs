@@ -3,7 +3,6 @@
 /// What the process exit status tells a monitoring system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
-#[expect(dead_code, reason = "binlog check and gtid contains will report these")]
 pub enum Status {
     /// Nothing wrong was found.
     Healthy = 0,
