@@ -9,4 +9,6 @@
 
 pub mod connect;
 pub mod dsn;
+pub mod model;
 pub mod option_file;
+pub mod text;

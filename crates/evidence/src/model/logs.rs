@@ -1,0 +1,197 @@
+//! Lines of the server error log and of backup tools' logs.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::messages::{self, ApplierErrorMessage, ReceiverErrorMessage};
+use super::provenance::Provenance;
+use super::time::LogTime;
+
+/// The layout an error-log line was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorLogFormat {
+    /// MySQL 8.0+: `2021-06-04T11:05:30.474279Z 0 [Warning] [MY-010604] [Repl] message`.
+    Mysql8,
+    /// MySQL 5.7: `2019-10-29T03:29:51.885616+08:00 11 [ERROR] message`.
+    Mysql57,
+    /// MySQL 5.6 and MariaDB 10.x: `2019-04-15 21:39:29 140712106015488 [ERROR] message`.
+    SpaceSeparated,
+    /// MySQL 5.5 and MariaDB 5.5/10.0: `160118 17:33:11 [ERROR] message`.
+    Legacy,
+}
+
+/// The severity printed in brackets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Error,
+    Warning,
+    Note,
+    System,
+    Other(String),
+}
+
+impl LogLevel {
+    pub fn parse(text: &str) -> LogLevel {
+        match text.to_ascii_lowercase().as_str() {
+            "error" => LogLevel::Error,
+            "warning" => LogLevel::Warning,
+            "note" | "information" | "info" => LogLevel::Note,
+            "system" => LogLevel::System,
+            _ => LogLevel::Other(text.to_owned()),
+        }
+    }
+}
+
+/// Which replication thread an error-log message speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicationThread {
+    /// SQL thread, coordinator or worker.
+    Applier,
+    /// IO thread.
+    Receiver,
+}
+
+/// One error-log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorLogLine {
+    pub time: Option<LogTime>,
+    /// The server thread (connection id; MariaDB prints the OS thread handle).
+    pub thread: Option<u64>,
+    pub level: LogLevel,
+    /// MySQL 8's message identifier, `MY-010584` read as 10584. Not the server error that the
+    /// message reports: see [`ErrorLogLine::error_codes`].
+    pub log_code: Option<u32>,
+    /// MySQL 8's subsystem: `Repl`, `Server`, `InnoDB`...
+    pub subsystem: Option<String>,
+    pub message: String,
+    pub format: ErrorLogFormat,
+    pub origin: Provenance,
+}
+
+impl ErrorLogLine {
+    /// Server error numbers the message names (`Error_code: 1062`, `server_errno=1236`).
+    pub fn error_codes(&self) -> Vec<u32> {
+        messages::error_codes(&self.message)
+    }
+
+    /// `for channel 'name'`, when the message names a channel.
+    pub fn channel(&self) -> Option<&str> {
+        let start = self.message.find("for channel '")? + "for channel '".len();
+        let len = self.message[start..].find('\'')?;
+        Some(&self.message[start..start + len])
+    }
+
+    /// Which replication thread wrote this line, from the message's own prefix.
+    pub fn replication_thread(&self) -> Option<ReplicationThread> {
+        const APPLIER: &[&str] = &[
+            "Slave SQL",
+            "Replica SQL",
+            "Slave worker",
+            "Replica worker",
+            "Error running query, slave SQL thread aborted",
+            "Error running query, replica SQL thread aborted",
+            "Slave: ",
+            "Replica: ",
+            "Slave (additional info)",
+        ];
+        const RECEIVER: &[&str] = &[
+            "Slave I/O",
+            "Replica I/O",
+            "Error reading packet from server",
+            "Got fatal error",
+        ];
+        let m = self.message.as_str();
+        if APPLIER.iter().any(|p| m.starts_with(p)) {
+            Some(ReplicationThread::Applier)
+        } else if RECEIVER.iter().any(|p| m.starts_with(p)) {
+            Some(ReplicationThread::Receiver)
+        } else {
+            None
+        }
+    }
+
+    /// The applier error this line reports, read into fields.
+    pub fn applier_error(&self) -> Option<ApplierErrorMessage> {
+        (self.replication_thread() == Some(ReplicationThread::Applier))
+            .then(|| ApplierErrorMessage::parse(&self.message))
+    }
+
+    /// The receiver error this line reports, read into fields.
+    pub fn receiver_error(&self) -> Option<ReceiverErrorMessage> {
+        if self.replication_thread() == Some(ReplicationThread::Receiver) {
+            ReceiverErrorMessage::parse(&self.message)
+        } else {
+            None
+        }
+    }
+}
+
+/// The backup tool that wrote a backup-log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupTool {
+    Xtrabackup,
+    Mariabackup,
+}
+
+/// What a backup-log line says happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BackupEvent {
+    /// The tool announced itself (`xtrabackup version 2.4.20 based on ...`).
+    Started {
+        tool_version: Option<String>,
+    },
+    /// `recognized client/server arguments: --kill-long-query-type=all ...`, or the tool's
+    /// command line: the options that matter for replication (kill, lock, safe-slave).
+    Options {
+        options: BTreeMap<String, String>,
+    },
+    /// `Using server version 5.7.31-log`.
+    ServerVersion {
+        version: String,
+    },
+    /// `Executing FLUSH TABLES WITH READ LOCK...`: the global read lock is requested.
+    GlobalReadLock,
+    /// A backup lock instead of FTWRL: `LOCK TABLES FOR BACKUP`, `LOCK INSTANCE FOR BACKUP`,
+    /// `LOCK BINLOG FOR BACKUP`, MariaDB `BACKUP STAGE ...`.
+    BackupLock {
+        statement: String,
+    },
+    /// `Waiting N seconds for queries running longer than M seconds to finish`.
+    WaitingForQueries {
+        timeout_seconds: u64,
+        threshold_seconds: u64,
+    },
+    /// `Kill query timeout N seconds.`: the killer thread is armed.
+    KillTimeoutArmed {
+        seconds: u64,
+    },
+    /// `Killing query 12345 (duration 61 sec): UPDATE ...`.
+    KilledQuery {
+        thread_id: u64,
+        duration_seconds: Option<u64>,
+        query: String,
+    },
+    /// `Executing UNLOCK TABLES`, `All tables unlocked`, `BACKUP STAGE END`.
+    LocksReleased,
+    /// `completed OK!`.
+    Finished,
+    /// An error the tool reported.
+    Failed,
+    Other,
+}
+
+/// One line of an xtrabackup or mariabackup log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupLogLine {
+    pub time: Option<LogTime>,
+    pub tool: Option<BackupTool>,
+    pub event: BackupEvent,
+    pub message: String,
+    pub origin: Provenance,
+}

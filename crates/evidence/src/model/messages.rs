@@ -1,0 +1,553 @@
+//! What the replication threads' error messages say, read into fields.
+//!
+//! The facts a diagnosis needs (the failing GTID, the source file and `end_log_pos`, the table, the
+//! key, the error on each side) are often only in the message text of `Last_SQL_Error`, a worker
+//! row or an error-log line. These parsers read them from every spelling MySQL 5.6-8.4 and MariaDB
+//! use (`master`/`source`, `slave`/`replica`) and from messages cut short by a terminal or a blog:
+//! whatever is present is returned, whatever is missing stays `None`.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex")
+}
+
+/// A transaction as a worker or coordinator names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "gtid", rename_all = "snake_case")]
+pub enum TransactionRef {
+    /// A GTID, as text (`uuid:N`, `uuid:tag:N`, MariaDB `D-S-N`).
+    Gtid(String),
+    /// `ANONYMOUS`: GTID mode was off where the transaction was written; the position is the
+    /// only way to find it.
+    Anonymous,
+    /// `''`: the server did not name a transaction (e.g. the worker had none yet).
+    Empty,
+}
+
+impl TransactionRef {
+    pub fn parse(text: &str) -> TransactionRef {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("NULL") {
+            TransactionRef::Empty
+        } else if text.eq_ignore_ascii_case("ANONYMOUS") {
+            TransactionRef::Anonymous
+        } else {
+            TransactionRef::Gtid(text.to_owned())
+        }
+    }
+
+    pub fn gtid(&self) -> Option<&str> {
+        match self {
+            TransactionRef::Gtid(g) => Some(g),
+            _ => None,
+        }
+    }
+}
+
+/// A binlog coordinate named in a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCoordinate {
+    pub file: String,
+    pub position: u64,
+}
+
+/// `db.table` as a message names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableName {
+    pub schema: Option<String>,
+    pub table: String,
+}
+
+impl TableName {
+    fn parse(text: &str) -> TableName {
+        let text = text.trim().trim_matches('`');
+        match text.split_once('.') {
+            Some((schema, table)) => TableName {
+                schema: Some(schema.trim_matches('`').to_owned()),
+                table: table.trim_matches('`').to_owned(),
+            },
+            None => TableName {
+                schema: None,
+                table: text.to_owned(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.table),
+            None => f.write_str(&self.table),
+        }
+    }
+}
+
+/// `Could not execute Write_rows event on table db.t; ...; the event's master log F, end_log_pos P`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowEventFailure {
+    /// `Write_rows`, `Update_rows_v1`, `Delete_rows`...
+    pub event_type: String,
+    pub table: TableName,
+    /// The event's own coordinate (`FIRST` as file name is what 8.0 workers print sometimes).
+    pub event_source_log: Option<LogCoordinate>,
+}
+
+/// `Duplicate entry 'V' for key 'K'`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateEntry {
+    pub value: String,
+    /// As printed: `PRIMARY` (5.7, MariaDB) or `table.PRIMARY` (8.0).
+    pub key: String,
+}
+
+impl DuplicateEntry {
+    /// The key name without the `table.` prefix 8.0 adds.
+    pub fn key_name(&self) -> &str {
+        self.key
+            .rsplit_once('.')
+            .map_or(self.key.as_str(), |(_, k)| k)
+    }
+}
+
+/// `Query caused different errors on master and slave. Error on master: message (format)='...'
+/// error code=N ; Error on slave: actual message='...', error code=M.`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DifferentErrors {
+    pub source_message_format: Option<String>,
+    pub source_error_code: u32,
+    pub replica_message: Option<String>,
+    pub replica_error_code: Option<u32>,
+}
+
+/// `Error 'M' on query. Default database: 'D'. Query: 'Q'` and the tail of the different-errors
+/// message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedStatement {
+    pub error_message: Option<String>,
+    pub default_database: Option<String>,
+    /// The statement; may be cut short when the message was.
+    pub query: Option<String>,
+}
+
+/// An applier (SQL thread, coordinator or worker) error message, read into fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplierErrorMessage {
+    /// `Coordinator stopped because there were error(s) in the worker(s)`.
+    pub coordinator_stopped: bool,
+    /// `Worker N failed executing transaction ...`
+    pub worker_id: Option<u32>,
+    /// The transaction in `failed executing transaction 'X'`.
+    pub transaction: Option<TransactionRef>,
+    /// `at master log F, end_log_pos P` of the worker message, else the row event's coordinate.
+    pub source_log: Option<LogCoordinate>,
+    pub row_event: Option<RowEventFailure>,
+    pub duplicate_entry: Option<DuplicateEntry>,
+    /// `Can't find record in 't'`
+    pub record_not_found_in: Option<String>,
+    pub different_errors: Option<DifferentErrors>,
+    pub statement: Option<FailedStatement>,
+    /// `handler error HA_ERR_FOUND_DUPP_KEY`
+    pub handler_error: Option<String>,
+    /// Every server error number the message names (`Error_code: 1062`, `MY-001062`,
+    /// `error code=1050`), in order, without repeats; numbers implied by a well-known message
+    /// (`Lock wait timeout exceeded` = 1205) are added when the message names none.
+    pub error_codes: Vec<u32>,
+    /// MariaDB's `Gtid D-S-N` in error-log lines.
+    pub mariadb_gtid: Option<String>,
+    /// `We stopped at log 'F' position P` (the start of the transaction, not the event's end).
+    pub stopped_at: Option<LogCoordinate>,
+}
+
+impl ApplierErrorMessage {
+    /// Reads every fact the message holds. Always succeeds: unknown text gives an empty value.
+    pub fn parse(message: &str) -> ApplierErrorMessage {
+        static WORKER: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"Worker (\d+) failed executing transaction '([^']*)'(?: at (?:master|source) log ([^\s,]*), end_log_pos (\d+))?",
+            )
+        });
+        static ROW_EVENT: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"Could not execute (\w+) event on table ([^\s;]+)"));
+        static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
+            regex(r"the event's (?:master|source) log ([^\s,]+), end_log_pos (\d+)")
+        });
+        static DUPLICATE: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"Duplicate entry '(.*?)' for key '([^']*)'"));
+        static NOT_FOUND: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"Can't find record in '([^']*)'"));
+        static HANDLER: LazyLock<Regex> = LazyLock::new(|| regex(r"handler error (\w+)"));
+        static DIFFERENT: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"(?s)Query caused different errors on (?:master|source) and (?:slave|replica)\.\s*Error on (?:master|source): (?:message \(format\)='(.*?)' )?error code=(\d+)(?:\s*;\s*Error on (?:slave|replica):\s*actual message='(.*?)', error code=(\d+))?",
+            )
+        });
+        static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"(?s)(?:Error '(.*?)' on query\.\s*)?Default database: '([^']*)'\.(?:\s*Query: '(.*?)(?:'(?:, Error_code.*)?)?$)?",
+            )
+        });
+        static MARIADB_GTID: LazyLock<Regex> = LazyLock::new(|| regex(r"\bGtid (\d+-\d+-\d+)"));
+        static STOPPED_AT: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"[Ww]e stopped at log '([^']+)' position (\d+)"));
+
+        let mut parsed = ApplierErrorMessage {
+            coordinator_stopped: message.contains("Coordinator stopped because there were error"),
+            ..ApplierErrorMessage::default()
+        };
+        if let Some(c) = WORKER.captures(message) {
+            parsed.worker_id = c[1].parse().ok();
+            parsed.transaction = Some(TransactionRef::parse(&c[2]));
+            parsed.source_log = coordinate(c.get(3), c.get(4));
+        }
+        if let Some(c) = ROW_EVENT.captures(message) {
+            parsed.row_event = Some(RowEventFailure {
+                event_type: c[1].to_owned(),
+                table: TableName::parse(&c[2]),
+                event_source_log: EVENT_LOG
+                    .captures(message)
+                    .and_then(|e| coordinate(e.get(1), e.get(2))),
+            });
+        }
+        if parsed.source_log.is_none() {
+            parsed.source_log = parsed
+                .row_event
+                .as_ref()
+                .and_then(|e| e.event_source_log.clone());
+        }
+        if let Some(c) = DUPLICATE.captures(message) {
+            parsed.duplicate_entry = Some(DuplicateEntry {
+                value: c[1].to_owned(),
+                key: c[2].to_owned(),
+            });
+        }
+        parsed.record_not_found_in = NOT_FOUND.captures(message).map(|c| c[1].to_owned());
+        parsed.handler_error = HANDLER.captures(message).map(|c| c[1].to_owned());
+        if let Some(c) = DIFFERENT.captures(message) {
+            parsed.different_errors = Some(DifferentErrors {
+                source_message_format: c.get(1).map(|m| m.as_str().to_owned()),
+                source_error_code: c[2].parse().unwrap_or(0),
+                replica_message: c.get(3).map(|m| m.as_str().to_owned()),
+                replica_error_code: c.get(4).and_then(|m| m.as_str().parse().ok()),
+            });
+        }
+        if let Some(c) = STATEMENT.captures(message) {
+            parsed.statement = Some(FailedStatement {
+                error_message: c.get(1).map(|m| m.as_str().to_owned()),
+                default_database: c.get(2).map(|m| m.as_str().to_owned()),
+                query: c.get(3).map(|m| m.as_str().to_owned()),
+            });
+        }
+        parsed.mariadb_gtid = MARIADB_GTID.captures(message).map(|c| c[1].to_owned());
+        parsed.stopped_at = STOPPED_AT
+            .captures(message)
+            .and_then(|c| coordinate(c.get(1), c.get(2)));
+        parsed.error_codes = error_codes(message);
+        if parsed.error_codes.is_empty()
+            && let Some(code) = implied_error_code(message)
+        {
+            parsed.error_codes.push(code);
+        }
+        parsed
+    }
+
+    /// The table the failing event or statement touched, when the message names one.
+    pub fn table(&self) -> Option<&TableName> {
+        self.row_event.as_ref().map(|e| &e.table)
+    }
+
+    /// The most specific error number: the inner (worker/event) error rather than the
+    /// coordinator's copy of it.
+    pub fn error_code(&self) -> Option<u32> {
+        self.error_codes.first().copied()
+    }
+}
+
+/// The kind of failure a receiver (IO thread) message reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiverFailure {
+    /// The source purged binlogs holding GTIDs the replica still needs (MySQL), or MariaDB's
+    /// "Could not find GTID state requested by slave in any binlog files".
+    SourcePurgedGtids,
+    /// "Slave/Replica has more GTIDs than the master/source has".
+    ReplicaHasMoreGtids,
+    /// MariaDB: the GTID the replica asks for is not in the source's binlog.
+    GtidNotInSourceBinlog,
+    /// "Could not find first log file name in binary log index file".
+    BinlogFileMissing,
+    /// "log event entry exceeded max_allowed_packet".
+    EventExceedsMaxAllowedPacket,
+    /// "binlog truncated in the middle of event", "bogus data in log event", checksum failures.
+    BinlogUnreadable,
+    /// "Client requested master to start replication from position > file size".
+    PositionBeyondFileSize,
+    /// Equal server ids / server UUIDs on both ends, or another replica with the same identity.
+    IdentityConflict,
+    /// "error connecting to master" / "Error connecting to source".
+    ConnectionFailed,
+    Other,
+}
+
+/// A receiver (IO thread) error message, read into fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiverErrorMessage {
+    pub failure: ReceiverFailure,
+    /// The error the source sent (`Got fatal error 1236 from master`, `server_errno=1236`).
+    pub source_error_code: Option<u32>,
+    /// Every error number the message names, in order.
+    pub error_codes: Vec<u32>,
+    /// The source's own text, inside the quotes.
+    pub source_message: Option<String>,
+    /// 8.0: `The GTID set sent by the replica is '...'`.
+    pub gtid_set_sent_by_replica: Option<String>,
+    /// 8.0: `and the missing transactions are '...'`.
+    pub missing_transactions: Option<String>,
+    /// `the first event 'F' at P`
+    pub first_event: Option<LogCoordinate>,
+    /// `the last event read from 'F' at P`
+    pub last_event_read: Option<LogCoordinate>,
+    /// `the last byte read from 'F' at P`
+    pub last_byte_read: Option<LogCoordinate>,
+    /// `user@host:port` of a connection failure.
+    pub connection_target: Option<String>,
+}
+
+impl ReceiverErrorMessage {
+    /// Reads a receiver message; `None` when the text is empty.
+    pub fn parse(message: &str) -> Option<ReceiverErrorMessage> {
+        static FATAL: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"(?s)Got fatal error (\d+) from (?:master|source) when reading data from binary log: '(.*?)'?$",
+            )
+        });
+        static SERVER_ERRNO: LazyLock<Regex> = LazyLock::new(|| regex(r"server_errno=(\d+)"));
+        static SENT_SET: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"The GTID set sent by the (?:slave|replica) is '([^']*)'"));
+        static MISSING: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"the missing transactions are '([^']*)'"));
+        static FIRST_EVENT: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"the first event '([^']*)' at (\d+)"));
+        static LAST_EVENT: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"the last event read from '([^']*)' at (\d+)"));
+        static LAST_BYTE: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"the last byte read from '([^']*)' at (\d+)"));
+        static TARGET: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"[Ee]rror connecting to (?:master|source) '([^']*)'"));
+
+        if message.trim().is_empty() {
+            return None;
+        }
+        let fatal = FATAL.captures(message);
+        let source_error_code = fatal.as_ref().and_then(|c| c[1].parse().ok()).or_else(|| {
+            SERVER_ERRNO
+                .captures(message)
+                .and_then(|c| c[1].parse().ok())
+        });
+        let source_message = fatal.as_ref().map(|c| c[2].to_owned());
+        let capture = |re: &Regex| re.captures(message).map(|c| c[1].to_owned());
+        let coordinate_of = |re: &Regex| {
+            re.captures(message)
+                .and_then(|c| coordinate(c.get(1), c.get(2)))
+        };
+        Some(ReceiverErrorMessage {
+            failure: receiver_failure(message),
+            source_error_code,
+            error_codes: error_codes(message),
+            source_message,
+            gtid_set_sent_by_replica: capture(&SENT_SET),
+            missing_transactions: capture(&MISSING),
+            first_event: coordinate_of(&FIRST_EVENT),
+            last_event_read: coordinate_of(&LAST_EVENT),
+            last_byte_read: coordinate_of(&LAST_BYTE),
+            connection_target: capture(&TARGET),
+        })
+    }
+}
+
+fn receiver_failure(message: &str) -> ReceiverFailure {
+    let m = message.to_ascii_lowercase();
+    let has = |s: &str| m.contains(s);
+    if has("purged binary logs containing gtids")
+        || has("purged required binary logs")
+        || has("could not find gtid state requested by slave")
+    {
+        ReceiverFailure::SourcePurgedGtids
+    } else if has("has more gtids than the") {
+        ReceiverFailure::ReplicaHasMoreGtids
+    } else if has("which is not in the master's binlog")
+        || has("which is not in the source's binlog")
+    {
+        ReceiverFailure::GtidNotInSourceBinlog
+    } else if has("could not find first log file name in binary log index file") {
+        ReceiverFailure::BinlogFileMissing
+    } else if has("exceeded max_allowed_packet") {
+        ReceiverFailure::EventExceedsMaxAllowedPacket
+    } else if has("position > file size") || has("position larger than file size") {
+        ReceiverFailure::PositionBeyondFileSize
+    } else if has("binlog truncated in the middle of event")
+        || has("bogus data in log event")
+        || has("did not pass crc check")
+        || has("corrupted")
+        || has("error reading header of binary log")
+    {
+        ReceiverFailure::BinlogUnreadable
+    } else if has("equal mysql server ids")
+        || has("equal mysql server uuids")
+        || has("same server_uuid")
+        || has("same server_id")
+    {
+        ReceiverFailure::IdentityConflict
+    } else if has("error connecting to master") || has("error connecting to source") {
+        ReceiverFailure::ConnectionFailed
+    } else {
+        ReceiverFailure::Other
+    }
+}
+
+fn coordinate(
+    file: Option<regex::Match<'_>>,
+    position: Option<regex::Match<'_>>,
+) -> Option<LogCoordinate> {
+    Some(LogCoordinate {
+        file: file?.as_str().to_owned(),
+        position: position?.as_str().parse().ok()?,
+    })
+}
+
+/// Every error number a message names, in order, without repeats.
+pub fn error_codes(message: &str) -> Vec<u32> {
+    static CODES: LazyLock<Regex> = LazyLock::new(|| {
+        regex(
+            r"(?:Error_code: (?:MY-0*)?|error code=|server_errno=|Got fatal error |Internal MariaDB error code: |errno: ?|Error: )(\d{1,6})\b",
+        )
+    });
+    let mut codes = Vec::new();
+    for c in CODES.captures_iter(message) {
+        if let Ok(code) = c[1].parse::<u32>()
+            && code != 0
+            && !codes.contains(&code)
+        {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// The error number of a well-known message text, for messages that print the text alone
+/// (MariaDB parallel workers, cut-short worker rows).
+fn implied_error_code(message: &str) -> Option<u32> {
+    const KNOWN: &[(&str, u32)] = &[
+        ("Lock wait timeout exceeded", 1205),
+        ("Deadlock found when trying to get lock", 1213),
+        ("Query execution was interrupted", 1317),
+        ("Connection was killed", 1927),
+        ("Duplicate entry", 1062),
+        ("Can't find record in", 1032),
+        ("Commit failed due to failure of an earlier commit", 1964),
+    ];
+    KNOWN
+        .iter()
+        .find(|(text, _)| message.contains(text))
+        .map(|(_, code)| *code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_message_with_source_spelling() {
+        let m = ApplierErrorMessage::parse(
+            "Worker 1 failed executing transaction 'b125d82f-a2bb-11ed-bc73-16fea3664962:2' at source log binlog.000002, end_log_pos 1234; Could not execute Write_rows event on table test.t; Duplicate entry '1' for key 't.PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's source log FIRST, end_log_pos 1234, Error_code: MY-001062",
+        );
+        assert_eq!(m.worker_id, Some(1));
+        assert_eq!(
+            m.transaction,
+            Some(TransactionRef::Gtid(
+                "b125d82f-a2bb-11ed-bc73-16fea3664962:2".into()
+            ))
+        );
+        assert_eq!(
+            m.source_log,
+            Some(LogCoordinate {
+                file: "binlog.000002".into(),
+                position: 1234
+            })
+        );
+        let event = m.row_event.as_ref().unwrap();
+        assert_eq!(event.event_source_log.as_ref().unwrap().file, "FIRST");
+        assert_eq!(m.table().unwrap().to_string(), "test.t");
+        let dup = m.duplicate_entry.as_ref().unwrap();
+        assert_eq!((dup.value.as_str(), dup.key_name()), ("1", "PRIMARY"));
+        assert_eq!(m.error_codes, vec![1062]);
+        assert_eq!(m.handler_error.as_deref(), Some("HA_ERR_FOUND_DUPP_KEY"));
+    }
+
+    #[test]
+    fn anonymous_and_empty_transactions_differ() {
+        let m = ApplierErrorMessage::parse(
+            "Worker 3 failed executing transaction 'ANONYMOUS' at master log DB01-mysql-bin.191922, end_log_pos 61117717; Error 'Table 'dnrOrgList' already exists' on query. Default database: 'crm_deals'. Query: 'Create temporary table crm_deals.dnrOrgList (orgid int)'",
+        );
+        assert_eq!(m.transaction, Some(TransactionRef::Anonymous));
+        let statement = m.statement.unwrap();
+        assert_eq!(
+            statement.error_message.as_deref(),
+            Some("Table 'dnrOrgList' already exists")
+        );
+        assert_eq!(statement.default_database.as_deref(), Some("crm_deals"));
+        assert_eq!(
+            statement.query.as_deref(),
+            Some("Create temporary table crm_deals.dnrOrgList (orgid int)")
+        );
+        let m = ApplierErrorMessage::parse(
+            "Worker 2 failed executing transaction '' at master log , end_log_pos 0; x",
+        );
+        assert_eq!(m.transaction, Some(TransactionRef::Empty));
+    }
+
+    #[test]
+    fn mariadb_parallel_worker_bare_message() {
+        let m =
+            ApplierErrorMessage::parse("Lock wait timeout exceeded; try restarting transaction");
+        assert_eq!(m.error_codes, vec![1205]);
+        assert!(m.worker_id.is_none());
+    }
+
+    #[test]
+    fn receiver_variants() {
+        let m = ReceiverErrorMessage::parse(
+            "Got fatal error 1236 from source when reading data from binary log: 'Cannot replicate because the source purged required binary logs. Replicate the missing transactions from elsewhere, or provision a new replica from backup. Consider increasing the source's binary log expiration period. The GTID set sent by the replica is '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10', and the missing transactions are '3e11fa47-71ca-11e1-9e33-c80aa9429562:11-20''",
+        )
+        .unwrap();
+        assert_eq!(m.failure, ReceiverFailure::SourcePurgedGtids);
+        assert_eq!(m.source_error_code, Some(1236));
+        assert_eq!(
+            m.missing_transactions.as_deref(),
+            Some("3e11fa47-71ca-11e1-9e33-c80aa9429562:11-20")
+        );
+        let m = ReceiverErrorMessage::parse(
+            "Got fatal error 1236 from master when reading data from binary log: 'Could not find first log file name in binary log index file'",
+        )
+        .unwrap();
+        assert_eq!(m.failure, ReceiverFailure::BinlogFileMissing);
+        let m = ReceiverErrorMessage::parse(
+            "Got fatal error 1236 from master when reading data from binary log: 'log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event 'mysql-bin.000001' at 4, the last event read from './mysql-bin.000003' at 1234, the last byte read from './mysql-bin.000003' at 1253.'",
+        )
+        .unwrap();
+        assert_eq!(m.failure, ReceiverFailure::EventExceedsMaxAllowedPacket);
+        assert_eq!(m.last_event_read.unwrap().position, 1234);
+        let m = ReceiverErrorMessage::parse(
+            "error connecting to master 'repl@db2:3306' - retry-time: 10  retries: 1, Error_code: 2005",
+        )
+        .unwrap();
+        assert_eq!(m.failure, ReceiverFailure::ConnectionFailed);
+        assert_eq!(m.connection_target.as_deref(), Some("repl@db2:3306"));
+        assert_eq!(m.error_codes, vec![2005]);
+        assert!(ReceiverErrorMessage::parse("  ").is_none());
+    }
+}

@@ -1,0 +1,240 @@
+//! The typed picture of a replica and its source.
+//!
+//! [`Evidence`] holds one [`ServerEvidence`] per server. What changes from second to second
+//! (channel status, workers, processlist, lock waits, the binlog position) sits in
+//! [`StatusSample`]s, so two samples taken a moment apart tell a moving applier from a stuck one;
+//! what is read once (variables, binlog lists, log lines) sits on the server. Every item carries
+//! its [`Provenance`]: how and when it was obtained.
+
+pub mod activity;
+pub mod applier;
+pub mod binlog;
+pub mod channel;
+pub mod fields;
+pub mod gtid_text;
+pub mod innodb;
+pub mod logs;
+pub mod messages;
+pub mod provenance;
+pub mod time;
+pub mod variables;
+
+use serde::{Deserialize, Serialize};
+
+pub use activity::{LockWait, ProcessRow};
+pub use applier::{CoordinatorRow, WorkerRow};
+pub use binlog::{BinlogEvent, BinlogPosition, GtidExecutedRow, LogFileEntry};
+pub use channel::{ChannelStatus, ThreadRunning};
+pub use fields::RawField;
+pub use gtid_text::GtidText;
+pub use innodb::{InnodbDeadlock, InnodbLock, InnodbStatus, InnodbTransaction};
+pub use logs::{
+    BackupEvent, BackupLogLine, BackupTool, ErrorLogFormat, ErrorLogLine, LogLevel,
+    ReplicationThread,
+};
+pub use messages::{
+    ApplierErrorMessage, DifferentErrors, DuplicateEntry, FailedStatement, LogCoordinate,
+    ReceiverErrorMessage, ReceiverFailure, RowEventFailure, TableName, TransactionRef,
+};
+pub use provenance::{Obtained, Provenance};
+pub use time::LogTime;
+pub use variables::{ParallelType, VariableValue, Variables};
+
+/// Which server software.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavor {
+    /// Oracle MySQL and Percona Server for MySQL.
+    Mysql,
+    Mariadb,
+}
+
+/// The server's place in the topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Replica,
+    Source,
+    /// Replicates and is replicated from: dual primary, intermediate source.
+    SourceAndReplica,
+}
+
+/// Who the server is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerIdentity {
+    pub flavor: Option<Flavor>,
+    /// As the server prints it: `5.7.31-log`, `10.11.6-MariaDB-log`, `8.0.20-11`.
+    pub version: Option<String>,
+    /// What told us the flavor or version, for a reader who doubts it.
+    pub identified_by: Option<String>,
+    pub server_id: Option<u32>,
+    pub server_uuid: Option<String>,
+}
+
+impl ServerIdentity {
+    /// `(major, minor, patch)` of the version, when it has that shape.
+    pub fn version_triple(&self) -> Option<(u32, u32, u32)> {
+        let version = self.version.as_deref()?;
+        let mut parts = version
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<u32>().ok());
+        Some((
+            parts.next()??,
+            parts.next()??,
+            parts.next().flatten().unwrap_or(0),
+        ))
+    }
+}
+
+/// What the server showed at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSample {
+    /// When the sample was taken, if known (live collection); pasted text does not say.
+    pub taken_at: Option<jiff::Timestamp>,
+    pub channels: Vec<ChannelStatus>,
+    pub coordinators: Vec<CoordinatorRow>,
+    pub workers: Vec<WorkerRow>,
+    pub processlist: Vec<ProcessRow>,
+    pub lock_waits: Vec<LockWait>,
+    /// `information_schema.INNODB_TRX`.
+    pub innodb_transactions: Vec<InnodbTransaction>,
+    pub binlog_position: Option<BinlogPosition>,
+}
+
+impl StatusSample {
+    pub fn channel(&self, name: &str) -> Option<&ChannelStatus> {
+        self.channels.iter().find(|c| c.channel_name == name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.channels.is_empty()
+            && self.coordinators.is_empty()
+            && self.workers.is_empty()
+            && self.processlist.is_empty()
+            && self.lock_waits.is_empty()
+            && self.innodb_transactions.is_empty()
+            && self.binlog_position.is_none()
+    }
+}
+
+/// Everything known about one server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerEvidence {
+    /// The name the DBA gave (`-- server: db01`, `DB01>`) or the DSN's host; `None` for the
+    /// one unnamed server of a paste.
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    pub identity: ServerIdentity,
+    pub variables: Variables,
+    /// In the order taken; most diagnoses read the last, movement compares the first two.
+    pub samples: Vec<StatusSample>,
+    pub binary_logs: Vec<LogFileEntry>,
+    pub relay_logs: Vec<LogFileEntry>,
+    pub gtid_executed_table: Vec<GtidExecutedRow>,
+    /// GTID sets pasted without saying what they are.
+    pub unlabelled_gtid_sets: Vec<(GtidText, Provenance)>,
+    pub innodb_status: Vec<InnodbStatus>,
+    pub error_log: Vec<ErrorLogLine>,
+    pub backup_log: Vec<BackupLogLine>,
+    pub binlog_events: Vec<BinlogEvent>,
+}
+
+impl ServerEvidence {
+    pub fn latest_sample(&self) -> Option<&StatusSample> {
+        self.samples.last()
+    }
+
+    /// The channels of the latest sample.
+    pub fn channels(&self) -> &[ChannelStatus] {
+        self.latest_sample().map_or(&[], |s| s.channels.as_slice())
+    }
+
+    fn merge(&mut self, other: ServerEvidence) {
+        if self.role.is_none() {
+            self.role = other.role;
+        }
+        let identity = &mut self.identity;
+        let theirs = other.identity;
+        if identity.flavor.is_none() {
+            identity.flavor = theirs.flavor;
+        }
+        if identity.version.is_none() {
+            identity.version = theirs.version;
+            identity.identified_by = theirs.identified_by.or(identity.identified_by.take());
+        }
+        identity.server_id = identity.server_id.or(theirs.server_id);
+        if identity.server_uuid.is_none() {
+            identity.server_uuid = theirs.server_uuid;
+        }
+        self.variables.values.extend(other.variables.values);
+        self.samples.extend(other.samples);
+        self.binary_logs.extend(other.binary_logs);
+        self.relay_logs.extend(other.relay_logs);
+        self.gtid_executed_table.extend(other.gtid_executed_table);
+        self.unlabelled_gtid_sets.extend(other.unlabelled_gtid_sets);
+        self.innodb_status.extend(other.innodb_status);
+        self.error_log.extend(other.error_log);
+        self.backup_log.extend(other.backup_log);
+        self.binlog_events.extend(other.binlog_events);
+    }
+}
+
+/// Everything known about the servers of one incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub servers: Vec<ServerEvidence>,
+}
+
+impl Evidence {
+    /// The server with this label (case-insensitive); `None` finds the unnamed server.
+    pub fn server(&self, label: Option<&str>) -> Option<&ServerEvidence> {
+        self.servers
+            .iter()
+            .find(|s| same_label(s.label.as_deref(), label))
+    }
+
+    /// The server with this label, created empty when missing.
+    pub fn server_mut(&mut self, label: Option<&str>) -> &mut ServerEvidence {
+        let index = match self
+            .servers
+            .iter()
+            .position(|s| same_label(s.label.as_deref(), label))
+        {
+            Some(index) => index,
+            None => {
+                self.servers.push(ServerEvidence {
+                    label: label.map(str::to_owned),
+                    ..ServerEvidence::default()
+                });
+                self.servers.len() - 1
+            }
+        };
+        &mut self.servers[index]
+    }
+
+    /// The servers that replicate (have a channel), in order.
+    pub fn replicas(&self) -> impl Iterator<Item = &ServerEvidence> {
+        self.servers.iter().filter(|s| {
+            matches!(s.role, Some(Role::Replica | Role::SourceAndReplica))
+                || s.samples.iter().any(|sample| !sample.channels.is_empty())
+        })
+    }
+
+    /// Adds another piece of evidence: servers with the same label are merged (samples and
+    /// lines appended in order, later variable values win), others are added.
+    pub fn merge(&mut self, other: Evidence) {
+        for server in other.servers {
+            let label = server.label.clone();
+            self.server_mut(label.as_deref()).merge(server);
+        }
+    }
+}
+
+fn same_label(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}

@@ -1,0 +1,155 @@
+//! Error-log lines of MySQL 5.5-8.x and MariaDB.
+//!
+//! Lines forwarded by container runtimes keep a prefix (`name | ` of docker compose, a bracketed
+//! collector timestamp); it is skipped.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{ErrorLogFormat, ErrorLogLine, LogLevel, LogTime, Provenance};
+
+static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\S[^|]{0,100}\|\s+|\[[^\]]{1,64}\]\s+)").expect("static regex")
+});
+static MYSQL8: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)\s+(\d+)\s+\[([A-Za-z]+)\]\s+\[MY-(\d+)\]\s+\[([A-Za-z_]+)\]\s?(.*)$",
+    )
+    .expect("static regex")
+});
+static MYSQL57: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)\s+(\d+)\s+\[([A-Za-z]+)\]\s?(.*)$",
+    )
+    .expect("static regex")
+});
+static SPACED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}:\d{2}(?:\.\d+)?)\s+(?:(\d+)\s+)?\[([A-Za-z]+)\]\s?(.*)$",
+    )
+    .expect("static regex")
+});
+static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{6}\s+\d{1,2}:\d{2}:\d{2})\s+(?:(\d+)\s+)?\[([A-Za-z]+)\]\s?(.*)$")
+        .expect("static regex")
+});
+
+/// Reads one error-log line; `None` when the line has no error-log shape.
+pub fn parse_error_log_line(line: &str, origin: Provenance) -> Option<ErrorLogLine> {
+    let line = line.trim();
+    parse_unprefixed(line, &origin).or_else(|| {
+        let prefix = PREFIX.find(line)?;
+        parse_unprefixed(&line[prefix.end()..], &origin)
+    })
+}
+
+fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {
+    if !line.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let make = |time: &str,
+                thread: Option<&str>,
+                level: &str,
+                log_code: Option<&str>,
+                subsystem: Option<&str>,
+                message: &str,
+                format| ErrorLogLine {
+        time: LogTime::parse(time),
+        thread: thread.and_then(|t| t.parse().ok()),
+        level: LogLevel::parse(level),
+        log_code: log_code.and_then(|c| c.parse().ok()),
+        subsystem: subsystem.map(str::to_owned),
+        message: message.trim_end().to_owned(),
+        format,
+        origin: origin.clone(),
+    };
+    if let Some(c) = MYSQL8.captures(line) {
+        return Some(make(
+            &c[1],
+            Some(&c[2]),
+            &c[3],
+            Some(&c[4]),
+            Some(&c[5]),
+            &c[6],
+            ErrorLogFormat::Mysql8,
+        ));
+    }
+    if let Some(c) = MYSQL57.captures(line) {
+        return Some(make(
+            &c[1],
+            Some(&c[2]),
+            &c[3],
+            None,
+            None,
+            &c[4],
+            ErrorLogFormat::Mysql57,
+        ));
+    }
+    if let Some(c) = SPACED.captures(line) {
+        let thread = c.get(2).map(|m| m.as_str());
+        return Some(make(
+            &c[1],
+            thread,
+            &c[3],
+            None,
+            None,
+            &c[4],
+            ErrorLogFormat::SpaceSeparated,
+        ));
+    }
+    let c = LEGACY.captures(line)?;
+    let thread = c.get(2).map(|m| m.as_str());
+    Some(make(
+        &c[1],
+        thread,
+        &c[3],
+        None,
+        None,
+        &c[4],
+        ErrorLogFormat::Legacy,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> ErrorLogLine {
+        parse_error_log_line(line, Provenance::pasted("t", 1, 1)).unwrap()
+    }
+
+    #[test]
+    fn mysql8_with_container_prefix() {
+        let l = parse(
+            "mysql_slave1.1.yp8td3ht73r9@64g-480g-node2    | 2020-12-22T12:53:20.467453Z 6 [ERROR] [MY-010584] [Repl] Slave SQL for channel '': Error 'Operation CREATE USER failed for 'replicator'@'%'' on query. Default database: ''. Query: 'CREATE USER 'replicator'@'%' IDENTIFIED WITH 'mysql_native_password' AS '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'', Error_code: MY-001396",
+        );
+        assert_eq!(l.format, ErrorLogFormat::Mysql8);
+        assert_eq!(l.thread, Some(6));
+        assert_eq!(l.level, LogLevel::Error);
+        assert_eq!(l.log_code, Some(10584));
+        assert_eq!(l.subsystem.as_deref(), Some("Repl"));
+        assert_eq!(l.channel(), Some(""));
+        assert_eq!(l.error_codes(), vec![1396]);
+        assert!(l.applier_error().is_some());
+    }
+
+    #[test]
+    fn mariadb_and_legacy() {
+        let l = parse(
+            "[2019-04-15T21:39:29.795097Z]    2019-04-15 21:39:29 140712106015488 [ERROR] Slave SQL: Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: 1062: Duplicate entry '0-71143' for key 'PRIMARY', Gtid 0-1684298499-71198, Internal MariaDB error code: 1942",
+        );
+        assert_eq!(l.format, ErrorLogFormat::SpaceSeparated);
+        assert_eq!(l.thread, Some(140712106015488));
+        let e = l.applier_error().unwrap();
+        assert_eq!(e.mariadb_gtid.as_deref(), Some("0-1684298499-71198"));
+        assert!(e.error_codes.contains(&1942));
+        let l = parse(
+            "160118 17:33:11 [ERROR] Slave SQL: Error 'x' on query. Default database: 'zy'. Query: 'y', Error_code: 1050",
+        );
+        assert_eq!(l.format, ErrorLogFormat::Legacy);
+        assert_eq!(l.thread, None);
+        assert_eq!(l.error_codes(), vec![1050]);
+        assert!(parse_error_log_line("Last_Errno: 1062", Provenance::pasted("t", 1, 1)).is_none());
+    }
+}

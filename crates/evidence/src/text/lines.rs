@@ -1,0 +1,217 @@
+//! Splitting pasted text into lines that know their number, their server and whether they are
+//! a statement typed at a client prompt.
+//!
+//! Server labels: a line `-- server: NAME [role: replica|source|both]` (or `# server: ...`) makes
+//! every following line belong to server NAME, and so does a prompt-like prefix `NAME> ` at the
+//! start of a line (`DB01> Last_Errno: 1062`), which is how DBAs mark whose output a block is.
+//! Client prompts (`mysql>`, `MariaDB [(none)]>`, `root@db [test]>`) introduce statements and
+//! do not change the server.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::Role;
+
+/// A server as the text names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerTag {
+    pub label: Option<String>,
+    pub role: Option<Role>,
+    /// The text showed a MariaDB client prompt for this server.
+    pub mariadb_prompt: bool,
+}
+
+/// One line of input, with its prompt or label prefix removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Line<'a> {
+    /// 1-based.
+    pub number: usize,
+    /// Index into the server tags.
+    pub server: usize,
+    pub content: &'a str,
+    /// Typed at a client prompt: a statement, not output.
+    pub statement: bool,
+    /// A label directive, comment or prompt continuation: understood, nothing to read.
+    pub consumed: bool,
+}
+
+pub(crate) struct PreparedText<'a> {
+    pub lines: Vec<Line<'a>>,
+    pub servers: Vec<ServerTag>,
+}
+
+static CLIENT_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:mysql|MariaDB|MySQL|[\w.@-]+(?:\s+[\d:]+)?)?\s*(?:\[[^\]]*\])?\s*>\s?(.*)$")
+        .expect("static regex")
+});
+static LABEL_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z][\w.-]{0,63})>\s?(.*)$").expect("static regex"));
+static CONTINUATION_PROMPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*->\s?(.*)$").expect("static regex"));
+
+pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
+    let mut servers = vec![ServerTag {
+        label: None,
+        role: None,
+        mariadb_prompt: false,
+    }];
+    let mut current = 0;
+    let mut lines = Vec::new();
+    let mut after_statement = false;
+    for (index, raw) in text.split('\n').enumerate() {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let number = index + 1;
+        let trimmed = raw.trim_start();
+        let mut line = Line {
+            number,
+            server: current,
+            content: raw,
+            statement: false,
+            consumed: false,
+        };
+        if let Some(directive) = server_directive(trimmed) {
+            current = tag_index(&mut servers, directive.0, directive.1);
+            line.server = current;
+            line.consumed = true;
+        } else if is_comment(trimmed) {
+            line.consumed = true;
+        } else if after_statement && let Some(c) = CONTINUATION_PROMPT.captures(raw) {
+            // `    -> rest of the statement`
+            line.content = c.get(1).map_or("", |m| m.as_str());
+            line.statement = true;
+            line.consumed = true;
+        } else if let Some((body, mariadb)) = client_prompt(trimmed) {
+            line.content = body;
+            line.statement = true;
+            servers[current].mariadb_prompt |= mariadb;
+        } else if let Some(c) = LABEL_PROMPT.captures(trimmed) {
+            let label = &c[1];
+            let body = c.get(2).map_or("", |m| m.as_str());
+            current = tag_index(&mut servers, Some(label), None);
+            line.server = current;
+            line.content = body;
+            line.statement = looks_like_statement(body);
+        }
+        after_statement = line.statement;
+        lines.push(line);
+    }
+    PreparedText { lines, servers }
+}
+
+/// `mysql> ...`, `MariaDB [(none)]> ...`, `root@db 18:37: [(none)]> ...`: returns the statement
+/// and whether the prompt was MariaDB's.
+fn client_prompt(line: &str) -> Option<(&str, bool)> {
+    let is_client = line.starts_with("mysql>")
+        || line.starts_with("mysql [")
+        || line.starts_with("MariaDB [")
+        || line.starts_with("MySQL [")
+        || line
+            .find("]>")
+            .is_some_and(|i| line[..i].contains('[') && i < 80);
+    if !is_client {
+        return None;
+    }
+    let c = CLIENT_PROMPT.captures(line)?;
+    Some((
+        c.get(1).map_or("", |m| m.as_str()),
+        line.starts_with("MariaDB"),
+    ))
+}
+
+fn is_comment(line: &str) -> bool {
+    line == "--" || line.starts_with("-- ")
+}
+
+/// `-- server: db01 role: replica` -> (label, role).
+fn server_directive(line: &str) -> Option<(Option<&str>, Option<Role>)> {
+    let rest = line
+        .strip_prefix("--")
+        .or_else(|| line.strip_prefix('#'))?
+        .trim_start();
+    if rest.len() < 7 || !rest[..7].eq_ignore_ascii_case("server:") {
+        return None;
+    }
+    let mut words = rest[7..].split_whitespace();
+    let label = words.next()?;
+    let mut role = None;
+    while let Some(word) = words.next() {
+        let value = if word.eq_ignore_ascii_case("role:") {
+            words.next()
+        } else {
+            word.strip_prefix("role:")
+                .or_else(|| word.strip_prefix("role="))
+        };
+        if let Some(value) = value {
+            role = parse_role(value);
+        }
+    }
+    Some((Some(label.trim_end_matches(',')), role))
+}
+
+fn parse_role(text: &str) -> Option<Role> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "replica" | "slave" => Some(Role::Replica),
+        "source" | "master" | "primary" => Some(Role::Source),
+        "both" | "dual" | "dual-primary" | "intermediate" => Some(Role::SourceAndReplica),
+        _ => None,
+    }
+}
+
+fn tag_index(servers: &mut Vec<ServerTag>, label: Option<&str>, role: Option<Role>) -> usize {
+    let found = servers.iter().position(|s| match (&s.label, label) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    });
+    let index = found.unwrap_or_else(|| {
+        servers.push(ServerTag {
+            label: label.map(str::to_owned),
+            role: None,
+            mariadb_prompt: false,
+        });
+        servers.len() - 1
+    });
+    if role.is_some() {
+        servers[index].role = role;
+    }
+    index
+}
+
+/// A statement typed after a label prompt (`DB01> show slave status\G`), as opposed to output
+/// that the DBA marked with the label (`DB01> Last_Errno: 1062`).
+fn looks_like_statement(body: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "show ", "select ", "stop ", "start ", "set ", "change ", "reset ", "flush ", "purge ",
+        "kill ", "use ", "begin", "commit", "rollback", "desc ", "explain ", "insert ", "update ",
+        "delete ", "replace ", "create ", "drop ", "alter ", "pager", "nopager",
+    ];
+    let lower = body.trim_start().to_ascii_lowercase();
+    lower.is_empty() || VERBS.iter().any(|v| lower.starts_with(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_labels_and_directives() {
+        let text = "mysql> show slave status\\G\nDB01> Last_Errno: 1062\n      Last_Error: x\n-- server: db02 role: replica\nMariaDB [(none)]> SHOW ALL SLAVES STATUS\\G\nroot@mysqldb 18:37:  [(none)]> show slave status\\G;\n    -> ;";
+        let p = prepare(text);
+        assert!(p.lines[0].statement);
+        assert_eq!(p.lines[0].content, "show slave status\\G");
+        assert_eq!(p.lines[0].server, 0);
+        assert!(!p.lines[1].statement);
+        assert_eq!(p.lines[1].content, "Last_Errno: 1062");
+        assert_eq!(p.servers[p.lines[1].server].label.as_deref(), Some("DB01"));
+        assert_eq!(p.lines[2].server, p.lines[1].server);
+        assert!(p.lines[3].consumed);
+        let db02 = p.lines[4].server;
+        assert_eq!(p.servers[db02].label.as_deref(), Some("db02"));
+        assert_eq!(p.servers[db02].role, Some(Role::Replica));
+        assert!(p.servers[db02].mariadb_prompt);
+        assert!(p.lines[4].statement);
+        assert_eq!(p.lines[5].content, "show slave status\\G;");
+        assert!(p.lines[6].statement && p.lines[6].consumed);
+    }
+}

@@ -1,0 +1,714 @@
+//! "Paste what you have": reading evidence from text.
+//!
+//! [`parse_evidence`] takes one or more texts (files, standard input) holding any mix of
+//! `SHOW SLAVE STATUS\G` / `SHOW REPLICA STATUS\G` / `SHOW ALL SLAVES STATUS\G` output, tabular
+//! `+---+` output (processlist, performance_schema tables, SHOW VARIABLES), vertical
+//! performance_schema rows, `name = value` variables and option files, SHOW ENGINE INNODB
+//! STATUS, error-log lines, mysqlbinlog output, GTID sets and xtrabackup/mariabackup logs. Each
+//! part is recognised on its own; every line that is not understood is reported with its line
+//! numbers in [`ParsedText::not_understood`], never dropped.
+//!
+//! To say which server a part belongs to, put a line `-- server: NAME [role: replica|source|both]`
+//! before it, or start its first line with `NAME> ` (`DB01> Last_Errno: 1062`). Without a label
+//! everything belongs to one unnamed server. Lines starting with `-- ` are comments.
+
+mod backup_log;
+mod error_log;
+mod innodb_status;
+mod lines;
+mod mysqlbinlog;
+mod records;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    BackupEvent, BackupTool, ErrorLogFormat, Evidence, Flavor, GtidText, Provenance, Role,
+    ServerEvidence,
+};
+
+pub use backup_log::{classify_backup_message, parse_backup_log_line};
+pub use error_log::parse_error_log_line;
+
+use lines::{Line, ServerTag};
+use records::Field;
+
+/// One text to read: `name` is what reports call it (a file name, `-` for standard input).
+#[derive(Debug, Clone, Copy)]
+pub struct TextInput<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// Lines that were not understood, reported so the DBA knows what the diagnosis did not see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotUnderstood {
+    pub input: String,
+    /// 1-based, inclusive.
+    pub first_line: usize,
+    pub last_line: usize,
+    pub reason: String,
+    /// The first line, shortened.
+    pub excerpt: String,
+}
+
+/// What the texts gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedText {
+    pub evidence: Evidence,
+    pub not_understood: Vec<NotUnderstood>,
+}
+
+/// Reads several texts into one [`Evidence`]; servers with the same label are merged.
+pub fn parse_evidence(inputs: &[TextInput<'_>]) -> ParsedText {
+    let mut parsed = ParsedText::default();
+    for input in inputs {
+        let one = parse_text(input.name, input.text);
+        parsed.evidence.merge(one.evidence);
+        parsed.not_understood.extend(one.not_understood);
+    }
+    parsed
+}
+
+/// Reads one text.
+pub fn parse_text(input: &str, text: &str) -> ParsedText {
+    let prepared = lines::prepare(text);
+    let mut parser = Parser {
+        input,
+        lines: &prepared.lines,
+        tags: &prepared.servers,
+        pos: 0,
+        evidence: Evidence::default(),
+        not_understood: Vec::new(),
+        statement: None,
+        option_section: false,
+    };
+    parser.run();
+    let Parser {
+        mut evidence,
+        not_understood,
+        ..
+    } = parser;
+    for tag in &prepared.servers {
+        if tag.role.is_some() || tag.label.is_some() {
+            // A labelled server exists even when only its label was given.
+            evidence.server_mut(tag.label.as_deref());
+        }
+    }
+    for server in &mut evidence.servers {
+        let tag = prepared
+            .servers
+            .iter()
+            .find(|t| same_label(t.label.as_deref(), server.label.as_deref()));
+        identify(server, tag);
+    }
+    evidence.servers.retain(|s| !is_empty(s));
+    ParsedText {
+        evidence,
+        not_understood,
+    }
+}
+
+fn same_label(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}
+
+fn is_empty(server: &ServerEvidence) -> bool {
+    server.label.is_none() && server.role.is_none() && *server == ServerEvidence::default()
+}
+
+static VERTICAL_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*|@@[\w.]+)[ \t]*:(?:[ \t]+(.*)|$)").expect("static regex")
+});
+static VERTICAL_FIELD_UNSPACED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*):([^\s:/].*)$").expect("static regex")
+});
+static ROW_HEADER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\*{3,}\s*\d+\.\s*row\s*\*{3,}$").expect("static regex"));
+static TABLE_BORDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\+[-+]*-[-+]*$").expect("static regex"));
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Za-z_@][\w.@-]*)\s*=\s*(.*?)\s*;?\s*$").expect("static regex")
+});
+static OPTION_SECTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[[A-Za-z][\w.-]*\]$").expect("static regex"));
+static OPTION_FLAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_-]*$").expect("static regex"));
+
+fn vertical_field(line: &str) -> Option<(&str, &str)> {
+    if let Some(c) = VERTICAL_FIELD.captures(line) {
+        let (name, value) = (c.get(1)?, c.get(2).map_or("", |m| m.as_str()));
+        return Some((name.as_str(), value));
+    }
+    let c = VERTICAL_FIELD_UNSPACED.captures(line)?;
+    Some((c.get(1)?.as_str(), c.get(2)?.as_str()))
+}
+
+fn is_elision(line: &str) -> bool {
+    matches!(line, "..." | "…" | "(...)" | "[...]" | "......")
+}
+
+fn is_client_footer(line: &str) -> bool {
+    static FOOTER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:\d+ rows? in set|Empty set|Query OK|Rows matched:|Records: \d|Bye$|PAGER set to)",
+        )
+        .expect("static regex")
+    });
+    FOOTER.is_match(line)
+}
+
+struct Parser<'t> {
+    input: &'t str,
+    lines: &'t [Line<'t>],
+    tags: &'t [ServerTag],
+    pos: usize,
+    evidence: Evidence,
+    not_understood: Vec<NotUnderstood>,
+    /// The last statement typed at a prompt, lower case: tells what the output below it is.
+    statement: Option<String>,
+    /// Inside an option file's `[section]`: bare option names are switches.
+    option_section: bool,
+}
+
+impl Parser<'_> {
+    fn server(&mut self, tag: usize) -> &mut ServerEvidence {
+        let label = self.tags.get(tag).and_then(|t| t.label.as_deref());
+        self.evidence.server_mut(label)
+    }
+
+    fn content(&self, index: usize) -> Option<&str> {
+        self.lines.get(index).map(|l| l.content.trim())
+    }
+
+    fn origin(&self, first: usize, last: usize) -> Provenance {
+        Provenance::pasted(self.input, first, last)
+    }
+
+    fn run(&mut self) {
+        while self.pos < self.lines.len() {
+            let line = self.lines[self.pos];
+            let text = line.content.trim();
+            if line.consumed {
+                self.pos += 1;
+                continue;
+            }
+            if line.statement {
+                self.statement = Some(text.to_ascii_lowercase());
+                self.option_section = false;
+                self.pos += 1;
+                continue;
+            }
+            if text.is_empty() || is_elision(text) || is_client_footer(text) {
+                self.pos += 1;
+                continue;
+            }
+            let next = self.content(self.pos + 1);
+            let origin = self.origin(line.number, line.number);
+            if innodb_status::starts_innodb_status(text, next) {
+                self.read_innodb_status();
+            } else if mysqlbinlog::starts_mysqlbinlog(text) {
+                self.read_mysqlbinlog();
+            } else if ROW_HEADER.is_match(text) {
+                self.read_vertical();
+            } else if TABLE_BORDER.is_match(text) {
+                self.read_table();
+            } else if let Some(entry) = parse_error_log_line(text, origin.clone()) {
+                records::add_error_log_line(self.server(line.server), entry);
+                self.pos += 1;
+            } else if let Some(entry) = parse_backup_log_line(text, origin.clone()) {
+                self.server(line.server).backup_log.push(entry);
+                self.pos += 1;
+            } else if vertical_field(text).is_some() {
+                self.read_vertical();
+            } else if let Some(c) = ASSIGNMENT.captures(text) {
+                let value = c[2].trim().trim_matches(['\'', '"']);
+                self.server(line.server).variables.set(&c[1], value, origin);
+                self.pos += 1;
+            } else if OPTION_SECTION.is_match(text) {
+                self.option_section = true;
+                self.pos += 1;
+            } else if self.option_section && OPTION_FLAG.is_match(text) {
+                self.server(line.server).variables.set(text, "ON", origin);
+                self.pos += 1;
+            } else if GtidText::looks_like_gtid_set(text) {
+                self.read_gtid_set();
+            } else {
+                self.not_understood(
+                    line.number,
+                    line.number,
+                    "not a recognised kind of output",
+                    text,
+                );
+                self.pos += 1;
+            }
+        }
+    }
+
+    fn not_understood(&mut self, first: usize, last: usize, reason: &str, excerpt: &str) {
+        if let Some(previous) = self.not_understood.last_mut()
+            && previous.input == self.input
+            && previous.reason == reason
+            && previous.last_line + 1 == first
+        {
+            previous.last_line = last;
+            return;
+        }
+        let mut short: String = excerpt.chars().take(120).collect();
+        if short.len() < excerpt.len() {
+            short.push('…');
+        }
+        self.not_understood.push(NotUnderstood {
+            input: self.input.to_owned(),
+            first_line: first,
+            last_line: last,
+            reason: reason.to_owned(),
+            excerpt: short,
+        });
+    }
+
+    /// Whether line `index` still belongs to the block that started on `server`.
+    fn continues_block(&self, index: usize, server: usize) -> bool {
+        self.lines
+            .get(index)
+            .is_some_and(|l| l.server == server && !l.statement)
+    }
+
+    fn read_vertical(&mut self) {
+        let start = self.pos;
+        let server = self.lines[start].server;
+        let mut fields: Vec<Field> = Vec::new();
+        let (mut first, mut last) = (0, 0);
+        let mut may_continue = false;
+        while self.continues_block(self.pos, server) {
+            let line = self.lines[self.pos];
+            let text = line.content.trim();
+            if line.consumed {
+                self.pos += 1;
+                continue;
+            }
+            if ROW_HEADER.is_match(text) {
+                self.finish_record(server, &mut fields, first, last);
+                may_continue = false;
+                self.pos += 1;
+                continue;
+            }
+            if text.is_empty() || is_elision(text) {
+                // Blogs and tickets leave gaps inside one record; go on if a field follows.
+                let mut next = self.pos + 1;
+                while self.continues_block(next, server) {
+                    let l = self.lines[next];
+                    let t = l.content.trim();
+                    if !(l.consumed || t.is_empty() || is_elision(t)) {
+                        break;
+                    }
+                    next += 1;
+                }
+                let field_follows = self.continues_block(next, server)
+                    && self.content(next).and_then(vertical_field).is_some()
+                    && self
+                        .content(next)
+                        .is_some_and(|t| parse_backup_log_line(t, self.origin(0, 0)).is_none());
+                if !field_follows {
+                    break;
+                }
+                may_continue = false;
+                self.pos = next;
+                continue;
+            }
+            let next = self.content(self.pos + 1);
+            if innodb_status::starts_innodb_status(text, next)
+                || mysqlbinlog::starts_mysqlbinlog(text)
+                || TABLE_BORDER.is_match(text)
+            {
+                break;
+            }
+            let is_backup = parse_backup_log_line(text, self.origin(0, 0)).is_some();
+            if !is_backup && let Some((name, value)) = vertical_field(text) {
+                if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    self.finish_record(server, &mut fields, first, last);
+                }
+                if fields.is_empty() {
+                    first = line.number;
+                }
+                fields.push((name.to_owned(), value.to_owned()));
+                last = line.number;
+                may_continue = true;
+                self.pos += 1;
+                continue;
+            }
+            let other_kind = is_backup || parse_error_log_line(text, self.origin(0, 0)).is_some();
+            if may_continue
+                && !other_kind
+                && let Some((_, value)) = fields.last_mut()
+            {
+                // A value printed over several lines: a long GTID set, a query.
+                value.push('\n');
+                value.push_str(text);
+                last = line.number;
+                self.pos += 1;
+                continue;
+            }
+            break;
+        }
+        self.finish_record(server, &mut fields, first, last);
+        if self.pos == start {
+            let text = self.lines[start].content.trim().to_owned();
+            let number = self.lines[start].number;
+            self.not_understood(number, number, "not a recognised kind of output", &text);
+            self.pos += 1;
+        }
+    }
+
+    fn finish_record(&mut self, server: usize, fields: &mut Vec<Field>, first: usize, last: usize) {
+        if fields.is_empty() {
+            return;
+        }
+        let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
+        let statement = self.statement.clone();
+        match records::classify(&names, statement.as_deref()) {
+            Some(kind) => {
+                let origin = self.origin(first, last);
+                records::add_row(
+                    self.server(server),
+                    kind,
+                    fields,
+                    statement.as_deref(),
+                    origin,
+                );
+            }
+            None => {
+                let reason = format!(
+                    "a record with columns {} is not a known kind",
+                    names.join(", ")
+                );
+                let excerpt = format!("{}: {}", fields[0].0, fields[0].1);
+                self.not_understood(first, last, &reason, &excerpt);
+            }
+        }
+        fields.clear();
+    }
+
+    fn read_table(&mut self) {
+        let start = self.pos;
+        let server = self.lines[start].server;
+        let border = self.lines[start].content.trim();
+        let bounds: Vec<usize> = border
+            .chars()
+            .enumerate()
+            .filter(|(_, c)| *c == '+')
+            .map(|(i, _)| i)
+            .collect();
+        let columns = bounds.len().saturating_sub(1);
+        self.pos += 1;
+        let header_is_row = self.continues_block(self.pos, server)
+            && self.content(self.pos).is_some_and(|t| t.starts_with('|'));
+        if !header_is_row || columns == 0 {
+            let number = self.lines[start].number;
+            self.not_understood(number, number, "a table border without a header", border);
+            return;
+        }
+        let header = table_cells(self.lines[self.pos].content.trim(), &bounds);
+        self.pos += 1;
+        if self
+            .content(self.pos)
+            .is_some_and(|t| TABLE_BORDER.is_match(t))
+        {
+            self.pos += 1;
+        }
+        let statement = self.statement.clone();
+        let kind = records::classify(&header, statement.as_deref());
+        let mut last_line = self.lines[start].number;
+        while self.continues_block(self.pos, server)
+            && self.content(self.pos).is_some_and(|t| t.starts_with('|'))
+        {
+            let line = self.lines[self.pos];
+            let cells = table_cells(line.content.trim(), &bounds);
+            let fields: Vec<Field> = header.iter().cloned().zip(cells).collect();
+            if let Some(kind) = kind {
+                let origin = self.origin(line.number, line.number);
+                records::add_row(
+                    self.server(server),
+                    kind,
+                    &fields,
+                    statement.as_deref(),
+                    origin,
+                );
+            }
+            last_line = line.number;
+            self.pos += 1;
+        }
+        if self
+            .content(self.pos)
+            .is_some_and(|t| TABLE_BORDER.is_match(t))
+        {
+            last_line = self.lines[self.pos].number;
+            self.pos += 1;
+        }
+        if kind.is_none() {
+            let reason = format!(
+                "a table with columns {} is not a known kind",
+                header.join(", ")
+            );
+            let first = self.lines[start].number;
+            self.not_understood(first, last_line, &reason, border);
+        }
+    }
+
+    fn read_innodb_status(&mut self) {
+        let start = self.pos;
+        let server = self.lines[start].server;
+        let mut texts = Vec::new();
+        while self.continues_block(self.pos, server) {
+            let text = self.lines[self.pos].content.trim_end();
+            if text.trim().is_empty()
+                || (self.pos > start
+                    && (ROW_HEADER.is_match(text.trim()) || TABLE_BORDER.is_match(text.trim())))
+            {
+                break;
+            }
+            texts.push(text);
+            self.pos += 1;
+            if innodb_status::ends_innodb_status(text) {
+                if self
+                    .content(self.pos)
+                    .is_some_and(|t| t.starts_with("===="))
+                {
+                    self.pos += 1;
+                }
+                break;
+            }
+        }
+        let first = self.lines[start].number;
+        let last = self.lines[self.pos - 1].number;
+        let status = innodb_status::parse_innodb_status(&texts, self.origin(first, last));
+        self.server(server).innodb_status.push(status);
+    }
+
+    fn read_mysqlbinlog(&mut self) {
+        let server = self.lines[self.pos].server;
+        let mut reader = mysqlbinlog::BinlogReader::new(self.input);
+        while self.continues_block(self.pos, server) {
+            let line = self.lines[self.pos];
+            let text = line.content.trim();
+            if text.is_empty()
+                || ROW_HEADER.is_match(text)
+                || TABLE_BORDER.is_match(text)
+                || parse_error_log_line(text, self.origin(0, 0)).is_some()
+            {
+                break;
+            }
+            reader.read(line.number, line.content);
+            self.pos += 1;
+        }
+        self.server(server).binlog_events.extend(reader.events);
+    }
+
+    /// A bare GTID set, possibly over several lines ending in `,`.
+    fn read_gtid_set(&mut self) {
+        let start = self.pos;
+        let server = self.lines[start].server;
+        let mut text = String::new();
+        loop {
+            let line = self.lines[self.pos].content.trim();
+            text.push_str(line);
+            self.pos += 1;
+            let more = line.ends_with(',')
+                && self.continues_block(self.pos, server)
+                && self
+                    .content(self.pos)
+                    .is_some_and(GtidText::looks_like_gtid_set);
+            if !more {
+                break;
+            }
+        }
+        let origin = self.origin(self.lines[start].number, self.lines[self.pos - 1].number);
+        if let Some(set) = GtidText::new(&text) {
+            self.server(server).unlabelled_gtid_sets.push((set, origin));
+        }
+    }
+}
+
+/// Cells of a `| a | b |` row. Rows that split cleanly on `|` are read that way (robust to wide
+/// characters); others (cut short, or a value containing `|`) by the border's column positions.
+fn table_cells(row: &str, bounds: &[usize]) -> Vec<String> {
+    let columns = bounds.len().saturating_sub(1);
+    let parts: Vec<&str> = row.split('|').collect();
+    if parts.len() == columns + 2
+        && parts.first().is_some_and(|p| p.trim().is_empty())
+        && parts.last().is_some_and(|p| p.trim().is_empty())
+    {
+        return parts[1..=columns]
+            .iter()
+            .map(|p| p.trim().to_owned())
+            .collect();
+    }
+    let chars: Vec<char> = row.chars().collect();
+    let mut cells = Vec::new();
+    for pair in bounds.windows(2) {
+        let begin = pair[0] + 1;
+        if begin >= chars.len() {
+            break;
+        }
+        let end = pair[1].min(chars.len());
+        let cell: String = chars[begin..end].iter().collect();
+        cells.push(cell.trim().trim_end_matches('|').trim().to_owned());
+    }
+    cells
+}
+
+/// Fills the server's identity and role from what the text showed.
+fn identify(server: &mut ServerEvidence, tag: Option<&ServerTag>) {
+    static STARTUP_VERSION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"ready for connections\.\s+Version: '([^']+)'").expect("static regex")
+    });
+    if server.role.is_none() {
+        server.role = tag.and_then(|t| t.role).or_else(|| {
+            server
+                .samples
+                .iter()
+                .any(|s| !s.channels.is_empty())
+                .then_some(Role::Replica)
+        });
+    }
+    let from_variables = server
+        .variables
+        .version()
+        .map(|v| (v.to_owned(), "variable `version`"));
+    let from_error_log = || {
+        server.error_log.iter().find_map(|l| {
+            STARTUP_VERSION
+                .captures(&l.message)
+                .map(|c| (c[1].to_owned(), "error-log start-up line"))
+        })
+    };
+    let from_backup_log = || {
+        server.backup_log.iter().find_map(|l| match &l.event {
+            BackupEvent::ServerVersion { version } => Some((version.clone(), "backup log")),
+            _ => None,
+        })
+    };
+    if server.identity.version.is_none()
+        && let Some((version, by)) = from_variables
+            .or_else(from_error_log)
+            .or_else(from_backup_log)
+    {
+        server.identity.version = Some(version);
+        server.identity.identified_by = Some(by.to_owned());
+    }
+    if server.identity.server_id.is_none() {
+        server.identity.server_id = server.variables.server_id();
+    }
+    if server.identity.server_uuid.is_none() {
+        server.identity.server_uuid = server.variables.server_uuid().map(str::to_owned);
+    }
+    if server.identity.flavor.is_none()
+        && let Some((flavor, by)) = flavor_hint(server, tag)
+    {
+        server.identity.flavor = Some(flavor);
+        if server.identity.identified_by.is_none() || server.identity.version.is_none() {
+            server.identity.identified_by = Some(by.to_owned());
+        }
+    }
+}
+
+fn flavor_hint(server: &ServerEvidence, tag: Option<&ServerTag>) -> Option<(Flavor, &'static str)> {
+    if let Some(version) = &server.identity.version {
+        return Some(if version.to_ascii_lowercase().contains("mariadb") {
+            (Flavor::Mariadb, "version")
+        } else {
+            (Flavor::Mysql, "version")
+        });
+    }
+    if tag.is_some_and(|t| t.mariadb_prompt) {
+        return Some((Flavor::Mariadb, "MariaDB client prompt"));
+    }
+    let has_variable = |names: &[&str]| {
+        names
+            .iter()
+            .any(|n| server.variables.values.contains_key(*n))
+    };
+    if has_variable(&[
+        "gtid_current_pos",
+        "gtid_slave_pos",
+        "gtid_binlog_pos",
+        "slave_parallel_threads",
+        "slave_parallel_mode",
+    ]) {
+        return Some((Flavor::Mariadb, "MariaDB-only variables"));
+    }
+    if has_variable(&[
+        "gtid_mode",
+        "gtid_executed",
+        "replica_parallel_workers",
+        "slave_preserve_commit_order",
+        "binlog_transaction_dependency_tracking",
+    ]) {
+        return Some((Flavor::Mysql, "MySQL-only variables"));
+    }
+    let columns = || {
+        server
+            .samples
+            .iter()
+            .flat_map(|s| s.channels.iter())
+            .flat_map(|c| c.raw.iter())
+            .map(|f| f.name.to_ascii_lowercase())
+    };
+    const MARIADB_COLUMNS: &[&str] = &[
+        "using_gtid",
+        "gtid_io_pos",
+        "connection_name",
+        "slave_ddl_groups",
+        "parallel_mode",
+        "retried_transactions",
+    ];
+    const MYSQL_COLUMNS: &[&str] = &[
+        "replica_io_running",
+        "source_host",
+        "executed_gtid_set",
+        "auto_position",
+        "master_uuid",
+        "channel_name",
+    ];
+    if columns().any(|c| MARIADB_COLUMNS.contains(&c.as_str())) {
+        return Some((Flavor::Mariadb, "MariaDB-only status columns"));
+    }
+    if columns().any(|c| MYSQL_COLUMNS.contains(&c.as_str())) {
+        return Some((Flavor::Mysql, "MySQL-only status columns"));
+    }
+    if server
+        .samples
+        .iter()
+        .any(|s| !s.workers.is_empty() || !s.coordinators.is_empty())
+    {
+        return Some((Flavor::Mysql, "performance_schema applier tables"));
+    }
+    if server
+        .error_log
+        .iter()
+        .any(|l| matches!(l.format, ErrorLogFormat::Mysql8 | ErrorLogFormat::Mysql57))
+    {
+        return Some((Flavor::Mysql, "error-log format"));
+    }
+    if server
+        .error_log
+        .iter()
+        .any(|l| l.message.contains("Internal MariaDB error code"))
+    {
+        return Some((Flavor::Mariadb, "MariaDB error-log message"));
+    }
+    if server
+        .backup_log
+        .iter()
+        .any(|l| l.tool == Some(BackupTool::Mariabackup))
+    {
+        return Some((Flavor::Mariadb, "mariabackup log"));
+    }
+    None
+}

@@ -1,0 +1,360 @@
+//! Turning a row of output (vertical `\G` record or table row) into model items, by what its
+//! columns say it is.
+
+use crate::model::variables::{is_known_variable_name, normalise_variable_name};
+use crate::model::{
+    BinlogEvent, BinlogPosition, ChannelStatus, CoordinatorRow, ErrorLogFormat, ErrorLogLine,
+    GtidExecutedRow, GtidText, InnodbTransaction, LockWait, LogFileEntry, LogLevel, LogTime,
+    ProcessRow, Provenance, ServerEvidence, StatusSample, WorkerRow,
+};
+
+use super::backup_log::classify_backup_message;
+
+/// Column name and value, as printed.
+pub(crate) type Field = (String, String);
+
+/// What a row of output is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowKind {
+    Channel,
+    Worker,
+    Coordinator,
+    Process,
+    /// SHOW VARIABLES: `Variable_name`/`Value`.
+    VariableTable,
+    /// Columns that are themselves variables (`@@server_id`, `gtid_executed: ...`).
+    VariableColumns,
+    BinlogPosition,
+    BinaryLogs,
+    BinlogEvents,
+    LockWait,
+    InnodbTrx,
+    GtidExecutedTable,
+    ErrorLogTable,
+    /// The `Type`/`Name`/`Status` wrapper of SHOW ENGINE INNODB STATUS: nothing of its own.
+    EngineStatusWrapper,
+}
+
+const CHANNEL_MARKERS: &[&str] = &[
+    "slave_io_running",
+    "replica_io_running",
+    "slave_sql_running",
+    "replica_sql_running",
+    "slave_io_state",
+    "replica_io_state",
+    "master_host",
+    "source_host",
+    "last_sql_errno",
+    "last_sql_error",
+    "last_io_errno",
+    "last_io_error",
+    "last_errno",
+    "last_error",
+    "seconds_behind_master",
+    "seconds_behind_source",
+    "exec_master_log_pos",
+    "exec_source_log_pos",
+    "read_master_log_pos",
+    "read_source_log_pos",
+    "relay_master_log_file",
+    "relay_source_log_file",
+    "slave_sql_running_state",
+    "replica_sql_running_state",
+    "sql_delay",
+    "sql_remaining_delay",
+    "gtid_io_pos",
+    "connection_name",
+    "retrieved_gtid_set",
+];
+
+/// Decides what a row is from its column names and the statement that produced it.
+pub(crate) fn classify(names: &[String], statement: Option<&str>) -> Option<RowKind> {
+    let lower: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().to_ascii_lowercase())
+        .collect();
+    let has = |n: &str| lower.iter().any(|l| l == n);
+    let statement = statement.unwrap_or("");
+    if has("worker_id") {
+        return Some(RowKind::Worker);
+    }
+    if statement.contains("by_coordinator")
+        || has("last_processed_transaction")
+        || has("processing_transaction")
+    {
+        return Some(RowKind::Coordinator);
+    }
+    if has("file") && has("position") {
+        return Some(RowKind::BinlogPosition);
+    }
+    if has("log_name") && has("event_type") {
+        return Some(RowKind::BinlogEvents);
+    }
+    if has("log_name") && has("file_size") {
+        return Some(RowKind::BinaryLogs);
+    }
+    if has("variable_name") && has("value") {
+        return Some(RowKind::VariableTable);
+    }
+    if has("id") && (has("command") || has("state")) && (has("user") || has("host")) {
+        return Some(RowKind::Process);
+    }
+    if [
+        "waiting_trx_id",
+        "requesting_trx_id",
+        "requesting_engine_transaction_id",
+        "blocking_pid",
+    ]
+    .iter()
+    .any(|n| has(n))
+    {
+        return Some(RowKind::LockWait);
+    }
+    if has("trx_id") && has("trx_state") {
+        return Some(RowKind::InnodbTrx);
+    }
+    if has("source_uuid") && has("interval_start") && has("interval_end") {
+        return Some(RowKind::GtidExecutedTable);
+    }
+    if has("logged") && has("prio") && has("data") {
+        return Some(RowKind::ErrorLogTable);
+    }
+    if has("status")
+        && lower
+            .iter()
+            .all(|l| ["type", "name", "status"].contains(&l.as_str()))
+    {
+        return Some(RowKind::EngineStatusWrapper);
+    }
+    if CHANNEL_MARKERS.iter().any(|m| has(m))
+        || (statement.contains("slave status") || statement.contains("replica status"))
+    {
+        return Some(RowKind::Channel);
+    }
+    if !lower.is_empty()
+        && lower
+            .iter()
+            .all(|l| l.starts_with("@@") || is_known_variable_name(l))
+    {
+        return Some(RowKind::VariableColumns);
+    }
+    None
+}
+
+/// Whether an item with this identity is already in the sample, so a new sample begins: the
+/// same channel, worker or process seen twice means the DBA pasted a second look.
+fn sample_for(
+    server: &mut ServerEvidence,
+    clashes: impl Fn(&StatusSample) -> bool,
+) -> &mut StatusSample {
+    let start_new = server.samples.last().is_none_or(&clashes);
+    if start_new {
+        server.samples.push(StatusSample::default());
+    }
+    let last = server.samples.len() - 1;
+    &mut server.samples[last]
+}
+
+/// Adds one row of a known kind to the server.
+pub(crate) fn add_row(
+    server: &mut ServerEvidence,
+    kind: RowKind,
+    fields: &[Field],
+    statement: Option<&str>,
+    origin: Provenance,
+) {
+    let statement = statement.unwrap_or("");
+    match kind {
+        RowKind::Channel => {
+            let mut channel = ChannelStatus::new(origin);
+            for (name, value) in fields {
+                channel.set_field(name, value);
+            }
+            let name = channel.channel_name.clone();
+            sample_for(server, |s| s.channel(&name).is_some())
+                .channels
+                .push(channel);
+        }
+        RowKind::Worker => {
+            let mut worker = WorkerRow::new(origin);
+            for (name, value) in fields {
+                worker.set_field(name, value);
+            }
+            let (channel, id) = (worker.channel_name.clone(), worker.worker_id);
+            sample_for(server, |s| {
+                s.workers
+                    .iter()
+                    .any(|w| w.channel_name == channel && w.worker_id == id)
+            })
+            .workers
+            .push(worker);
+        }
+        RowKind::Coordinator => {
+            let mut coordinator = CoordinatorRow::new(origin);
+            for (name, value) in fields {
+                coordinator.set_field(name, value);
+            }
+            let channel = coordinator.channel_name.clone();
+            sample_for(server, |s| {
+                s.coordinators.iter().any(|c| c.channel_name == channel)
+            })
+            .coordinators
+            .push(coordinator);
+        }
+        RowKind::Process => {
+            let mut row = ProcessRow::new(origin);
+            for (name, value) in fields {
+                row.set_field(name, value);
+            }
+            let id = row.id;
+            sample_for(server, |s| {
+                id.is_some() && s.processlist.iter().any(|p| p.id == id)
+            })
+            .processlist
+            .push(row);
+        }
+        RowKind::LockWait => {
+            let mut wait = LockWait::new(origin);
+            for (name, value) in fields {
+                wait.set_field(name, value);
+            }
+            sample_for(server, |_| false).lock_waits.push(wait);
+        }
+        RowKind::InnodbTrx => {
+            let value = |n: &str| field(fields, n);
+            let trx_id = value("trx_id").unwrap_or_default();
+            let mut trx = InnodbTransaction::new(trx_id, origin);
+            trx.state = value("trx_state").map(str::to_owned);
+            trx.started = value("trx_started").and_then(LogTime::parse);
+            trx.thread_id = value("trx_mysql_thread_id").and_then(|v| v.parse().ok());
+            trx.query = value("trx_query")
+                .filter(|q| !q.eq_ignore_ascii_case("NULL"))
+                .map(str::to_owned);
+            let id = trx.trx_id.clone();
+            sample_for(server, |s| {
+                s.innodb_transactions.iter().any(|t| t.trx_id == id)
+            })
+            .innodb_transactions
+            .push(trx);
+        }
+        RowKind::BinlogPosition => {
+            let position = BinlogPosition {
+                file: field(fields, "file").unwrap_or_default().to_owned(),
+                position: field(fields, "position").and_then(|p| p.parse().ok()),
+                executed_gtid_set: field(fields, "executed_gtid_set").and_then(GtidText::new),
+                origin,
+            };
+            sample_for(server, |s| s.binlog_position.is_some()).binlog_position = Some(position);
+        }
+        RowKind::BinaryLogs => {
+            let entry = LogFileEntry {
+                name: field(fields, "log_name").unwrap_or_default().to_owned(),
+                size: field(fields, "file_size").and_then(|s| s.parse().ok()),
+                encrypted: field(fields, "encrypted").and_then(crate::model::fields::parse_switch),
+                origin,
+            };
+            if statement.contains("relay") {
+                server.relay_logs.push(entry);
+            } else {
+                server.binary_logs.push(entry);
+            }
+        }
+        RowKind::BinlogEvents => {
+            let info = field(fields, "info").unwrap_or_default();
+            let gtid = info
+                .split_once("GTID_NEXT=")
+                .or_else(|| info.split_once("GTID_NEXT ="))
+                .map(|(_, g)| g.trim().trim_matches(['\'', ' ']).to_owned())
+                .or_else(|| {
+                    info.strip_prefix("BEGIN GTID ")
+                        .map(|g| g.trim().to_owned())
+                });
+            server.binlog_events.push(BinlogEvent {
+                log_file: field(fields, "log_name").map(str::to_owned),
+                start_position: field(fields, "pos").and_then(|p| p.parse().ok()),
+                end_log_pos: field(fields, "end_log_pos").and_then(|p| p.parse().ok()),
+                time: None,
+                server_id: field(fields, "server_id").and_then(|p| p.parse().ok()),
+                event_type: field(fields, "event_type").unwrap_or_default().to_owned(),
+                detail: info.to_owned(),
+                attributes: Vec::new(),
+                gtid,
+                body: Vec::new(),
+                origin,
+            });
+        }
+        RowKind::VariableTable => {
+            if let (Some(name), Some(value)) =
+                (field(fields, "variable_name"), field(fields, "value"))
+            {
+                server.variables.set(name, value, origin);
+            }
+        }
+        RowKind::VariableColumns => {
+            for (name, value) in fields {
+                server.variables.set(name, value, origin.clone());
+            }
+        }
+        RowKind::GtidExecutedTable => {
+            let number = |n: &str| field(fields, n).and_then(|v| v.parse().ok());
+            if let (Some(uuid), Some(start), Some(end)) = (
+                field(fields, "source_uuid"),
+                number("interval_start"),
+                number("interval_end"),
+            ) {
+                server.gtid_executed_table.push(GtidExecutedRow {
+                    source_uuid: uuid.to_owned(),
+                    interval_start: start,
+                    interval_end: end,
+                    gtid_tag: field(fields, "gtid_tag")
+                        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("NULL"))
+                        .map(str::to_owned),
+                    origin,
+                });
+            }
+        }
+        RowKind::ErrorLogTable => {
+            let subsystem = field(fields, "subsystem").map(str::to_owned);
+            let message = field(fields, "data").unwrap_or_default().to_owned();
+            let line = ErrorLogLine {
+                time: field(fields, "logged").and_then(LogTime::parse),
+                thread: field(fields, "thread_id").and_then(|t| t.parse().ok()),
+                level: LogLevel::parse(field(fields, "prio").unwrap_or_default()),
+                log_code: field(fields, "error_code")
+                    .and_then(|c| c.trim_start_matches("MY-").parse().ok()),
+                subsystem,
+                message,
+                format: ErrorLogFormat::Mysql8,
+                origin,
+            };
+            add_error_log_line(server, line);
+        }
+        RowKind::EngineStatusWrapper => {}
+    }
+}
+
+/// Error-log lines of xtrabackup 8.0 (subsystem `Xtrabackup`) go to the backup log.
+pub(crate) fn add_error_log_line(server: &mut ServerEvidence, line: ErrorLogLine) {
+    if line
+        .subsystem
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("xtrabackup"))
+    {
+        server.backup_log.push(crate::model::BackupLogLine {
+            time: line.time,
+            tool: Some(crate::model::BackupTool::Xtrabackup),
+            event: classify_backup_message(&line.message),
+            message: line.message,
+            origin: line.origin,
+        });
+    } else {
+        server.error_log.push(line);
+    }
+}
+
+fn field<'f>(fields: &'f [Field], name: &str) -> Option<&'f str> {
+    fields
+        .iter()
+        .find(|(n, _)| normalise_variable_name(n) == name)
+        .map(|(_, v)| v.trim())
+}
