@@ -8,6 +8,7 @@
 pub mod class;
 pub mod finding;
 pub mod plan;
+pub mod render;
 pub mod report;
 pub mod text;
 

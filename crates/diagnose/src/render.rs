@@ -1,0 +1,507 @@
+//! Printing a report: text a tired DBA reads in 30 seconds (verdict first, then for each
+//! finding the cause, the facts, the evidence and the plan), Markdown for tickets, JSON for
+//! scripts.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use serde_json::{Value, json};
+
+use crate::finding::{Facts, Finding, Severity};
+use crate::plan::{Action, Check, Plan, RiskLevel, Step, Target};
+use crate::report::Report;
+use crate::text::{Lang, Text};
+
+/// How the text report looks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub lang: Lang,
+    pub color: bool,
+}
+
+fn style(color: bool, style: Style) -> Style {
+    if color { style } else { Style::new() }
+}
+
+fn severity_style(severity: Severity) -> Style {
+    let color = match severity {
+        Severity::Critical => AnsiColor::Red,
+        Severity::Warning => AnsiColor::Yellow,
+        Severity::Info => AnsiColor::Cyan,
+    };
+    Style::new().bold().fg_color(Some(color.into()))
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "CRITICAL",
+        Severity::Warning => "WARNING",
+        Severity::Info => "INFO",
+    }
+}
+
+/// Writes `text` in the report's language: English, then the Chinese line when asked for.
+fn say(out: &mut String, indent: &str, text: &Text, lang: Lang) {
+    let _ = writeln!(out, "{indent}{}", text.en);
+    if lang == Lang::Zh && !text.zh.is_empty() {
+        let _ = writeln!(out, "{indent}{}", text.zh);
+    }
+}
+
+/// The one-line verdict that opens every report.
+pub fn verdict(report: &Report) -> String {
+    match report.findings.first() {
+        None => "healthy: no problem found in the evidence".to_owned(),
+        Some(top) => {
+            let others = report.findings.len() - 1;
+            let more = match others {
+                0 => String::new(),
+                1 => " (and 1 more finding)".to_owned(),
+                n => format!(" (and {n} more findings)"),
+            };
+            format!(
+                "{}: {}{more}",
+                severity_word(top.severity).to_lowercase(),
+                top.title.en
+            )
+        }
+    }
+}
+
+/// The report as text for a terminal.
+pub fn text(report: &Report, options: TextOptions) -> String {
+    let TextOptions { lang, color } = options;
+    let bold = style(color, Style::new().bold());
+    let dim = style(color, Style::new().dimmed());
+    let mut out = String::new();
+    let headline = style(
+        color,
+        report.worst().map_or(Style::new().bold(), severity_style),
+    );
+    let _ = writeln!(out, "{headline}{}{headline:#}", verdict(report));
+    for (index, finding) in report.findings.iter().enumerate() {
+        let sev = style(color, severity_style(finding.severity));
+        let variant = finding
+            .variant
+            .as_deref()
+            .map(|v| format!(" / {v}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n{sev}{}. {} {}{variant}{sev:#}  {dim}(confidence: {}){dim:#}",
+            index + 1,
+            severity_word(finding.severity),
+            finding.class,
+            confidence_word(finding)
+        );
+        let _ = writeln!(out, "   {bold}{}{bold:#}", finding.title.en);
+        if lang == Lang::Zh && !finding.title.zh.is_empty() {
+            let _ = writeln!(out, "   {bold}{}{bold:#}", finding.title.zh);
+        }
+        if !finding.root_cause.is_empty() {
+            let _ = writeln!(out, "\n   {bold}Cause{bold:#}");
+            say(&mut out, "   ", &finding.root_cause, lang);
+        }
+        let facts = fact_lines(&finding.facts);
+        if !facts.is_empty() {
+            let _ = writeln!(out, "\n   {bold}Facts{bold:#}");
+            for (name, value) in facts {
+                let _ = writeln!(out, "   {name:<20} {value}");
+            }
+        }
+        if !finding.evidence.is_empty() {
+            let _ = writeln!(out, "\n   {bold}Evidence{bold:#}");
+            for cited in &finding.evidence {
+                let server = cited
+                    .server
+                    .as_deref()
+                    .map(|s| format!("{s}: "))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "   - {server}{}", cited.source);
+                let _ = writeln!(out, "     {dim}{}{dim:#}", cited.quote);
+            }
+        }
+        if !finding.fix.is_empty() {
+            let _ = writeln!(out, "\n   {bold}Fix{bold:#}");
+            write_plan(&mut out, &finding.fix, "   ", options);
+        }
+        if !finding.references.is_empty() {
+            let _ = writeln!(out, "\n   {bold}References{bold:#}");
+            for reference in &finding.references {
+                let _ = writeln!(out, "   - {}: {}", reference.title, reference.url);
+            }
+        }
+    }
+    if !report.missing_evidence.is_empty() {
+        let _ = writeln!(out, "\n{bold}Could not check{bold:#}");
+        for gap in &report.missing_evidence {
+            let _ = writeln!(out, "- {}: {}", gap.what.en, gap.consequence.en);
+            if lang == Lang::Zh {
+                let _ = writeln!(out, "  {}: {}", gap.what.zh, gap.consequence.zh);
+            }
+            say(&mut out, "  → ", &gap.how, lang);
+        }
+    }
+    out
+}
+
+fn confidence_word(finding: &Finding) -> String {
+    serde_json::to_value(finding.confidence)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn write_plan(out: &mut String, plan: &Plan, indent: &str, options: TextOptions) {
+    let lang = options.lang;
+    if !plan.summary.is_empty() {
+        say(out, indent, &plan.summary, lang);
+    }
+    if let Some(loss) = &plan.data_loss {
+        let warn = style(options.color, severity_style(Severity::Warning));
+        let _ = writeln!(out, "{indent}{warn}Data given up:{warn:#} {}", loss.en);
+        if lang == Lang::Zh {
+            let _ = writeln!(out, "{indent}{}", loss.zh);
+        }
+    }
+    for (number, step) in plan.steps.iter().enumerate() {
+        write_step(out, number + 1, step, indent, lang);
+    }
+    for alternative in &plan.alternatives {
+        let _ = writeln!(out, "{indent}Alternative, {}", alternative.when.en);
+        if lang == Lang::Zh {
+            let _ = writeln!(out, "{indent}{}", alternative.when.zh);
+        }
+        write_plan(out, &alternative.plan, &format!("{indent}  "), options);
+    }
+}
+
+fn target_name(target: &Target) -> String {
+    match target {
+        Target::Replica => "replica".into(),
+        Target::Source => "source".into(),
+        Target::Server(name) => name.clone(),
+        Target::ReplicaHost => "replica host shell".into(),
+        Target::SourceHost => "source host shell".into(),
+        Target::Dba => "DBA".into(),
+    }
+}
+
+fn write_step(out: &mut String, number: usize, step: &Step, indent: &str, lang: Lang) {
+    let _ = writeln!(out, "{indent}{number}. on {}:", target_name(&step.target));
+    let inner = format!("{indent}   ");
+    match &step.action {
+        Action::Sql { statements } => {
+            for statement in statements {
+                let _ = writeln!(out, "{inner}{statement}");
+            }
+        }
+        Action::Shell { command } => {
+            let _ = writeln!(out, "{inner}$ {command}");
+        }
+        Action::Manual { instruction } => say(out, &inner, instruction, lang),
+    }
+    say(out, &format!("{inner}why: "), &step.why, lang);
+    if let Some(check) = &step.precondition {
+        write_check(out, &inner, "only if", check, lang);
+    }
+    if let Some(check) = &step.verify {
+        write_check(out, &inner, "then check", check, lang);
+    }
+    if step.risk > RiskLevel::None {
+        let note = step.risk_note.as_ref().map(|n| n.en.as_str()).unwrap_or("");
+        let _ = writeln!(
+            out,
+            "{inner}risk: {}{}",
+            risk_word(step.risk),
+            prefixed(note)
+        );
+    }
+}
+
+fn prefixed(note: &str) -> String {
+    if note.is_empty() {
+        String::new()
+    } else {
+        format!(": {note}")
+    }
+}
+
+fn write_check(out: &mut String, indent: &str, label: &str, check: &Check, lang: Lang) {
+    let _ = writeln!(out, "{indent}{label}: {}", check.description.en);
+    if lang == Lang::Zh {
+        let _ = writeln!(out, "{indent}  {}", check.description.zh);
+    }
+    if let Some(sql) = &check.sql {
+        let _ = writeln!(out, "{indent}  ({sql})");
+    }
+}
+
+fn risk_word(risk: RiskLevel) -> &'static str {
+    match risk {
+        RiskLevel::None => "none",
+        RiskLevel::Low => "low",
+        RiskLevel::Medium => "medium",
+        RiskLevel::High => "high",
+    }
+}
+
+/// The facts as (name, value) lines, in a fixed order.
+fn fact_lines(facts: &Facts) -> Vec<(String, String)> {
+    let Ok(Value::Object(map)) = serde_json::to_value(facts) else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .map(|(name, value)| {
+            let shown = match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (name, shown)
+        })
+        .collect()
+}
+
+/// The report as the stable JSON document scripts read:
+/// `{"verdict", "findings":[{"class","variant","error_code","severity","confidence","title",
+/// "root_cause","facts","evidence","fix","references"}], "missing_evidence":[...]}`. With
+/// `Lang::Zh` every text also has a `NAME_zh` twin in Simplified Chinese.
+pub fn json(report: &Report, lang: Lang) -> Value {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            let mut value = json!({
+                "class": finding.class,
+                "variant": finding.variant,
+                "error_code": finding.error_code,
+                "severity": finding.severity,
+                "confidence": finding.confidence,
+                "title": finding.title.en,
+                "root_cause": finding.root_cause.en,
+                "facts": finding.facts,
+                "evidence": finding.evidence,
+                "fix": plan_json(&finding.fix, lang),
+                "references": finding.references,
+            });
+            if lang == Lang::Zh {
+                value["title_zh"] = json!(finding.title.zh);
+                value["root_cause_zh"] = json!(finding.root_cause.zh);
+            }
+            value
+        })
+        .collect();
+    let missing: Vec<Value> = report
+        .missing_evidence
+        .iter()
+        .map(|gap| {
+            let mut value = json!({
+                "what": gap.what.en,
+                "consequence": gap.consequence.en,
+                "how": gap.how.en,
+            });
+            if lang == Lang::Zh {
+                value["what_zh"] = json!(gap.what.zh);
+                value["consequence_zh"] = json!(gap.consequence.zh);
+                value["how_zh"] = json!(gap.how.zh);
+            }
+            value
+        })
+        .collect();
+    json!({
+        "verdict": verdict(report),
+        "findings": findings,
+        "missing_evidence": missing,
+    })
+}
+
+/// A plan as JSON. Every text is an English string; with `Lang::Zh` a `NAME_zh` twin stands
+/// beside each, so the shape scripts read is the same in both languages.
+fn plan_json(plan: &Plan, lang: Lang) -> Value {
+    let mut value = serde_json::to_value(plan).unwrap_or(Value::Null);
+    flatten_texts(&mut value, lang);
+    value
+}
+
+fn as_text(value: &Value) -> Option<(Value, Value)> {
+    let map = value.as_object()?;
+    if map.len() == 2 {
+        Some((map.get("en")?.clone(), map.get("zh")?.clone()))
+    } else {
+        None
+    }
+}
+
+fn flatten_texts(value: &mut Value, lang: Lang) {
+    match value {
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for key in keys {
+                if let Some((en, zh)) = map.get(&key).and_then(as_text) {
+                    map.insert(key.clone(), en);
+                    if lang == Lang::Zh {
+                        map.insert(format!("{key}_zh"), zh);
+                    }
+                } else if let Some(child) = map.get_mut(&key) {
+                    flatten_texts(child, lang);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| flatten_texts(item, lang)),
+        _ => {}
+    }
+}
+
+/// The report as Markdown, for a ticket.
+pub fn markdown(report: &Report, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## repldoctor: {}\n", verdict(report));
+    for (index, finding) in report.findings.iter().enumerate() {
+        let variant = finding
+            .variant
+            .as_deref()
+            .map(|v| format!(" / `{v}`"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "### {}. {} `{}`{variant}: {}\n",
+            index + 1,
+            severity_word(finding.severity),
+            finding.class,
+            finding.title.en
+        );
+        if lang == Lang::Zh {
+            let _ = writeln!(out, "{}\n", finding.title.zh);
+        }
+        if !finding.root_cause.is_empty() {
+            let _ = writeln!(out, "**Cause.** {}\n", finding.root_cause.en);
+            if lang == Lang::Zh {
+                let _ = writeln!(out, "**原因。** {}\n", finding.root_cause.zh);
+            }
+        }
+        let facts = fact_lines(&finding.facts);
+        if !facts.is_empty() {
+            let _ = writeln!(out, "| fact | value |\n|---|---|");
+            for (name, value) in facts {
+                let _ = writeln!(out, "| {name} | `{}` |", value.replace('|', "\\|"));
+            }
+            out.push('\n');
+        }
+        if !finding.evidence.is_empty() {
+            let _ = writeln!(out, "**Evidence**\n");
+            for cited in &finding.evidence {
+                let _ = writeln!(out, "- {}:\n  ```\n  {}\n  ```", cited.source, cited.quote);
+            }
+            out.push('\n');
+        }
+        if !finding.fix.is_empty() {
+            let _ = writeln!(out, "**Fix**\n\n```");
+            write_plan(
+                &mut out,
+                &finding.fix,
+                "",
+                TextOptions { lang, color: false },
+            );
+            let _ = writeln!(out, "```\n");
+        }
+        for reference in &finding.references {
+            let _ = writeln!(out, "- [{}]({})", reference.title, reference.url);
+        }
+    }
+    if !report.missing_evidence.is_empty() {
+        let _ = writeln!(out, "### Could not check\n");
+        for gap in &report.missing_evidence {
+            let _ = writeln!(
+                out,
+                "- {}: {} ({})",
+                gap.what.en, gap.consequence.en, gap.how.en
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::class::Class;
+    use crate::finding::Confidence;
+    use crate::plan::{Check, Expect};
+    use crate::text;
+
+    fn sample() -> Report {
+        let mut finding = Finding::new(
+            Class::DupKey,
+            Severity::Critical,
+            Confidence::Certain,
+            text!("Duplicate key on lab.t", "lab.t 主键冲突"),
+        );
+        finding.facts.gtid = Some("0-1-4".into());
+        finding.facts.end_log_pos = Some(1153);
+        finding.fix.summary = text!("Compare the rows, then skip", "先比较行，再跳过");
+        finding.fix.steps.push(
+            Step::sql(
+                Target::Replica,
+                &["STOP SLAVE"],
+                text!("stop first", "先停止"),
+                RiskLevel::Low,
+            )
+            .with_verify(Check::sql(
+                text!("the SQL thread stopped", "SQL 线程已停止"),
+                "SELECT 1",
+                Expect::Rows,
+            )),
+        );
+        Report::from_parts(vec![finding], Vec::new())
+    }
+
+    #[test]
+    fn json_texts_are_strings_with_chinese_twins() {
+        let english = json(&sample(), Lang::En);
+        let finding = &english["findings"][0];
+        assert_eq!(finding["class"], "dup_key");
+        assert_eq!(finding["facts"]["gtid"], "0-1-4");
+        assert_eq!(finding["facts"]["end_log_pos"], 1153);
+        assert_eq!(finding["fix"]["summary"], "Compare the rows, then skip");
+        assert_eq!(
+            finding["fix"]["steps"][0]["verify"]["description"],
+            "the SQL thread stopped"
+        );
+        assert!(finding["fix"].get("summary_zh").is_none());
+
+        let chinese = json(&sample(), Lang::Zh);
+        let finding = &chinese["findings"][0];
+        assert_eq!(finding["title_zh"], "lab.t 主键冲突");
+        assert_eq!(finding["fix"]["summary"], "Compare the rows, then skip");
+        assert_eq!(finding["fix"]["summary_zh"], "先比较行，再跳过");
+        assert_eq!(finding["fix"]["steps"][0]["why_zh"], "先停止");
+    }
+
+    #[test]
+    fn text_starts_with_the_verdict() {
+        let report = text(&sample(), TextOptions::default());
+        assert_eq!(
+            report.lines().next(),
+            Some("critical: Duplicate key on lab.t")
+        );
+        assert!(report.contains("end_log_pos          1153"), "{report}");
+        assert!(!report.contains('\u{1b}'), "no colors when not asked");
+        let colored = text(
+            &sample(),
+            TextOptions {
+                lang: Lang::Zh,
+                color: true,
+            },
+        );
+        assert!(colored.contains('\u{1b}'));
+        assert!(colored.contains("lab.t 主键冲突"));
+    }
+
+    #[test]
+    fn healthy_report() {
+        assert_eq!(
+            verdict(&Report::default()),
+            "healthy: no problem found in the evidence"
+        );
+    }
+}
