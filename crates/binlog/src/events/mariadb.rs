@@ -62,12 +62,13 @@ impl<'a> MariaGtid<'a> {
             start_alter_seq_no: None,
             thread_id: None,
         };
+        let is_xa = gtid_flags & (flags::PREPARED_XA | flags::COMPLETED_XA) != 0;
         if gtid_flags & flags::GROUP_COMMIT_ID != 0 {
             gtid.commit_id = Some(r.u64()?);
-        } else {
+        } else if !is_xa {
             r.skip(6)?; // zero padding to the fixed 19-byte body
         }
-        if gtid_flags & (flags::PREPARED_XA | flags::COMPLETED_XA) != 0 {
+        if is_xa {
             let format_id = r.u32()?;
             let gtrid_len = r.u8()?;
             let bqual_len = r.u8()?;

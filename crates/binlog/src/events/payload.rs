@@ -42,8 +42,9 @@ fn packed(r: &mut Reader<'_>) -> DecodeResult<u64> {
 
 impl<'a> TransactionPayload<'a> {
     pub fn parse(event: &Event<'a>) -> DecodeResult<Self> {
+        // The FDE declares a post-header for this type (40 bytes in 8.0) but the server writes
+        // none: the fields start right after the common header.
         let mut r = event.body_reader();
-        r.skip(event.post_header_len(0))?;
         let mut payload_size = None;
         let mut compression = None;
         let mut uncompressed_size = None;

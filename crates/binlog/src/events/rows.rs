@@ -1,5 +1,6 @@
-//! Rows events: WRITE/UPDATE/DELETE in their pre-GA, v1 and v2 layouts, MySQL's
-//! PARTIAL_UPDATE_ROWS and MariaDB's compressed forms. The row images are kept raw here;
+//! Rows events: WRITE/UPDATE/DELETE in their v1 and v2 layouts, MySQL's PARTIAL_UPDATE_ROWS
+//! and MariaDB's compressed forms. (The PRE_GA rows events of 5.1 betas, 20–22, have a layout
+//! of their own and are left undecoded.) The row images are kept raw here;
 //! splitting them into values needs the table map's column types.
 
 use std::borrow::Cow;
@@ -32,9 +33,9 @@ struct Layout {
 fn layout(t: EventType) -> Option<Layout> {
     use RowsKind::*;
     let (kind, v2, compressed) = match t {
-        EventType::PRE_GA_WRITE_ROWS | EventType::WRITE_ROWS_V1 => (Write, false, false),
-        EventType::PRE_GA_UPDATE_ROWS | EventType::UPDATE_ROWS_V1 => (Update, false, false),
-        EventType::PRE_GA_DELETE_ROWS | EventType::DELETE_ROWS_V1 => (Delete, false, false),
+        EventType::WRITE_ROWS_V1 => (Write, false, false),
+        EventType::UPDATE_ROWS_V1 => (Update, false, false),
+        EventType::DELETE_ROWS_V1 => (Delete, false, false),
         EventType::WRITE_ROWS_V2 => (Write, true, false),
         EventType::UPDATE_ROWS_V2 => (Update, true, false),
         EventType::DELETE_ROWS_V2 => (Delete, true, false),
@@ -107,8 +108,9 @@ impl<'a> Rows<'a> {
         let table_id = post.uint(if post_header_len == 6 { 4 } else { 6 })?;
         let flags = post.u16()?;
         let extra = if layout.v2 {
-            let at = r.offset();
-            let extra_len = usize::from(r.u16()?);
+            // The v2 post-header ends with the length of the extra data, itself included.
+            let at = post.offset();
+            let extra_len = usize::from(post.u16()?);
             let data_len = extra_len.checked_sub(2).ok_or_else(|| {
                 DecodeError::new(at, format!("extra data length {extra_len} is below 2"))
             })?;
