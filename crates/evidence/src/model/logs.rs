@@ -78,11 +78,25 @@ impl ErrorLogLine {
         messages::error_codes(&self.message)
     }
 
-    /// `for channel 'name'`, when the message names a channel.
+    /// The channel the message names: MySQL `for channel 'name'`, MariaDB's `Master 'name': `
+    /// prefix.
     pub fn channel(&self) -> Option<&str> {
-        let start = self.message.find("for channel '")? + "for channel '".len();
-        let len = self.message[start..].find('\'')?;
-        Some(&self.message[start..start + len])
+        let m = self.message.as_str();
+        let start = if let Some(rest) = m.strip_prefix("Master '") {
+            m.len() - rest.len()
+        } else {
+            m.find("for channel '")? + "for channel '".len()
+        };
+        let len = m[start..].find('\'')?;
+        Some(&m[start..start + len])
+    }
+
+    /// The message without MariaDB's `Master 'name': ` connection prefix.
+    fn unprefixed_message(&self) -> &str {
+        let m = self.message.as_str();
+        m.strip_prefix("Master '")
+            .and_then(|rest| rest.split_once("': "))
+            .map_or(m, |(_, rest)| rest)
     }
 
     /// Which replication thread wrote this line, from the message's own prefix.
@@ -104,7 +118,7 @@ impl ErrorLogLine {
             "Error reading packet from server",
             "Got fatal error",
         ];
-        let m = self.message.as_str();
+        let m = self.unprefixed_message();
         if APPLIER.iter().any(|p| m.starts_with(p)) {
             Some(ReplicationThread::Applier)
         } else if RECEIVER.iter().any(|p| m.starts_with(p)) {

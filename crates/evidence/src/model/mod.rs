@@ -127,6 +127,8 @@ pub struct ServerEvidence {
     pub role: Option<Role>,
     pub identity: ServerIdentity,
     pub variables: Variables,
+    /// SHOW GLOBAL STATUS counters (`Slave_retried_transactions`, `Rpl_semi_sync_*`...).
+    pub status: Variables,
     /// In the order taken; most diagnoses read the last, movement compares the first two.
     pub samples: Vec<StatusSample>,
     pub binary_logs: Vec<LogFileEntry>,
@@ -168,6 +170,7 @@ impl ServerEvidence {
             identity.server_uuid = theirs.server_uuid;
         }
         self.variables.values.extend(other.variables.values);
+        self.status.values.extend(other.status.values);
         self.samples.extend(other.samples);
         self.binary_logs.extend(other.binary_logs);
         self.relay_logs.extend(other.relay_logs);

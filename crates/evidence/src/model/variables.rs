@@ -45,7 +45,10 @@ pub fn normalise_variable_name(name: &str) -> String {
         .or_else(|| name.strip_prefix("session."))
         .or_else(|| name.strip_prefix("SESSION."))
         .unwrap_or(name);
-    let name = name.to_ascii_lowercase().replace('-', "_");
+    let name = name
+        .trim_end_matches("()")
+        .to_ascii_lowercase()
+        .replace('-', "_");
     match name.strip_prefix("loose_") {
         Some(rest) => rest.to_owned(),
         None => name,

@@ -21,7 +21,7 @@ static XTRABACKUP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{6} \d{2}:\d{2}:\d{2}) (?:\[(\d{2})\] )?(?:>> )?(.*)$").expect("static regex")
 });
 static UNTIMED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?i)(xtrabackup|innobackupex|mariabackup|mariadb-backup)(?:[:\s]|$)")
+    Regex::new(r"^(?i)(?:\S*/)?(xtrabackup|innobackupex|mariabackup|mariadb-backup)(?:[:\s]|$)")
         .expect("static regex")
 });
 
@@ -92,7 +92,7 @@ pub fn classify_backup_message(message: &str) -> BackupEvent {
         LazyLock::new(|| Regex::new(r"Kill query timeout (\d+) seconds").expect("static regex"));
     static STARTED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^(?i:xtrabackup|innobackupex|mariabackup|mariadb-backup)(?: version)? (\d[\w.-]*)?",
+            r"^(?:\S*/)?(?i:xtrabackup|innobackupex|mariabackup|mariadb-backup)(?: version)? (\d[\w.-]*)?",
         )
         .expect("static regex")
     });

@@ -28,11 +28,11 @@ static TRANSACTION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static THREAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^MySQL thread id (\d+), OS thread handle \S+, query id (\d+)\s*(.*)$")
+    Regex::new(r"^(?:MySQL|MariaDB) thread id (\d+), OS thread handle \S+, query id (\d+)\s*(.*)$")
         .expect("static regex")
 });
 static WAITING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^------- TRX HAS BEEN WAITING (\d+)(?: SEC| us)").expect("static regex")
+    Regex::new(r"^------- TRX HAS BEEN WAITING (\d+) (SEC|us)").expect("static regex")
 });
 static LOCK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -57,6 +57,12 @@ pub(crate) fn starts_innodb_status(line: &str, next: Option<&str>) -> bool {
         || line.starts_with("---TRANSACTION ")
         || line.starts_with("------- TRX HAS BEEN WAITING")
         || line == "LIST OF TRANSACTIONS FOR EACH SESSION:"
+}
+
+/// Whether the line is the monitor's own header: text that starts with it runs to the end
+/// marker, blank lines included.
+pub(crate) fn is_monitor_header(line: &str) -> bool {
+    line.contains("INNODB MONITOR OUTPUT") && !line.contains("END OF")
 }
 
 /// Whether the line ends InnoDB status text (and belongs to it).
@@ -122,8 +128,14 @@ pub(crate) fn parse_innodb_status(lines: &[&str], origin: Provenance) -> InnodbS
                 deadlock.rolled_back = c[1].parse().ok();
                 continue;
             }
-            if line.starts_with("*** (") && line.contains("WAITING FOR THIS LOCK") {
+            if line.starts_with("***") && line.contains("WAITING FOR THIS LOCK") {
                 expect = Expect::WaitedLock;
+                continue;
+            }
+            if line.starts_with("***")
+                && (line.contains("HOLDS THE LOCK") || line.contains("CONFLICTING WITH"))
+            {
+                expect = Expect::Nothing;
                 continue;
             }
             if line.starts_with("*** (") && line.contains("TRANSACTION:") {
@@ -173,7 +185,9 @@ fn read_transaction_line(trx: &mut InnodbTransaction, line: &str, expect: &mut E
         return;
     }
     if let Some(c) = WAITING.captures(line) {
-        trx.waiting_seconds = c[1].parse().ok();
+        // MariaDB 10.6+ prints microseconds.
+        let divisor = if &c[2] == "us" { 1_000_000 } else { 1 };
+        trx.waiting_seconds = c[1].parse::<u64>().ok().map(|n| n / divisor);
         *expect = Expect::WaitedLock;
         return;
     }

@@ -7,6 +7,7 @@
 //! Client prompts (`mysql>`, `MariaDB [(none)]>`, `root@db [test]>`) introduce statements and
 //! do not change the server.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -56,6 +57,7 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
         role: None,
         mariadb_prompt: false,
     }];
+    let mut by_label = HashMap::new();
     let mut current = 0;
     let mut lines = Vec::new();
     let mut after_statement = false;
@@ -71,7 +73,7 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
             consumed: false,
         };
         if let Some(directive) = server_directive(trimmed) {
-            current = tag_index(&mut servers, directive.0, directive.1);
+            current = tag_index(&mut servers, &mut by_label, directive.0, directive.1);
             line.server = current;
             line.consumed = true;
         } else if is_comment(trimmed) {
@@ -88,7 +90,7 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
         } else if let Some(c) = LABEL_PROMPT.captures(trimmed) {
             let label = &c[1];
             let body = c.get(2).map_or("", |m| m.as_str());
-            current = tag_index(&mut servers, Some(label), None);
+            current = tag_index(&mut servers, &mut by_label, Some(label), None);
             line.server = current;
             line.content = body;
             line.statement = looks_like_statement(body);
@@ -158,20 +160,25 @@ fn parse_role(text: &str) -> Option<Role> {
     }
 }
 
-fn tag_index(servers: &mut Vec<ServerTag>, label: Option<&str>, role: Option<Role>) -> usize {
-    let found = servers.iter().position(|s| match (&s.label, label) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        (None, None) => true,
-        _ => false,
-    });
-    let index = found.unwrap_or_else(|| {
-        servers.push(ServerTag {
-            label: label.map(str::to_owned),
-            role: None,
-            mariadb_prompt: false,
-        });
-        servers.len() - 1
-    });
+fn tag_index(
+    servers: &mut Vec<ServerTag>,
+    by_label: &mut HashMap<String, usize>,
+    label: Option<&str>,
+    role: Option<Role>,
+) -> usize {
+    let index = match label {
+        None => 0,
+        Some(label) => *by_label
+            .entry(label.to_ascii_lowercase())
+            .or_insert_with(|| {
+                servers.push(ServerTag {
+                    label: Some(label.to_owned()),
+                    role: None,
+                    mariadb_prompt: false,
+                });
+                servers.len() - 1
+            }),
+    };
     if role.is_some() {
         servers[index].role = role;
     }

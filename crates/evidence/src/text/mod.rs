@@ -19,6 +19,7 @@ mod lines;
 mod mysqlbinlog;
 mod records;
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -84,6 +85,8 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
         not_understood: Vec::new(),
         statement: None,
         option_section: false,
+        targets: Vec::new(),
+        sample_keys: Vec::new(),
     };
     parser.run();
     let Parser {
@@ -129,6 +132,8 @@ static VERTICAL_FIELD: LazyLock<Regex> = LazyLock::new(|| {
 static VERTICAL_FIELD_UNSPACED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*):([^\s:/].*)$").expect("static regex")
 });
+static STARTUP_VERSION_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^Version: '([^']+)'\s+socket: ").expect("static regex"));
 static ROW_HEADER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\*{3,}\s*\d+\.\s*row\s*\*{3,}$").expect("static regex"));
 static TABLE_BORDER: LazyLock<Regex> =
@@ -175,12 +180,45 @@ struct Parser<'t> {
     statement: Option<String>,
     /// Inside an option file's `[section]`: bare option names are switches.
     option_section: bool,
+    /// Server index in `evidence` by tag index.
+    targets: Vec<Option<usize>>,
+    /// Identities of the items in each server's current sample, by server index.
+    sample_keys: Vec<HashSet<String>>,
 }
 
 impl Parser<'_> {
     fn server(&mut self, tag: usize) -> &mut ServerEvidence {
-        let label = self.tags.get(tag).and_then(|t| t.label.as_deref());
-        self.evidence.server_mut(label)
+        self.target(tag).0
+    }
+
+    /// The server of a tag and the identities in its current sample. Cached by tag so a text
+    /// with many servers costs no more than one with few.
+    fn target(&mut self, tag: usize) -> (&mut ServerEvidence, &mut HashSet<String>) {
+        if self.targets.len() <= tag {
+            self.targets.resize_with(tag + 1, || None);
+        }
+        let index = match self.targets[tag] {
+            Some(index) => index,
+            None => {
+                let label = self.tags.get(tag).and_then(|t| t.label.as_deref());
+                self.evidence.server_mut(label);
+                let index = self
+                    .evidence
+                    .servers
+                    .iter()
+                    .position(|s| same_label(s.label.as_deref(), label))
+                    .unwrap_or(0);
+                self.targets[tag] = Some(index);
+                index
+            }
+        };
+        if self.sample_keys.len() <= index {
+            self.sample_keys.resize_with(index + 1, HashSet::new);
+        }
+        (
+            &mut self.evidence.servers[index],
+            &mut self.sample_keys[index],
+        )
     }
 
     fn content(&self, index: usize) -> Option<&str> {
@@ -224,6 +262,12 @@ impl Parser<'_> {
                 self.pos += 1;
             } else if let Some(entry) = parse_backup_log_line(text, origin.clone()) {
                 self.server(line.server).backup_log.push(entry);
+                self.pos += 1;
+            } else if let Some(c) = STARTUP_VERSION_LINE.captures(text) {
+                // MariaDB prints the version on its own line after "ready for connections".
+                self.server(line.server)
+                    .variables
+                    .set("version", &c[1], origin);
                 self.pos += 1;
             } else if vertical_field(text).is_some() {
                 self.read_vertical();
@@ -343,10 +387,19 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
-            let other_kind = is_backup || parse_error_log_line(text, self.origin(0, 0)).is_some();
+            let other_kind = is_backup
+                || is_client_footer(text)
+                || parse_error_log_line(text, self.origin(0, 0)).is_some();
+            // Only text values run over lines (GTID sets, queries, messages); a line after a
+            // number or an empty value is something else, often a line cut short.
+            let can_continue = |value: &str| {
+                let value = value.trim();
+                !value.is_empty() && !value.chars().all(|c| c.is_ascii_digit())
+            };
             if may_continue
                 && !other_kind
                 && let Some((_, value)) = fields.last_mut()
+                && can_continue(value)
             {
                 // A value printed over several lines: a long GTID set, a query.
                 value.push('\n');
@@ -375,13 +428,8 @@ impl Parser<'_> {
         match records::classify(&names, statement.as_deref()) {
             Some(kind) => {
                 let origin = self.origin(first, last);
-                records::add_row(
-                    self.server(server),
-                    kind,
-                    fields,
-                    statement.as_deref(),
-                    origin,
-                );
+                let (target, keys) = self.target(server);
+                records::add_row(target, keys, kind, fields, statement.as_deref(), origin);
             }
             None => {
                 let reason = format!(
@@ -433,13 +481,8 @@ impl Parser<'_> {
             let fields: Vec<Field> = header.iter().cloned().zip(cells).collect();
             if let Some(kind) = kind {
                 let origin = self.origin(line.number, line.number);
-                records::add_row(
-                    self.server(server),
-                    kind,
-                    &fields,
-                    statement.as_deref(),
-                    origin,
-                );
+                let (target, keys) = self.target(server);
+                records::add_row(target, keys, kind, &fields, statement.as_deref(), origin);
             }
             last_line = line.number;
             self.pos += 1;
@@ -465,9 +508,11 @@ impl Parser<'_> {
         let start = self.pos;
         let server = self.lines[start].server;
         let mut texts = Vec::new();
+        let mut whole_monitor = false;
         while self.continues_block(self.pos, server) {
             let text = self.lines[self.pos].content.trim_end();
-            if text.trim().is_empty()
+            whole_monitor |= innodb_status::is_monitor_header(text);
+            if (text.trim().is_empty() && !whole_monitor)
                 || (self.pos > start
                     && (ROW_HEADER.is_match(text.trim()) || TABLE_BORDER.is_match(text.trim())))
             {

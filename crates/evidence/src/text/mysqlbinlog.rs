@@ -60,8 +60,8 @@ impl<'i> BinlogReader<'i> {
             return;
         }
         if let Some(c) = HEADER.captures(trimmed) {
-            let event_type = c[5].to_owned();
-            let detail = c.get(6).map_or("", |m| m.as_str()).trim().to_owned();
+            let (event_type, detail) =
+                event_type_and_detail(&c[5], c.get(6).map_or("", |m| m.as_str()).trim());
             let is_gtid_event = event_type.eq_ignore_ascii_case("gtid")
                 || event_type.eq_ignore_ascii_case("anonymous_gtid");
             if is_gtid_event {
@@ -69,10 +69,14 @@ impl<'i> BinlogReader<'i> {
                 // `SET @@SESSION.GTID_NEXT` line that follows.
                 self.current_gtid = MARIADB_GTID.captures(&detail).map(|g| g[1].to_owned());
             }
-            let attributes = ATTRIBUTE
+            let mut attributes: Vec<(String, String)> = ATTRIBUTE
                 .captures_iter(&detail)
                 .map(|a| (a[1].to_ascii_lowercase(), a[2].to_owned()))
                 .collect();
+            if let Some(value) = detail.strip_prefix('=') {
+                // `Xid = 7`
+                attributes.push((event_type.to_ascii_lowercase(), value.trim().to_owned()));
+            }
             self.events.push(BinlogEvent {
                 log_file: None,
                 start_position: self.pending_start.take(),
@@ -105,4 +109,16 @@ impl<'i> BinlogReader<'i> {
             event.origin.extend_to_line(number);
         }
     }
+}
+
+/// MariaDB spells a few event types as two words (`Gtid list`, `Binlog checkpoint`).
+fn event_type_and_detail(word: &str, rest: &str) -> (String, String) {
+    for (first, second) in [("Gtid", "list"), ("Binlog", "checkpoint")] {
+        if word == first
+            && let Some(detail) = rest.strip_prefix(second)
+        {
+            return (format!("{first}_{second}"), detail.trim().to_owned());
+        }
+    }
+    (word.to_owned(), rest.to_owned())
 }

@@ -1,6 +1,8 @@
 //! Turning a row of output (vertical `\G` record or table row) into model items, by what its
 //! columns say it is.
 
+use std::collections::HashSet;
+
 use crate::model::variables::{is_known_variable_name, normalise_variable_name};
 use crate::model::{
     BinlogEvent, BinlogPosition, ChannelStatus, CoordinatorRow, ErrorLogFormat, ErrorLogLine,
@@ -141,15 +143,21 @@ pub(crate) fn classify(names: &[String], statement: Option<&str>) -> Option<RowK
     None
 }
 
-/// Whether an item with this identity is already in the sample, so a new sample begins: the
-/// same channel, worker or process seen twice means the DBA pasted a second look.
-fn sample_for(
-    server: &mut ServerEvidence,
-    clashes: impl Fn(&StatusSample) -> bool,
-) -> &mut StatusSample {
-    let start_new = server.samples.last().is_none_or(&clashes);
-    if start_new {
+/// The sample a new item goes to. An item whose identity (`key`) is already in the current
+/// sample starts a new one: the same channel, worker or process seen twice means the DBA pasted
+/// a second look. `keys` holds the identities of the current sample.
+fn sample_for<'s>(
+    server: &'s mut ServerEvidence,
+    keys: &mut HashSet<String>,
+    key: Option<String>,
+) -> &'s mut StatusSample {
+    let clash = key.as_ref().is_some_and(|k| keys.contains(k));
+    if clash || server.samples.is_empty() {
         server.samples.push(StatusSample::default());
+        keys.clear();
+    }
+    if let Some(key) = key {
+        keys.insert(key);
     }
     let last = server.samples.len() - 1;
     &mut server.samples[last]
@@ -158,6 +166,7 @@ fn sample_for(
 /// Adds one row of a known kind to the server.
 pub(crate) fn add_row(
     server: &mut ServerEvidence,
+    keys: &mut HashSet<String>,
     kind: RowKind,
     fields: &[Field],
     statement: Option<&str>,
@@ -170,55 +179,41 @@ pub(crate) fn add_row(
             for (name, value) in fields {
                 channel.set_field(name, value);
             }
-            let name = channel.channel_name.clone();
-            sample_for(server, |s| s.channel(&name).is_some())
-                .channels
-                .push(channel);
+            let key = format!("channel {}", channel.channel_name);
+            sample_for(server, keys, Some(key)).channels.push(channel);
         }
         RowKind::Worker => {
             let mut worker = WorkerRow::new(origin);
             for (name, value) in fields {
                 worker.set_field(name, value);
             }
-            let (channel, id) = (worker.channel_name.clone(), worker.worker_id);
-            sample_for(server, |s| {
-                s.workers
-                    .iter()
-                    .any(|w| w.channel_name == channel && w.worker_id == id)
-            })
-            .workers
-            .push(worker);
+            let key = format!("worker {} {:?}", worker.channel_name, worker.worker_id);
+            sample_for(server, keys, Some(key)).workers.push(worker);
         }
         RowKind::Coordinator => {
             let mut coordinator = CoordinatorRow::new(origin);
             for (name, value) in fields {
                 coordinator.set_field(name, value);
             }
-            let channel = coordinator.channel_name.clone();
-            sample_for(server, |s| {
-                s.coordinators.iter().any(|c| c.channel_name == channel)
-            })
-            .coordinators
-            .push(coordinator);
+            let key = format!("coordinator {}", coordinator.channel_name);
+            sample_for(server, keys, Some(key))
+                .coordinators
+                .push(coordinator);
         }
         RowKind::Process => {
             let mut row = ProcessRow::new(origin);
             for (name, value) in fields {
                 row.set_field(name, value);
             }
-            let id = row.id;
-            sample_for(server, |s| {
-                id.is_some() && s.processlist.iter().any(|p| p.id == id)
-            })
-            .processlist
-            .push(row);
+            let key = row.id.map(|id| format!("process {id}"));
+            sample_for(server, keys, key).processlist.push(row);
         }
         RowKind::LockWait => {
             let mut wait = LockWait::new(origin);
             for (name, value) in fields {
                 wait.set_field(name, value);
             }
-            sample_for(server, |_| false).lock_waits.push(wait);
+            sample_for(server, keys, None).lock_waits.push(wait);
         }
         RowKind::InnodbTrx => {
             let value = |n: &str| field(fields, n);
@@ -230,12 +225,10 @@ pub(crate) fn add_row(
             trx.query = value("trx_query")
                 .filter(|q| !q.eq_ignore_ascii_case("NULL"))
                 .map(str::to_owned);
-            let id = trx.trx_id.clone();
-            sample_for(server, |s| {
-                s.innodb_transactions.iter().any(|t| t.trx_id == id)
-            })
-            .innodb_transactions
-            .push(trx);
+            let key = format!("trx {}", trx.trx_id);
+            sample_for(server, keys, Some(key))
+                .innodb_transactions
+                .push(trx);
         }
         RowKind::BinlogPosition => {
             let position = BinlogPosition {
@@ -244,7 +237,8 @@ pub(crate) fn add_row(
                 executed_gtid_set: field(fields, "executed_gtid_set").and_then(GtidText::new),
                 origin,
             };
-            sample_for(server, |s| s.binlog_position.is_some()).binlog_position = Some(position);
+            sample_for(server, keys, Some("binlog position".to_owned())).binlog_position =
+                Some(position);
         }
         RowKind::BinaryLogs => {
             let entry = LogFileEntry {
@@ -287,7 +281,13 @@ pub(crate) fn add_row(
             if let (Some(name), Some(value)) =
                 (field(fields, "variable_name"), field(fields, "value"))
             {
-                server.variables.set(name, value, origin);
+                // SHOW STATUS prints counters capitalised, SHOW VARIABLES in lower case.
+                let status_only = statement.contains("status") && !statement.contains("variables");
+                if status_only || name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    server.status.set(name, value, origin);
+                } else {
+                    server.variables.set(name, value, origin);
+                }
             }
         }
         RowKind::VariableColumns => {
