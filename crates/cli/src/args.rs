@@ -48,7 +48,7 @@ pub struct Cli {
 /// Options every subcommand accepts.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format: text for people, json for scripts
+    /// Output format: text for people, json for scripts, markdown for tickets
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -67,6 +67,8 @@ pub enum Format {
     Text,
     /// JSON for scripts (JSON Lines where a command streams many records)
     Json,
+    /// Markdown, for a ticket (diagnose only)
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,5 +122,20 @@ pub fn report_parse_error(err: &clap::Error) -> u8 {
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Status::Healthy as u8,
         _ => Status::Unknown as u8,
+    }
+}
+
+impl GlobalArgs {
+    /// Whether text on standard output gets colors: `--color always`, or `auto` on a terminal
+    /// without `NO_COLOR` set.
+    pub fn stdout_color(&self) -> bool {
+        use std::io::IsTerminal;
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
     }
 }

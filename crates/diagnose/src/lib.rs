@@ -6,13 +6,16 @@
 //! which extra evidence would settle it.
 
 pub mod class;
+pub mod engine;
 pub mod finding;
 pub mod plan;
 pub mod render;
 pub mod report;
+mod rules;
 pub mod text;
 
 pub use class::{Class, Group};
+pub use engine::diagnose;
 pub use finding::{Cited, Confidence, Facts, Finding, Reference, Severity};
 pub use plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
 pub use report::{Missing, Report};

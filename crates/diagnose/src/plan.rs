@@ -85,6 +85,9 @@ pub enum Expect {
     NoRows,
     /// The first column of the first row equals this text (`NULL` for SQL NULL).
     Value(String),
+    /// The named column of the first row equals this text: for `SHOW` statements, whose
+    /// columns cannot be chosen.
+    Column { name: String, value: String },
     /// A person confirms it.
     Confirmed,
 }

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use serde_json::{Value, json};
 
 use crate::finding::{Facts, Finding, Severity};
-use crate::plan::{Action, Check, Plan, RiskLevel, Step, Target};
+use crate::plan::{Action, Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::report::Report;
 use crate::text::{Lang, Text};
 
@@ -178,17 +178,17 @@ fn write_plan(out: &mut String, plan: &Plan, indent: &str, options: TextOptions)
 
 fn target_name(target: &Target) -> String {
     match target {
-        Target::Replica => "replica".into(),
-        Target::Source => "source".into(),
-        Target::Server(name) => name.clone(),
-        Target::ReplicaHost => "replica host shell".into(),
-        Target::SourceHost => "source host shell".into(),
-        Target::Dba => "DBA".into(),
+        Target::Replica => "on the replica".into(),
+        Target::Source => "on the source".into(),
+        Target::Server(name) => format!("on {name}"),
+        Target::ReplicaHost => "in a shell on the replica's host".into(),
+        Target::SourceHost => "in a shell on the host with the source's binlogs".into(),
+        Target::Dba => "by the DBA".into(),
     }
 }
 
 fn write_step(out: &mut String, number: usize, step: &Step, indent: &str, lang: Lang) {
-    let _ = writeln!(out, "{indent}{number}. on {}:", target_name(&step.target));
+    let _ = writeln!(out, "{indent}{number}. {}:", target_name(&step.target));
     let inner = format!("{indent}   ");
     match &step.action {
         Action::Sql { statements } => {
@@ -233,7 +233,14 @@ fn write_check(out: &mut String, indent: &str, label: &str, check: &Check, lang:
         let _ = writeln!(out, "{indent}  {}", check.description.zh);
     }
     if let Some(sql) = &check.sql {
-        let _ = writeln!(out, "{indent}  ({sql})");
+        let expected = match &check.expect {
+            Expect::Rows => " returns rows".to_owned(),
+            Expect::NoRows => " returns nothing".to_owned(),
+            Expect::Value(value) => format!(" = {value}"),
+            Expect::Column { name, value } => format!(": {name} = {value}"),
+            Expect::Confirmed => String::new(),
+        };
+        let _ = writeln!(out, "{indent}  ({sql}{expected})");
     }
 }
 
@@ -246,20 +253,48 @@ fn risk_word(risk: RiskLevel) -> &'static str {
     }
 }
 
-/// The facts as (name, value) lines, in a fixed order.
+/// The facts a DBA looks for first, in this order; the rest follow by name.
+const FIRST_FACTS: &[&str] = &[
+    "server",
+    "channel",
+    "error_code",
+    "gtid",
+    "transaction",
+    "source_log_file",
+    "end_log_pos",
+    "exec_source_log_pos",
+    "relay_log_file",
+    "relay_log_pos",
+    "table",
+    "key",
+    "key_name",
+    "worker_id",
+    "thread_ids",
+];
+
+/// The facts as (name, value) lines, the important ones first.
 fn fact_lines(facts: &Facts) -> Vec<(String, String)> {
-    let Ok(Value::Object(map)) = serde_json::to_value(facts) else {
+    let Ok(Value::Object(mut map)) = serde_json::to_value(facts) else {
         return Vec::new();
     };
-    map.into_iter()
-        .map(|(name, value)| {
-            let shown = match value {
-                Value::String(s) => s,
-                other => other.to_string(),
-            };
-            (name, shown)
-        })
-        .collect()
+    let mut lines = Vec::with_capacity(map.len());
+    let mut show = |name: String, value: Value| {
+        let shown = match value {
+            Value::String(s) if s.is_empty() => "''".to_owned(),
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        lines.push((name, shown));
+    };
+    for name in FIRST_FACTS {
+        if let Some(value) = map.remove(*name) {
+            show((*name).to_owned(), value);
+        }
+    }
+    for (name, value) in map {
+        show(name, value);
+    }
+    lines
 }
 
 /// The report as the stable JSON document scripts read:
@@ -426,7 +461,7 @@ mod tests {
     use super::*;
     use crate::class::Class;
     use crate::finding::Confidence;
-    use crate::plan::{Check, Expect};
+    use crate::plan::Check;
     use crate::text;
 
     fn sample() -> Report {

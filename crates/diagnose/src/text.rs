@@ -42,7 +42,10 @@ impl Text {
 /// `text!("English {x}", "中文 {x}")`: both sentences formatted with the same arguments.
 #[macro_export]
 macro_rules! text {
-    ($en:expr, $zh:expr $(,)?) => {
+    ($en:literal, $zh:literal $(,)?) => {
         $crate::Text::new(format!($en), format!($zh))
+    };
+    ($en:literal, $zh:literal, $($args:tt)+) => {
+        $crate::Text::new(format!($en, $($args)+), format!($zh, $($args)+))
     };
 }

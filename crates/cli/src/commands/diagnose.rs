@@ -1,20 +1,30 @@
 //! `repldoctor diagnose`.
 
+use std::io::Read;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use diagnose::render::{self, TextOptions};
+use diagnose::{Lang, Report, Severity};
+use evidence::text::{NotUnderstood, ParsedText, TextInput, parse_evidence};
 
-use crate::args::{ConnectionArgs, GlobalArgs};
+use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::connection;
 use crate::failure::Failure;
 use crate::status::Status;
 
 const EXAMPLES: &str = "\
 Examples:
-  repldoctor diagnose --replica 'h=10.0.0.12,u=monitor' --source 'h=10.0.0.11,u=monitor'
   repldoctor diagnose --evidence slave-status.txt error.log
   mysql -e 'SHOW SLAVE STATUS\\G' | repldoctor diagnose --evidence -
-  repldoctor diagnose --bundle incident-2026-11-21.tar.gz --format json";
+  repldoctor diagnose --evidence examples/cases/case2-mts-commit-order-hang.txt --format json
+  repldoctor diagnose --replica 'h=10.0.0.12,u=monitor' --source 'h=10.0.0.11,u=monitor'
+  repldoctor diagnose --bundle incident-2026-11-21.tar.gz --format markdown --lang zh
+
+Pasted evidence may mix SHOW SLAVE/REPLICA STATUS\\G, processlist and performance_schema tables,
+variables, error-log lines, mysqlbinlog output, GTID sets and backup logs. To say which server a
+part belongs to, put a line `-- server: NAME role: replica|source|both` before it, or start its
+lines with `NAME> `.";
 
 /// Names the failure class, shows the facts that prove it (GTIDs, positions, tables, workers),
 /// says how sure it is and prints a fix plan. Reads a live replica (and its source), a bundle
@@ -33,6 +43,18 @@ pub struct DiagnoseArgs {
     /// backup logs, in any mix); `-` reads standard input
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["replica", "source"])]
     pub evidence: Vec<PathBuf>,
+
+    /// Language of the report: en, or zh for English followed by Simplified Chinese
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English
+    En,
+    /// English and Simplified Chinese (简体中文)
+    Zh,
 }
 
 pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
@@ -40,7 +62,21 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         return Err(Failure::not_built("diagnosis of a bundle"));
     }
     if !args.evidence.is_empty() {
-        return Err(Failure::not_built("diagnosis of pasted evidence"));
+        let parsed = read_evidence(&args.evidence)?;
+        if parsed.evidence.servers.is_empty() {
+            return Err(Failure::new(format!(
+                "nothing in the evidence was understood ({} part(s) not understood); \
+                 paste SHOW SLAVE STATUS\\G, error-log lines or GTID sets",
+                parsed.not_understood.len()
+            )));
+        }
+        let report = diagnose::diagnose(&parsed.evidence);
+        let lang = match args.lang {
+            LangArg::En => Lang::En,
+            LangArg::Zh => Lang::Zh,
+        };
+        print_report(&report, &parsed.not_understood, lang, global);
+        return Ok(status_of(&report));
     }
     if args.connection.replica.is_none() {
         return Err(Failure::new(
@@ -53,4 +89,63 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     Err(Failure::not_built(&format!(
         "live diagnosis (connected to {servers})"
     )))
+}
+
+/// Reads every evidence file (`-` is standard input), refusing unreadable or non-text input
+/// with the file's name.
+fn read_evidence(paths: &[PathBuf]) -> Result<ParsedText, Failure> {
+    let mut texts = Vec::with_capacity(paths.len());
+    for path in paths {
+        let name = path.display().to_string();
+        let mut bytes = Vec::new();
+        let read = if name == "-" {
+            std::io::stdin().read_to_end(&mut bytes)
+        } else {
+            std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes))
+        };
+        read.map_err(|err| Failure::new(format!("cannot read evidence {name}: {err}")))?;
+        // Pasted text is sometimes Latin-1 or has stray bytes: keep what can be read.
+        texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    let inputs: Vec<TextInput<'_>> = texts
+        .iter()
+        .map(|(name, text)| TextInput { name, text })
+        .collect();
+    Ok(parse_evidence(&inputs))
+}
+
+fn print_report(report: &Report, not_understood: &[NotUnderstood], lang: Lang, global: &GlobalArgs) {
+    match global.format {
+        Format::Json => {
+            let mut json = render::json(report, lang);
+            json["not_understood"] = serde_json::to_value(not_understood).unwrap_or_default();
+            println!("{json:#}");
+        }
+        Format::Markdown => print!("{}", render::markdown(report, lang)),
+        Format::Text => {
+            let options = TextOptions {
+                lang,
+                color: global.stdout_color(),
+            };
+            print!("{}", render::text(report, options));
+            if !not_understood.is_empty() {
+                println!("\nNot understood (not used by the diagnosis):");
+                for part in not_understood {
+                    println!(
+                        "- {} lines {}-{}: {}: {}",
+                        part.input, part.first_line, part.last_line, part.reason, part.excerpt
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The monitoring-plugin exit status of a report.
+fn status_of(report: &Report) -> Status {
+    match report.worst() {
+        Some(Severity::Critical) => Status::Critical,
+        Some(Severity::Warning) => Status::Warning,
+        Some(Severity::Info) | None => Status::Healthy,
+    }
 }

@@ -1,0 +1,198 @@
+//! What every rule reads: the evidence, organised around the replication channels, with the
+//! analysis several rules share done once.
+
+use evidence::model::{
+    ChannelStatus, CoordinatorRow, Evidence, Flavor, ProcessRow, Role, ServerEvidence, WorkerRow,
+};
+
+use super::applier::ApplierFailure;
+use super::receiver::ReceiverFailure;
+
+/// One replication channel of one server, with its workers and what changed between samples.
+#[derive(Debug)]
+pub struct ChannelView<'a> {
+    pub server: &'a ServerEvidence,
+    pub status: &'a ChannelStatus,
+    /// The same channel in the sample before the latest one, when two were taken.
+    pub earlier: Option<&'a ChannelStatus>,
+    /// Applier worker rows of this channel in the latest sample.
+    pub workers: Vec<&'a WorkerRow>,
+    pub coordinator: Option<&'a CoordinatorRow>,
+    /// The server's processlist in the latest sample.
+    pub processlist: &'a [ProcessRow],
+    pub applier_failure: Option<ApplierFailure<'a>>,
+    pub receiver_failure: Option<ReceiverFailure<'a>>,
+}
+
+impl ChannelView<'_> {
+    /// The server's label, for facts and citations.
+    pub fn server_label(&self) -> Option<String> {
+        self.server.label.clone()
+    }
+
+    pub fn io_running(&self) -> Option<bool> {
+        self.status
+            .replica_io_running
+            .as_ref()
+            .map(|r| r.is_running())
+    }
+
+    pub fn sql_running(&self) -> Option<bool> {
+        self.status
+            .replica_sql_running
+            .as_ref()
+            .map(|r| r.is_running())
+    }
+
+    /// Whether the applier moved between the two samples; `None` with one sample.
+    pub fn applier_moved(&self) -> Option<bool> {
+        let earlier = self.earlier?;
+        let before = (&earlier.relay_source_log_file, earlier.exec_source_log_pos);
+        let now = (
+            &self.status.relay_source_log_file,
+            self.status.exec_source_log_pos,
+        );
+        if before.1.is_none() || now.1.is_none() {
+            return None;
+        }
+        Some(before != now || earlier.gtid_replica_pos != self.status.gtid_replica_pos)
+    }
+}
+
+/// The evidence with the shared analysis done.
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub evidence: &'a Evidence,
+    pub channels: Vec<ChannelView<'a>>,
+    /// Receiver failures known only from an error log, on servers whose status was not given.
+    pub logged_receiver_failures: Vec<ReceiverFailure<'a>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(evidence: &'a Evidence) -> Self {
+        let mut channels = Vec::new();
+        let mut logged_receiver_failures = Vec::new();
+        for server in &evidence.servers {
+            let latest = server.latest_sample();
+            let earlier_sample = server
+                .samples
+                .len()
+                .checked_sub(2)
+                .and_then(|i| server.samples.get(i));
+            let server_channels = latest.map_or(&[][..], |s| s.channels.as_slice());
+            for (status, latest) in server_channels
+                .iter()
+                .zip(std::iter::repeat(latest).flatten())
+            {
+                let name = status.channel_name.as_str();
+                let workers: Vec<&WorkerRow> = latest
+                    .workers
+                    .iter()
+                    .filter(|w| w.channel_name == name)
+                    .collect();
+                let coordinator = latest.coordinators.iter().find(|c| c.channel_name == name);
+                let mut view = ChannelView {
+                    server,
+                    status,
+                    earlier: earlier_sample.and_then(|s| s.channel(name)),
+                    workers,
+                    coordinator,
+                    processlist: &latest.processlist,
+                    applier_failure: None,
+                    receiver_failure: None,
+                };
+                view.applier_failure = ApplierFailure::of_channel(&view);
+                view.receiver_failure = ReceiverFailure::of_channel(&view);
+                channels.push(view);
+            }
+            if server_channels.is_empty() {
+                // Only an error log: the failure is still known (case 4 gives nothing else).
+                if let Some(failure) = ReceiverFailure::from_error_log(server) {
+                    logged_receiver_failures.push(failure);
+                }
+            }
+        }
+        Self {
+            evidence,
+            channels,
+            logged_receiver_failures,
+        }
+    }
+
+    /// The server's flavor: as identified, else from MariaDB-only channel columns.
+    pub fn flavor(&self, server: &ServerEvidence) -> Option<Flavor> {
+        server.identity.flavor.or_else(|| {
+            let mariadb_columns = server.channels().iter().any(|c| {
+                c.using_gtid.is_some() || c.gtid_io_pos.is_some() || c.gtid_replica_pos.is_some()
+            });
+            mariadb_columns.then_some(Flavor::Mariadb)
+        })
+    }
+
+    /// The source of `replica`: the one server with the source role, else, when the evidence
+    /// holds exactly two servers, the other one.
+    pub fn source_of(&self, replica: &ServerEvidence) -> Option<&'a ServerEvidence> {
+        let others: Vec<&ServerEvidence> = self
+            .evidence
+            .servers
+            .iter()
+            .filter(|s| !std::ptr::eq(*s, replica))
+            .collect();
+        let sources: Vec<&&ServerEvidence> = others
+            .iter()
+            .filter(|s| matches!(s.role, Some(Role::Source | Role::SourceAndReplica)))
+            .collect();
+        match (sources.as_slice(), others.as_slice()) {
+            ([only], _) => Some(only),
+            (_, [only]) => Some(only),
+            _ => None,
+        }
+    }
+
+    /// Servers replicating from each other: two servers that both have channels, or that the
+    /// DBA marked as both source and replica.
+    pub fn is_dual_primary(&self) -> bool {
+        let replicating = self
+            .evidence
+            .servers
+            .iter()
+            .filter(|s| !s.channels().is_empty() || s.role == Some(Role::SourceAndReplica))
+            .count();
+        replicating >= 2 && self.evidence.servers.len() == 2
+    }
+
+    /// The version of a server as (major, minor, patch).
+    pub fn version(&self, server: &ServerEvidence) -> Option<(u32, u32, u32)> {
+        server.identity.version_triple()
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The channels whose applier failure belongs to `class`.
+    pub fn applier_failures(
+        &self,
+        class: crate::class::Class,
+    ) -> impl Iterator<Item = (&ChannelView<'a>, &ApplierFailure<'a>)> {
+        self.channels.iter().filter_map(move |view| {
+            let failure = view.applier_failure.as_ref()?;
+            (super::classify::applier_class(failure, view) == class).then_some((view, failure))
+        })
+    }
+
+    /// The receiver failures, from channel status or error logs, that belong to `class`.
+    pub fn receiver_failures(
+        &self,
+        class: crate::class::Class,
+    ) -> impl Iterator<Item = &ReceiverFailure<'a>> {
+        self.channels
+            .iter()
+            .filter_map(|view| view.receiver_failure.as_ref())
+            .chain(self.logged_receiver_failures.iter())
+            .filter(move |failure| super::classify::receiver_class(failure) == class)
+    }
+
+    /// The servers that replicate: those with a channel or the replica role.
+    pub fn replicas(&self) -> impl Iterator<Item = &'a ServerEvidence> {
+        self.evidence.replicas()
+    }
+}

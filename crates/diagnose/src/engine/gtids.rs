@@ -1,0 +1,86 @@
+//! GTID state read from the evidence and compared with `crates/gtid`.
+
+use std::collections::BTreeSet;
+
+use evidence::model::{GtidText, ServerEvidence};
+use gtid::compare::{
+    MariadbComparison, MariadbInput, MysqlComparison, MysqlInput, compare_mariadb, compare_mysql,
+};
+use gtid::{GtidPosition, GtidSet, Uuid};
+
+fn parse_set(text: Option<GtidText>) -> Option<GtidSet> {
+    text?.text.parse().ok()
+}
+
+fn parse_position(text: Option<GtidText>) -> Option<GtidPosition> {
+    text?.text.parse().ok()
+}
+
+/// A MySQL server's executed set: `gtid_executed`, else the replica status's
+/// `Executed_Gtid_Set`, else `SHOW MASTER STATUS`.
+pub fn mysql_executed(server: &ServerEvidence) -> Option<GtidSet> {
+    parse_set(server.variables.gtid_executed())
+        .or_else(|| {
+            parse_set(
+                server
+                    .channels()
+                    .iter()
+                    .find_map(|c| c.executed_gtid_set.clone()),
+            )
+        })
+        .or_else(|| {
+            let sample = server.latest_sample()?;
+            parse_set(sample.binlog_position.as_ref()?.executed_gtid_set.clone())
+        })
+}
+
+pub fn mysql_purged(server: &ServerEvidence) -> Option<GtidSet> {
+    parse_set(server.variables.gtid_purged())
+}
+
+pub fn server_uuid(server: &ServerEvidence) -> Option<Uuid> {
+    server
+        .identity
+        .server_uuid
+        .as_deref()
+        .or(server.variables.server_uuid())
+        .and_then(|u| u.parse().ok())
+}
+
+/// A MySQL replica compared with its source, when both executed sets are known.
+pub fn compare_mysql_servers(
+    replica: &ServerEvidence,
+    source: &ServerEvidence,
+) -> Option<MysqlComparison> {
+    let replica_executed = mysql_executed(replica)?;
+    let source_executed = mysql_executed(source)?;
+    let purged = mysql_purged(source);
+    let ignore = BTreeSet::new();
+    Some(compare_mysql(&MysqlInput {
+        source_executed: &source_executed,
+        replica_executed: &replica_executed,
+        source_purged: purged.as_ref(),
+        source_uuid: server_uuid(source),
+        ignore: &ignore,
+        in_flight_window: gtid::compare::DEFAULT_IN_FLIGHT_WINDOW,
+    }))
+}
+
+/// A MariaDB replica compared with its source, when the source's binlog state and the
+/// replica's position are known.
+pub fn compare_mariadb_servers(
+    replica: &ServerEvidence,
+    source: &ServerEvidence,
+) -> Option<MariadbComparison> {
+    let source_state = parse_position(source.variables.gtid_binlog_state())
+        .or_else(|| parse_position(source.variables.gtid_binlog_pos()))?;
+    let replica_position = parse_position(replica.variables.gtid_current_pos())
+        .or_else(|| parse_position(replica.variables.gtid_binlog_pos()))?;
+    let ignore = BTreeSet::new();
+    Some(compare_mariadb(&MariadbInput {
+        source_binlog_state: &source_state,
+        replica_position: &replica_position,
+        source_purged: None,
+        ignore_domains: &ignore,
+    }))
+}

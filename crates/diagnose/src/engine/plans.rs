@@ -1,0 +1,179 @@
+//! Plan steps several rules share: checks on the applier's state, skipping the failing
+//! transaction the safe way for each flavor, reading the failing event.
+
+use evidence::model::TransactionRef;
+
+use super::sql::Dialect;
+use crate::plan::{Check, Expect, RiskLevel, Step, Target};
+use crate::text;
+use crate::text::Text;
+
+/// The applier is stopped on this error number: the precondition of anything that resumes it.
+pub fn stopped_on(dialect: &Dialect, errno: Option<u32>) -> Check {
+    match errno {
+        Some(errno) => Check::sql(
+            text!(
+                "the SQL thread is still stopped on error {errno}",
+                "SQL 线程仍停在错误 {errno} 上"
+            ),
+            dialect.show_status(),
+            Expect::Column {
+                name: dialect.sql_errno_column().to_owned(),
+                value: errno.to_string(),
+            },
+        ),
+        None => Check::sql(
+            text!("the SQL thread is still stopped", "SQL 线程仍处于停止状态"),
+            dialect.show_status(),
+            Expect::Column {
+                name: dialect.sql_running_column().to_owned(),
+                value: "No".to_owned(),
+            },
+        ),
+    }
+}
+
+/// The applier runs again.
+pub fn running(dialect: &Dialect) -> Check {
+    Check::sql(
+        text!(
+            "the SQL thread runs and stays running",
+            "SQL 线程已恢复运行并保持运行"
+        ),
+        dialect.show_status(),
+        Expect::Column {
+            name: dialect.sql_running_column().to_owned(),
+            value: "Yes".to_owned(),
+        },
+    )
+}
+
+/// Restarts the stopped applier: the failing transaction is applied again from its start.
+pub fn restart_applier(dialect: &Dialect, errno: Option<u32>, why: Text) -> Step {
+    Step::sql(
+        Target::Replica,
+        &[&dialect.start_sql_thread()],
+        why,
+        RiskLevel::Low,
+    )
+    .with_precondition(stopped_on(dialect, errno))
+    .with_verify(running(dialect))
+}
+
+/// Skips exactly the failing transaction, the safe way for the flavor. Returns `Err` with the
+/// reason when it cannot be done safely from this evidence.
+pub fn skip_transaction(
+    dialect: &Dialect,
+    transaction: Option<&TransactionRef>,
+    errno: Option<u32>,
+) -> Result<Vec<Step>, Text> {
+    let why = text!(
+        "skip the failing transaction so the applier continues after it",
+        "跳过失败的事务，让应用线程从其后继续"
+    );
+    if dialect.is_mariadb() {
+        // On MariaDB the skip counter skips a whole event group and advances gtid_slave_pos.
+        let counter = format!("SET GLOBAL {} = 1", dialect.skip_counter());
+        let step = Step::sql(
+            Target::Replica,
+            &[&counter, &dialect.start_sql_thread()],
+            why,
+            RiskLevel::Medium,
+        )
+        .with_precondition(stopped_on(dialect, errno))
+        .with_verify(running(dialect))
+        .with_risk_note(text!(
+            "the replica will not have this transaction's changes",
+            "从库将缺少该事务的变更"
+        ));
+        return Ok(vec![step]);
+    }
+    match transaction {
+        Some(TransactionRef::Gtid(gtid)) => {
+            // With GTID mode on, the skip counter is refused or skips the wrong amount:
+            // commit an empty transaction under the failing GTID instead.
+            let set_next = format!("SET GTID_NEXT = '{gtid}'");
+            let step = Step::sql(
+                Target::Replica,
+                &[
+                    &set_next,
+                    "BEGIN",
+                    "COMMIT",
+                    "SET GTID_NEXT = 'AUTOMATIC'",
+                    &dialect.start_sql_thread(),
+                ],
+                why,
+                RiskLevel::Medium,
+            )
+            .with_precondition(Check::sql(
+                text!(
+                    "GTID {gtid} is not executed on the replica yet",
+                    "从库尚未执行 GTID {gtid}"
+                ),
+                format!("SELECT GTID_SUBSET('{gtid}', @@GLOBAL.gtid_executed)"),
+                Expect::Value("0".to_owned()),
+            ))
+            .with_verify(running(dialect))
+            .with_risk_note(text!(
+                "the replica will not have this transaction's changes",
+                "从库将缺少该事务的变更"
+            ));
+            Ok(vec![step])
+        }
+        Some(TransactionRef::Anonymous) => {
+            let counter = format!("SET GLOBAL {} = 1", dialect.skip_counter());
+            Ok(vec![
+                Step::sql(
+                    Target::Replica,
+                    &[&counter, &dialect.start_sql_thread()],
+                    why,
+                    RiskLevel::Medium,
+                )
+                .with_precondition(stopped_on(dialect, errno))
+                .with_verify(running(dialect)),
+            ])
+        }
+        // No GTID named: the skip counter is right only without GTIDs, so that is the
+        // precondition the fixer checks; with GTIDs it refuses and the GTID must be found.
+        Some(TransactionRef::Empty) | None => {
+            let counter = format!("SET GLOBAL {} = 1", dialect.skip_counter());
+            Ok(vec![
+                Step::sql(
+                    Target::Replica,
+                    &[&counter, &dialect.start_sql_thread()],
+                    why,
+                    RiskLevel::Medium,
+                )
+                .with_precondition(Check::sql(
+                    text!(
+                        "GTID mode is OFF (with GTIDs, commit an empty transaction with the failing \
+                         GTID from performance_schema.replication_applier_status_by_worker instead)",
+                        "GTID 模式为 OFF（若开启了 GTID，应改为用 \
+                         performance_schema.replication_applier_status_by_worker 中失败事务的 GTID 注入空事务）"
+                    ),
+                    "SELECT @@GLOBAL.gtid_mode",
+                    Expect::Value("OFF".to_owned()),
+                ))
+                .with_verify(running(dialect)),
+            ])
+        }
+    }
+}
+
+/// Decodes the failing event on the host that has the binlog, to see the rows it writes.
+pub fn read_failing_event(file: &str, end_log_pos: u64) -> Step {
+    Step {
+        target: Target::SourceHost,
+        action: crate::plan::Action::Shell {
+            command: format!("repldoctor binlog show {file} --end-log-pos {end_log_pos}"),
+        },
+        why: text!(
+            "see the rows the failing event writes (mysqlbinlog -vv at that position shows the same)",
+            "查看失败事件写入的行（也可在该位置用 mysqlbinlog -vv 查看）"
+        ),
+        precondition: None,
+        verify: None,
+        risk: RiskLevel::None,
+        risk_note: None,
+    }
+}

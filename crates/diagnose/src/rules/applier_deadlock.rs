@@ -1,0 +1,94 @@
+use crate::engine::applier;
+use crate::engine::plans;
+use crate::engine::sql::Dialect;
+use crate::engine::{Context, Output, Rule};
+use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::{Class, Reference, text};
+
+/// ## What it detects
+/// The applier stopped with error 1213, "Deadlock found when trying to get lock": an applier
+/// transaction was chosen as the victim of a deadlock and `slave_transaction_retries` ran out.
+///
+/// ## Why it happens
+/// A local session on the replica took locks in the opposite order, or, with a parallel
+/// applier, two workers conflicted on rows the dependency tracking thought independent
+/// (MariaDB optimistic/aggressive mode retries these; with retries 0 they stop the applier, and
+/// 1964/1927 on other workers are consequences of the first failure).
+///
+/// ## How to fix
+/// Restart the SQL thread: the victim was rolled back and is applied again. Raise
+/// `slave_transaction_retries`; with a parallel applier and frequent conflicts, use a more
+/// conservative parallel mode or fewer workers.
+///
+/// ## References
+/// - MySQL manual, How to Minimize and Handle Deadlocks:
+///   <https://dev.mysql.com/doc/refman/8.0/en/innodb-deadlocks-handling.html>
+/// - MariaDB, Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
+#[derive(Debug)]
+pub struct ApplierDeadlock;
+
+impl Rule for ApplierDeadlock {
+    fn class(&self) -> Class {
+        Class::ApplierDeadlock
+    }
+
+    fn check(&self, context: &Context<'_>, output: &mut Output) {
+        for (view, failure) in context.applier_failures(Class::ApplierDeadlock) {
+            let mut finding = applier::finding(
+                view,
+                failure,
+                Class::ApplierDeadlock,
+                text!(
+                    "Applier deadlock: an applier transaction was a deadlock victim and its retries ran out",
+                    "应用线程死锁：应用事务被选为死锁牺牲者且重试次数用尽"
+                ),
+            );
+            finding.root_cause = text!(
+                "The applier's transaction and another transaction (a local session or another \
+                 worker of a parallel applier) locked rows in opposite order; InnoDB rolled the \
+                 applier's back and the retries configured were not enough.",
+                "应用事务与另一事务（本地会话或并行复制的另一个 worker）以相反顺序加锁；InnoDB 回滚了应用事务，\
+                 且配置的重试次数不够。"
+            );
+            let dialect = Dialect::of(view.server, context.flavor(view.server));
+            finding.fix = Plan {
+                summary: text!(
+                    "restart the SQL thread and allow retries",
+                    "重启 SQL 线程并允许重试"
+                ),
+                steps: vec![
+                    Step::sql(
+                        Target::Replica,
+                        &["SET GLOBAL slave_transaction_retries = 64"],
+                        text!(
+                            "retry deadlock victims instead of stopping",
+                            "对死锁牺牲者进行重试而不是停止"
+                        ),
+                        RiskLevel::Low,
+                    ),
+                    plans::restart_applier(
+                        &dialect,
+                        failure.code(),
+                        text!(
+                            "the victim was rolled back; it is applied again",
+                            "牺牲事务已回滚，将重新应用"
+                        ),
+                    ),
+                ],
+                alternatives: Vec::new(),
+                data_loss: None,
+            };
+            finding.references = vec![
+                Reference::new(
+                    "MySQL manual: How to Minimize and Handle Deadlocks",
+                    "https://dev.mysql.com/doc/refman/8.0/en/innodb-deadlocks-handling.html",
+                ),
+                Reference::new(
+                    "MariaDB: Parallel Replication",
+                    "https://mariadb.com/kb/en/parallel-replication/",
+                ),
+            ];
+            output.push(finding);
+        }
+    }
+}

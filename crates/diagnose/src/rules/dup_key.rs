@@ -1,0 +1,244 @@
+use crate::engine::applier::{self, ApplierFailure};
+use crate::engine::plans;
+use crate::engine::sql::Dialect;
+use crate::engine::{ChannelView, Context, Output, Rule};
+use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
+use crate::{Class, Reference, text};
+
+/// ## What it detects
+/// The applier stopped with error 1062 (also 1022, 1586): an incoming insert or update writes a
+/// key the replica already holds. With two servers replicating from each other and the same key
+/// failing on both, it is a *dual-primary collision* (variant `dual_primary_collision`).
+///
+/// ## Why it happens
+/// The row reached the replica without coming from this source: a write on the replica (a
+/// writable replica, `sql_log_bin=0`), an earlier error skipped by hand, a replica restored
+/// from a backup at the wrong position, or, with two primaries, the same key written on both at
+/// nearly the same moment (hash keys, auto-increment without `auto_increment_offset`).
+///
+/// ## How to fix
+/// Decode the failing event (the error names its `end_log_pos`), read the replica's row with
+/// the same key, and compare. Identical rows: skip the transaction (on MySQL with GTIDs, commit
+/// an empty transaction with its GTID; never `sql_slave_skip_counter`). Different rows: the data
+/// has diverged; decide which version wins, make both servers equal, then skip, and check the
+/// table afterwards (pt-table-checksum). Prevent it: one writable primary, `read_only` replicas,
+/// `auto_increment_increment`/`auto_increment_offset` on dual primaries.
+///
+/// ## References
+/// - MySQL manual, Skipping Transactions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-administration-skip.html>
+/// - MariaDB, sql_slave_skip_counter:
+///   <https://mariadb.com/kb/en/set-global-sql_slave_skip_counter/>
+#[derive(Debug)]
+pub struct DupKey;
+
+impl Rule for DupKey {
+    fn class(&self) -> Class {
+        Class::DupKey
+    }
+
+    fn check(&self, context: &Context<'_>, output: &mut Output) {
+        let failures: Vec<_> = context.applier_failures(Class::DupKey).collect();
+        for (view, failure) in &failures {
+            let key = failure.find(|m| m.duplicate_entry.clone());
+            let table = failure
+                .find(|m| m.table().map(|t| t.to_string()))
+                .unwrap_or_else(|| "the table".to_owned());
+            // The other side of a dual-primary pair failing on the same key.
+            let other_side = failures.iter().find(|(other, other_failure)| {
+                !std::ptr::eq(other.server, view.server)
+                    && other_failure
+                        .find(|m| m.duplicate_entry.clone())
+                        .map(|e| e.value)
+                        == key.as_ref().map(|e| e.value.clone())
+            });
+            let dual = other_side.is_some() || context.is_dual_primary();
+            let key_text = key.as_ref().map_or("?".to_owned(), |e| e.value.clone());
+            let key_name = key
+                .as_ref()
+                .map_or("?".to_owned(), |e| e.key_name().to_owned());
+            let title = if dual {
+                text!(
+                    "Duplicate key '{key_text}' on {table}: the same key was written on both primaries",
+                    "{table} 上主键/唯一键 '{key_text}' 冲突：同一个键在两个主库上都被写入"
+                )
+            } else {
+                text!(
+                    "Duplicate key '{key_text}' on {table}: the replica already has the row the source inserts",
+                    "{table} 上键 '{key_text}' 冲突：从库已存在主库要插入的行"
+                )
+            };
+            let mut finding = applier::finding(view, failure, Class::DupKey, title);
+            finding.root_cause = if dual {
+                text!(
+                    "The two servers replicate from each other and both accepted a write of key \
+                     '{key_text}' ({key_name}) before either had received the other's. Each side's \
+                     row event then collided with the row written locally, so both appliers stopped.",
+                    "两台服务器互为主从，在收到对方的写入之前都接受了键 '{key_text}'（{key_name}）的写入；\
+                     各自的行事件随后与本地写入的行冲突，两边的应用线程都停止了。"
+                )
+            } else {
+                text!(
+                    "A row with key '{key_text}' ({key_name}) exists on the replica but did not come \
+                     from this source: it was written on the replica directly (writable replica, \
+                     sql_log_bin=0), left by an earlier skipped error, or restored from a backup taken \
+                     at another position.",
+                    "从库上已有键 '{key_text}'（{key_name}）的行，但它并非来自该主库：可能是直接在从库写入\
+                     （从库可写或 sql_log_bin=0）、之前跳过错误遗留，或从不一致位置的备份恢复。"
+                )
+            };
+            if dual {
+                finding.variant = Some("dual_primary_collision".to_owned());
+                if let Some((other, other_failure)) = other_side {
+                    let other_facts = other_failure.facts(other);
+                    finding.facts.set(
+                        "other_side",
+                        serde_json::json!({
+                            "server": other_facts.server,
+                            "gtid": other_facts.gtid,
+                            "source_log_file": other_facts.source_log_file,
+                            "end_log_pos": other_facts.end_log_pos,
+                        }),
+                    );
+                }
+            }
+            finding.fix = plan(context, view, failure, dual, &table);
+            finding.references = vec![
+                Reference::new(
+                    "MySQL manual: Skipping Transactions",
+                    "https://dev.mysql.com/doc/refman/8.0/en/replication-administration-skip.html",
+                ),
+                Reference::new(
+                    "MariaDB: SET GLOBAL sql_slave_skip_counter",
+                    "https://mariadb.com/kb/en/set-global-sql_slave_skip_counter/",
+                ),
+            ];
+            output.push(finding);
+        }
+    }
+}
+
+fn plan(
+    context: &Context<'_>,
+    view: &ChannelView<'_>,
+    failure: &ApplierFailure<'_>,
+    dual: bool,
+    table: &str,
+) -> Plan {
+    let dialect = Dialect::of(view.server, context.flavor(view.server));
+    let mut steps = Vec::new();
+    if let Some(coordinate) = failure.source_log() {
+        steps.push(plans::read_failing_event(
+            &coordinate.file,
+            coordinate.position,
+        ));
+    }
+    let key = failure
+        .find(|m| m.duplicate_entry.clone())
+        .map_or("?".to_owned(), |e| e.value);
+    steps.push(Step::manual(
+        Target::Replica,
+        text!(
+            "read the replica's row: SELECT * FROM {table} WHERE <columns of the key> = '{key}'; \
+             and compare it with the incoming row",
+            "读取从库上的行：SELECT * FROM {table} WHERE <键的列> = '{key}'，并与传入的行比较"
+        ),
+        text!(
+            "identical rows mean nothing was lost; different rows mean the servers diverged",
+            "两行相同说明没有数据丢失；不同则说明两端数据已分叉"
+        ),
+    ));
+    let transaction = failure.transaction();
+    let mut alternatives = Vec::new();
+    match plans::skip_transaction(&dialect, transaction.as_ref(), failure.code()) {
+        Ok(skip) => steps.extend(skip),
+        Err(reason) => steps.push(Step::manual(
+            Target::Dba,
+            reason,
+            text!(
+                "skipping blind could skip the wrong transaction",
+                "盲目跳过可能跳错事务"
+            ),
+        )),
+    }
+    let delete = format!("DELETE FROM {table} WHERE <columns of the key> = '{key}'");
+    alternatives.push(Alternative {
+        when: text!(
+            "the rows differ and the source's row is the right one",
+            "两行不同且以主库的行为准"
+        ),
+        plan: Plan {
+            summary: text!(
+                "remove the replica's row without binlogging it, then let the incoming row apply",
+                "不写 binlog 删除从库上的行，再让传入的行重新应用"
+            ),
+            steps: vec![
+                Step::sql(
+                    Target::Replica,
+                    &[
+                        "SET SESSION sql_log_bin = 0",
+                        &delete,
+                        "SET SESSION sql_log_bin = 1",
+                    ],
+                    text!("make room for the source's row", "为主库的行腾出位置"),
+                    RiskLevel::High,
+                )
+                .with_precondition(plans::stopped_on(&dialect, failure.code()))
+                .with_risk_note(text!(
+                    "the replica's version of the row is lost; save it first",
+                    "从库上该行的版本会丢失，请先备份"
+                )),
+                plans::restart_applier(
+                    &dialect,
+                    None,
+                    text!("apply the source's row", "应用主库的行"),
+                ),
+            ],
+            alternatives: Vec::new(),
+            data_loss: Some(text!(
+                "the replica's version of the row",
+                "从库上该行的版本"
+            )),
+        },
+    });
+    if dual {
+        steps.push(Step::manual(
+            Target::Dba,
+            text!(
+                "do the same on the other primary, which stopped on the same key; then send writes \
+                 to one primary only (or partition them by key) and, for auto-increment keys, set \
+                 auto_increment_increment and auto_increment_offset on both",
+                "在另一台同样因该键停止的主库上做相同处理；之后只向一台主库写入（或按键分区写入），\
+                 自增主键需在两端设置 auto_increment_increment 与 auto_increment_offset"
+            ),
+            text!(
+                "both sides stopped on the same collision",
+                "两边都因同一冲突停止"
+            ),
+        ));
+    }
+    steps.push(Step::manual(
+        Target::Dba,
+        text!(
+            "check the table on both servers afterwards (pt-table-checksum or CHECKSUM TABLE)",
+            "之后在两台服务器上校验该表（pt-table-checksum 或 CHECKSUM TABLE）"
+        ),
+        text!(
+            "one collision often means others went unnoticed",
+            "一次冲突往往意味着还有未发现的不一致"
+        ),
+    ));
+    Plan {
+        summary: text!(
+            "compare the incoming row with the replica's; if identical, skip the transaction",
+            "比较传入的行与从库的行；若相同则跳过该事务"
+        ),
+        steps,
+        alternatives,
+        // Skipping drops the whole transaction, not just the colliding row.
+        data_loss: Some(text!(
+            "any other change the skipped transaction makes: check the decoded transaction first",
+            "被跳过事务中的其他变更：请先查看解析出的事务内容"
+        )),
+    }
+}

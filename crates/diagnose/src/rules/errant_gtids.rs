@@ -1,0 +1,163 @@
+use evidence::model::Flavor;
+use gtid::compare::DomainState;
+
+use crate::engine::gtids;
+use crate::engine::{Context, Output, Rule};
+use crate::finding::{Confidence, Finding, Severity};
+use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::{Class, Reference, text};
+
+/// ## What it detects
+/// Transactions the replica executed that its source never had, found by comparing GTID state
+/// before anything breaks: on MySQL, `gtid_executed` of the replica minus the source's, leaving
+/// out the source's own UUID (see `replica_has_more_gtids`); on MariaDB, a replica position in a
+/// domain that the source's binlog state does not contain.
+///
+/// ## Why it happens
+/// Someone wrote on the replica with binary logging on: a writable replica (`read_only=OFF`), a
+/// DBA fixing data by hand, a tool connecting to the wrong server. Nothing fails at once; the
+/// errant transactions bite at the next failover (the new replicas ask for them, 1236) or, on
+/// MariaDB with `gtid_strict_mode`, when the source writes again (1950).
+///
+/// ## How to fix
+/// Find what the errant transactions changed (the replica's binlog). If they must stay, apply
+/// the same change on the source; if not, undo them on the replica. Then make the GTID states
+/// agree: on MySQL commit empty transactions with the errant GTIDs on the source; on MariaDB
+/// align `gtid_slave_pos`. Set `read_only`/`super_read_only` on replicas.
+///
+/// ## References
+/// - MySQL manual, GTID concepts:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html>
+/// - MariaDB, gtid_strict_mode: <https://mariadb.com/kb/en/gtid/#gtid_strict_mode>
+#[derive(Debug)]
+pub struct ErrantGtids;
+
+impl Rule for ErrantGtids {
+    fn class(&self) -> Class {
+        Class::ErrantGtids
+    }
+
+    fn check(&self, context: &Context<'_>, output: &mut Output) {
+        for replica in context.replicas() {
+            let Some(source) = context.source_of(replica) else {
+                continue;
+            };
+            let errant = match context.flavor(replica).or(context.flavor(source)) {
+                Some(Flavor::Mariadb) => mariadb_errant(replica, source),
+                _ => mysql_errant(replica, source),
+            };
+            let Some(errant) = errant else {
+                continue;
+            };
+            let mut finding = Finding::new(
+                Class::ErrantGtids,
+                Severity::Warning,
+                Confidence::Certain,
+                text!(
+                    "Errant transactions on the replica: {errant} were never executed on its source",
+                    "从库上有 errant 事务：{errant} 从未在主库执行过"
+                ),
+            );
+            finding.facts.server = replica.label.clone();
+            finding.facts.gtid = Some(errant.clone());
+            finding.facts.set("errant_set", errant.clone());
+            finding.root_cause = text!(
+                "Someone wrote on the replica with binary logging on. Nothing fails yet, but at the \
+                 next failover the other replicas will ask for these transactions, and a MariaDB \
+                 source in strict mode stops the replica when it writes again.",
+                "有人在开启 binlog 的情况下写入了从库。目前还没有报错，但下次切换时其他从库会索要这些事务；\
+                 MariaDB 在严格模式下，主库再次写入时从库会停止。"
+            );
+            finding.fix = Plan {
+                summary: text!(
+                    "find what the errant transactions changed, reconcile, then make the GTID states agree",
+                    "查明 errant 事务改了什么，协调数据，再让两端 GTID 状态一致"
+                ),
+                steps: vec![
+                    Step::manual(
+                        Target::ReplicaHost,
+                        text!(
+                            "decode the replica's binlog events of {errant} (repldoctor binlog show FILE --gtid G)",
+                            "解析从库 binlog 中 {errant} 的事件（repldoctor binlog show FILE --gtid G）"
+                        ),
+                        text!(
+                            "know what changed before deciding",
+                            "先了解变更内容再做决定"
+                        ),
+                    ),
+                    Step::manual(
+                        Target::Dba,
+                        text!(
+                            "apply the same change on the source if it must stay, otherwise undo it on the replica with sql_log_bin=0",
+                            "若需保留则在主库执行同样的变更，否则在从库用 sql_log_bin=0 撤销"
+                        ),
+                        text!(
+                            "the data must agree before the GTID states are aligned",
+                            "在对齐 GTID 状态前数据必须一致"
+                        ),
+                    ),
+                    Step::sql(
+                        Target::Replica,
+                        &["SET GLOBAL read_only = ON"],
+                        text!(
+                            "close the door to further errant writes",
+                            "防止再次出现 errant 写入"
+                        ),
+                        RiskLevel::Low,
+                    )
+                    .with_risk_note(text!(
+                        "applications that write to this replica on purpose will get errors",
+                        "有意写入该从库的应用会收到错误"
+                    )),
+                ],
+                alternatives: Vec::new(),
+                data_loss: None,
+            };
+            finding.references = vec![
+                Reference::new(
+                    "MySQL manual: GTID concepts",
+                    "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html",
+                ),
+                Reference::new(
+                    "MariaDB: gtid_strict_mode",
+                    "https://mariadb.com/kb/en/gtid/#gtid_strict_mode",
+                ),
+            ];
+            output.push(finding);
+        }
+    }
+}
+
+/// MySQL: replica-only transactions on UUIDs other than the source's own (those are the
+/// source's loss, reported by `replica_has_more_gtids`).
+fn mysql_errant(
+    replica: &evidence::model::ServerEvidence,
+    source: &evidence::model::ServerEvidence,
+) -> Option<String> {
+    let comparison = gtids::compare_mysql_servers(replica, source)?;
+    let source_uuid = gtids::server_uuid(source);
+    let errant = comparison
+        .errant
+        .filter_sources(|s| Some(s.uuid) != source_uuid);
+    (!errant.is_empty()).then(|| errant.to_string())
+}
+
+/// MariaDB: domains where the replica's position is not in the source's history.
+fn mariadb_errant(
+    replica: &evidence::model::ServerEvidence,
+    source: &evidence::model::ServerEvidence,
+) -> Option<String> {
+    let comparison = gtids::compare_mariadb_servers(replica, source)?;
+    let errant: Vec<String> = comparison
+        .domains
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.state,
+                DomainState::Diverged | DomainState::Ahead { .. } | DomainState::OnlyOnReplica
+            )
+        })
+        .filter_map(|d| d.replica.map(|g| g.to_string()))
+        .collect();
+    (!errant.is_empty()).then(|| errant.join(","))
+}

@@ -1,0 +1,31 @@
+//! One file per failure class. Each rule's doc comment says what it detects, why it happens,
+//! how to fix it, and where to read more.
+
+mod applier_deadlock;
+mod applier_killed;
+mod applier_lock_wait;
+mod delayed_replica;
+mod dup_key;
+mod errant_gtids;
+mod error_code_mismatch;
+mod mts_commit_order_hang;
+mod replica_has_more_gtids;
+mod row_not_found;
+mod source_purged_gtids;
+
+use crate::engine::Rule;
+
+/// Every rule the engine runs.
+pub static ALL: &[&dyn Rule] = &[
+    &dup_key::DupKey,
+    &row_not_found::RowNotFound,
+    &applier_lock_wait::ApplierLockWait,
+    &applier_deadlock::ApplierDeadlock,
+    &mts_commit_order_hang::MtsCommitOrderHang,
+    &applier_killed::ApplierKilled,
+    &error_code_mismatch::ErrorCodeMismatch,
+    &source_purged_gtids::SourcePurgedGtids,
+    &replica_has_more_gtids::ReplicaHasMoreGtids,
+    &errant_gtids::ErrantGtids,
+    &delayed_replica::DelayedReplica,
+];

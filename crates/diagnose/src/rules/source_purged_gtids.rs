@@ -1,0 +1,177 @@
+use evidence::model::Flavor;
+
+use crate::engine::gtids;
+use crate::engine::{Context, Output, Rule};
+use crate::finding::{Confidence, Finding, Severity};
+use crate::plan::{Alternative, Check, Plan, RiskLevel, Step, Target};
+use crate::{Class, Missing, Reference, text};
+
+/// ## What it detects
+/// The receiver stopped with 1236 because the source purged binlogs the replica still needs:
+/// MySQL's "the master has purged binary logs containing GTIDs that the slave requires" (13114
+/// on 8.0), MariaDB's "Could not find GTID state requested by slave in any binlog files". With
+/// both GTID states it computes exactly which missing transactions are gone.
+///
+/// ## Why it happens
+/// The replica was stopped or lagged longer than the source keeps binlogs
+/// (`binlog_expire_logs_seconds`, `expire_logs_days`, a manual `PURGE BINARY LOGS`), or it was
+/// built from a backup whose GTID state has holes (skipped transactions, `CHANGE MASTER` to a
+/// position) that the source purged long ago.
+///
+/// ## How to fix
+/// The missing transactions cannot be fetched any more. Rebuild the replica from a fresh backup
+/// of the source (clone, xtrabackup/mariabackup). Only when the missing transactions are known
+/// to be irrelevant to the replica's data may `gtid_purged` (MySQL) or `gtid_slave_pos`
+/// (MariaDB) be moved past them, and that silently accepts whatever they changed.
+///
+/// ## References
+/// - MySQL manual, gtid_purged:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged>
+/// - MariaDB, GTID: <https://mariadb.com/kb/en/gtid/>
+#[derive(Debug)]
+pub struct SourcePurgedGtids;
+
+impl Rule for SourcePurgedGtids {
+    fn class(&self) -> Class {
+        Class::SourcePurgedGtids
+    }
+
+    fn check(&self, context: &Context<'_>, output: &mut Output) {
+        for failure in context.receiver_failures(Class::SourcePurgedGtids) {
+            let mut finding = Finding::new(
+                Class::SourcePurgedGtids,
+                Severity::Critical,
+                Confidence::Certain,
+                text!(
+                    "The source purged binlogs the replica still needs: it can no longer catch up",
+                    "主库已清除从库仍需要的 binlog：从库无法再追上"
+                ),
+            );
+            finding.error_code = failure.errno.or(Some(1236));
+            finding.facts = failure.facts();
+            finding.evidence = failure.cited.clone();
+            let source = context.source_of(failure.server);
+            let comparison = source.and_then(|s| gtids::compare_mysql_servers(failure.server, s));
+            match comparison
+                .as_ref()
+                .and_then(|c| c.missing_purged.as_ref().map(|p| (c, p)))
+            {
+                Some((comparison, purged)) => {
+                    finding.facts.gtid = Some(purged.to_string());
+                    finding
+                        .facts
+                        .set("missing_set", comparison.missing.to_string());
+                    finding.facts.set("missing_purged_set", purged.to_string());
+                    finding.root_cause = text!(
+                        "The replica lacks {missing} and the source has already purged {purged} from its \
+                         binlogs, so no source can send them any more.",
+                        "从库缺少 {missing}，而主库已从 binlog 中清除了其中的 {purged}，已无法再发送这些事务。",
+                        missing = comparison.missing,
+                        purged = purged
+                    );
+                }
+                None => {
+                    finding.root_cause = text!(
+                        "The replica asked for transactions that are no longer in any of the source's \
+                         binlogs: it stopped or lagged longer than the source keeps binlogs, or it was \
+                         built from a copy whose GTID state has holes the source purged long ago.",
+                        "从库请求的事务已不在主库的任何 binlog 中：从库停止或延迟的时间超过了主库 binlog 的保留期，\
+                         或者从库由 GTID 状态有空洞的副本构建，而主库早已清除了相应 binlog。"
+                    );
+                    if comparison.is_none() {
+                        output.missing(Missing {
+                            what: text!(
+                                "the replica's executed GTIDs and the source's gtid_executed and gtid_purged",
+                                "从库已执行的 GTID 以及主库的 gtid_executed 与 gtid_purged"
+                            ),
+                            consequence: text!(
+                                "cannot say exactly which transactions are gone",
+                                "无法精确指出哪些事务已丢失"
+                            ),
+                            how: text!(
+                                "run with --source DSN, or paste both servers' SELECT @@gtid_executed, @@gtid_purged",
+                                "使用 --source DSN，或粘贴两台服务器的 SELECT @@gtid_executed, @@gtid_purged"
+                            ),
+                        });
+                    }
+                }
+            }
+            let mariadb = context.flavor(failure.server) == Some(Flavor::Mariadb);
+            finding.fix = plan(mariadb);
+            finding.references = vec![
+                Reference::new(
+                    "MySQL manual: gtid_purged",
+                    "https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged",
+                ),
+                Reference::new(
+                    "MariaDB: Global Transaction ID",
+                    "https://mariadb.com/kb/en/gtid/",
+                ),
+            ];
+            output.push(finding);
+        }
+    }
+}
+
+fn plan(mariadb: bool) -> Plan {
+    let skip_statement = if mariadb {
+        "SET GLOBAL gtid_slave_pos = '<the source's oldest binlog GTID_LIST position>'"
+    } else {
+        "RESET MASTER; SET GLOBAL gtid_purged = '<replica executed + missing purged set>'"
+    };
+    Plan {
+        summary: text!(
+            "rebuild the replica from a fresh backup of the source",
+            "用主库的新备份重建从库"
+        ),
+        steps: vec![
+            Step::manual(
+                Target::Dba,
+                text!(
+                    "take a fresh backup of the source (clone plugin, xtrabackup or mariabackup) and rebuild the replica from it",
+                    "对主库做一次新备份（clone 插件、xtrabackup 或 mariabackup），并用它重建从库"
+                ),
+                text!(
+                    "the missing transactions exist nowhere else: only a copy of the source's current data brings the replica back in line",
+                    "缺失的事务已无处可取：只有主库当前数据的副本能让从库恢复一致"
+                ),
+            ),
+            Step::manual(
+                Target::Dba,
+                text!(
+                    "keep binlogs longer than the longest replica outage (binlog_expire_logs_seconds) and alert on purge_risk",
+                    "让 binlog 保留时间长于从库可能的最长中断（binlog_expire_logs_seconds），并对 purge_risk 告警"
+                ),
+                text!("it happens again with the next long outage", "下一次长时间中断还会发生"),
+            ),
+        ],
+        alternatives: vec![Alternative {
+            when: text!(
+                "the missing transactions are known not to touch anything this replica serves",
+                "确知缺失的事务不涉及该从库所服务的任何数据"
+            ),
+            plan: Plan {
+                summary: text!(
+                    "declare the purged transactions as executed on the replica",
+                    "在从库上把已清除的事务声明为已执行"
+                ),
+                steps: vec![Step::sql(
+                    Target::Replica,
+                    &[skip_statement],
+                    text!("let the replica start after the purged transactions", "让从库从已清除的事务之后开始"),
+                    RiskLevel::High,
+                )
+                .with_precondition(Check::confirmed(text!(
+                    "the owners of the data agreed that these changes may be missing on the replica",
+                    "数据负责人已同意从库可以缺少这些变更"
+                )))],
+                alternatives: Vec::new(),
+                data_loss: Some(text!(
+                    "every change of the purged transactions is missing on the replica, for good",
+                    "被清除事务的所有变更将永久缺失于从库"
+                )),
+            },
+        }],
+        data_loss: None,
+    }
+}
