@@ -143,8 +143,7 @@ fn json_failure_is_parseable() {
 #[test]
 fn unbuilt_paths_exit_3_with_one_line() {
     for args in [
-        &["diagnose", "--evidence", "/dev/null"][..],
-        &["diagnose", "--bundle", "/tmp/none"],
+        &["diagnose", "--bundle", "/tmp/none"][..],
         &["watch", "--config", "/tmp/fleet.toml"],
         &["fix"],
     ] {
@@ -152,6 +151,16 @@ fn unbuilt_paths_exit_3_with_one_line() {
         let stderr = assert_one_line_failure(&output);
         assert!(stderr.contains("not built yet"), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn evidence_with_nothing_understood_exits_3() {
+    let output = repldoctor(&["diagnose", "--evidence", "/dev/null"]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("nothing in the evidence was understood"), "{stderr}");
+    let output = repldoctor(&["diagnose", "--evidence", "/nonexistent/status.txt"]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("cannot read evidence /nonexistent/status.txt"), "{stderr}");
 }
 
 #[test]
