@@ -93,11 +93,12 @@ impl<'a> ApplierFailure<'a> {
         self.errno
     }
 
-    /// Every message about this failure, most specific first.
+    /// Every message about this failure: the channel's own first (it is what the DBA quotes,
+    /// and when the worker table was captured at another moment it still names this failure),
+    /// then the worker's details, then the error log's.
     fn messages(&self) -> impl Iterator<Item = &ApplierErrorMessage> {
-        self.worker_message
-            .iter()
-            .chain(std::iter::once(&self.message))
+        std::iter::once(&self.message)
+            .chain(self.worker_message.iter())
             .chain(self.log_messages.iter())
     }
 
@@ -114,11 +115,7 @@ impl<'a> ApplierFailure<'a> {
 
     /// The failing event's coordinate in the source's binlog: file and `end_log_pos`.
     pub fn source_log(&self) -> Option<LogCoordinate> {
-        self.message
-            .source_log
-            .clone()
-            .or_else(|| self.worker_message.as_ref()?.source_log.clone())
-            .or_else(|| self.log_messages.iter().find_map(|m| m.source_log.clone()))
+        self.find(|m| m.source_log.clone())
     }
 
     /// The first message that has this fact.

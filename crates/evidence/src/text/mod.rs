@@ -75,6 +75,15 @@ pub fn parse_evidence(inputs: &[TextInput<'_>]) -> ParsedText {
 
 /// Reads one text.
 pub fn parse_text(input: &str, text: &str) -> ParsedText {
+    // Output copied from a web page carries non-breaking spaces between words and around
+    // columns; the servers never print them.
+    let normalised;
+    let text = if text.contains('\u{a0}') {
+        normalised = text.replace('\u{a0}', " ");
+        normalised.as_str()
+    } else {
+        text
+    };
     let prepared = lines::prepare(text);
     let mut parser = Parser {
         input,
