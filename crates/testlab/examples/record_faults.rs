@@ -5,8 +5,9 @@
 //! cargo run -p testlab --example record_faults -- examples/lab
 //! ```
 //!
-//! Each fault gets a folder `DIR/<fault>/` with `replica.txt`, `source.txt`, `replica-error.log`
-//! and `binlogs/` (the source's binlog files, and the replica's own for the dual-primary case).
+//! Each fault gets a folder `DIR/<fault>/` with one file per server (`s1.txt`, `s2.txt`: a
+//! `-- server: NAME role: ROLE` line, what the client printed, then the server's error log) and
+//! `binlogs/` with both servers' binlog files.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,35 +27,36 @@ async fn main() -> Result<(), Failure> {
 
     let lab = Lab::primary_replica(&serial).await?;
     faults::duplicate_key(&lab, 0, 1).await?;
-    record(&lab, &out.join("dup-key"), 1, 0)?;
+    record(&lab, &out.join("dup-key"), false)?;
 
     let lab = Lab::dual_primary(&serial).await?;
     faults::dual_primary_duplicate_key(&lab).await?;
-    record(&lab, &out.join("dual-primary-dup-key"), 1, 0)?;
+    record(&lab, &out.join("dual-primary-dup-key"), true)?;
 
     let lab = Lab::primary_replica(&serial).await?;
     faults::row_not_found(&lab, 0, 1).await?;
-    record(&lab, &out.join("row-not-found"), 1, 0)?;
+    record(&lab, &out.join("row-not-found"), false)?;
 
     let lab = Lab::primary_replica(&serial).await?;
     faults::lock_wait_timeout(&lab, 0, 1).await?;
-    record(&lab, &out.join("lock-wait-timeout"), 1, 0)?;
+    record(&lab, &out.join("lock-wait-timeout"), false)?;
 
     let lab = Lab::primary_replica(&serial).await?;
     faults::killed_applier(&lab, 0, 1).await?;
-    record(&lab, &out.join("killed-applier"), 1, 0)?;
+    record(&lab, &out.join("killed-applier"), false)?;
 
     let lab = Lab::primary_replica(&serial).await?;
     faults::purged_binlogs(&lab, 0, 1).await?;
-    record(&lab, &out.join("purged-binlogs"), 1, 0)?;
+    record(&lab, &out.join("purged-binlogs"), false)?;
 
     let lab = Lab::primary_replica(&serial).await?;
     faults::errant_write(&lab, 0, 1).await?;
-    record(&lab, &out.join("errant-write"), 1, 0)?;
+    record(&lab, &out.join("errant-write"), false)?;
     Ok(())
 }
 
 const REPLICA_QUERIES: &[&str] = &[
+    "SHOW MASTER STATUS",
     "SHOW ALL SLAVES STATUS\\G",
     "SHOW FULL PROCESSLIST",
     "SELECT @@version, @@server_id, @@gtid_slave_pos, @@gtid_binlog_pos, @@gtid_current_pos, \
@@ -70,29 +72,31 @@ const SOURCE_QUERIES: &[&str] = &[
      @@sync_binlog, @@innodb_flush_log_at_trx_commit\\G",
 ];
 
-fn record(lab: &Lab, dir: &Path, replica: usize, source: usize) -> Result<(), Failure> {
+/// Writes one file per server; `dual` marks both servers as source and replica.
+fn record(lab: &Lab, dir: &Path, dual: bool) -> Result<(), Failure> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
     std::fs::create_dir_all(dir.join("binlogs"))?;
-    std::fs::write(
-        dir.join("replica.txt"),
-        session(lab.server(replica), REPLICA_QUERIES)?,
-    )?;
-    std::fs::write(
-        dir.join("source.txt"),
-        session(lab.server(source), SOURCE_QUERIES)?,
-    )?;
-    std::fs::copy(
-        lab.server(replica).error_log(),
-        dir.join("replica-error.log"),
-    )?;
-    for index in [source, replica] {
-        for entry in std::fs::read_dir(lab.server(index).data_dir())? {
+    for (index, server) in lab.servers().iter().enumerate() {
+        let (role, queries) = match (dual, index) {
+            (true, _) => ("both", REPLICA_QUERIES),
+            (false, 0) => ("source", SOURCE_QUERIES),
+            (false, _) => ("replica", REPLICA_QUERIES),
+        };
+        let mut text = format!("-- server: {} role: {role}\n", server.name());
+        text.push_str(&session(server, queries)?);
+        text.push_str(&format!("-- the error log of {}\n", server.name()));
+        text.push_str(&std::fs::read_to_string(server.error_log())?);
+        std::fs::write(dir.join(format!("{}.txt", server.name())), text)?;
+        for entry in std::fs::read_dir(server.data_dir())? {
             let path = entry?.path();
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
             if name.starts_with("mariadb-bin.0") {
-                let copy = format!("{}-{name}", lab.server(index).name());
+                let copy = format!("{}-{name}", server.name());
                 std::fs::copy(&path, dir.join("binlogs").join(copy))?;
             }
         }

@@ -97,6 +97,15 @@ impl Rule for SourcePurgedGtids {
                 }
             }
             let mariadb = context.flavor(failure.server) == Some(Flavor::Mariadb);
+            if mariadb {
+                // What the replica asked for and what the source's binlogs hold.
+                if let Some(position) = failure.server.variables.gtid_slave_pos() {
+                    finding.facts.set("replica_gtid_slave_pos", position.text);
+                }
+                if let Some(state) = source.and_then(|s| s.variables.gtid_binlog_state()) {
+                    finding.facts.set("source_gtid_binlog_state", state.text);
+                }
+            }
             finding.fix = plan(mariadb);
             finding.references = vec![
                 Reference::new(
