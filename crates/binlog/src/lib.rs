@@ -22,6 +22,7 @@ pub mod format;
 pub mod header;
 mod mmap;
 pub mod reader;
+pub mod summary;
 pub mod transaction;
 pub mod walk;
 
@@ -32,5 +33,6 @@ pub use format::{ChecksumAlg, Flavor, FormatDescription};
 pub use header::EventHeader;
 pub use mmap::MappedFile;
 pub use reader::Reader;
+pub use summary::summary;
 pub use transaction::{Transaction, find_by_gtid, find_by_position, transactions};
 pub use walk::{Event, EventWalk, MAGIC, WalkStats};

@@ -1,0 +1,214 @@
+//! `repldoctor binlog` run as a process on the binlog fixtures; the facts it prints are compared
+//! with the library's own reading and with the fixtures catalogue's list of damaged files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixtures_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: fixtures folder absent ({})", dir.display());
+        None
+    }
+}
+
+fn fixture_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "sql" && name != "mariadb-binlog-vv" {
+                    stack.push(path);
+                }
+            } else if !(name.ends_with(".md")
+                || name.ends_with(".txt")
+                || name.ends_with(".sql")
+                || name.ends_with(".gz"))
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The files MANIFEST.md lists as damaged on purpose.
+fn damaged(dir: &Path) -> Vec<String> {
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.md")).unwrap();
+    let line = manifest
+        .lines()
+        .find(|l| l.contains("damaged on purpose (negative tests)"))
+        .unwrap();
+    line.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn repldoctor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn events_json_lists_every_event_with_its_offset_and_the_payload_contents() {
+    let Some(dir) = fixtures_dir() else { return };
+    let mut inner_seen = 0;
+    for path in fixture_files(&dir) {
+        let p = path.to_str().unwrap();
+        let out = repldoctor(&["--format", "json", "binlog", "events", p]);
+        let lines = json_lines(&out);
+        let data = std::fs::read(&path).unwrap();
+        let expected: Vec<binlog::Event<'_>> = binlog::EventWalk::new(&data)
+            .filter_map(Result::ok)
+            .collect();
+        let outer: Vec<&Value> = lines.iter().filter(|l| l.get("inner").is_none()).collect();
+        assert_eq!(outer.len(), expected.len(), "{p}");
+        for (line, event) in outer.iter().zip(&expected) {
+            assert_eq!(line["offset"], event.offset, "{p}");
+            assert_eq!(line["size"], event.size(), "{p}");
+            assert_eq!(line["end_log_pos"], event.header.end_log_pos, "{p}");
+            assert_eq!(line["type"], event.event_type().to_string(), "{p}");
+        }
+        // Inner events follow their payload and point back at its offset.
+        for (i, line) in lines.iter().enumerate() {
+            if line.get("inner").is_some() {
+                let container = lines[..i]
+                    .iter()
+                    .rev()
+                    .find(|l| l.get("inner").is_none())
+                    .unwrap();
+                assert_eq!(container["type"], "TRANSACTION_PAYLOAD", "{p}");
+                assert_eq!(line["offset"], container["offset"], "{p}");
+                inner_seen += 1;
+            }
+        }
+    }
+    assert!(inner_seen >= 10, "{inner_seen} inner events");
+}
+
+#[test]
+fn check_exits_2_on_the_damaged_fixtures_and_names_the_offset() {
+    let Some(dir) = fixtures_dir() else { return };
+    let damaged = damaged(&dir);
+    let mut checked = (0, 0);
+    for path in fixture_files(&dir) {
+        let p = path.to_str().unwrap();
+        let out = repldoctor(&["--format", "json", "binlog", "check", p]);
+        let report = &json_lines(&out)[0];
+        let code = out.status.code().unwrap();
+        if damaged.iter().any(|d| p.ends_with(d.as_str())) {
+            assert_eq!(code, 2, "{p}");
+            assert_eq!(report["status"], "damaged", "{p}");
+            let offset = report["damage"][0]["offset"].as_u64().unwrap();
+            assert!(
+                offset >= 4 && offset < std::fs::metadata(&path).unwrap().len(),
+                "{p}"
+            );
+            // Text output names the same offset.
+            let text = repldoctor(&["binlog", "check", p]);
+            let text = String::from_utf8(text.stdout).unwrap();
+            assert!(text.contains(&format!("at offset {offset}:")), "{text}");
+            checked.0 += 1;
+        } else {
+            assert!(
+                code == 0 || report["status"] == "encrypted",
+                "{p}: {report}"
+            );
+            assert_eq!(
+                report["damage"].as_array().map(Vec::len),
+                Some(usize::from(code != 0))
+            );
+            checked.1 += 1;
+        }
+    }
+    assert_eq!(checked.0, damaged.len());
+    assert!(checked.1 >= 90);
+}
+
+#[test]
+fn show_finds_a_transaction_by_end_log_pos_and_by_gtid() {
+    let Some(dir) = fixtures_dir() else { return };
+    let mut shown = 0;
+    for path in fixture_files(&dir) {
+        let data = std::fs::read(&path).unwrap();
+        // One transaction with a GTID per file: the last one.
+        let Some(t) = binlog::transactions(&data)
+            .filter_map(Result::ok)
+            .filter(|t| t.complete && t.gtid.is_some())
+            .last()
+        else {
+            continue;
+        };
+        let p = path.to_str().unwrap();
+        let gtid = t.gtid.clone().unwrap();
+        let end = t.end_offset.to_string();
+        for args in [["--end-log-pos", end.as_str()], ["--gtid", gtid.as_str()]] {
+            let mut argv = vec!["--format", "json", "binlog", "show", p];
+            argv.extend(args);
+            let out = repldoctor(&argv);
+            assert_eq!(out.status.code(), Some(0), "{p} {args:?}");
+            let shown_t = &json_lines(&out)[0];
+            assert_eq!(shown_t["gtid"], gtid.as_str());
+            assert_eq!(shown_t["start_offset"], t.start_offset);
+            assert_eq!(shown_t["end_offset"], t.end_offset);
+            assert_eq!(shown_t["tables"].as_array().unwrap().len(), t.tables.len());
+            assert_eq!(
+                shown_t["statements"].as_array().unwrap().len(),
+                t.statements.len()
+            );
+        }
+        shown += 1;
+    }
+    assert!(shown >= 30, "{shown}");
+}
+
+#[test]
+fn show_of_a_gtid_not_in_the_file_exits_3_with_one_line() {
+    let Some(dir) = fixtures_dir() else { return };
+    let path = fixture_files(&dir)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("mariadb-bin.000001"))
+        .unwrap();
+    let out = repldoctor(&[
+        "binlog",
+        "show",
+        path.to_str().unwrap(),
+        "--gtid",
+        "99-99-99",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(stderr.contains("'99-99-99'"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_a_binlog_is_reported_at_offset_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("not-a-binlog");
+    std::fs::write(&path, b"hello world, this is text").unwrap();
+    let out = repldoctor(&["binlog", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("at offset 0: not a binlog"), "{text}");
+}
