@@ -131,10 +131,11 @@ fn server_directive(line: &str) -> Option<(Option<&str>, Option<Role>)> {
         .strip_prefix("--")
         .or_else(|| line.strip_prefix('#'))?
         .trim_start();
-    if rest.len() < 7 || !rest[..7].eq_ignore_ascii_case("server:") {
+    let keyword = rest.get(..7)?;
+    if !keyword.eq_ignore_ascii_case("server:") {
         return None;
     }
-    let mut words = rest[7..].split_whitespace();
+    let mut words = rest.get(7..)?.split_whitespace();
     let label = words.next()?;
     let mut role = None;
     while let Some(word) = words.next() {
@@ -200,6 +201,14 @@ fn looks_like_statement(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directive_keyword_split_inside_a_character() {
+        // Found by the fuzzer: byte 7 falls inside a multi-byte character.
+        let p = prepare("-- sou\u{fffd}\u{fffd}\u{fffd}");
+        assert!(p.lines[0].consumed);
+        assert_eq!(p.servers.len(), 1);
+    }
 
     #[test]
     fn prompts_labels_and_directives() {
