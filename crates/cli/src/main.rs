@@ -17,6 +17,7 @@ use crate::failure::Failure;
 use crate::status::Status;
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return ExitCode::from(args::report_parse_error(&err)),
@@ -42,4 +43,17 @@ fn report_failure(failure: &Failure, format: Format) -> Status {
         println!("{json}");
     }
     failure.status()
+}
+
+/// `repldoctor binlog events FILE | head` must end quietly when `head` has read enough, as
+/// `cat` does, instead of failing on the closed pipe. Rust ignores SIGPIPE by default; restore
+/// the default action.
+#[allow(unsafe_code)]
+fn restore_default_sigpipe() {
+    use nix::sys::signal::{SigHandler, Signal, signal};
+    // SAFETY: called first in main, before any other thread exists; SIG_DFL installs no Rust
+    // handler, so no handler can run code that is not async-signal-safe.
+    unsafe {
+        let _ = signal(Signal::SIGPIPE, SigHandler::SigDfl);
+    }
 }
