@@ -357,3 +357,81 @@ fn compare_needs_both_sides() {
         "repldoctor: compare needs the replica: --replica DSN or --replica-set SET\n"
     );
 }
+
+/// `compare --source DSN --replica DSN` against real MariaDB servers of the test lab.
+mod live {
+    use std::process::{Command, Output};
+
+    use testlab::{Lab, LabOptions, faults};
+
+    fn compare(lab: &Lab, format: &str) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+            .args(["--format", format, "gtid", "compare"])
+            .args([
+                "--source",
+                &lab.server(0).dsn(),
+                "--replica",
+                &lab.server(1).dsn(),
+            ])
+            // Neither the developer's ~/.my.cnf nor their MYSQL_PWD may leak into the test.
+            .env("HOME", "/nonexistent")
+            .env_remove("MYSQL_PWD")
+            .output()
+            .unwrap()
+    }
+
+    async fn value(lab: &Lab, server: usize, sql: &str) -> String {
+        lab.server(server)
+            .value(sql)
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_caught_up_replica_is_in_sync_and_an_errant_write_puts_it_ahead() {
+        let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+        faults::create_table(&lab, 0, 1, "insync").await.unwrap();
+        let position = value(&lab, 0, "SELECT @@gtid_binlog_pos").await;
+        let out = compare(&lab, "text");
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!(
+                "Domain 0: source at {position}, replica at {position}: in sync.\n\
+                 Verdict: consistent.\n"
+            )
+        );
+
+        let errant = faults::errant_write(&lab, 0, 1).await.unwrap();
+        let out = compare(&lab, "json");
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let domain = &json["comparison"]["domains"][0];
+        assert_eq!(domain["replica"], errant.gtid);
+        assert_eq!(domain["source"], errant.source_binlog_state);
+        assert_eq!(domain["state"], "ahead");
+        assert_eq!(domain["by"], 1);
+        // The lab's accounts may read the binlogs: the purge boundary is known.
+        assert_eq!(json["source_purged_known"], true);
+    }
+
+    #[tokio::test]
+    async fn purged_binlogs_the_replica_needs_are_found() {
+        let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+        faults::purged_binlogs(&lab, 0, 1).await.unwrap();
+        let replica_position = value(&lab, 1, "SELECT @@gtid_current_pos").await;
+        let source_position = value(&lab, 0, "SELECT @@gtid_binlog_pos").await;
+        let out = compare(&lab, "text");
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!(
+                "Domain 0: source at {source_position}, replica at {replica_position}: the \
+                 source has purged binlogs the replica still needs: it cannot continue (error \
+                 1236, \"Could not find GTID state requested by slave\").\n\
+                 Verdict: critical: domain 0: purged on the source.\n"
+            )
+        );
+    }
+}
