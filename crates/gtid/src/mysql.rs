@@ -373,12 +373,17 @@ impl FromStr for GtidSet {
 
     /// Parses a set as servers print it: UUIDs in any case, `uuid:1-5:7:9-12`, UUID sets
     /// separated by `,` with any whitespace (newlines included), tags (`uuid:tag:1-5`,
-    /// `uuid:1-3:tag:4-7`), empty parts between commas (MySQL accepts them), the empty set.
+    /// `uuid:1-3:tag:4-7`), empty parts between commas (MySQL accepts them), the empty set,
+    /// and the commented form `mysqlbinlog` prints for Previous_gtids (`# uuid:1-5,\n# uuid2:3`,
+    /// `# [empty]`).
     fn from_str(text: &str) -> Result<Self, ParseError> {
         let mut parser = Parser::new(SET, text);
         let mut parts: Vec<(SourceId, Vec<Interval>)> = Vec::new();
         loop {
-            parser.skip_whitespace();
+            parser.skip_whitespace_and_comment_marks();
+            if parts.is_empty() && text[parser.pos..].trim_end() == "[empty]" {
+                break;
+            }
             match parser.peek() {
                 None => break,
                 Some(b',') => {
@@ -446,6 +451,24 @@ impl<'a> Parser<'a> {
 
     fn skip_whitespace(&mut self) {
         while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips whitespace and the `#` that `mysqlbinlog` puts at the start of each line.
+    fn skip_whitespace_and_comment_marks(&mut self) {
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'#') {
+                return;
+            }
+            let line_start = self.text[..self.pos]
+                .rsplit('\n')
+                .next()
+                .is_none_or(|line| line.trim().is_empty());
+            if !line_start {
+                return;
+            }
             self.pos += 1;
         }
     }
@@ -568,6 +591,17 @@ mod tests {
         assert_eq!(format!("{parsed:#}"), format!("{A}:1-5:7:9-12,\n{B}:2"));
         assert_eq!(set("").to_string(), "");
         assert_eq!(set(" \n ").count(), 0);
+    }
+
+    #[test]
+    fn reads_previous_gtids_as_mysqlbinlog_prints_them() {
+        let printed = format!("# {A}:1-5,\n# {B}:3");
+        assert_eq!(set(&printed).to_string(), format!("{A}:1-5,{B}:3"));
+        assert!(set("# [empty]").is_empty());
+        // A `#` anywhere else is not a comment mark.
+        let err = format!("{A}:1-5 # x").parse::<GtidSet>().unwrap_err();
+        assert_eq!((err.offset, err.fragment.as_str()), (41, "#"));
+        assert!(format!("{A}:1,\n# # {B}:3").parse::<GtidSet>().is_err());
     }
 
     #[test]
