@@ -194,3 +194,25 @@ async fn dropping_the_lab_stops_every_server() {
     }
     assert!(!dir.exists());
 }
+
+#[test]
+fn a_panicking_test_still_stops_its_servers() {
+    let pid = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = pid.clone();
+    let outcome = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let lab = runtime.block_on(Lab::start(1, &serial())).unwrap();
+        *seen.lock().unwrap() = lab.server(0).pid();
+        panic!("a test failing while its lab runs");
+    })
+    .join();
+    assert!(outcome.is_err(), "the thread panicked");
+    let pid = pid.lock().unwrap().expect("the server had started");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "mariadbd {pid} outlived the panicking test"
+    );
+}

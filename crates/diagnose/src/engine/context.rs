@@ -196,3 +196,33 @@ impl<'a> Context<'a> {
         self.evidence.replicas()
     }
 }
+
+impl<'a> Context<'a> {
+    /// Servers that act as a source: marked so, or the source of a replica in the evidence.
+    pub fn sources(&self) -> Vec<&'a ServerEvidence> {
+        let mut sources: Vec<&'a ServerEvidence> = self
+            .evidence
+            .servers
+            .iter()
+            .filter(|s| matches!(s.role, Some(Role::Source | Role::SourceAndReplica)))
+            .collect();
+        for replica in self.replicas() {
+            if let Some(source) = self.source_of(replica)
+                && !sources.iter().any(|s| std::ptr::eq(*s, source))
+            {
+                sources.push(source);
+            }
+        }
+        sources
+    }
+
+    /// Cites one variable of a server.
+    pub fn cite_variable(&self, server: &ServerEvidence, name: &str) -> Option<crate::Cited> {
+        let value = server.variables.values.get(name)?;
+        Some(crate::Cited {
+            server: server.label.clone(),
+            source: format!("variables ({})", value.origin),
+            quote: format!("{name} = {}", value.value),
+        })
+    }
+}
