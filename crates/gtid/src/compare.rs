@@ -362,4 +362,21 @@ mod tests {
             vec![(0, Behind { by: 50 })]
         );
     }
+
+    #[test]
+    fn a_position_is_reachable_when_no_domain_blocks_it() {
+        let reachable = |source: &str, replica: &str, purged: &str| {
+            compare_mariadb(&MariadbInput {
+                source_binlog_state: &position(source),
+                replica_position: &position(replica),
+                source_purged: Some(&position(purged)),
+                ignore_domains: &BTreeSet::new(),
+            })
+            .replica_can_continue()
+        };
+        assert!(reachable("0-1-100,1-2-7", "0-1-60,1-2-7", "0-1-50,1-2-1"));
+        assert!(!reachable("0-1-100,1-2-7", "0-1-60,1-2-8", "0-1-50"));
+        assert!(!reachable("0-1-100,1-2-7", "0-1-40,1-2-7", "0-1-50"));
+        assert!(!reachable("0-1-100", "0-1-60,3-3-1", ""));
+    }
 }
