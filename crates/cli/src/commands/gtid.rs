@@ -1,7 +1,7 @@
 //! `repldoctor gtid`.
 
 use std::collections::BTreeSet;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -146,7 +146,7 @@ pub fn run(command: GtidCommand, global: &GlobalArgs) -> Result<Status, Failure>
             if json {
                 print_json(&CountOutput { count: set.count() })?;
             } else {
-                println!("{}", set.count());
+                emit(set.count())?;
             }
             Ok(Status::Healthy)
         }
@@ -241,9 +241,20 @@ struct CountOutput {
     count: u128,
 }
 
+/// Prints one line of output. A reader that went away (`| head`) is not an error: there is
+/// nobody left to tell.
+fn emit(text: impl std::fmt::Display) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::new(format!("cannot write the result: {err}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn print_json(value: &impl Serialize) -> Result<(), Failure> {
-    println!("{}", serde_json::to_string(value)?);
-    Ok(())
+    emit(serde_json::to_string(value)?)
 }
 
 fn print_gtids(gtids: &AnyGtids, json: bool) -> Result<Status, Failure> {
@@ -258,7 +269,7 @@ fn print_gtids(gtids: &AnyGtids, json: bool) -> Result<Status, Failure> {
             count,
         })?;
     } else {
-        println!("{gtids}");
+        emit(gtids)?;
     }
     Ok(Status::Healthy)
 }
@@ -290,9 +301,9 @@ fn contains(set: &str, gtid: &str, json: bool) -> Result<Status, Failure> {
             contained,
         })?;
     } else if contained {
-        println!("{gtid_text} is in the set");
+        emit(format!("{gtid_text} is in the set"))?;
     } else {
-        println!("{gtid_text} is not in the set");
+        emit(format!("{gtid_text} is not in the set"))?;
     }
     Ok(if contained {
         Status::Healthy
@@ -326,7 +337,7 @@ fn inject_sql(set: &GtidSet, max: u64, json: bool) -> Result<Status, Failure> {
             sql: lines,
         })?;
     } else {
-        println!("{}", lines.join("\n"));
+        emit(lines.join("\n"))?;
     }
     Ok(Status::Healthy)
 }
@@ -780,7 +791,7 @@ fn report_mysql(comparison: &MysqlComparison, json: bool) -> Result<Status, Fail
         out.push("Holes in the replica's set: none.".to_owned());
     }
     out.push(verdict_line(&verdict));
-    println!("{}", out.join("\n"));
+    emit(out.join("\n"))?;
     Ok(status)
 }
 
@@ -888,7 +899,7 @@ fn report_mariadb(
             out.insert(0, "No GTIDs on either side.".to_owned());
         }
         out.push(verdict_line(&verdict));
-        println!("{}", out.join("\n"));
+        emit(out.join("\n"))?;
     }
     Ok(status)
 }
