@@ -349,6 +349,32 @@ fn compare_mariadb_positions_per_domain() {
 }
 
 #[test]
+fn an_empty_side_takes_the_flavor_of_the_other() {
+    let out = repldoctor(&[
+        "gtid",
+        "compare",
+        "--source-set",
+        "0-1-5",
+        "--replica-set",
+        "",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with(
+        "Domain 0: source at 0-1-5, replica at nothing: the replica has nothing in this domain"
+    ));
+    let out = repldoctor(&[
+        "gtid",
+        "compare",
+        "--source-set",
+        "",
+        "--replica-set",
+        "0-2-5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).ends_with("Verdict: critical: domain 0: only on the replica.\n"));
+}
+
+#[test]
 fn compare_needs_both_sides() {
     let out = repldoctor(&["gtid", "compare", "--source-set", &format!("{A}:1")]);
     assert_eq!(out.status.code(), Some(3));

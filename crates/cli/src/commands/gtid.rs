@@ -387,6 +387,24 @@ fn compare(args: &CompareArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         args,
         global,
     )?;
+    // Blank text parses as the empty MySQL set; next to a MariaDB position it is an empty one.
+    let empty_position = || Observed::Mariadb {
+        position: GtidPosition::new(),
+        purged: None,
+    };
+    let (source, replica) = match (source, replica) {
+        (Observed::Mysql { executed, .. }, replica @ Observed::Mariadb { .. })
+            if executed.is_empty() =>
+        {
+            (empty_position(), replica)
+        }
+        (source @ Observed::Mariadb { .. }, Observed::Mysql { executed, .. })
+            if executed.is_empty() =>
+        {
+            (source, empty_position())
+        }
+        sides => sides,
+    };
     let purged_override = args
         .source_purged
         .as_deref()
