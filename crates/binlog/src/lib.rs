@@ -24,6 +24,7 @@ mod mmap;
 pub mod reader;
 pub mod summary;
 pub mod transaction;
+pub mod values;
 pub mod walk;
 
 pub use error::{DecodeError, Error, ErrorKind};
@@ -35,4 +36,5 @@ pub use mmap::MappedFile;
 pub use reader::Reader;
 pub use summary::summary;
 pub use transaction::{Transaction, find_by_gtid, find_by_position, transactions};
+pub use values::{Row, TableSchema, Value};
 pub use walk::{Event, EventWalk, MAGIC, WalkStats};

@@ -1,7 +1,7 @@
 //! Rows events: WRITE/UPDATE/DELETE in their v1 and v2 layouts, MySQL's PARTIAL_UPDATE_ROWS
 //! and MariaDB's compressed forms. (The PRE_GA rows events of 5.1 betas, 20–22, have a layout
-//! of their own and are left undecoded.) The row images are kept raw here;
-//! splitting them into values needs the table map's column types.
+//! of their own and are left undecoded.) The row images are kept raw here; splitting them into
+//! values needs the table map's column types ([`crate::values`]).
 
 use std::borrow::Cow;
 
@@ -93,6 +93,9 @@ pub struct Rows<'a> {
     pub columns_after: Option<&'a [u8]>,
     /// The row images, back to back; owned when they were compressed.
     pub rows: Cow<'a, [u8]>,
+    /// Absolute offset of `rows` in the file (of the compressed block when compressed: offsets
+    /// inside inflated images are counted from there).
+    pub rows_offset: u64,
     pub compressed: bool,
 }
 
@@ -129,6 +132,7 @@ impl<'a> Rows<'a> {
         } else {
             None
         };
+        let rows_offset = r.offset();
         let rows = if layout.compressed {
             Cow::Owned(compression::uncompress(&mut r)?)
         } else {
@@ -143,6 +147,7 @@ impl<'a> Rows<'a> {
             columns_before,
             columns_after,
             rows,
+            rows_offset,
             compressed: layout.compressed,
         })
     }

@@ -1,0 +1,548 @@
+//! Row values: a table map turned into a [`TableSchema`] (types, lengths, signedness,
+//! charsets, names and primary key from the optional metadata), and the row images of a rows
+//! event split into typed [`Value`]s. Values borrow from the event's bytes; decimals and JSON
+//! are kept in their stored form and printed exactly when asked.
+
+pub mod decimal;
+pub mod json;
+pub mod temporal;
+
+use crate::error::{DecodeError, DecodeResult};
+use crate::events::table_map::{TableMap, bit, column_type as ct};
+use crate::events::{Rows, RowsKind};
+use crate::reader::Reader;
+
+pub use decimal::Decimal;
+pub use json::{DiffOperation, JsonDiff};
+pub use temporal::{Date, DateTime, Time, Timestamp};
+
+/// The `binary` collation: strings in it are bytes, not text.
+pub const BINARY_COLLATION: u64 = 63;
+
+/// One column value of a row image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    /// A signed integer column (or one whose signedness the binlog does not say).
+    Int(i64),
+    /// An integer column the optional metadata marks UNSIGNED.
+    UInt(u64),
+    Float(f32),
+    Double(f64),
+    Decimal(Decimal<'a>),
+    Date(Date),
+    Time(Time),
+    DateTime(DateTime),
+    Timestamp(Timestamp),
+    /// YEAR; 0 for the zero year.
+    Year(u16),
+    /// CHAR, VARCHAR, TEXT, BINARY, VARBINARY, BLOB: the bytes as stored. The column's charset
+    /// says whether they are text.
+    Bytes(&'a [u8]),
+    /// ENUM: the 1-based index of the value (0 for the empty error value).
+    Enum(u16),
+    /// SET: one bit per member.
+    Set(u64),
+    /// BIT(n), the bits right-aligned.
+    Bit(u64),
+    /// MySQL JSON in its binary form, with the absolute offset of its first byte.
+    Json(&'a [u8], u64),
+    /// A partial update of a MySQL JSON column (`binlog_row_value_options=PARTIAL_JSON`).
+    JsonDiff(Vec<JsonDiff<'a>>),
+    /// GEOMETRY: SRID (4 bytes) then WKB.
+    Geometry(&'a [u8]),
+    /// VECTOR: little-endian 32-bit floats.
+    Vector(&'a [u8]),
+}
+
+/// A column as the table map and its optional metadata describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The type the value is stored as: for CHAR columns the table map's STRING is resolved
+    /// to STRING, ENUM or SET.
+    pub column_type: u8,
+    /// The table map's metadata for the column.
+    pub metadata: u16,
+    pub nullable: bool,
+    /// From the optional metadata; false when the binlog does not say.
+    pub unsigned: bool,
+    /// The collation id of a character, ENUM or SET column, when the binlog says.
+    pub charset: Option<u64>,
+    /// The column's name (`binlog_row_metadata=FULL`).
+    pub name: Option<String>,
+    /// The member names of an ENUM or SET column (`binlog_row_metadata=FULL`).
+    pub members: Vec<Vec<u8>>,
+    /// Part of the primary key (`binlog_row_metadata=FULL`).
+    pub primary_key: bool,
+    /// CHAR length in bytes, ENUM/SET pack length, BIT length in bits, length-prefix size of
+    /// blobs, max length of VARCHAR.
+    length: u32,
+}
+
+impl Column {
+    /// Whether a value of this column is text in a character set (rather than bytes).
+    pub fn is_text(&self) -> bool {
+        self.charset.is_none_or(|c| c != BINARY_COLLATION)
+            && matches!(
+                self.column_type,
+                ct::STRING
+                    | ct::VARCHAR
+                    | ct::VAR_STRING
+                    | ct::BLOB
+                    | ct::TINY_BLOB
+                    | ct::MEDIUM_BLOB
+                    | ct::LONG_BLOB
+            )
+    }
+
+    /// The bits of a BIT column.
+    pub fn bits(&self) -> u32 {
+        self.length
+    }
+}
+
+/// What the binlog says about a table: everything needed to read its rows and name its
+/// columns. Built once per table map and kept while its table id is in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSchema {
+    pub table_id: u64,
+    pub schema: String,
+    pub table: String,
+    pub columns: Vec<Column>,
+    /// Whether the optional metadata names the columns (`binlog_row_metadata=FULL`).
+    pub has_names: bool,
+    /// Whether the table has a primary key: `None` when the binlog does not say (MySQL writes
+    /// the primary key only with `binlog_row_metadata=FULL`).
+    pub has_primary_key: Option<bool>,
+    json_columns: usize,
+}
+
+/// Numeric columns, which get one signedness bit each (MySQL's `is_numeric_type`).
+fn is_numeric(t: u8) -> bool {
+    matches!(
+        t,
+        ct::TINY
+            | ct::SHORT
+            | ct::INT24
+            | ct::LONG
+            | ct::LONGLONG
+            | ct::NEWDECIMAL
+            | ct::FLOAT
+            | ct::DOUBLE
+    )
+}
+
+fn is_character(t: u8) -> bool {
+    matches!(
+        t,
+        ct::STRING
+            | ct::VAR_STRING
+            | ct::VARCHAR
+            | ct::BLOB
+            | ct::TINY_BLOB
+            | ct::MEDIUM_BLOB
+            | ct::LONG_BLOB
+    )
+}
+
+/// The charset of the `n`-th column of a kind, from either a default with exceptions (keyed by
+/// the index among columns of that kind) or a list with one entry per such column.
+fn charset_of(
+    n: usize,
+    default: &Option<(u64, Vec<(u64, u64)>)>,
+    per_column: &[u64],
+) -> Option<u64> {
+    if let Some((default, exceptions)) = default {
+        return Some(
+            exceptions
+                .iter()
+                .find(|(index, _)| *index == n as u64)
+                .map_or(*default, |(_, c)| *c),
+        );
+    }
+    per_column.get(n).copied()
+}
+
+impl TableSchema {
+    /// The schema of a table map. Optional metadata that does not decode is ignored (the
+    /// columns then have no names); what the rows need comes from the mandatory part.
+    pub fn from_table_map(map: &TableMap<'_>) -> Self {
+        let optional = map.optional_metadata().unwrap_or_default();
+        let mut columns = Vec::with_capacity(map.column_count());
+        let (mut numeric, mut character, mut enum_or_set, mut enums, mut sets) = (0, 0, 0, 0, 0);
+        for (i, (&declared, &metadata)) in map
+            .column_types
+            .iter()
+            .zip(&map.column_metadata)
+            .enumerate()
+        {
+            let (column_type, length) = resolve_type(declared, metadata);
+            let unsigned = is_numeric(column_type) && {
+                numeric += 1;
+                optional
+                    .signedness
+                    .is_some_and(|bits| msb_bit(bits, numeric - 1))
+            };
+            let charset = if is_character(column_type) {
+                character += 1;
+                charset_of(
+                    character - 1,
+                    &optional.default_charset,
+                    &optional.column_charsets,
+                )
+            } else if matches!(column_type, ct::ENUM | ct::SET) {
+                enum_or_set += 1;
+                charset_of(
+                    enum_or_set - 1,
+                    &optional.enum_and_set_default_charset,
+                    &optional.enum_and_set_column_charsets,
+                )
+            } else {
+                None
+            };
+            let members = match column_type {
+                ct::ENUM => {
+                    enums += 1;
+                    optional.enum_values.get(enums - 1)
+                }
+                ct::SET => {
+                    sets += 1;
+                    optional.set_values.get(sets - 1)
+                }
+                _ => None,
+            }
+            .map(|values| values.iter().map(|v| v.to_vec()).collect())
+            .unwrap_or_default();
+            columns.push(Column {
+                column_type,
+                metadata,
+                nullable: map.is_nullable(i),
+                unsigned,
+                charset,
+                name: optional
+                    .column_names
+                    .get(i)
+                    .map(|n| String::from_utf8_lossy(n).into_owned()),
+                members,
+                primary_key: optional.primary_key.iter().any(|(c, _)| *c == i as u64),
+                length,
+            });
+        }
+        let has_names =
+            !optional.column_names.is_empty() && optional.column_names.len() == columns.len();
+        let has_primary_key = if !optional.primary_key.is_empty() {
+            Some(true)
+        } else if has_names {
+            // FULL metadata writes the primary key whenever there is one.
+            Some(false)
+        } else {
+            None
+        };
+        Self {
+            table_id: map.table_id,
+            schema: String::from_utf8_lossy(map.schema).into_owned(),
+            table: String::from_utf8_lossy(map.table).into_owned(),
+            json_columns: columns.iter().filter(|c| c.column_type == ct::JSON).count(),
+            columns,
+            has_names,
+            has_primary_key,
+        }
+    }
+
+    /// The rows of a rows event of this table.
+    pub fn rows<'r>(&'r self, rows: &'r Rows<'_>) -> RowIter<'r> {
+        RowIter {
+            schema: self,
+            reader: Reader::new(&rows.rows, rows.rows_offset),
+            kind: rows.kind,
+            before: rows.columns_before,
+            after: rows.columns_after.unwrap_or(rows.columns_before),
+            column_count: usize::try_from(rows.column_count).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// Bit `index` of a bitmap stored most significant bit first (the optional metadata's form).
+fn msb_bit(bitmap: &[u8], index: usize) -> bool {
+    bitmap
+        .get(index / 8)
+        .is_some_and(|byte| byte & (0x80 >> (index % 8)) != 0)
+}
+
+/// The type a column is stored as, and its length, from the table map's declared type and
+/// metadata. CHAR, ENUM and SET are all declared as STRING with the real type in the metadata
+/// (and, for CHAR over 255 bytes, two bits of the length folded into the real type).
+fn resolve_type(declared: u8, metadata: u16) -> (u8, u32) {
+    let [hi, lo] = metadata.to_be_bytes();
+    match declared {
+        ct::STRING => {
+            if hi & 0x30 != 0x30 {
+                // A long CHAR: bits 4-5 of the real type hold bits 8-9 of the length, inverted.
+                (
+                    ct::STRING,
+                    u32::from(lo) | (u32::from((hi & 0x30) ^ 0x30) << 4),
+                )
+            } else if hi == ct::ENUM || hi == ct::SET {
+                (hi, u32::from(lo))
+            } else {
+                (ct::STRING, u32::from(lo))
+            }
+        }
+        ct::BIT => (ct::BIT, u32::from(lo) * 8 + u32::from(hi)),
+        ct::VARCHAR | ct::VAR_STRING => (declared, u32::from(metadata)),
+        _ => (declared, u32::from(lo)),
+    }
+}
+
+/// One row of a rows event: the before image (update, delete) and the after image (insert,
+/// update), each the `(column index, value)` of the columns present in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row<'a> {
+    pub before: Option<Vec<(usize, Value<'a>)>>,
+    pub after: Option<Vec<(usize, Value<'a>)>>,
+}
+
+/// The rows of a rows event, read one at a time.
+#[derive(Debug, Clone)]
+pub struct RowIter<'a> {
+    schema: &'a TableSchema,
+    reader: Reader<'a>,
+    kind: RowsKind,
+    before: &'a [u8],
+    after: &'a [u8],
+    column_count: usize,
+}
+
+impl<'a> Iterator for RowIter<'a> {
+    type Item = DecodeResult<Row<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.reader.is_empty() {
+            return None;
+        }
+        let row = self.read_row();
+        if row.is_err() {
+            // Nothing after a damaged image can be framed.
+            self.reader = Reader::new(&[], self.reader.offset());
+        }
+        Some(row)
+    }
+}
+
+impl<'a> RowIter<'a> {
+    fn read_row(&mut self) -> DecodeResult<Row<'a>> {
+        let at = self.reader.offset();
+        if self.column_count > self.schema.columns.len() {
+            return Err(DecodeError::new(
+                at,
+                format!(
+                    "rows event has {} columns, its table map {}",
+                    self.column_count,
+                    self.schema.columns.len()
+                ),
+            ));
+        }
+        Ok(match self.kind {
+            RowsKind::Write => Row {
+                before: None,
+                after: Some(self.read_image(self.before, false)?),
+            },
+            RowsKind::Delete => Row {
+                before: Some(self.read_image(self.before, false)?),
+                after: None,
+            },
+            RowsKind::Update => Row {
+                before: Some(self.read_image(self.before, false)?),
+                after: Some(self.read_image(self.after, false)?),
+            },
+            RowsKind::PartialUpdate => Row {
+                before: Some(self.read_image(self.before, false)?),
+                after: Some(self.read_image(self.after, true)?),
+            },
+        })
+    }
+
+    /// One image: (for the after image of a partial update: the value options and the bitmap
+    /// of partially updated JSON columns), the NULL bitmap of the present columns, the values.
+    fn read_image(
+        &mut self,
+        present: &[u8],
+        partial_after_image: bool,
+    ) -> DecodeResult<Vec<(usize, Value<'a>)>> {
+        let r = &mut self.reader;
+        let mut partial_bits: &[u8] = &[];
+        if partial_after_image {
+            let at = r.offset();
+            let options = r
+                .packed()?
+                .ok_or_else(|| DecodeError::new(at, "invalid value options"))?;
+            if options & 1 != 0 {
+                partial_bits = r.bytes(self.schema.json_columns.div_ceil(8))?;
+            }
+        }
+        let count = (0..self.column_count).filter(|&i| bit(present, i)).count();
+        let nulls = r.bytes(count.div_ceil(8))?;
+        let mut values = Vec::with_capacity(count);
+        let mut json_index = 0;
+        for (i, column) in self.schema.columns[..self.column_count].iter().enumerate() {
+            let partial = column.column_type == ct::JSON && {
+                json_index += 1;
+                bit(partial_bits, json_index - 1)
+            };
+            if !bit(present, i) {
+                continue;
+            }
+            let value = if bit(nulls, values.len()) {
+                Value::Null
+            } else {
+                read_value(r, column, partial)?
+            };
+            values.push((i, value));
+        }
+        Ok(values)
+    }
+}
+
+fn int_value(column: &Column, raw: u64, bytes: u32) -> Value<'static> {
+    if column.unsigned {
+        Value::UInt(raw)
+    } else {
+        let shift = 64 - 8 * bytes;
+        Value::Int(((raw << shift) as i64) >> shift)
+    }
+}
+
+/// Reads one non-NULL value of `column`.
+pub fn read_value<'a>(
+    r: &mut Reader<'a>,
+    column: &Column,
+    partial_json: bool,
+) -> DecodeResult<Value<'a>> {
+    let at = r.offset();
+    let [meta_hi, meta_lo] = column.metadata.to_be_bytes();
+    Ok(match column.column_type {
+        ct::TINY => int_value(column, r.uint(1)?, 1),
+        ct::SHORT => int_value(column, r.uint(2)?, 2),
+        ct::INT24 => int_value(column, r.uint(3)?, 3),
+        ct::LONG => int_value(column, r.uint(4)?, 4),
+        ct::LONGLONG => int_value(column, r.u64()?, 8),
+        ct::FLOAT => Value::Float(f32::from_bits(r.u32()?)),
+        ct::DOUBLE => Value::Double(f64::from_bits(r.u64()?)),
+        ct::NEWDECIMAL => Value::Decimal(Decimal::read(r, meta_hi, meta_lo)?),
+        ct::DATE | ct::NEWDATE => Value::Date(temporal::read_date(r)?),
+        ct::TIME => Value::Time(temporal::read_time_v1(r)?),
+        ct::DATETIME => Value::DateTime(temporal::read_datetime_v1(r)?),
+        ct::TIMESTAMP => Value::Timestamp(Timestamp {
+            seconds: r.u32()?,
+            micros: 0,
+            fsp: 0,
+        }),
+        ct::TIME2 => Value::Time(temporal::read_time2(r, meta_lo)?),
+        ct::DATETIME2 => Value::DateTime(temporal::read_datetime2(r, meta_lo)?),
+        ct::TIMESTAMP2 => Value::Timestamp(temporal::read_timestamp2(r, meta_lo)?),
+        ct::YEAR => match r.u8()? {
+            0 => Value::Year(0),
+            y => Value::Year(1900 + u16::from(y)),
+        },
+        ct::VARCHAR | ct::VAR_STRING => {
+            let prefix = if column.length < 256 { 1 } else { 2 };
+            let len = r.uint(prefix)?;
+            Value::Bytes(r.bytes_u64(len)?)
+        }
+        ct::STRING => {
+            let prefix = if column.length < 256 { 1 } else { 2 };
+            let len = r.uint(prefix)?;
+            Value::Bytes(r.bytes_u64(len)?)
+        }
+        ct::ENUM => match column.length {
+            1 => Value::Enum(u16::from(r.u8()?)),
+            2 => Value::Enum(r.u16()?),
+            n => return Err(DecodeError::new(at, format!("ENUM of {n} bytes"))),
+        },
+        ct::SET => match column.length {
+            n @ 1..=8 => Value::Set(r.uint(n as usize)?),
+            n => return Err(DecodeError::new(at, format!("SET of {n} bytes"))),
+        },
+        ct::BIT => {
+            let bytes = column.length.div_ceil(8) as usize;
+            if bytes > 8 {
+                return Err(DecodeError::new(
+                    at,
+                    format!("BIT({}) is wider than 64", column.length),
+                ));
+            }
+            Value::Bit(r.uint_be(bytes)?)
+        }
+        ct::BLOB | ct::TINY_BLOB | ct::MEDIUM_BLOB | ct::LONG_BLOB | ct::GEOMETRY | ct::VECTOR => {
+            let prefix = match column.length {
+                n @ 1..=4 => n as usize,
+                n => {
+                    return Err(DecodeError::new(
+                        at,
+                        format!("blob length prefix of {n} bytes"),
+                    ));
+                }
+            };
+            let len = r.uint(prefix)?;
+            let bytes = r.bytes_u64(len)?;
+            match column.column_type {
+                ct::GEOMETRY => Value::Geometry(bytes),
+                ct::VECTOR => Value::Vector(bytes),
+                _ => Value::Bytes(bytes),
+            }
+        }
+        ct::JSON => {
+            let prefix = match column.length {
+                n @ 1..=4 => n as usize,
+                _ => 4,
+            };
+            let len = r.uint(prefix)?;
+            let offset = r.offset();
+            let doc = r.bytes_u64(len)?;
+            if partial_json {
+                Value::JsonDiff(json::read_diffs(Reader::new(doc, offset))?)
+            } else {
+                Value::Json(doc, offset)
+            }
+        }
+        ct::NULL => Value::Null,
+        other => {
+            return Err(DecodeError::new(
+                at,
+                format!("column type {} ({other}) cannot be read", ct::name(other)),
+            ));
+        }
+    })
+}
+
+/// The table maps in force: a rows event names its table by the id the last table map with that
+/// id gave it.
+#[derive(Debug, Default, Clone)]
+pub struct TableMaps {
+    tables: std::collections::HashMap<u64, TableSchema>,
+}
+
+impl TableMaps {
+    /// Remembers a table map's schema (replacing any earlier one with the same id).
+    pub fn insert(&mut self, map: &TableMap<'_>) -> &TableSchema {
+        let schema = TableSchema::from_table_map(map);
+        match self.tables.entry(map.table_id) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if *e.get() != schema {
+                    e.insert(schema);
+                }
+                e.into_mut()
+            }
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(schema),
+        }
+    }
+
+    pub fn get(&self, table_id: u64) -> Option<&TableSchema> {
+        self.tables.get(&table_id)
+    }
+
+    /// Forgets every table map (at the end of a statement group the server drops them too).
+    pub fn clear(&mut self) {
+        self.tables.clear();
+    }
+}
