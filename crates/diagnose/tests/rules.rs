@@ -173,3 +173,137 @@ fn backup_kill_risk_and_killed_by_backup() {
     let risk = finding(&report, Class::BackupKillRisk);
     assert_eq!(risk.severity, Severity::Warning);
 }
+
+/// A stopped applier with this error number and message.
+fn applier_error(errno: u32, message: &str) -> Report {
+    diagnose_text(&format!(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: {errno}\nLast_SQL_Error: {message}\n"
+    ))
+}
+
+#[test]
+fn schema_errors_are_ddl_mismatch_unless_filters_are_set() {
+    let message = "Error 'Table 'shop.orders_archive' doesn't exist' on query. Default database: 'shop'. Query: 'INSERT INTO orders_archive SELECT * FROM orders'";
+    let report = applier_error(1146, message);
+    assert_eq!(report.findings[0].class, Class::DdlMismatch);
+    assert_eq!(report.findings[0].error_code, Some(1146));
+    let filtered = diagnose_text(&format!(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: No\nReplicate_Ignore_DB: archive\n\
+         Last_SQL_Errno: 1146\nLast_SQL_Error: {message}\n"
+    ));
+    assert_eq!(filtered.findings[0].class, Class::FilterMismatch);
+}
+
+#[test]
+fn other_applier_error_families() {
+    for (errno, message, class) in [
+        (
+            1677,
+            "Column 2 of table 'shop.t' cannot be converted from type 'varchar(20(bytes))' to type 'varchar(10(bytes) utf8mb4)'",
+            Class::ColumnConversion,
+        ),
+        (
+            1452,
+            "Could not execute Write_rows event on table shop.items; Cannot add or update a child row: a foreign key constraint fails, Error_code: 1452; handler error HA_ERR_NO_REFERENCED_ROW; the event's master log mysql-bin.000012, end_log_pos 4431",
+            Class::ConstraintViolation,
+        ),
+        (
+            1594,
+            "Relay log read failure: Could not parse relay log event entry.",
+            Class::RelayLogUnreadable,
+        ),
+        (
+            1872,
+            "Slave failed to initialize relay log info structure from the repository",
+            Class::ApplierMetadata,
+        ),
+        (
+            1290,
+            "Error 'The MySQL server is running with the --read-only option so it cannot execute this statement' on query.",
+            Class::ApplierErrorOther,
+        ),
+    ] {
+        let report = applier_error(errno, message);
+        assert_eq!(report.findings[0].class, class, "{errno}");
+        assert_eq!(report.findings[0].error_code, Some(errno));
+    }
+    let fk = applier_error(
+        1452,
+        "Could not execute Write_rows event on table shop.items; Cannot add or update a child row: a foreign key constraint fails, Error_code: 1452; handler error HA_ERR_NO_REFERENCED_ROW; the event's master log mysql-bin.000012, end_log_pos 4431",
+    );
+    assert_eq!(fk.findings[0].facts.table.as_deref(), Some("shop.items"));
+    assert_eq!(fk.findings[0].facts.end_log_pos, Some(4431));
+}
+
+#[test]
+fn receiver_error_families() {
+    for (errno, message, class) in [
+        (
+            1045,
+            "error connecting to master 'repl@10.0.0.11:3306' - retry-time: 60 retries: 1 message: Access denied for user 'repl'@'10.0.0.12' (using password: YES)",
+            Class::ConnectionFailed,
+        ),
+        (
+            1236,
+            "Got fatal error 1236 from master when reading data from binary log: 'Could not find first log file name in binary log index file'",
+            Class::SourceBinlogMissing,
+        ),
+        (
+            1236,
+            "Got fatal error 1236 from master when reading data from binary log: 'log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event 'mysql-bin.000007' at 120, the last event read from 'mysql-bin.000007' at 5981, the last byte read from 'mysql-bin.000007' at 6000.'",
+            Class::SourceBinlogUnreadable,
+        ),
+        (
+            1593,
+            "Fatal error: The slave I/O thread stops because master and slave have equal MySQL server ids; these ids must be different for replication to work (or the --replicate-same-server-id option must be used on slave but this does not always make sense; please check the manual before using it).",
+            Class::IdentityConflict,
+        ),
+    ] {
+        let report = diagnose_text(&format!(
+            "Slave_IO_Running: No\nSlave_SQL_Running: Yes\nLast_IO_Errno: {errno}\nLast_IO_Error: {message}\n"
+        ));
+        assert_eq!(report.findings[0].class, class, "{message}");
+        assert_eq!(report.findings[0].error_code, Some(errno));
+    }
+}
+
+#[test]
+fn lag_from_a_large_transaction() {
+    let report = diagnose_text(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\nSeconds_Behind_Master: 5400\nSQL_Delay: 0\n\
+         slave_parallel_workers = 8\n\
+         +----+-------------+------+------+---------+------+------------------------------------------+------+\n\
+         | Id | User        | Host | db   | Command | Time | State                                    | Info |\n\
+         +----+-------------+------+------+---------+------+------------------------------------------+------+\n\
+         | 12 | system user |      | shop | Connect | 5300 | Applying batch of row changes (delete)   | NULL |\n\
+         +----+-------------+------+------+---------+------+------------------------------------------+------+\n",
+    );
+    let found = finding(&report, Class::LagLargeTransaction);
+    assert_eq!(found.facts.thread_ids, [12]);
+    assert_eq!(found.facts.other["seconds_behind_source"], 5400);
+    assert!(!has(&report, Class::LagOther));
+}
+
+#[test]
+fn lag_with_a_serial_applier() {
+    let report = diagnose_text(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\nSeconds_Behind_Master: 1800\n\
+         slave_parallel_workers = 0\n",
+    );
+    assert_eq!(report.findings[0].class, Class::LagLowParallelism);
+}
+
+#[test]
+fn crash_loss_seen_before_the_replica_fails() {
+    let report = diagnose_text(&format!(
+        "-- server: db1 role: source\nserver_uuid = {UUID_SOURCE}\nversion = 5.7.26-log\ngtid_executed = {UUID_SOURCE}:1-1000\n\
+         -- server: db2 role: replica\ngtid_executed = {UUID_SOURCE}:1-1200\n\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\n"
+    ));
+    let found = finding(&report, Class::CrashGtidLoss);
+    assert_eq!(
+        found.facts.gtid.as_deref(),
+        Some(&*format!("{UUID_SOURCE}:1001-1200"))
+    );
+    assert_eq!(found.facts.other["lost_count"], 200);
+    assert!(!has(&report, Class::ErrantGtids), "{:?}", report.findings);
+}

@@ -4,8 +4,10 @@ pub mod applier;
 pub mod classify;
 pub mod context;
 pub mod gtids;
+pub mod lag;
 pub mod plans;
 pub mod receiver;
+pub mod simple;
 pub mod sql;
 
 use evidence::model::Evidence;

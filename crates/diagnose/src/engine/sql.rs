@@ -58,6 +58,14 @@ impl Dialect {
         }
     }
 
+    pub fn io_running_column(&self) -> &'static str {
+        if self.new_names {
+            "Replica_IO_Running"
+        } else {
+            "Slave_IO_Running"
+        }
+    }
+
     pub fn skip_counter(&self) -> &'static str {
         if self.new_names {
             "sql_replica_skip_counter"

@@ -2,22 +2,42 @@
 //! how to fix it, and where to read more.
 
 mod applier_deadlock;
+mod applier_error_other;
 mod applier_killed;
 mod applier_lock_wait;
+mod applier_metadata;
 mod backup_kill_risk;
+mod column_conversion;
+mod connection_failed;
+mod constraint_violation;
+mod crash_gtid_loss;
+mod ddl_mismatch;
 mod delayed_replica;
 mod dup_key;
 mod errant_gtids;
 mod error_code_mismatch;
+mod filter_mismatch;
 mod gtid_holes;
+mod identity_conflict;
+mod lag_large_transaction;
+mod lag_low_parallelism;
+mod lag_no_primary_key;
+mod lag_other;
 mod mts_commit_order_hang;
 mod parallel_conflict_risk;
 mod purge_risk;
+mod receiver_error_other;
+mod receiver_stalled;
+mod relay_log_unreadable;
+mod replica_disk_full;
 mod replica_has_more_gtids;
 mod replica_writable;
 mod row_not_found;
+mod source_binlog_missing;
+mod source_binlog_unreadable;
 mod source_purged_gtids;
 mod unsafe_durability;
+mod version_incompatibility;
 
 use crate::engine::Rule;
 
@@ -40,4 +60,42 @@ pub static ALL: &[&dyn Rule] = &[
     &unsafe_durability::UnsafeDurability,
     &parallel_conflict_risk::ParallelConflictRisk,
     &backup_kill_risk::BackupKillRisk,
+    &ddl_mismatch::DdlMismatch,
+    &column_conversion::ColumnConversion,
+    &constraint_violation::ConstraintViolation,
+    &relay_log_unreadable::RelayLogUnreadable,
+    &applier_metadata::ApplierMetadata,
+    &filter_mismatch::FilterMismatch,
+    &version_incompatibility::VersionIncompatibility,
+    &applier_error_other::ApplierErrorOther,
+    &replica_disk_full::ReplicaDiskFull,
+    &source_binlog_missing::SourceBinlogMissing,
+    &source_binlog_unreadable::SourceBinlogUnreadable,
+    &identity_conflict::IdentityConflict,
+    &connection_failed::ConnectionFailed,
+    &receiver_error_other::ReceiverErrorOther,
+    &lag_large_transaction::LagLargeTransaction,
+    &lag_no_primary_key::LagNoPrimaryKey,
+    &lag_low_parallelism::LagLowParallelism,
+    &lag_other::LagOther,
+    &receiver_stalled::ReceiverStalled,
+    &crash_gtid_loss::CrashGtidLoss,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+    use crate::Class;
+
+    /// Every class of the taxonomy has exactly one rule.
+    #[test]
+    fn one_rule_per_class() {
+        let mut covered: Vec<Class> = ALL.iter().map(|rule| rule.class()).collect();
+        covered.sort();
+        let before = covered.len();
+        covered.dedup();
+        assert_eq!(covered.len(), before, "a class has two rules");
+        let missing: Vec<&Class> = Class::ALL.iter().filter(|c| !covered.contains(c)).collect();
+        assert!(missing.is_empty(), "classes without a rule: {missing:?}");
+    }
+}

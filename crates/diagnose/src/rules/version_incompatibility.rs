@@ -1,0 +1,53 @@
+use crate::engine::simple::ErrorRule;
+use crate::engine::{Context, Output, Rule};
+use crate::{Class, Text};
+
+/// ## What it detects
+/// The applier stopped on something its version cannot apply: 1755 (cannot execute the current
+/// event group in the parallel mode), 1064 (syntax the replica does not know), collation or event
+/// types from a newer source.
+///
+/// ## Why it happens
+/// The source runs a newer version or another flavor than the replica and writes events, syntax,
+/// collations (utf8mb4_0900_ai_ci from MySQL 8 to a MariaDB or 5.7 replica) or dependency
+/// information the replica cannot handle.
+///
+/// ## How to fix
+/// Replicate from older to newer only; upgrade the replica first; on the source avoid the new
+/// syntax or collation for replicated objects (e.g. set `collation_server`,
+/// `default_collation_for_utf8mb4`).
+///
+/// ## References
+/// - MySQL manual: Replication compatibility between versions: <https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html>
+#[derive(Debug)]
+pub struct VersionIncompatibility;
+
+impl Rule for VersionIncompatibility {
+    fn class(&self) -> Class {
+        Class::VersionIncompatibility
+    }
+
+    fn check(&self, context: &Context<'_>, output: &mut Output) {
+        ErrorRule {
+            class: Class::VersionIncompatibility,
+            title: Text::new(
+                "The replica's version cannot apply what the source wrote",
+                "从库版本无法应用主库写入的内容",
+            ),
+            cause: Text::new(
+                "The source writes events, syntax or collations that the replica's version does not understand: replication must go from an older or equal version to a newer one.",
+                "主库写入了从库版本无法理解的事件、语法或排序规则：复制必须从较旧或相同版本到较新版本。",
+            ),
+            repair: Text::new(
+                "upgrade the replica to the source's version or newer, or stop using the new feature on replicated objects",
+                "将从库升级到与主库相同或更高的版本，或在被复制的对象上停用该新特性",
+            ),
+            repair_why: Text::new(
+                "the event cannot apply on this version",
+                "该版本无法应用此事件",
+            ),
+            references: &[("MySQL manual: Replication compatibility between versions", "https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html")],
+        }
+        .check_applier(context, output);
+    }
+}
