@@ -307,3 +307,21 @@ fn crash_loss_seen_before_the_replica_fails() {
     assert_eq!(found.facts.other["lost_count"], 200);
     assert!(!has(&report, Class::ErrantGtids), "{:?}", report.findings);
 }
+
+#[test]
+fn commit_order_hang_names_the_upserts_from_the_binlog() {
+    let report = diagnose_text(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\nLast_SQL_Errno: 1205\n\
+         Last_SQL_Error: Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 3 failed executing transaction 'c50d7f49-ef3f-11ea-949c-287b09c1cb73:17860077' at master log mysql-bin.000379, end_log_pos 259028754. See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.\n\
+         Slave_SQL_Running_State: Waiting for workers to exit\n\
+         \n\
+         #201127 14:01:12 server id 11  end_log_pos 259028402 CRC32 0x5a1b2c3d \tRows_query\n\
+         # REPLACE INTO t_quota(id, a, b, v) VALUES (1001, 7, 3, 'x')\n",
+    );
+    let found = finding(&report, Class::MtsCommitOrderHang);
+    assert_eq!(found.variant.as_deref(), Some("upsert_next_key_locks"));
+    assert_eq!(
+        found.facts.other["conflicting_statements"][0],
+        "REPLACE INTO t_quota(id, a, b, v) VALUES (1001, 7, 3, 'x')"
+    );
+}

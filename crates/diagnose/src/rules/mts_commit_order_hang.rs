@@ -123,6 +123,24 @@ impl Rule for MtsCommitOrderHang {
                 }
             }
             finding.evidence.extend(signs.cited);
+            let conflicting = conflicting_statements(view.server);
+            if !conflicting.is_empty() {
+                finding.variant = Some("upsert_next_key_locks".to_owned());
+                finding.facts.set(
+                    "conflicting_statements",
+                    conflicting
+                        .iter()
+                        .map(|(s, _)| s.clone())
+                        .collect::<Vec<_>>(),
+                );
+                for (statement, origin) in &conflicting {
+                    finding.evidence.push(crate::Cited {
+                        server: view.server_label(),
+                        source: format!("binlog ({origin})"),
+                        quote: statement.clone(),
+                    });
+                }
+            }
             finding.fix = plan(affected);
             finding.references = references();
             if view.server.binlog_events.is_empty() {
@@ -144,6 +162,24 @@ impl Rule for MtsCommitOrderHang {
             output.push(finding);
         }
     }
+}
+
+/// REPLACE INTO and INSERT ... ON DUPLICATE KEY UPDATE statements in the decoded binlog
+/// events the DBA gave: the statements that take the next-key locks behind the hang.
+fn conflicting_statements(server: &evidence::model::ServerEvidence) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for event in &server.binlog_events {
+        for line in event.body.iter().chain(std::iter::once(&event.detail)) {
+            let upper = line.to_ascii_uppercase();
+            let upsert = upper.contains("REPLACE INTO")
+                || (upper.contains("INSERT") && upper.contains("ON DUPLICATE KEY UPDATE"));
+            let statement = line.trim_start_matches('#').trim().to_owned();
+            if upsert && !found.iter().any(|(s, _)| *s == statement) {
+                found.push((statement, event.origin.to_string()));
+            }
+        }
+    }
+    found
 }
 
 fn title() -> crate::Text {

@@ -101,7 +101,17 @@ impl<'i> BinlogReader<'i> {
             }
         }
         if trimmed.starts_with('#') && !trimmed.starts_with("###") {
-            // `# original_commit_timestamp=...`, `# End of log file`, `# Warning: ...`
+            // A Rows_query (MySQL, `# statement`) or Annotate_rows (MariaDB, `#Q> statement`)
+            // event prints the original statement as comment lines: keep them.
+            if let Some(event) = self.events.last_mut()
+                && matches!(event.event_type.as_str(), "Rows_query" | "Annotate_rows")
+                && let Some(statement) = trimmed
+                    .strip_prefix("#Q> ")
+                    .or_else(|| trimmed.strip_prefix("# "))
+            {
+                event.body.push(statement.to_owned());
+            }
+            // Otherwise: `# original_commit_timestamp=...`, `# End of log file`, `# Warning: ...`
             return;
         }
         if let Some(event) = self.events.last_mut() {
