@@ -123,6 +123,32 @@ pub async fn row_not_found(lab: &Lab, source: usize, replica: usize) -> Result<I
     })
 }
 
+/// A local session on a server holding one row's lock in an open transaction.
+struct RowLock {
+    conn: mysql_async::Conn,
+}
+
+impl RowLock {
+    async fn take(server: &crate::Server, table: &str, id: u32) -> Result<Self, LabError> {
+        let mut conn = server.conn().await?;
+        let lock = format!("SELECT * FROM {table} WHERE id = {id} FOR UPDATE");
+        conn.query_drop(format!("BEGIN; {lock}"))
+            .await
+            .map_err(|source| LabError::Sql {
+                server: server.name().to_owned(),
+                statement: lock,
+                source,
+            })?;
+        Ok(Self { conn })
+    }
+
+    /// Rolls back and disconnects; failures only mean the session is already gone.
+    async fn release(mut self) {
+        let _ = self.conn.query_drop("ROLLBACK").await;
+        let _ = self.conn.disconnect().await;
+    }
+}
+
 /// Error 1205: a local session on the replica holds a row lock longer than the applier's
 /// `innodb_lock_wait_timeout` (set to 1 s, with retries off). The lock is released once the
 /// error shows.
@@ -144,24 +170,14 @@ pub async fn lock_wait_timeout(
         s.io_running() && s.sql_running()
     })
     .await?;
-    let mut holder = server.conn().await?;
-    let lock = format!("SELECT * FROM {table} WHERE id = 3 FOR UPDATE");
-    holder
-        .query_drop(format!("BEGIN; {lock}"))
-        .await
-        .map_err(|source| LabError::Sql {
-            server: server.name().to_owned(),
-            statement: lock,
-            source,
-        })?;
+    let holder = RowLock::take(server, &table, 3).await?;
     lab.server(source)
         .exec(&format!(
             "UPDATE {table} SET v = 'blocked on the replica' WHERE id = 3"
         ))
         .await?;
     let status = wait_sql_error(lab, replica).await;
-    let _ = holder.query_drop("ROLLBACK").await;
-    let _ = holder.disconnect().await;
+    holder.release().await;
     Ok(Injected {
         status: status?,
         table: Some(table),
@@ -178,16 +194,7 @@ pub async fn killed_applier(
 ) -> Result<Injected, LabError> {
     let table = create_table(lab, source, replica, "killed").await?;
     let server = lab.server(replica);
-    let mut holder = server.conn().await?;
-    let lock = format!("SELECT * FROM {table} WHERE id = 1 FOR UPDATE");
-    holder
-        .query_drop(format!("BEGIN; {lock}"))
-        .await
-        .map_err(|source| LabError::Sql {
-            server: server.name().to_owned(),
-            statement: lock,
-            source,
-        })?;
+    let holder = RowLock::take(server, &table, 1).await?;
     lab.server(source)
         .exec(&format!(
             "UPDATE {table} SET v = 'killed on the replica' WHERE id = 1"
@@ -207,8 +214,7 @@ pub async fn killed_applier(
     .await?;
     server.exec(&format!("KILL QUERY {applier}")).await?;
     let status = wait_sql_error(lab, replica).await;
-    let _ = holder.query_drop("ROLLBACK").await;
-    let _ = holder.disconnect().await;
+    holder.release().await;
     Ok(Injected {
         status: status?,
         table: Some(table),
