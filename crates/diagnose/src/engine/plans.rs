@@ -160,6 +160,13 @@ pub fn skip_transaction(
     }
 }
 
+/// The step that decodes the failure's event, when the server named its coordinates.
+pub fn read_failing_event_of(failure: &super::applier::ApplierFailure<'_>) -> Option<Step> {
+    failure
+        .source_log()
+        .map(|coordinate| read_failing_event(&coordinate.file, coordinate.position))
+}
+
 /// Decodes the failing event on the host that has the binlog, to see the rows it writes.
 pub fn read_failing_event(file: &str, end_log_pos: u64) -> Step {
     Step {

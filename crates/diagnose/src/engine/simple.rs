@@ -52,12 +52,7 @@ impl ErrorRule {
             finding.root_cause = self.cause.clone();
             let dialect = Dialect::of(view.server, context.flavor(view.server));
             let mut steps = Vec::new();
-            if let Some(coordinate) = failure.source_log() {
-                steps.push(plans::read_failing_event(
-                    &coordinate.file,
-                    coordinate.position,
-                ));
-            }
+            steps.extend(plans::read_failing_event_of(failure));
             steps.push(Step::manual(
                 Target::Dba,
                 self.repair.clone(),

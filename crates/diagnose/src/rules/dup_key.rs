@@ -127,12 +127,7 @@ fn plan(
 ) -> Plan {
     let dialect = Dialect::of(view.server, context.flavor(view.server));
     let mut steps = Vec::new();
-    if let Some(coordinate) = failure.source_log() {
-        steps.push(plans::read_failing_event(
-            &coordinate.file,
-            coordinate.position,
-        ));
-    }
+    steps.extend(plans::read_failing_event_of(failure));
     let key = failure
         .find(|m| m.duplicate_entry.clone())
         .map_or("?".to_owned(), |e| e.value);

@@ -65,12 +65,7 @@ impl Rule for RowNotFound {
             });
             let dialect = Dialect::of(view.server, context.flavor(view.server));
             let mut steps = Vec::new();
-            if let Some(coordinate) = failure.source_log() {
-                steps.push(plans::read_failing_event(
-                    &coordinate.file,
-                    coordinate.position,
-                ));
-            }
+            steps.extend(plans::read_failing_event_of(failure));
             steps.push(Step::manual(
                 Target::Dba,
                 text!(
