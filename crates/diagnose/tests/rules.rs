@@ -325,3 +325,32 @@ fn commit_order_hang_names_the_upserts_from_the_binlog() {
         "REPLACE INTO t_quota(id, a, b, v) VALUES (1001, 7, 3, 'x')"
     );
 }
+
+#[test]
+fn never_the_skip_counter_with_mysql_gtids() {
+    let report = applier_error(
+        1062,
+        "Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 2 failed executing transaction '3e11fa47-71ca-11e1-9e33-c80aa9429562:4412' at master log mysql-bin.000031, end_log_pos 8812. See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.",
+    );
+    let found = finding(&report, Class::DupKey);
+    let plan = serde_json::to_string(&found.fix).unwrap();
+    assert!(
+        plan.contains("SET GTID_NEXT = '3e11fa47-71ca-11e1-9e33-c80aa9429562:4412'"),
+        "{plan}"
+    );
+    assert!(!plan.contains("skip_counter"), "{plan}");
+    // Without a GTID the skip counter is planned, guarded by GTID mode being OFF.
+    let anonymous = applier_error(
+        1062,
+        "Could not execute Write_rows event on table shop.t; Duplicate entry '9' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000031, end_log_pos 8812",
+    );
+    let plan = serde_json::to_value(&finding(&anonymous, Class::DupKey).fix).unwrap();
+    let skip = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step.to_string().contains("sql_slave_skip_counter"))
+        .expect("a skip step");
+    assert_eq!(skip["precondition"]["sql"], "SELECT @@GLOBAL.gtid_mode");
+    assert_eq!(skip["precondition"]["expect"]["value"], "OFF");
+}

@@ -120,22 +120,10 @@ pub fn skip_transaction(
             ));
             Ok(vec![step])
         }
-        Some(TransactionRef::Anonymous) => {
-            let counter = format!("SET GLOBAL {} = 1", dialect.skip_counter());
-            Ok(vec![
-                Step::sql(
-                    Target::Replica,
-                    &[&counter, &dialect.start_sql_thread()],
-                    why,
-                    RiskLevel::Medium,
-                )
-                .with_precondition(stopped_on(dialect, errno))
-                .with_verify(running(dialect)),
-            ])
-        }
-        // No GTID named: the skip counter is right only without GTIDs, so that is the
-        // precondition the fixer checks; with GTIDs it refuses and the GTID must be found.
-        Some(TransactionRef::Empty) | None => {
+        // ANONYMOUS, or no GTID named: the skip counter is right only without GTIDs, so that
+        // is the precondition the fixer checks; with GTIDs it refuses and the GTID must be
+        // found. Never the skip counter with GTID mode on.
+        Some(TransactionRef::Anonymous | TransactionRef::Empty) | None => {
             let counter = format!("SET GLOBAL {} = 1", dialect.skip_counter());
             Ok(vec![
                 Step::sql(
