@@ -227,9 +227,21 @@ impl Evidence {
     /// Adds another piece of evidence: servers with the same label are merged (samples and
     /// lines appended in order, later variable values win), others are added.
     pub fn merge(&mut self, other: Evidence) {
+        let key = |s: &ServerEvidence| s.label.as_deref().map(str::to_ascii_lowercase);
+        let mut index: std::collections::HashMap<Option<String>, usize> = self
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (key(s), i))
+            .collect();
         for server in other.servers {
-            let label = server.label.clone();
-            self.server_mut(label.as_deref()).merge(server);
+            match index.get(&key(&server)) {
+                Some(&i) => self.servers[i].merge(server),
+                None => {
+                    index.insert(key(&server), self.servers.len());
+                    self.servers.push(server);
+                }
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ mod lines;
 mod mysqlbinlog;
 mod records;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -98,23 +98,25 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
         sample_keys: Vec::new(),
     };
     parser.run();
+    for (tag, server) in prepared.servers.iter().enumerate() {
+        if server.role.is_some() || server.label.is_some() {
+            // A labelled server exists even when only its label was given.
+            parser.target(tag);
+        }
+    }
     let Parser {
         mut evidence,
         not_understood,
         ..
     } = parser;
-    for tag in &prepared.servers {
-        if tag.role.is_some() || tag.label.is_some() {
-            // A labelled server exists even when only its label was given.
-            evidence.server_mut(tag.label.as_deref());
-        }
-    }
+    let tags: HashMap<Option<String>, &ServerTag> = prepared
+        .servers
+        .iter()
+        .map(|t| (t.label.as_deref().map(str::to_ascii_lowercase), t))
+        .collect();
     for server in &mut evidence.servers {
-        let tag = prepared
-            .servers
-            .iter()
-            .find(|t| same_label(t.label.as_deref(), server.label.as_deref()));
-        identify(server, tag);
+        let key = server.label.as_deref().map(str::to_ascii_lowercase);
+        identify(server, tags.get(&key).copied());
     }
     evidence.servers.retain(|s| !is_empty(s));
     ParsedText {
@@ -123,12 +125,6 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
     }
 }
 
-fn same_label(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => false,
-    }
 }
 
 fn is_empty(server: &ServerEvidence) -> bool {
@@ -209,14 +205,13 @@ impl Parser<'_> {
         let index = match self.targets[tag] {
             Some(index) => index,
             None => {
-                let label = self.tags.get(tag).and_then(|t| t.label.as_deref());
-                self.evidence.server_mut(label);
-                let index = self
-                    .evidence
-                    .servers
-                    .iter()
-                    .position(|s| same_label(s.label.as_deref(), label))
-                    .unwrap_or(0);
+                // Tags are distinct labels, so a tag seen for the first time has no server yet.
+                let label = self.tags.get(tag).and_then(|t| t.label.clone());
+                self.evidence.servers.push(ServerEvidence {
+                    label,
+                    ..ServerEvidence::default()
+                });
+                let index = self.evidence.servers.len() - 1;
                 self.targets[tag] = Some(index);
                 index
             }
@@ -256,6 +251,24 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
+            let before = self.pos;
+            self.read_one(line, text);
+            if self.pos == before {
+                // Every reader consumes its first line; this guards the loop if one does not.
+                self.not_understood(
+                    line.number,
+                    line.number,
+                    "not a recognised kind of output",
+                    text,
+                );
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// Reads the part of the text that starts at the current line.
+    fn read_one(&mut self, line: Line<'_>, text: &str) {
+        {
             let next = self.content(self.pos + 1);
             let origin = self.origin(line.number, line.number);
             if innodb_status::starts_innodb_status(text, next) {
@@ -546,16 +559,19 @@ impl Parser<'_> {
     }
 
     fn read_mysqlbinlog(&mut self) {
-        let server = self.lines[self.pos].server;
+        let start = self.pos;
+        let server = self.lines[start].server;
         let mut reader = mysqlbinlog::BinlogReader::new(self.input);
         while self.continues_block(self.pos, server) {
             let line = self.lines[self.pos];
             let text = line.content.trim();
-            if text.is_empty()
+            // The first line is mysqlbinlog output by the caller's test, whatever else it
+            // might also look like.
+            let ends_block = text.is_empty()
                 || ROW_HEADER.is_match(text)
                 || TABLE_BORDER.is_match(text)
-                || parse_error_log_line(text, self.origin(0, 0)).is_some()
-            {
+                || parse_error_log_line(text, self.origin(0, 0)).is_some();
+            if self.pos > start && ends_block {
                 break;
             }
             reader.read(line.number, line.content);
