@@ -125,8 +125,6 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
     }
 }
 
-}
-
 fn is_empty(server: &ServerEvidence) -> bool {
     server.label.is_none() && server.role.is_none() && *server == ServerEvidence::default()
 }
