@@ -41,6 +41,14 @@ pub enum ErrorKind {
     /// The events from here on are encrypted (MariaDB `encrypt_binlog`); they are walked by
     /// length but cannot be decoded without the key.
     Encrypted,
+    /// The damage is inside a TRANSACTION_PAYLOAD (the error's offset is the payload's):
+    /// `inner_offset` is the position in its decompressed events.
+    InsidePayload {
+        inner_offset: u64,
+        inner: Box<ErrorKind>,
+    },
+    /// A start offset that is not the first byte of an event.
+    NotAnEventStart { previous: u64, next: u64 },
     /// The file could not be opened or read.
     Io { message: String },
 }
@@ -90,6 +98,17 @@ impl fmt::Display for ErrorKind {
             Self::Encrypted => write!(
                 f,
                 "the rest of the file is encrypted (MariaDB encrypt_binlog); events are not decoded"
+            ),
+            Self::InsidePayload {
+                inner_offset,
+                inner,
+            } => write!(
+                f,
+                "inside the TRANSACTION_PAYLOAD, at byte {inner_offset} of its decompressed events: {inner}"
+            ),
+            Self::NotAnEventStart { previous, next } => write!(
+                f,
+                "not the start of an event: the events around it start at {previous} and {next}"
             ),
             Self::Io { message } => write!(f, "{message}"),
         }

@@ -22,6 +22,7 @@ pub mod format;
 pub mod header;
 mod mmap;
 pub mod reader;
+pub mod sql;
 pub mod summary;
 pub mod transaction;
 pub mod values;
@@ -35,6 +36,9 @@ pub use header::EventHeader;
 pub use mmap::MappedFile;
 pub use reader::Reader;
 pub use summary::summary;
-pub use transaction::{Transaction, find_by_gtid, find_by_position, transactions};
+pub use transaction::{
+    Options, Render, Transaction, find_by_gtid, find_by_position, find_in_time_window,
+    transactions, transactions_with,
+};
 pub use values::{Row, TableSchema, Value};
 pub use walk::{Event, EventWalk, MAGIC, WalkStats};

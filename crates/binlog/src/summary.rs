@@ -56,7 +56,9 @@ pub fn summary(data: &EventData<'_>) -> String {
             ),
         },
         EventData::Incident(i) => format!("incident {}: {}", i.incident, text(i.message, MAX)),
-        EventData::Heartbeat(_) => "heartbeat".to_owned(),
+        EventData::Heartbeat(h) => {
+            format!("heartbeat {} pos {}", text(h.log_file, 200), h.position)
+        }
         EventData::XaPrepare(x) => format!(
             "XA PREPARE gtrid={} one_phase={}",
             text(x.gtrid, 64),

@@ -4,10 +4,32 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::Error;
-use crate::event_type::EventType;
-use crate::events::{EventData, RowsKind, decode};
+use crate::error::{DecodeError, DecodeResult, Error, ErrorKind};
+use crate::events::{EventData, Rows, RowsKind, decode};
+use crate::sql;
+use crate::values::TableMaps;
 use crate::walk::{Event, EventWalk};
+
+/// What to render of each transaction's contents besides its summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Render {
+    /// Fill [`Transaction::sql`] with its statements as SQL.
+    pub sql: bool,
+    /// ... with the statements that revert it instead, last change first (flashback).
+    pub undo: bool,
+    /// Fill [`Transaction::rows`] with each row change as JSON.
+    pub json: bool,
+}
+
+/// Which part of a file to read and what to render.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Start at the event at this offset (it must be an event's first byte).
+    pub start_offset: Option<u64>,
+    /// Stop before the first event that starts at or after this offset.
+    pub stop_offset: Option<u64>,
+    pub render: Render,
+}
 
 /// One transaction, summarised.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +58,15 @@ pub struct Transaction {
     pub timestamp: u32,
     /// False when the file ended (or was damaged) before the transaction's end.
     pub complete: bool,
+    /// Its statements as SQL (queries, and one statement per row change), or the statements
+    /// that revert it, when asked with [`Render`].
+    pub sql: Vec<String>,
+    /// Its row changes as JSON, when asked with [`Render`].
+    pub rows: Vec<serde_json::Value>,
+    /// Rows changed, per table and operation.
+    pub row_counts: BTreeMap<(String, RowsKind), u64>,
+    /// Bytes of its events in the file.
+    pub size: u64,
 }
 
 impl Transaction {
@@ -61,17 +92,12 @@ struct Grouper {
     in_begin: bool,
     /// The open transaction started with a MariaDB GTID flagged standalone.
     standalone: bool,
+    render: Render,
+    /// The table maps in force, kept when rows are rendered or counted.
+    maps: TableMaps,
 }
 
 impl Grouper {
-    fn open_with(&mut self, event: &Event<'_>) -> &mut Transaction {
-        self.open.get_or_insert_with(|| Transaction {
-            start_offset: event.offset,
-            timestamp: event.header.timestamp,
-            ..Transaction::default()
-        })
-    }
-
     /// Feeds one event (with `outer` = the event holding it in the file: itself, or the
     /// TRANSACTION_PAYLOAD around it). Returns a transaction that this event closed, and one
     /// left open that a new GTID displaced.
@@ -80,7 +106,7 @@ impl Grouper {
         event: &Event<'_>,
         outer: &Event<'_>,
         data: &EventData<'_>,
-    ) -> (Option<Transaction>, Option<Transaction>) {
+    ) -> DecodeResult<(Option<Transaction>, Option<Transaction>)> {
         let mut displaced = None;
         let mut closes = false;
         match data {
@@ -103,19 +129,33 @@ impl Grouper {
                 | EventData::Heartbeat(_)
         );
         if structural && self.open.is_none() {
-            return (displaced, None);
+            return Ok((displaced, None));
         }
         if matches!(data, EventData::TransactionPayload(_)) {
             // Its inner events are fed next; only count the container here.
             if let Some(open) = self.open.as_mut() {
                 open.events += 1;
+                open.size += outer.size();
             }
-            return (displaced, None);
+            return Ok((displaced, None));
         }
         let in_begin = self.in_begin;
         let standalone = self.standalone;
-        let t = self.open_with(outer);
+        let render = self.render;
+        if let EventData::TableMap(m) = data {
+            self.maps.insert(m);
+        }
+        let new = self.open.is_none();
+        let inner = !std::ptr::eq(event, outer);
+        let t = self.open.get_or_insert_with(|| Transaction {
+            start_offset: outer.offset,
+            timestamp: outer.header.timestamp,
+            ..Transaction::default()
+        });
         t.events += 1;
+        if new || !inner {
+            t.size += outer.size();
+        }
         t.end_offset = outer.end_offset();
         if event.header.end_log_pos != 0 && event.offset == outer.offset {
             t.first_end_log_pos.get_or_insert(event.header.end_log_pos);
@@ -135,8 +175,11 @@ impl Grouper {
                 } else if q.is_commit_or_rollback() {
                     closes = true;
                 } else {
-                    t.statements
-                        .push(String::from_utf8_lossy(&q.statement).into_owned());
+                    let text = String::from_utf8_lossy(&q.statement).into_owned();
+                    if render.sql {
+                        t.sql.push(query_sql(q.schema, &text, render.undo));
+                    }
+                    t.statements.push(text);
                     // Outside BEGIN a statement is its own transaction (DDL, MyISAM writes).
                     closes = !in_begin || standalone;
                 }
@@ -147,9 +190,13 @@ impl Grouper {
                     .push(String::from_utf8_lossy(&q.query.statement).into_owned());
                 closes = !in_begin;
             }
-            EventData::RowsQuery(text) | EventData::AnnotateRows(text) => t
-                .statements
-                .push(String::from_utf8_lossy(text).into_owned()),
+            EventData::RowsQuery(text) | EventData::AnnotateRows(text) => {
+                let text = String::from_utf8_lossy(text).into_owned();
+                if render.sql && !render.undo {
+                    t.sql.push(format!("-- {}", text.replace('\n', " ")));
+                }
+                t.statements.push(text);
+            }
             EventData::TableMap(m) => {
                 let name = m.qualified_name();
                 if !t.tables.contains(&name) {
@@ -159,6 +206,7 @@ impl Grouper {
             EventData::Rows(r) => {
                 let table = t.tables.last().cloned().unwrap_or_default();
                 *t.rows_events.entry((table, r.kind)).or_default() += 1;
+                render_rows(&self.maps, r, render, t)?;
             }
             _ => {}
         }
@@ -166,20 +214,100 @@ impl Grouper {
             let mut done = self.open.take();
             if let Some(done) = done.as_mut() {
                 done.complete = true;
+                if render.undo {
+                    done.sql.reverse();
+                }
             }
             self.in_begin = false;
             self.standalone = false;
-            return (displaced, done);
+            return Ok((displaced, done));
         }
-        (displaced, None)
+        Ok((displaced, None))
     }
+}
+
+impl Grouper {
+    /// The transaction left open at the end of what was read.
+    fn finish(&mut self) -> Option<Transaction> {
+        let mut t = self.open.take()?;
+        if self.render.undo {
+            t.sql.reverse();
+        }
+        Some(t)
+    }
+}
+
+/// A query as SQL: `USE` its schema first when it has one. Undo cannot revert a statement;
+/// it says so in a comment.
+fn query_sql(schema: &[u8], text: &str, undo: bool) -> String {
+    if undo {
+        return format!(
+            "-- not reverted (a statement, not row changes): {}",
+            text.replace('\n', " ")
+        );
+    }
+    let mut out = String::with_capacity(text.len() + schema.len() + 8);
+    if !schema.is_empty() {
+        out.push_str("USE ");
+        sql::write_identifier(&mut out, &String::from_utf8_lossy(schema));
+        out.push_str("; ");
+    }
+    out.push_str(text.trim_end().trim_end_matches(';'));
+    out.push(';');
+    out
+}
+
+/// Counts (and renders, when asked) the rows of a rows event.
+fn render_rows(
+    maps: &TableMaps,
+    rows: &Rows<'_>,
+    render: Render,
+    t: &mut Transaction,
+) -> DecodeResult<()> {
+    let Some(schema) = maps.get(rows.table_id) else {
+        if render.sql {
+            t.sql.push(format!(
+                "-- rows of table id {} whose table map was not read",
+                rows.table_id
+            ));
+        }
+        return Ok(());
+    };
+    let mut table = String::new();
+    sql::write_table(&mut table, schema);
+    let mut count = 0;
+    for row in schema.rows(rows) {
+        let row = row?;
+        count += 1;
+        if render.sql {
+            let mut statement = String::new();
+            sql::write_row_statement(&mut statement, schema, rows.kind, &row, render.undo)?;
+            t.sql.push(statement);
+        }
+        if render.json {
+            t.rows.push(sql::row_json(schema, rows.kind, &row)?);
+        }
+    }
+    *t.row_counts.entry((table, rows.kind)).or_default() += count;
+    Ok(())
 }
 
 /// The transactions of a file, in order. A transaction the file ends inside is yielded with
 /// `complete: false`; damage ends the iteration with the walk's error.
 pub fn transactions(data: &[u8]) -> impl Iterator<Item = Result<Transaction, Error>> + '_ {
-    let mut walk = EventWalk::new(data);
-    let mut grouper = Grouper::default();
+    transactions_with(data, Options::default())
+}
+
+/// [`transactions`] over part of a file, with their statements rendered as asked.
+pub fn transactions_with(
+    data: &[u8],
+    options: Options,
+) -> impl Iterator<Item = Result<Transaction, Error>> + '_ {
+    let mut walk = EventWalk::new(data).start_at(options.start_offset.unwrap_or(0));
+    let mut grouper = Grouper {
+        render: options.render,
+        ..Grouper::default()
+    };
     let mut ready: std::collections::VecDeque<Result<Transaction, Error>> = Default::default();
     let mut finished = false;
     std::iter::from_fn(move || {
@@ -191,25 +319,36 @@ pub fn transactions(data: &[u8]) -> impl Iterator<Item = Result<Transaction, Err
                 return None;
             }
             match walk.next() {
-                None => {
+                Some(Ok(event)) if options.stop_offset.is_none_or(|stop| event.offset < stop) => {
+                    if let Err(err) = feed_event(&mut grouper, &event, &mut ready) {
+                        finished = true;
+                        ready.extend(grouper.finish().map(Ok));
+                        ready.push_back(Err(err));
+                    }
+                }
+                None | Some(Ok(_)) => {
                     finished = true;
-                    ready.extend(grouper.open.take().map(Ok));
+                    ready.extend(grouper.finish().map(Ok));
                 }
                 Some(Err(err)) => {
                     finished = true;
-                    ready.extend(grouper.open.take().map(Ok));
+                    ready.extend(grouper.finish().map(Ok));
                     ready.push_back(Err(err));
-                }
-                Some(Ok(event)) => {
-                    if let Err(err) = feed_event(&mut grouper, &event, &mut ready) {
-                        finished = true;
-                        ready.extend(grouper.open.take().map(Ok));
-                        ready.push_back(Err(err));
-                    }
                 }
             }
         }
     })
+}
+
+/// An error inside a TRANSACTION_PAYLOAD, placed at the payload's offset in the file.
+fn inside_payload(payload_offset: u64, err: Error) -> Error {
+    Error {
+        offset: payload_offset,
+        kind: ErrorKind::InsidePayload {
+            inner_offset: err.offset,
+            inner: Box::new(err.kind),
+        },
+    }
 }
 
 fn feed_event(
@@ -218,23 +357,24 @@ fn feed_event(
     ready: &mut std::collections::VecDeque<Result<Transaction, Error>>,
 ) -> Result<(), Error> {
     let data = decode(event)?;
-    let (displaced, closed) = grouper.feed(event, event, &data);
+    let tie = |e: DecodeError| e.into_error(event.offset, event.event_type());
+    let (displaced, closed) = grouper.feed(event, event, &data).map_err(tie)?;
     ready.extend(displaced.map(Ok));
     ready.extend(closed.map(Ok));
     if let EventData::TransactionPayload(payload) = &data {
-        let inner = payload
-            .decompress()
-            .map_err(|e| e.into_error(event.offset, EventType::TRANSACTION_PAYLOAD))?;
+        let inner = payload.decompress().map_err(tie)?;
         for inner_event in payload.inner_events(&inner) {
-            let inner_event = inner_event.map_err(|mut e| {
-                e.offset = event.offset;
-                e
-            })?;
-            let inner_data = decode(&inner_event).map_err(|mut e| {
-                e.offset = event.offset;
-                e
-            })?;
-            let (displaced, closed) = grouper.feed(&inner_event, event, &inner_data);
+            let inner_event = inner_event.map_err(|e| inside_payload(event.offset, e))?;
+            let inner_data = decode(&inner_event).map_err(|e| inside_payload(event.offset, e))?;
+            let (displaced, closed) =
+                grouper
+                    .feed(&inner_event, event, &inner_data)
+                    .map_err(|e| {
+                        inside_payload(
+                            event.offset,
+                            e.into_error(inner_event.offset, inner_event.event_type()),
+                        )
+                    })?;
             ready.extend(displaced.map(Ok));
             ready.extend(closed.map(Ok));
         }
@@ -263,4 +403,17 @@ pub fn find_by_gtid(data: &[u8], gtid: &str) -> Result<Option<Transaction>, Erro
         }
     }
     Ok(None)
+}
+
+/// The transactions whose first event's timestamp (seconds since the epoch, as in the event
+/// header) falls in `[from, to]`.
+pub fn find_in_time_window(data: &[u8], from: u32, to: u32) -> Result<Vec<Transaction>, Error> {
+    let mut out = Vec::new();
+    for t in transactions(data) {
+        let t = t?;
+        if (from..=to).contains(&t.timestamp) {
+            out.push(t);
+        }
+    }
+    Ok(out)
 }

@@ -308,31 +308,58 @@ impl<'a> Iterator for EventWalk<'a> {
                     return Some(Err(err));
                 }
                 self.state = State::Walking;
-                let first = self.next_event();
                 if self.start_offset <= MAGIC.len() as u64 {
-                    return first;
+                    return self.next_event();
                 }
-                match first {
-                    Some(Ok(_)) => {
-                        let target = usize::try_from(self.start_offset).unwrap_or(usize::MAX);
-                        if target > self.data.len() {
-                            return self.fail(
-                                self.start_offset,
-                                ErrorKind::Io {
-                                    message: format!(
-                                        "start offset {} is past the end of the file ({} bytes)",
-                                        self.start_offset,
-                                        self.data.len()
-                                    ),
-                                },
-                            );
-                        }
-                        self.pos = self.pos.max(target);
-                        self.next_event()
-                    }
-                    other => other,
-                }
+                self.skip_to_start()
             }
         }
+    }
+}
+
+impl<'a> EventWalk<'a> {
+    /// Frames (without checksums, which are checked from the start offset on) the events before
+    /// the start offset, so that the FORMAT_DESCRIPTION in force there is known, then yields
+    /// the event at the start offset. An offset inside an event is an error naming the events
+    /// around it.
+    fn skip_to_start(&mut self) -> Option<Result<Event<'a>, Error>> {
+        let target = self.start_offset;
+        if target > self.data.len() as u64 {
+            return self.fail(
+                target,
+                ErrorKind::Io {
+                    message: format!(
+                        "start offset {target} is past the end of the file ({} bytes)",
+                        self.data.len()
+                    ),
+                },
+            );
+        }
+        let verify = self.verify_checksums;
+        self.verify_checksums = false;
+        let mut previous = MAGIC.len() as u64;
+        while (self.pos as u64) < target {
+            previous = self.pos as u64;
+            match self.next_event() {
+                Some(Ok(_)) => {}
+                Some(Err(err)) => return Some(Err(err)),
+                None => break,
+            }
+        }
+        self.verify_checksums = verify;
+        if self.pos as u64 != target {
+            return self.fail(
+                target,
+                ErrorKind::NotAnEventStart {
+                    previous,
+                    next: self.pos as u64,
+                },
+            );
+        }
+        self.stats = WalkStats {
+            format_descriptions: self.stats.format_descriptions,
+            ..WalkStats::default()
+        };
+        self.next_event()
     }
 }

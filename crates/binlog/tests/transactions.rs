@@ -147,3 +147,65 @@ fn mariadb_gtids_are_one_transaction_each() {
     }
     assert!(gtids > 5_000);
 }
+
+#[test]
+fn a_start_offset_inside_an_event_names_the_events_around_it() {
+    let Some(dir) = common::fixtures_dir() else {
+        return;
+    };
+    let mut checked = 0;
+    for path in common::fixture_files(&dir).into_iter().take(40) {
+        let data = common::load(&path);
+        let events: Vec<_> = EventWalk::new(&data).filter_map(Result::ok).collect();
+        let Some(pair) = events.windows(2).nth(2) else {
+            continue;
+        };
+        let (a, b) = (pair[0].offset, pair[1].offset);
+        // An event start is accepted and yields that event first.
+        let first = EventWalk::new(&data).start_at(b).next().unwrap().unwrap();
+        assert_eq!(first.offset, b);
+        // A byte inside the event before it is refused with both neighbours.
+        let err = EventWalk::new(&data)
+            .start_at(a + 1)
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err.kind,
+            binlog::ErrorKind::NotAnEventStart {
+                previous: a,
+                next: b
+            },
+            "{}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20);
+}
+
+#[test]
+fn transactions_are_found_by_their_time() {
+    let Some(dir) = common::fixtures_dir() else {
+        return;
+    };
+    let damaged = common::damaged_on_purpose(&dir);
+    let mut checked = 0;
+    for path in common::fixture_files(&dir) {
+        if damaged.iter().any(|d| path.ends_with(d)) {
+            continue;
+        }
+        let data = common::load(&path);
+        let list: Vec<Transaction> = transactions(&data).filter_map(Result::ok).collect();
+        let Some(t) = list.get(list.len() / 2) else {
+            continue;
+        };
+        let found = binlog::find_in_time_window(&data, t.timestamp, t.timestamp).unwrap();
+        assert!(found.contains(t), "{}", path.display());
+        assert!(found.iter().all(|f| f.timestamp == t.timestamp));
+        let expected = list.iter().filter(|f| f.timestamp == t.timestamp).count();
+        assert_eq!(found.len(), expected);
+        checked += 1;
+    }
+    assert!(checked >= 50);
+}

@@ -173,8 +173,31 @@ fn show_finds_a_transaction_by_end_log_pos_and_by_gtid() {
             assert_eq!(shown_t["end_offset"], t.end_offset);
             assert_eq!(shown_t["tables"].as_array().unwrap().len(), t.tables.len());
             assert_eq!(
-                shown_t["statements"].as_array().unwrap().len(),
+                shown_t["annotations"].as_array().unwrap().len(),
                 t.statements.len()
+            );
+            // One SQL statement per query and per row change.
+            let rows: u64 = shown_t["row_counts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["rows"].as_u64().unwrap())
+                .sum();
+            let sql = shown_t["statements"].as_array().unwrap();
+            let row_statements = sql
+                .iter()
+                .filter(|s| {
+                    let s = s.as_str().unwrap();
+                    ["INSERT INTO `", "UPDATE `", "DELETE FROM `"]
+                        .iter()
+                        .any(|p| s.starts_with(p))
+                })
+                .count() as u64;
+            assert_eq!(row_statements, rows, "{p}");
+            assert_eq!(
+                shown_t["rows"].as_array().unwrap().len() as u64,
+                rows,
+                "{p}"
             );
         }
         shown += 1;
@@ -211,4 +234,103 @@ fn a_file_that_is_not_a_binlog_is_reported_at_offset_0() {
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("at offset 0: not a binlog"), "{text}");
+}
+
+/// `binlog sql` and `binlog sql --undo` run against a real MariaDB: the undo SQL of a workload
+/// brings every table back to its checksum before the workload, and the SQL of the workload
+/// then brings it to its checksum after.
+mod live {
+    use std::path::PathBuf;
+
+    use testlab::{Lab, LabOptions};
+
+    const TABLE: &str = "CREATE TABLE rt.types (
+        id INT PRIMARY KEY, ti TINYINT, tiu TINYINT UNSIGNED, mi MEDIUMINT, bi BIGINT,
+        biu BIGINT UNSIGNED, f FLOAT, d DOUBLE, dec1 DECIMAL(10,2), dec2 DECIMAL(40,20),
+        dt DATE, tm TIME(3), dtm DATETIME(6), ts TIMESTAMP(3) NULL, yr YEAR,
+        c CHAR(10), vc VARCHAR(300) CHARACTER SET utf8mb4, vl VARCHAR(20) CHARACTER SET latin1,
+        bn BINARY(4), vb VARBINARY(50), bl BLOB, tx TEXT CHARACTER SET utf8mb4,
+        e ENUM('a','b','c'), st SET('x','y','z'), b17 BIT(17), js JSON, p POINT
+    ) DEFAULT CHARSET=latin1";
+
+    const WORKLOAD: &[&str] = &[
+        "INSERT INTO rt.types VALUES (10, -5, 200, -8000000, -9000000000, 18000000000000000000, \
+         1.25, -2.5e-300, -12345.67, 1234567890.00000000000000000001, '2024-02-29', \
+         '-838:59:59.999', '2001-02-03 04:05:06.000007', '2038-01-19 03:14:07.123', 2155, \
+         'it''s', 'ünïcödé \\\\ \\n ✓', 'caf\\xe9', 0x00ff10ab, 0xdeadbeef, 0x000102, \
+         'line1\\nline2 \\'q\\'', 'c', 'x,z', b'10000000000000001', \
+         '{\"k\": [1, 2.5, \"s\", null, true]}', POINT(1.5, -2.5))",
+        "INSERT INTO rt.types (id, vc) VALUES (11, NULL), (12, 'twelve')",
+        "UPDATE rt.types SET vc = 'changed', e = 'a', st = '', dec1 = 0.01 WHERE id = 1",
+        "UPDATE rt.types SET ti = ti + 1, js = JSON_SET(js, '$.new', 7) WHERE id IN (2, 10)",
+        "DELETE FROM rt.types WHERE id = 3",
+        "BEGIN; INSERT INTO rt.types (id, c) VALUES (13, 'tx'); DELETE FROM rt.types WHERE id = 12; \
+         UPDATE rt.types SET id = 14 WHERE id = 13; COMMIT",
+    ];
+
+    async fn checksum(lab: &Lab) -> String {
+        let rows = lab.server(0).rows("CHECKSUM TABLE rt.types").await.unwrap();
+        rows[0]["Checksum"].clone().unwrap()
+    }
+
+    fn repldoctor_sql(args: &[&str]) -> String {
+        let out = super::repldoctor(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[tokio::test]
+    async fn undo_sql_reverts_a_workload_and_sql_replays_it() {
+        let options = LabOptions {
+            extra: vec!["binlog-row-metadata=FULL".to_owned()],
+            ..LabOptions::default()
+        };
+        let lab = Lab::start(1, &options).await.unwrap();
+        let server = lab.server(0);
+        server.exec("CREATE DATABASE rt").await.unwrap();
+        server.exec(TABLE).await.unwrap();
+        server
+            .exec(
+                "INSERT INTO rt.types (id, ti, vc, e, st, js, dec1) VALUES \
+                 (1, 1, 'one', 'b', 'y', '{\"a\": 1}', 1.5), (2, 2, 'two', NULL, NULL, \
+                 '[1, {\"b\": null}]', NULL), (3, 3, 'three', 'c', 'x,y,z', NULL, -0.5)",
+            )
+            .await
+            .unwrap();
+        let before = checksum(&lab).await;
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let file: String = server
+            .rows("SHOW MASTER STATUS")
+            .await
+            .unwrap()
+            .remove(0)
+            .remove("File")
+            .flatten()
+            .unwrap();
+        for statement in WORKLOAD {
+            server.exec(statement).await.unwrap();
+        }
+        let after = checksum(&lab).await;
+        assert_ne!(before, after);
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let path: PathBuf = server.data_dir().join(&file);
+        let path = path.to_str().unwrap();
+
+        let undo = repldoctor_sql(&["binlog", "sql", "--undo", path]);
+        assert!(
+            undo.contains("DELETE FROM `rt`.`types` WHERE `id`=10 LIMIT 1;"),
+            "{undo}"
+        );
+        server.exec(&undo).await.unwrap();
+        assert_eq!(checksum(&lab).await, before, "undo SQL:\n{undo}");
+
+        let redo = repldoctor_sql(&["binlog", "sql", path]);
+        server.exec(&redo).await.unwrap();
+        assert_eq!(checksum(&lab).await, after, "SQL:\n{redo}");
+    }
 }

@@ -2,6 +2,7 @@
 //! XA_PREPARE, the LOAD DATA blocks and MariaDB START_ENCRYPTION.
 
 use crate::error::{DecodeError, DecodeResult};
+use crate::event_type::EventType;
 use crate::walk::Event;
 
 /// ROTATE: the next binlog file and the position to continue from in it.
@@ -136,16 +137,58 @@ impl<'a> Incident<'a> {
     }
 }
 
-/// HEARTBEAT (v1: the source's current binlog name; v2: a TLV body kept as is).
+/// HEARTBEAT: a source's "still here" on an idle connection, naming its current binlog and
+/// position. v1 carries the file name as its body (the position is the header's
+/// `end_log_pos`); v2 (MySQL 8.0.26+, for positions past 4 GiB) carries both as typed fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heartbeat<'a> {
-    pub body: &'a [u8],
+    pub log_file: &'a [u8],
+    pub position: u64,
+}
+
+/// Field types of a HEARTBEAT_V2 body.
+mod heartbeat_field {
+    pub const END_MARK: u64 = 0;
+    pub const LOG_FILENAME: u64 = 1;
+    pub const LOG_POSITION: u64 = 2;
 }
 
 impl<'a> Heartbeat<'a> {
     pub fn parse(event: &Event<'a>) -> DecodeResult<Self> {
-        Ok(Self { body: event.body })
+        if event.event_type() != EventType::HEARTBEAT_V2 {
+            return Ok(Self {
+                log_file: event.body,
+                position: u64::from(event.header.end_log_pos),
+            });
+        }
+        let mut r = event.body_reader();
+        let mut heartbeat = Self {
+            log_file: &[],
+            position: 0,
+        };
+        while !r.is_empty() {
+            let field = packed(&mut r)?;
+            if field == heartbeat_field::END_MARK {
+                break;
+            }
+            let len = packed(&mut r)?;
+            let value_at = r.offset();
+            let mut value = crate::reader::Reader::new(r.bytes_u64(len)?, value_at);
+            match field {
+                heartbeat_field::LOG_FILENAME => heartbeat.log_file = value.take_rest(),
+                heartbeat_field::LOG_POSITION => heartbeat.position = packed(&mut value)?,
+                // Fields of later versions are skipped by their length.
+                _ => {}
+            }
+        }
+        Ok(heartbeat)
     }
+}
+
+fn packed(r: &mut crate::reader::Reader<'_>) -> DecodeResult<u64> {
+    let at = r.offset();
+    r.packed()?
+        .ok_or_else(|| DecodeError::new(at, "invalid length-encoded integer"))
 }
 
 /// XA_PREPARE: `XA PREPARE` (or `XA COMMIT ... ONE PHASE`) of an XA transaction.

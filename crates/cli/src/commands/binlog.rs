@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use binlog::{ErrorKind, Event, EventData, EventWalk, MappedFile, Transaction};
+use binlog::{ErrorKind, Event, EventData, EventWalk, MappedFile, Options, Render, Transaction};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -96,7 +96,7 @@ pub fn run(command: BinlogCommand, global: &GlobalArgs) -> Result<Status, Failur
         BinlogCommand::Events(args) => events(&args, global.format),
         BinlogCommand::Check(args) => check(&args, global.format),
         BinlogCommand::Show(args) => show(&args, global.format),
-        BinlogCommand::Sql(_) => Err(Failure::not_built("binlog sql")),
+        BinlogCommand::Sql(args) => sql(&args, global.format),
         BinlogCommand::Stats(_) => Err(Failure::not_built("binlog stats")),
     }
 }
@@ -343,9 +343,6 @@ fn check(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
 }
 
 fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
-    if args.undo {
-        return Err(Failure::not_built("binlog show --undo"));
-    }
     let file = open(&args.file)?;
     let data = file.bytes();
     let (found, wanted) = match (&args.end_log_pos, &args.gtid) {
@@ -368,54 +365,181 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
             args.file.display()
         )));
     };
+    let t = rendered(&args.file, data, &t, args.undo, format)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    emit(&mut out, &render_transaction(&t, format))?;
+    if format != Format::Json {
+        emit(&mut out, binlog::sql::SESSION_PREAMBLE)?;
+    }
+    emit(
+        &mut out,
+        &render_transaction(&args.file, &t, args.undo, format),
+    )?;
     Ok(Status::Healthy)
 }
 
-fn render_transaction(t: &Transaction, format: Format) -> String {
+/// What to render for an output format.
+fn render_for(undo: bool, format: Format) -> Render {
+    Render {
+        sql: true,
+        undo,
+        json: format == Format::Json,
+    }
+}
+
+/// The transaction `t` read again with its statements rendered.
+fn rendered(
+    path: &Path,
+    data: &[u8],
+    t: &Transaction,
+    undo: bool,
+    format: Format,
+) -> Result<Transaction, Failure> {
+    let options = Options {
+        start_offset: Some(t.start_offset),
+        stop_offset: Some(t.end_offset),
+        render: render_for(undo, format),
+    };
+    match binlog::transactions_with(data, options).next() {
+        Some(Ok(t)) => Ok(t),
+        Some(Err(err)) => Err(Failure::new(format!(
+            "'{}': cannot render the transaction at offset {}: {err}",
+            path.display(),
+            t.start_offset
+        ))),
+        None => Err(Failure::new(format!(
+            "'{}': the transaction at offset {} vanished on a second reading",
+            path.display(),
+            t.start_offset
+        ))),
+    }
+}
+
+fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if format != Format::Json {
+        emit(&mut out, binlog::sql::SESSION_PREAMBLE)?;
+    }
+    let mut status = Status::Healthy;
+    let files: Vec<&PathBuf> = if args.undo {
+        // Reverting a series of files starts with the newest.
+        args.files.files.iter().rev().collect()
+    } else {
+        args.files.files.iter().collect()
+    };
+    for path in files {
+        let file = open(path)?;
+        let data = file.bytes();
+        let options = Options {
+            start_offset: args.range.start_offset,
+            stop_offset: args.range.stop_offset,
+            render: render_for(args.undo, format),
+        };
+        let mut damage = None;
+        if args.undo {
+            // Newest transaction first: find their offsets (a few bytes each), then render
+            // each one on its own, so that memory stays bounded whatever the file size.
+            let plain = Options {
+                render: Render::default(),
+                ..options
+            };
+            let mut spans = Vec::new();
+            for t in binlog::transactions_with(data, plain) {
+                match t {
+                    Ok(t) => spans.push(t),
+                    Err(err) => {
+                        damage = Some(err);
+                        break;
+                    }
+                }
+            }
+            for t in spans.iter().rev() {
+                let t = rendered(path, data, t, true, format)?;
+                emit(&mut out, &render_transaction(path, &t, true, format))?;
+            }
+        } else {
+            for t in binlog::transactions_with(data, options) {
+                match t {
+                    Ok(t) => emit(&mut out, &render_transaction(path, &t, false, format))?,
+                    Err(err) => {
+                        damage = Some(err);
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(err) = damage {
+            out.flush().ok();
+            if matches!(err.kind, ErrorKind::NotAnEventStart { .. }) {
+                return Err(Failure::new(format!("'{}': {err}", path.display())));
+            }
+            eprintln!("{}: {err}", path.display());
+            status = status.max(status_of(&err));
+        }
+    }
+    out.flush()
+        .map_err(|err| Failure::new(format!("cannot write output: {err}")))?;
+    Ok(status)
+}
+
+fn render_transaction(path: &Path, t: &Transaction, undo: bool, format: Format) -> String {
     let rows: Vec<_> = t
-        .rows_events
+        .row_counts
         .iter()
-        .map(|((table, kind), n)| json!({"table": table, "operation": kind.name(), "events": n}))
+        .map(|((table, kind), n)| json!({"table": table, "operation": kind.name(), "rows": n}))
         .collect();
     match format {
         Format::Json => json!({
+            "file": path.display().to_string(),
             "gtid": t.gtid,
             "start_offset": t.start_offset,
             "end_offset": t.end_offset,
             "end_log_pos": t.last_end_log_pos,
             "timestamp": t.timestamp,
             "tables": t.tables,
-            "statements": t.statements,
-            "rows_events": rows,
+            "statements": t.sql,
+            "undo": undo,
+            "annotations": t.statements,
+            "row_counts": rows,
+            "rows": t.rows,
             "logical_clock": t.logical_clock.map(|(lc, seq)| json!({"last_committed": lc, "sequence_number": seq})),
             "events": t.events,
+            "size": t.size,
             "complete": t.complete,
         })
         .to_string(),
         Format::Text | Format::Markdown => {
             let mut s = format!(
-                "# transaction {}\n# offsets {}..{} ({} events{})\n",
+                "-- {}transaction {} in {} at offsets {}..{} ({} events, {} bytes{})\n",
+                if undo { "undo of " } else { "" },
                 t.gtid.as_deref().unwrap_or("(anonymous)"),
+                path.display(),
                 t.start_offset,
                 t.end_offset,
                 t.events,
+                t.size,
                 if t.complete { "" } else { ", not complete: the file ends inside it" }
             );
             if let Some((lc, seq)) = t.logical_clock {
-                s.push_str(&format!("# last_committed={lc} sequence_number={seq}\n"));
+                s.push_str(&format!("-- last_committed={lc} sequence_number={seq}\n"));
             }
             if !t.tables.is_empty() {
-                s.push_str(&format!("# tables: {}\n", t.tables.join(", ")));
+                s.push_str(&format!("-- tables: {}\n", t.tables.join(", ")));
             }
-            for ((table, kind), n) in &t.rows_events {
-                s.push_str(&format!("# {n} {} rows event(s) on {table}\n", kind.name()));
+            for ((table, kind), n) in &t.row_counts {
+                s.push_str(&format!("-- {n} row(s) {} on {table}\n", kind.name()));
             }
-            for statement in &t.statements {
-                s.push_str(statement.trim_end());
-                s.push_str(";\n");
+            let wrap = !t.row_counts.is_empty();
+            if wrap {
+                s.push_str("BEGIN;\n");
+            }
+            for statement in &t.sql {
+                s.push_str(statement);
+                s.push('\n');
+            }
+            if wrap && t.complete {
+                s.push_str("COMMIT;\n");
             }
             s.trim_end().to_owned()
         }

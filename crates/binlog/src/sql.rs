@@ -1,0 +1,538 @@
+//! Rows as SQL: each row of a rows event as the statement that makes the same change
+//! (`INSERT`, `UPDATE ... LIMIT 1`, `DELETE ... LIMIT 1`), or as the statement that reverts it
+//! (flashback), and as JSON. Columns are named when the binlog names them
+//! (`binlog_row_metadata=FULL`), `@1, @2` otherwise, as `mysqlbinlog -v` does. Text is quoted
+//! with MySQL's escapes when it is known to be UTF-8 text, bytes are written as hex literals,
+//! TIMESTAMP values as UTC date-times (the output sets `time_zone = '+00:00'`).
+
+use std::fmt::Write as _;
+
+use crate::error::DecodeResult;
+use crate::events::RowsKind;
+use crate::events::table_map::column_type as ct;
+use crate::values::json::{self, DiffOperation};
+use crate::values::{Column, Row, TableSchema, Value};
+
+/// What to print before any statement whose TIMESTAMP values are written in UTC.
+pub const SESSION_PREAMBLE: &str = "SET time_zone = '+00:00';";
+
+/// `name` between backquotes, backquotes inside doubled.
+pub fn write_identifier(out: &mut String, name: &str) {
+    out.push('`');
+    for c in name.chars() {
+        if c == '`' {
+            out.push('`');
+        }
+        out.push(c);
+    }
+    out.push('`');
+}
+
+/// `` `schema`.`table` ``
+pub fn write_table(out: &mut String, schema: &TableSchema) {
+    write_identifier(out, &schema.schema);
+    out.push('.');
+    write_identifier(out, &schema.table);
+}
+
+fn write_column_name(out: &mut String, schema: &TableSchema, index: usize) {
+    match schema.columns.get(index).and_then(|c| c.name.as_deref()) {
+        Some(name) => write_identifier(out, name),
+        None => {
+            let _ = write!(out, "@{}", index + 1);
+        }
+    }
+}
+
+/// Collation ids of the utf8mb3/utf8mb4 families of both flavors.
+fn is_utf8_collation(id: u64) -> bool {
+    matches!(id, 33 | 45 | 46 | 76 | 83 | 192..=215 | 223..=247 | 255..=323 | 576..=579 | 608..=611 | 2048..=2559)
+}
+
+/// A string literal with MySQL's backslash escapes.
+pub fn write_string_literal(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{1a}' => out.push_str("\\Z"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+/// `X'...'`, or `''` for no bytes.
+pub fn write_hex_literal(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if bytes.is_empty() {
+        out.push_str("''");
+        return;
+    }
+    out.reserve(bytes.len() * 2 + 3);
+    out.push_str("X'");
+    for &b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out.push('\'');
+}
+
+/// The bytes of a text column as text, when writing them as a quoted string keeps them exact:
+/// UTF-8 in a UTF-8 collation (or in an unknown one), or plain ASCII in any text collation.
+fn as_text<'v>(bytes: &'v [u8], column: &Column) -> Option<&'v str> {
+    if !column.is_text() {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    (text.is_ascii() || column.charset.is_none_or(is_utf8_collation)).then_some(text)
+}
+
+/// The member names of a SET value, when the binlog gave them and they cover its bits.
+fn set_members(column: &Column, bits: u64) -> Option<String> {
+    if column.members.is_empty() || (column.members.len() < 64 && bits >> column.members.len() != 0)
+    {
+        return None;
+    }
+    let names: Vec<String> = column
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .map(|(_, m)| String::from_utf8_lossy(m).into_owned())
+        .collect();
+    Some(names.join(","))
+}
+
+/// A value as an SQL literal.
+pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> DecodeResult<()> {
+    match value {
+        Value::Null => out.push_str("NULL"),
+        Value::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Value::UInt(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Value::Float(v) if v.is_finite() => {
+            let _ = write!(out, "{v:?}");
+        }
+        Value::Double(v) if v.is_finite() => {
+            let _ = write!(out, "{v:?}");
+        }
+        Value::Float(_) | Value::Double(_) => out.push_str("NULL"),
+        Value::Decimal(d) => {
+            let _ = write!(out, "{d}");
+        }
+        Value::Date(d) => {
+            let _ = write!(out, "'{d}'");
+        }
+        Value::Time(t) => {
+            let _ = write!(out, "'{t}'");
+        }
+        Value::DateTime(d) => {
+            let _ = write!(out, "'{d}'");
+        }
+        Value::Timestamp(t) => {
+            let _ = write!(out, "'{t}'");
+        }
+        Value::Year(y) => {
+            let _ = write!(out, "{y}");
+        }
+        Value::Bytes(b) => match as_text(b, column) {
+            Some(text) => write_string_literal(out, text),
+            None => write_hex_literal(out, b),
+        },
+        Value::Enum(i) => match column.members.get(usize::from(*i).wrapping_sub(1)) {
+            Some(name) => write_string_literal(out, &String::from_utf8_lossy(name)),
+            None => {
+                let _ = write!(out, "{i}");
+            }
+        },
+        Value::Set(bits) => match set_members(column, *bits) {
+            Some(names) => write_string_literal(out, &names),
+            None => {
+                let _ = write!(out, "{bits}");
+            }
+        },
+        Value::Bit(v) => {
+            let _ = write!(out, "b'{v:b}'");
+        }
+        Value::Json(doc, at) => {
+            let mut text = String::new();
+            json::write_json_text(doc, *at, &mut text)?;
+            out.push_str("CAST(");
+            write_string_literal(out, &text);
+            out.push_str(" AS JSON)");
+        }
+        Value::JsonDiff(diffs) => {
+            // Only meaningful applied to the column (see `write_assignment`); on its own, the
+            // last value written.
+            match diffs
+                .iter()
+                .rev()
+                .find_map(|d| Some((d.value?, d.value_offset)))
+            {
+                Some((doc, at)) => write_literal(out, &Value::Json(doc, at), column)?,
+                None => out.push_str("NULL"),
+            }
+        }
+        Value::Geometry(b) | Value::Vector(b) => write_hex_literal(out, b),
+    }
+    Ok(())
+}
+
+/// `col=value`, or for a partial JSON update `col=JSON_REPLACE(col, '$.a', ...)`.
+fn write_assignment(
+    out: &mut String,
+    schema: &TableSchema,
+    index: usize,
+    value: &Value<'_>,
+) -> DecodeResult<()> {
+    let column = &schema.columns[index];
+    write_column_name(out, schema, index);
+    out.push('=');
+    if let Value::JsonDiff(diffs) = value {
+        for diff in diffs.iter().rev() {
+            out.push_str(diff.operation.function());
+            out.push('(');
+        }
+        write_column_name(out, schema, index);
+        for diff in diffs {
+            out.push_str(", ");
+            write_string_literal(out, &String::from_utf8_lossy(diff.path));
+            if let (Some(doc), DiffOperation::Replace | DiffOperation::Insert) =
+                (diff.value, diff.operation)
+            {
+                out.push_str(", ");
+                write_literal(out, &Value::Json(doc, diff.value_offset), column)?;
+            }
+            out.push(')');
+        }
+        return Ok(());
+    }
+    write_literal(out, value, column)
+}
+
+/// Whether a column can identify a row in a WHERE clause: floats and geometries do not
+/// compare equal to their literals reliably.
+fn comparable(column: &Column) -> bool {
+    !matches!(column.column_type, ct::FLOAT | ct::GEOMETRY)
+}
+
+/// `WHERE a=1 AND b IS NULL`: the primary key when the binlog names it and the image holds it,
+/// every comparable column of the image otherwise.
+fn write_where(
+    out: &mut String,
+    schema: &TableSchema,
+    image: &[(usize, Value<'_>)],
+) -> DecodeResult<()> {
+    let key: Vec<&(usize, Value<'_>)> = image
+        .iter()
+        .filter(|(i, _)| schema.columns[*i].primary_key)
+        .collect();
+    let all_key_columns = schema.columns.iter().filter(|c| c.primary_key).count();
+    let chosen: Vec<&(usize, Value<'_>)> = if !key.is_empty() && key.len() == all_key_columns {
+        key
+    } else {
+        let comparable: Vec<_> = image
+            .iter()
+            .filter(|(i, v)| comparable(&schema.columns[*i]) && !matches!(v, Value::JsonDiff(_)))
+            .collect();
+        if comparable.is_empty() {
+            image.iter().collect()
+        } else {
+            comparable
+        }
+    };
+    out.push_str(" WHERE ");
+    for (n, (i, v)) in chosen.into_iter().enumerate() {
+        if n > 0 {
+            out.push_str(" AND ");
+        }
+        write_column_name(out, schema, *i);
+        if *v == Value::Null {
+            out.push_str(" IS NULL");
+        } else {
+            out.push('=');
+            write_literal(out, v, &schema.columns[*i])?;
+        }
+    }
+    Ok(())
+}
+
+fn write_insert(
+    out: &mut String,
+    schema: &TableSchema,
+    image: &[(usize, Value<'_>)],
+) -> DecodeResult<()> {
+    out.push_str("INSERT INTO ");
+    write_table(out, schema);
+    // Without names, a full image can still be inserted positionally.
+    if schema.has_names || image.len() != schema.columns.len() {
+        out.push_str(" (");
+        for (n, (i, _)) in image.iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            write_column_name(out, schema, *i);
+        }
+        out.push(')');
+    }
+    out.push_str(" VALUES (");
+    for (n, (i, v)) in image.iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        write_literal(out, v, &schema.columns[*i])?;
+    }
+    out.push_str(");");
+    Ok(())
+}
+
+fn write_delete(
+    out: &mut String,
+    schema: &TableSchema,
+    image: &[(usize, Value<'_>)],
+) -> DecodeResult<()> {
+    out.push_str("DELETE FROM ");
+    write_table(out, schema);
+    write_where(out, schema, image)?;
+    out.push_str(" LIMIT 1;");
+    Ok(())
+}
+
+fn write_update(
+    out: &mut String,
+    schema: &TableSchema,
+    from: &[(usize, Value<'_>)],
+    to: &[(usize, Value<'_>)],
+) -> DecodeResult<()> {
+    out.push_str("UPDATE ");
+    write_table(out, schema);
+    out.push_str(" SET ");
+    // Only the columns that change, unless none does.
+    let changed: Vec<&(usize, Value<'_>)> = to
+        .iter()
+        .filter(|(i, v)| {
+            from.iter()
+                .find(|(j, _)| j == i)
+                .is_none_or(|(_, old)| old != v)
+        })
+        .collect();
+    let assigned = if changed.is_empty() {
+        to.iter().collect()
+    } else {
+        changed
+    };
+    for (n, (i, v)) in assigned.into_iter().enumerate() {
+        if n > 0 {
+            out.push_str(", ");
+        }
+        write_assignment(out, schema, *i, v)?;
+    }
+    write_where(out, schema, from)?;
+    out.push_str(" LIMIT 1;");
+    Ok(())
+}
+
+/// The statement that makes a row's change (`undo` false) or reverts it (`undo` true). What
+/// the row images lack to revert it (`binlog_row_image=MINIMAL` or `NOBLOB`) is said in a
+/// comment instead of a statement that would be wrong.
+pub fn write_row_statement(
+    out: &mut String,
+    schema: &TableSchema,
+    kind: RowsKind,
+    row: &Row<'_>,
+    undo: bool,
+) -> DecodeResult<()> {
+    let empty = Vec::new();
+    let before = row.before.as_ref().unwrap_or(&empty);
+    let after = row.after.as_ref().unwrap_or(&empty);
+    match (kind, undo) {
+        (RowsKind::Write, false) => write_insert(out, schema, after),
+        (RowsKind::Delete, true) => {
+            if before.len() < schema.columns.len() {
+                let _ = write!(
+                    out,
+                    "-- the deleted row is re-inserted with the {} of {} columns its image holds: ",
+                    before.len(),
+                    schema.columns.len()
+                );
+            }
+            write_insert(out, schema, before)
+        }
+        (RowsKind::Delete, false) => write_delete(out, schema, before),
+        (RowsKind::Write, true) => write_delete(out, schema, after),
+        (RowsKind::Update | RowsKind::PartialUpdate, false) => {
+            write_update(out, schema, before, after)
+        }
+        (RowsKind::Update | RowsKind::PartialUpdate, true) => {
+            write_update_undo(out, schema, before, after)
+        }
+    }
+}
+
+/// Reverting an update: every column the update wrote gets its value from the before image
+/// (for a partial JSON update the before image holds the whole document), and the row is
+/// found by its values after the update (the after image over the before image).
+fn write_update_undo(
+    out: &mut String,
+    schema: &TableSchema,
+    before: &[(usize, Value<'_>)],
+    after: &[(usize, Value<'_>)],
+) -> DecodeResult<()> {
+    let missing: Vec<usize> = after
+        .iter()
+        .filter(|(i, _)| !before.iter().any(|(j, _)| j == i))
+        .map(|(i, _)| *i)
+        .collect();
+    if !missing.is_empty() {
+        out.push_str("-- cannot revert this update: the before image lacks the old value of ");
+        for (n, i) in missing.into_iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            write_column_name(out, schema, i);
+        }
+        out.push_str(" (binlog_row_image is not FULL)");
+        return Ok(());
+    }
+    let mut current: Vec<(usize, Value<'_>)> = before
+        .iter()
+        .map(|(i, v)| match after.iter().find(|(j, _)| j == i) {
+            Some((_, new)) => (*i, new.clone()),
+            None => (*i, v.clone()),
+        })
+        .filter(|(_, v)| !matches!(v, Value::JsonDiff(_)))
+        .collect();
+    current.extend(
+        after
+            .iter()
+            .filter(|(i, v)| {
+                !matches!(v, Value::JsonDiff(_)) && !before.iter().any(|(j, _)| j == i)
+            })
+            .cloned(),
+    );
+    let restored: Vec<(usize, Value<'_>)> = before
+        .iter()
+        .filter(|(i, _)| after.iter().any(|(j, _)| j == i))
+        .cloned()
+        .collect();
+    write_update(out, schema, &current, &restored)
+}
+
+/// A value as JSON: numbers as numbers (DECIMAL as a string, to stay exact), dates and times as
+/// strings, text as a string, bytes as `{"hex": "..."}`, JSON as itself.
+pub fn value_json(value: &Value<'_>, column: &Column) -> DecodeResult<serde_json::Value> {
+    use serde_json::Value as J;
+    let hex = |b: &[u8]| {
+        let mut s = String::new();
+        write_hex_literal(&mut s, b);
+        let digits = s.trim_start_matches("X'").trim_matches('\'').to_owned();
+        serde_json::json!({ "hex": digits })
+    };
+    Ok(match value {
+        Value::Null => J::Null,
+        Value::Int(v) => J::from(*v),
+        Value::UInt(v) => J::from(*v),
+        Value::Float(v) => serde_json::Number::from_f64(f64::from(*v)).map_or(J::Null, J::Number),
+        Value::Double(v) => serde_json::Number::from_f64(*v).map_or(J::Null, J::Number),
+        Value::Decimal(d) => J::String(d.to_string()),
+        Value::Date(d) => J::String(d.to_string()),
+        Value::Time(t) => J::String(t.to_string()),
+        Value::DateTime(d) => J::String(d.to_string()),
+        Value::Timestamp(t) => J::String(t.to_string()),
+        Value::Year(y) => J::from(*y),
+        Value::Bytes(b) => match as_text(b, column) {
+            Some(text) => J::String(text.to_owned()),
+            None => hex(b),
+        },
+        Value::Enum(i) => match column.members.get(usize::from(*i).wrapping_sub(1)) {
+            Some(name) => J::String(String::from_utf8_lossy(name).into_owned()),
+            None => J::from(*i),
+        },
+        Value::Set(bits) => set_members(column, *bits).map_or(J::from(*bits), J::String),
+        Value::Bit(v) => J::from(*v),
+        Value::Json(doc, at) => {
+            let mut text = String::new();
+            json::write_json_text(doc, *at, &mut text)?;
+            serde_json::from_str(&text).unwrap_or(J::String(text))
+        }
+        Value::JsonDiff(diffs) => {
+            let mut list = Vec::with_capacity(diffs.len());
+            for d in diffs {
+                let value = match d.value {
+                    Some(doc) => value_json(&Value::Json(doc, d.value_offset), column)?,
+                    None => J::Null,
+                };
+                list.push(serde_json::json!({
+                    "operation": d.operation.function(),
+                    "path": String::from_utf8_lossy(d.path),
+                    "value": value,
+                }));
+            }
+            J::Array(list)
+        }
+        Value::Geometry(b) => hex(b),
+        Value::Vector(b) => J::Array(
+            b.chunks_exact(4)
+                .map(|c| {
+                    let v = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                    serde_json::Number::from_f64(f64::from(v)).map_or(J::Null, J::Number)
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// One row change as JSON: table, operation, and the images as `{column: value}`.
+pub fn row_json(
+    schema: &TableSchema,
+    kind: RowsKind,
+    row: &Row<'_>,
+) -> DecodeResult<serde_json::Value> {
+    let image = |image: &Option<Vec<(usize, Value<'_>)>>| -> DecodeResult<serde_json::Value> {
+        let Some(image) = image else {
+            return Ok(serde_json::Value::Null);
+        };
+        let mut map = serde_json::Map::with_capacity(image.len());
+        for (i, v) in image {
+            let column = &schema.columns[*i];
+            let name = column.name.clone().unwrap_or_else(|| format!("@{}", i + 1));
+            map.insert(name, value_json(v, column)?);
+        }
+        Ok(serde_json::Value::Object(map))
+    };
+    let mut table = String::new();
+    write_table(&mut table, schema);
+    Ok(serde_json::json!({
+        "table": table,
+        "operation": kind.name(),
+        "before": image(&row.before)?,
+        "after": image(&row.after)?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        let mut s = String::new();
+        write_identifier(&mut s, "we`ird");
+        assert_eq!(s, "`we``ird`");
+        s.clear();
+        write_string_literal(&mut s, "it's a\\b\n\0");
+        assert_eq!(s, r"'it\'s a\\b\n\0'");
+        s.clear();
+        write_hex_literal(&mut s, &[0xde, 0xad, 0x01]);
+        assert_eq!(s, "X'DEAD01'");
+    }
+}
