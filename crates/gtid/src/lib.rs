@@ -11,6 +11,26 @@
 //! Set operations are linear merges over sorted interval lists: memory and time grow with the
 //! number of intervals, never with the number of transactions.
 
+/// Serializes a type as its `Display` text and deserializes it with its `FromStr` parser, so
+/// that JSON and saved bundles hold GTIDs exactly as servers print them.
+macro_rules! serde_as_text {
+    ($type:ty) => {
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use serde_as_text;
+
 pub mod compare;
 pub mod error;
 pub mod intervals;

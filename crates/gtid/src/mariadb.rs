@@ -6,8 +6,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Serialize, Serializer};
-
 use crate::error::ParseError;
 
 const POSITION: &str = "MariaDB GTID position";
@@ -27,11 +25,7 @@ impl fmt::Display for MariaGtid {
     }
 }
 
-impl Serialize for MariaGtid {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
+crate::serde_as_text!(MariaGtid);
 
 impl FromStr for MariaGtid {
     type Err = ParseError;
@@ -183,11 +177,7 @@ impl fmt::Display for GtidPosition {
     }
 }
 
-impl Serialize for GtidPosition {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
+crate::serde_as_text!(GtidPosition);
 
 impl FromStr for GtidPosition {
     type Err = ParseError;

@@ -5,7 +5,6 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::error::ParseError;
@@ -99,11 +98,7 @@ impl FromStr for Gtid {
     }
 }
 
-impl Serialize for Gtid {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
+crate::serde_as_text!(Gtid);
 
 /// The transactions of one source within a set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -362,11 +357,7 @@ impl fmt::Display for GtidSet {
     }
 }
 
-impl Serialize for GtidSet {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
+crate::serde_as_text!(GtidSet);
 
 impl FromStr for GtidSet {
     type Err = ParseError;
