@@ -7,6 +7,8 @@
 //! Percona-toolkit form, `~/.my.cnf` and `MYSQL_PWD`, and errors that name the server but never
 //! the password.
 
+pub mod bundle;
+pub mod collect;
 pub mod connect;
 pub mod dsn;
 pub mod model;

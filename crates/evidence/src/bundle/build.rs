@@ -187,7 +187,9 @@ pub(crate) fn slice_events(
         let end_log_pos = u64::from(event.header.end_log_pos);
         events.push(BinlogEvent {
             log_file: Some(entry.source_log_file.clone()),
-            start_position: end_log_pos.checked_sub(event.size()).filter(|_| end_log_pos > 0),
+            start_position: end_log_pos
+                .checked_sub(event.size())
+                .filter(|_| end_log_pos > 0),
             end_log_pos: Some(end_log_pos).filter(|p| *p > 0),
             time: event_time(event.header.timestamp),
             server_id: Some(u64::from(event.header.server_id)),

@@ -48,7 +48,10 @@ impl Collection {
             ),
         ];
         for file in &self.files {
-            members.push((file.entry.bundle_name.clone(), file.text.clone().into_bytes()));
+            members.push((
+                file.entry.bundle_name.clone(),
+                file.text.clone().into_bytes(),
+            ));
         }
         if let Some(slice) = &self.binlog_slice {
             members.push((SLICE_FILE.to_owned(), slice.clone()));
@@ -137,7 +140,8 @@ fn write_directory(path: &Path, members: &[(String, Vec<u8>)]) -> Result<(), Bun
             std::fs::create_dir_all(parent)
                 .map_err(|err| error(path, format!("cannot create {}: {err}", parent.display())))?;
         }
-        std::fs::write(&file, bytes).map_err(|err| error(path, format!("writing {name}: {err}")))?;
+        std::fs::write(&file, bytes)
+            .map_err(|err| error(path, format!("writing {name}: {err}")))?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ mod error_log;
 mod innodb_status;
 mod lines;
 mod mysqlbinlog;
-mod records;
+pub(crate) mod records;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;

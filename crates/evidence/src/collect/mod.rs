@@ -1,0 +1,485 @@
+//! Live collection: what a replica and its source know, read with least privilege and kept
+//! raw.
+//!
+//! [`collect`] connects to the replica, identifies it (`@@version`), reads its variables, then
+//! the statements its flavor and version have ([`plan`]): once per server the variables,
+//! status counters, binlog list and `mysql.gtid_executed`; twice, `interval` apart, the status
+//! of every channel, the applier coordinator and workers, the processlist, InnoDB transactions
+//! and lock waits and the binlog position. The source, given or found in the replica's status,
+//! is read the same way at the same time. Then the logs (the error log's last megabyte, a
+//! backup log) and the failing transaction's events ([`slice`]). A statement that fails (a
+//! missing privilege, a time-out) is recorded as a [`Gap`] and the collection goes on; only an
+//! unreachable replica stops it.
+//!
+//! Privileges: `PROCESS` (processlist, InnoDB transactions and locks), `REPLICATION CLIENT`
+//! on MySQL or `BINLOG MONITOR` and `SLAVE MONITOR` on MariaDB (replica status, binlog lists
+//! and position), `SELECT` on `performance_schema` (applier workers, MySQL's error log) and,
+//! on MySQL, on `mysql.gtid_executed` and `sys`. Reading the failing transaction from the
+//! source over the replication protocol needs `REPLICATION SLAVE`; without it the transaction
+//! is sliced from a relay log or binlog readable on this host, or recorded as a gap.
+
+pub mod files;
+pub mod plan;
+mod session;
+pub mod slice;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::bundle::{
+    Capture, CapturedFile, Collection, FORMAT_NAME, FORMAT_VERSION, FileKind, Gap, Manifest,
+    OptionsEntry, ServerEntry, SliceEntry,
+};
+use crate::connect::{ConnectError, connect};
+use crate::dsn::Endpoint;
+use crate::model::{Flavor, Role};
+
+use plan::{IDENTIFY, VARIABLES, Version};
+use session::{ServerRecord, Session};
+
+/// How a collection runs.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// Time between the two samples.
+    pub interval: Duration,
+    pub connect_timeout: Duration,
+    /// Limit for each statement; one that takes longer becomes a gap.
+    pub query_timeout: Duration,
+    /// Rows kept per statement (a processlist of a busy server can hold many thousands).
+    pub max_rows: usize,
+    /// The replica's error log, when the DBA names it.
+    pub error_log: Option<PathBuf>,
+    /// A backup tool's log from the replica's host.
+    pub backup_log: Option<PathBuf>,
+    /// Read the servers' own files (error logs, relay logs, binlogs) when their paths are
+    /// readable from here, as when repldoctor runs on the database host.
+    pub local_files: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            interval: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(5),
+            query_timeout: Duration::from_secs(5),
+            max_rows: 10_000,
+            error_log: None,
+            backup_log: None,
+            local_files: true,
+        }
+    }
+}
+
+/// What was learnt about one server while reading it.
+#[derive(Debug, Default)]
+struct ServerRead {
+    record: ServerRecord,
+    files: Vec<CapturedFile>,
+    variables: HashMap<String, String>,
+}
+
+/// Collects from the replica and its source. Fails only when the replica cannot be reached.
+pub async fn collect(
+    replica: &Endpoint,
+    source: Option<&Endpoint>,
+    options: &CollectOptions,
+) -> Result<Collection, ConnectError> {
+    let started = Instant::now();
+    let collected_at = jiff::Timestamp::now();
+    let (conn, replica_identity) = connect(replica, "replica", options.connect_timeout).await?;
+    let mut replica_session = Session::new(conn, replica, Role::Replica, options);
+    let (found_source, source_found) = tokio::sync::oneshot::channel::<Option<Endpoint>>();
+    let replica_version = replica_identity.version.clone();
+    let read_replica = read_server(
+        &mut replica_session,
+        &replica_version,
+        options,
+        Some(found_source),
+    );
+    let read_source = async {
+        let endpoint = match source {
+            Some(endpoint) => Some(endpoint.clone()),
+            None => source_found.await.ok().flatten(),
+        };
+        let endpoint = endpoint?;
+        Some(
+            match connect(&endpoint, "source", options.connect_timeout).await {
+                Ok((conn, identity)) => {
+                    let mut session = Session::new(conn, &endpoint, Role::Source, options);
+                    let read = read_server(&mut session, &identity.version, options, None).await;
+                    (endpoint.clone(), Ok((identity, read)))
+                }
+                Err(err) => (endpoint, Err(err.reason)),
+            },
+        )
+    };
+    let (replica_read, source_read) = tokio::join!(read_replica, read_source);
+    let replica_label = replica_session.label.clone();
+
+    let mut servers = vec![server_entry(
+        &replica_label,
+        Role::Replica,
+        replica,
+        &replica_identity,
+    )];
+    let mut captures = replica_read.record.captures;
+    let mut statements = replica_read.record.statements;
+    let mut gaps = replica_read.record.gaps;
+    let mut files = replica_read.files;
+    let mut source_reached: Option<(Endpoint, HashMap<String, String>, bool)> = None;
+    match source_read {
+        None if source.is_none() => gaps.push(Gap {
+            server: replica_label.clone(),
+            what: "source".into(),
+            reason: "no source given and none in the replica's status".into(),
+        }),
+        None => {}
+        Some((endpoint, Err(reason))) => {
+            let label = endpoint.to_string();
+            servers.push(ServerEntry {
+                label: label.clone(),
+                role: Role::Source,
+                endpoint: label.clone(),
+                flavor: None,
+                version: None,
+                server_id: None,
+                reached: false,
+            });
+            gaps.push(Gap {
+                server: label,
+                what: "source".into(),
+                reason: format!("source unreachable: {reason}"),
+            });
+        }
+        Some((endpoint, Ok((identity, read)))) => {
+            let label = endpoint.to_string();
+            let replicates = read.record.captures.iter().any(|c| {
+                c.sample.is_some() && is_channel_status(&c.statement) && !c.rows.is_empty()
+            });
+            servers.push(server_entry(&label, Role::Source, &endpoint, &identity));
+            captures.extend(read.record.captures);
+            statements.extend(read.record.statements);
+            gaps.extend(read.record.gaps);
+            files.extend(read.files);
+            source_reached = Some((endpoint, read.variables, identity.is_mariadb()));
+            if replicates {
+                // Each replicates from the other: dual primary (or a chain through the replica).
+                for entry in &mut servers {
+                    entry.role = Role::SourceAndReplica;
+                }
+                for capture in &mut captures {
+                    capture.role = Role::SourceAndReplica;
+                }
+            }
+        }
+    }
+
+    let mut collection = Collection {
+        manifest: Manifest {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            collected_at,
+            elapsed_ms: 0,
+            servers,
+            statements,
+            files: files.iter().map(|f| f.entry.clone()).collect(),
+            binlog_slice: None,
+            gaps,
+            options: OptionsEntry {
+                interval_seconds: options.interval.as_secs_f64(),
+                query_timeout_seconds: options.query_timeout.as_secs_f64(),
+                max_rows: options.max_rows,
+                redacted: false,
+            },
+        },
+        captures,
+        files,
+        binlog_slice: None,
+    };
+    add_slice(
+        &mut collection,
+        &replica_label,
+        &replica_read.variables,
+        source_reached.as_ref(),
+        options,
+    )
+    .await;
+    let secrets: Vec<&str> = [Some(replica), source]
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.password.as_ref().map(|p| p.expose()))
+        .collect();
+    crate::bundle::redact::scrub_secrets(&mut collection, &secrets);
+    collection.manifest.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(collection)
+}
+
+fn server_entry(
+    label: &str,
+    role: Role,
+    endpoint: &Endpoint,
+    identity: &crate::connect::ServerIdentity,
+) -> ServerEntry {
+    ServerEntry {
+        label: label.to_owned(),
+        role,
+        endpoint: endpoint.to_string(),
+        flavor: Some(if identity.is_mariadb() {
+            Flavor::Mariadb
+        } else {
+            Flavor::Mysql
+        }),
+        version: Some(identity.version.clone()),
+        server_id: Some(identity.server_id),
+        reached: true,
+    }
+}
+
+fn is_channel_status(statement: &str) -> bool {
+    let lower = statement.to_ascii_lowercase();
+    lower.contains("slave status") || lower.contains("replica status")
+}
+
+/// Reads one server: identity, variables, the once-only statements, two samples, its logs.
+/// `found_source` receives the source named in the replica's first sample.
+async fn read_server(
+    session: &mut Session<'_>,
+    version: &str,
+    options: &CollectOptions,
+    found_source: Option<tokio::sync::oneshot::Sender<Option<Endpoint>>>,
+) -> ServerRead {
+    let mut read = ServerRead::default();
+    session.run(IDENTIFY, None).await;
+    if let Some(capture) = session.run(VARIABLES, None).await {
+        read.variables = variable_map(capture);
+    }
+    let plan = plan::plan(Version::parse(version), &read.variables);
+    for (what, reason) in &plan.not_available {
+        session.gap(what.clone(), reason.clone());
+    }
+    for statement in &plan.once {
+        session.run(statement, None).await;
+    }
+    let first = Instant::now();
+    for statement in &plan.sampled {
+        session.run(statement, Some(0)).await;
+    }
+    if let Some(sender) = found_source {
+        let source = session
+            .record
+            .captures
+            .iter()
+            .find(|c| c.sample == Some(0) && is_channel_status(&c.statement))
+            .and_then(|c| source_of(c, session.endpoint()));
+        // The other side may have finished already (a source was given): nothing to tell.
+        let _ = sender.send(source);
+    }
+    tokio::time::sleep_until((first + options.interval).into()).await;
+    for statement in &plan.sampled {
+        session.run(statement, Some(1)).await;
+    }
+    session.close().await;
+    read.files = read_logs(session, &read.variables, options);
+    read.record = std::mem::take(&mut session.record);
+    read
+}
+
+/// `SHOW GLOBAL VARIABLES` as a map with lower-case names.
+fn variable_map(capture: &Capture) -> HashMap<String, String> {
+    let column = |name: &str| {
+        capture
+            .columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+    };
+    let (Some(name), Some(value)) = (column("Variable_name"), column("Value")) else {
+        return HashMap::new();
+    };
+    capture
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let name = row.get(name)?.as_ref()?.to_ascii_lowercase();
+            let value = row.get(value)?.clone().unwrap_or_default();
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// The source named by the first channel of a replica status, reached with the replica's
+/// credentials.
+fn source_of(status: &Capture, replica: &Endpoint) -> Option<Endpoint> {
+    let row = status.rows.first()?;
+    let value = |names: &[&str]| {
+        let index = status
+            .columns
+            .iter()
+            .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))?;
+        row.get(index)?.clone().filter(|v| !v.is_empty())
+    };
+    let host = value(&["Master_Host", "Source_Host"])?;
+    let port = value(&["Master_Port", "Source_Port"])?.parse().ok()?;
+    Some(Endpoint {
+        host,
+        port,
+        user: replica.user.clone(),
+        password: replica.password.clone(),
+        socket: None,
+    })
+}
+
+/// The server's error log (the DBA's path for the replica, else `@@log_error` when readable
+/// here) and, for the replica, the backup log. MySQL 8.0.22+ also gave its error log through
+/// performance_schema; a log read neither way is a gap.
+fn read_logs(
+    session: &mut Session<'_>,
+    variables: &HashMap<String, String>,
+    options: &CollectOptions,
+) -> Vec<CapturedFile> {
+    let mut files = Vec::new();
+    let label = session.label.clone();
+    let slug = label.replace([':', '/', '[', ']', ' '], "_");
+    let is_replica = session.role == Role::Replica;
+    let given = options.error_log.clone().filter(|_| is_replica);
+    let datadir = variables.get("datadir").map(String::as_str);
+    let from_server = variables
+        .get("log_error")
+        .filter(|_| options.local_files)
+        .and_then(|p| files::server_path(p, datadir));
+    let through_sql = session
+        .record
+        .captures
+        .iter()
+        .any(|c| c.statement.contains("performance_schema.error_log"));
+    match given.or(from_server) {
+        Some(path) => {
+            match files::read_tail(
+                &path,
+                &label,
+                FileKind::ErrorLog,
+                format!("{slug}-error.log"),
+            ) {
+                Ok(file) => files.push(file),
+                Err(err) if !through_sql => {
+                    session.gap(format!("error log {}", path.display()), err.to_string())
+                }
+                Err(_) => {}
+            }
+        }
+        None if !through_sql => session.gap(
+            "error log",
+            "@@log_error is not a file readable here; give --error-log PATH",
+        ),
+        None => {}
+    }
+    if let Some(path) = options.backup_log.as_ref().filter(|_| is_replica) {
+        match files::read_tail(path, &label, FileKind::BackupLog, "backup.log".into()) {
+            Ok(file) => files.push(file),
+            Err(err) => session.gap(format!("backup log {}", path.display()), err.to_string()),
+        }
+    }
+    files
+}
+
+/// Adds the failing transaction's events: from the replica's relay log, the source's binlog
+/// on this host, or the source over the replication protocol, in that order.
+async fn add_slice(
+    collection: &mut Collection,
+    replica_label: &str,
+    replica_variables: &HashMap<String, String>,
+    source: Option<&(Endpoint, HashMap<String, String>, bool)>,
+    options: &CollectOptions,
+) {
+    let evidence = collection.evidence();
+    let Some(failed) = evidence
+        .server(Some(replica_label))
+        .and_then(slice::failed_transaction)
+    else {
+        return;
+    };
+    let mut reasons = Vec::new();
+    let mut found = None;
+    if options.local_files {
+        let relay = failed.relay_log_file.as_deref().zip(failed.relay_log_pos);
+        if let Some((file, position)) = relay {
+            let dir = log_directory(replica_variables, "relay_log_basename");
+            if let Some(path) = files::server_path(file, dir.as_deref()) {
+                match slice::slice_from_file(&path, position, failed.end_log_pos) {
+                    Ok(slice) => found = Some((slice, format!("relay log {}", path.display()))),
+                    Err(err) => reasons.push(format!("relay log {}: {err}", path.display())),
+                }
+            }
+        }
+        if found.is_none()
+            && let Some((_, variables, _)) = source
+        {
+            let dir = log_directory(variables, "log_bin_basename");
+            if let Some(path) = files::server_path(&failed.source_log_file, dir.as_deref()) {
+                match slice::slice_from_file(&path, failed.start_position, failed.end_log_pos) {
+                    Ok(slice) => found = Some((slice, format!("binlog {}", path.display()))),
+                    Err(err) => reasons.push(format!("binlog {}: {err}", path.display())),
+                }
+            }
+        }
+    }
+    if found.is_none()
+        && let Some((endpoint, _, mariadb)) = source
+    {
+        let (endpoint, wanted, mariadb) = (endpoint.clone(), failed.clone(), *mariadb);
+        let timeout = options.query_timeout.max(options.connect_timeout);
+        // The driver's event reader trusts the lengths the server sends; a task keeps a
+        // malformed stream from taking the whole collection down with it.
+        let read = tokio::spawn(async move {
+            slice::slice_from_source(&endpoint, &wanted, mariadb, timeout).await
+        });
+        let label = source.map(|(e, _, _)| e.to_string()).unwrap_or_default();
+        match read.await {
+            Ok(Ok(slice)) => {
+                found = Some((
+                    slice,
+                    format!("source {label} over the replication protocol"),
+                ))
+            }
+            Ok(Err(err)) => reasons.push(format!("source {label}: {err}")),
+            Err(err) => reasons.push(format!("source {label}: the event reader failed: {err}")),
+        }
+    }
+    match found {
+        Some((slice, obtained_from)) => {
+            collection.manifest.binlog_slice = Some(SliceEntry {
+                server: replica_label.to_owned(),
+                obtained_from,
+                source_log_file: failed.source_log_file.clone(),
+                start_position: failed.start_position,
+                end_log_pos: failed.end_log_pos.or(slice.end_log_pos).unwrap_or(0),
+                gtid: slice.gtid.clone().or(failed.gtid.clone()),
+                events: slice.events,
+                bytes: slice.bytes.len() as u64,
+            });
+            collection.binlog_slice = Some(slice.bytes);
+        }
+        None => {
+            if reasons.is_empty() {
+                reasons.push("no relay log readable here and no source reachable".into());
+            }
+            collection.manifest.gaps.push(Gap {
+                server: replica_label.to_owned(),
+                what: "binlog slice".into(),
+                reason: reasons.join("; "),
+            });
+        }
+    }
+}
+
+/// The directory of `basename_variable` (`relay_log_basename`, `log_bin_basename`), else the
+/// data directory.
+fn log_directory(variables: &HashMap<String, String>, basename_variable: &str) -> Option<String> {
+    variables
+        .get(basename_variable)
+        .and_then(|b| Path::new(b).parent())
+        .map(|p| p.display().to_string())
+        .filter(|p| !p.is_empty())
+        .or_else(|| variables.get("datadir").cloned())
+}
