@@ -1,0 +1,463 @@
+//! Real incidents from public write-ups and bug reports, kept in `tests/corpus/*.txt` as a DBA
+//! would paste them, each with the page it comes from. For every file the top finding must name
+//! the class the file expects and carry, in its facts, every GTID, `end_log_pos` and binlog file
+//! name that the evidence's error messages quote; and the parser must understand every line.
+//!
+//! File header (comment lines): `-- source: URL`, `-- expected: class`, optionally
+//! `-- variant: name`, `-- fact: value` (a value the top finding's facts must hold beyond those
+//! quoted by error messages) and `-- note: context`.
+//!
+//! Files the engine or the parser cannot handle yet are listed in [`KNOWN_GAPS`] with the reason:
+//! they still run, their problems are printed, and the test fails as soon as one of them passes
+//! so the list cannot go stale.
+
+use std::path::{Path, PathBuf};
+
+use diagnose::Class;
+use evidence::text::{TextInput, parse_evidence};
+
+/// Corpus files that do not pass yet, and why (one line each).
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "001-dup-key-worker-anonymous-rds.txt",
+        "a worker row with only LAST_ERROR_MESSAGE is 'not a known kind'; with no Last_SQL_Errno the coordinator message alone gives no finding",
+    ),
+    (
+        "003-row-not-found-update-rows-bug54249.txt",
+        "applier errors known only from the error log (no SHOW SLAVE STATUS) give no finding",
+    ),
+    (
+        "004-row-not-found-delete-rows-bug43667.txt",
+        "applier errors known only from the error log give no finding",
+    ),
+    (
+        "005-applier-lock-wait-statement-legacy.txt",
+        "applier errors known only from the error log give no finding",
+    ),
+    (
+        "006-applier-deadlock-mts-percona56.txt",
+        "applier errors known only from the error log give no finding (5.6 logs the worker failure at Warning level)",
+    ),
+    (
+        "007-ddl-mismatch-database-exists-failover.txt",
+        "Last_SQL_Error without Last_SQL_Errno gives no finding; 1007 (database exists) is not mapped to ddl_mismatch",
+    ),
+    (
+        "009-filter-mismatch-ignored-schema-drop.txt",
+        "1051 with an empty default database and the source's Binlog_Ignore_DB is called ddl_mismatch, not filter_mismatch",
+    ),
+    (
+        "010-filter-mismatch-wild-do-table-function.txt",
+        "multi-line error-log message (query text) not understood; error-log-only applier errors give no finding; [mysqld] replicate-wild-do-table not used",
+    ),
+    (
+        "012-constraint-violation-foreign-key.txt",
+        "Last_SQL_Error without Last_SQL_Errno gives no finding, though the text names the foreign key failure",
+    ),
+    (
+        "013-relay-log-unreadable-crc.txt",
+        "error-log line without a thread id ('<ts> [ERROR] msg') is not understood",
+    ),
+    (
+        "014-version-incompatibility-57-to-55.txt",
+        "1594 with mysqlbinlog 'event_type: 34' is called relay_log_unreadable; 'ERROR: ...' mysqlbinlog lines not understood",
+    ),
+    (
+        "015-version-incompatibility-collation-255.txt",
+        "prompt 'user@host:db 8.0.35 02:47:28>' not understood; Last_SQL_Error without errno ('Character set #255') gives no finding",
+    ),
+    (
+        "016-source-purged-gtids-13114.txt",
+        "prompt 'mysql > ' (space before >) not understood",
+    ),
+    (
+        "020-source-purged-gtids-mariadb-after-reset-master.txt",
+        "MariaDB log line without timestamp ('[ERROR] Master 'name': Slave I/O: ...') not understood, so no finding",
+    ),
+    (
+        "021-source-binlog-missing-legacy.txt",
+        "legacy error-log lines without a [level] are read but give no receiver finding",
+    ),
+    (
+        "022-source-binlog-unreadable-position-past-eof.txt",
+        "`ls -l` listing of the source's binlogs (file sizes) not understood",
+    ),
+    (
+        "023-identity-conflict-equal-uuids-cloned-vm.txt",
+        "SHOW VARIABLES tables pasted without +---+ borders not understood",
+    ),
+    (
+        "028-errant-gtids-mariadb-1950-after-failover.txt",
+        "MariaDB 1950 (out-of-order GTID under gtid_strict_mode) is applier_error_other; its GTIDs are not in facts",
+    ),
+    (
+        "029-gtid-holes-replica-missing-one.txt",
+        "bare 'SELECT @@global.gtid_executed' line (no prompt) not understood, the set stays unlabelled and no gtid_holes finding",
+    ),
+    (
+        "030-gtid-holes-ghost-gtid-after-reset-master.txt",
+        "a lone 'Executed_Gtid_Set:' line is 'not a known kind'; no gtid_holes finding",
+    ),
+    (
+        "031-applier-deadlock-mariadb-parallel-kill.txt",
+        "applier errors known only from the error log give no finding",
+    ),
+    (
+        "032-replica-disk-full-relay-log.txt",
+        "'Disk is full writing ... (Errcode: 28)' error-log lines give no replica_disk_full finding",
+    ),
+    (
+        "033-applier-metadata-relay-log-missing-1872.txt",
+        "prompt 'dba:(none)>' and client line 'ERROR 1872 (HY000): ...' not understood; error-log-only 1872 gives no finding",
+    ),
+    (
+        "034-applier-metadata-mts-recovery.txt",
+        "'Failed to create or recover replication info repositories' error-log lines give no applier_metadata finding",
+    ),
+];
+
+struct Case {
+    name: String,
+    text: String,
+}
+
+struct Header {
+    source: Option<String>,
+    expected: Option<String>,
+    variant: Option<String>,
+    facts: Vec<String>,
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+fn read_cases() -> Vec<Case> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| Case {
+            name: path.file_name().unwrap().to_string_lossy().into_owned(),
+            text: std::fs::read_to_string(&path).unwrap(),
+        })
+        .collect()
+}
+
+fn header(text: &str) -> Header {
+    let mut header = Header {
+        source: None,
+        expected: None,
+        variant: None,
+        facts: Vec::new(),
+    };
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("-- ") else {
+            continue;
+        };
+        let Some((key, value)) = rest.split_once(':') else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        match key.trim() {
+            "source" => header.source = Some(value),
+            "expected" => header.expected = Some(value),
+            "variant" => header.variant = Some(value),
+            "fact" => header.facts.push(value),
+            _ => {}
+        }
+    }
+    header
+}
+
+/// `Last_Error:`, `Last_SQL_Error:`, `Last_IO_Error:`, `LAST_ERROR_MESSAGE:` and the like.
+fn error_field_value(line: &str) -> Option<&str> {
+    let (name, value) = line.split_once(':')?;
+    let name = name.trim().to_ascii_lowercase();
+    let is_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (is_name && (name.ends_with("error") || name.ends_with("error_message"))).then_some(value)
+}
+
+/// The message of an error-log line at level ERROR or Warning, or of a client error line.
+fn error_log_message(line: &str) -> Option<&str> {
+    let lower = line.to_ascii_lowercase();
+    for marker in ["[error]", "[warning]"] {
+        if let Some(at) = lower.find(marker) {
+            return Some(&line[at + marker.len()..]);
+        }
+    }
+    let trimmed = line.trim_start();
+    if trimmed.starts_with("ERROR ") && trimmed[6..].starts_with(|c: char| c.is_ascii_digit()) {
+        return trimmed.split_once(':').map(|(_, message)| message);
+    }
+    None
+}
+
+/// A line that starts something new rather than continuing a message printed over several lines.
+fn starts_something(line: &str) -> bool {
+    let trimmed = line.trim();
+    trimmed.is_empty()
+        || trimmed.starts_with("--")
+        || trimmed.starts_with('[')
+        || trimmed.starts_with('*')
+        || trimmed.starts_with('+')
+        || trimmed.starts_with('|')
+        || trimmed.starts_with(|c: char| c.is_ascii_digit())
+        || trimmed.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        || trimmed.contains("> ")
+}
+
+/// Every error message the evidence quotes, continuation lines included.
+fn error_messages(text: &str) -> Vec<String> {
+    let mut messages: Vec<String> = Vec::new();
+    let mut continuing = false;
+    for line in text.lines() {
+        if line.starts_with("-- ") {
+            continuing = false;
+            continue;
+        }
+        if let Some(message) = error_field_value(line).or_else(|| error_log_message(line)) {
+            messages.push(message.to_owned());
+            continuing = true;
+        } else if continuing && !starts_something(line) {
+            if let Some(last) = messages.last_mut() {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+        } else {
+            continuing = false;
+        }
+    }
+    messages
+}
+
+fn tokens(message: &str) -> Vec<&str> {
+    message
+        .split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '\'' | '"' | '`' | ',' | ';' | '(' | ')' | '/' | '=' | '<' | '>' | '[' | ']'
+                )
+        })
+        .map(|t| t.trim_end_matches(['.', ':']))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `uuid:N` or `uuid:N-M`: the first interval of a MySQL GTID (set) token.
+fn mysql_gtid(token: &str) -> Option<String> {
+    let (uuid, intervals) = token.split_at_checked(36)?;
+    let interval = intervals.strip_prefix(':')?.split(':').next()?;
+    let (first, last) = interval.split_once('-').unwrap_or((interval, "0"));
+    (is_uuid(uuid) && is_number(first) && is_number(last)).then(|| format!("{uuid}:{interval}"))
+}
+
+/// `D-S-N`, MariaDB's GTID, where the message introduces it with the word GTID.
+fn mariadb_gtid(previous: &str, token: &str) -> Option<String> {
+    let parts: Vec<&str> = token.split('-').collect();
+    (previous.eq_ignore_ascii_case("gtid")
+        && parts.len() == 3
+        && parts.iter().all(|p| is_number(p)))
+    .then(|| token.to_owned())
+}
+
+/// `mysql-bin.000123`, `relay-bin.000698`: a name, a dot and at least six digits.
+fn binlog_file(token: &str) -> Option<String> {
+    let (stem, number) = token.rsplit_once('.')?;
+    let looks_like = number.len() >= 6
+        && is_number(number)
+        && stem.chars().any(|c| c.is_ascii_alphabetic())
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    looks_like.then(|| token.to_owned())
+}
+
+fn end_log_positions(message: &str) -> Vec<String> {
+    message
+        .match_indices("end_log_pos")
+        .filter_map(|(at, key)| {
+            let digits: String = message[at + key.len()..]
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            (!digits.is_empty()).then_some(digits)
+        })
+        .collect()
+}
+
+/// The GTIDs, positions and binlog file names the error messages quote.
+fn quoted_coordinates(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for message in error_messages(text) {
+        found.extend(end_log_positions(&message));
+        let tokens = tokens(&message);
+        for (i, token) in tokens.iter().enumerate() {
+            let previous = if i == 0 { "" } else { tokens[i - 1] };
+            found.extend(
+                mysql_gtid(token)
+                    .or_else(|| mariadb_gtid(previous, token))
+                    .or_else(|| binlog_file(token)),
+            );
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// What is wrong with one case; empty when it passes.
+fn problems(case: &Case) -> Vec<String> {
+    let mut problems = Vec::new();
+    let header = header(&case.text);
+    if !header
+        .source
+        .as_deref()
+        .is_some_and(|s| s.starts_with("http"))
+    {
+        problems.push("header: no `-- source: URL` line".to_owned());
+    }
+    let expected = header
+        .expected
+        .as_deref()
+        .and_then(|e| Class::ALL.iter().copied().find(|c| c.as_str() == e));
+    let Some(expected) = expected else {
+        problems.push(format!(
+            "header: `-- expected:` is missing or not a class: {:?}",
+            header.expected
+        ));
+        return problems;
+    };
+
+    let parsed = parse_evidence(&[TextInput {
+        name: &case.name,
+        text: &case.text,
+    }]);
+    for gap in &parsed.not_understood {
+        problems.push(format!(
+            "not understood, lines {}-{} ({}): {}",
+            gap.first_line, gap.last_line, gap.reason, gap.excerpt
+        ));
+    }
+
+    let report = diagnose::diagnose(&parsed.evidence);
+    let classes: Vec<&str> = report.findings.iter().map(|f| f.class.as_str()).collect();
+    let Some(top) = report.findings.first() else {
+        problems.push(format!("no finding at all, expected {expected}"));
+        return problems;
+    };
+    if top.class != expected {
+        problems.push(format!(
+            "top finding is {} ({:?}), expected {expected}; all findings: {classes:?}",
+            top.class, top.title.en
+        ));
+    }
+    if let Some(variant) = &header.variant
+        && top.variant.as_deref() != Some(variant)
+    {
+        problems.push(format!(
+            "top finding's variant is {:?}, expected {variant:?}",
+            top.variant
+        ));
+    }
+    let facts = serde_json::to_string(&top.facts)
+        .unwrap()
+        .to_ascii_lowercase();
+    for wanted in quoted_coordinates(&case.text)
+        .into_iter()
+        .chain(header.facts)
+    {
+        if !facts.contains(&wanted.to_ascii_lowercase()) {
+            problems.push(format!(
+                "top finding's facts lack {wanted} (facts: {facts})"
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_corpus_incident_is_diagnosed_with_its_class_and_coordinates() {
+    let cases = read_cases();
+    assert!(cases.len() >= 25, "the corpus has {} files", cases.len());
+    let mut unexpected = Vec::new();
+    let mut passing_gaps = Vec::new();
+    let mut passed = 0;
+    for case in &cases {
+        let problems = problems(case);
+        let known = KNOWN_GAPS.iter().find(|(name, _)| *name == case.name);
+        match (problems.is_empty(), known) {
+            (true, None) => passed += 1,
+            (true, Some(_)) => passing_gaps.push(case.name.clone()),
+            (false, known) => {
+                let listing = format!("{}:\n  - {}", case.name, problems.join("\n  - "));
+                eprintln!(
+                    "{}{listing}",
+                    if known.is_some() { "known gap " } else { "" }
+                );
+                if known.is_none() {
+                    unexpected.push(listing);
+                }
+            }
+        }
+    }
+    eprintln!("corpus: {passed} of {} files pass", cases.len());
+    let unknown: Vec<&str> = KNOWN_GAPS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !cases.iter().any(|c| c.name == *name))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "KNOWN_GAPS names files that are not in tests/corpus: {unknown:?}"
+    );
+    assert!(
+        passing_gaps.is_empty(),
+        "these files pass now: remove them from KNOWN_GAPS: {passing_gaps:?}"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "corpus files that fail and are not in KNOWN_GAPS:\n{}",
+        unexpected.join("\n")
+    );
+}
+
+#[test]
+fn coordinates_are_taken_from_error_messages_only() {
+    let text = "-- note: mysql-bin.000001 in a comment is not evidence\n\
+                Master_Log_File: mysql-bin.000007\n\
+                Last_Error: Worker 2 failed executing transaction \
+                '3e11fa47-71ca-11e1-9e33-c80aa9429562:5-9' at master log bin.000406, \
+                end_log_pos 906634781; Query: 'insert ... values ('2021-07-20')'\n\
+                2016-10-25 10:00:01 1 [ERROR] Slave SQL: Connection was killed, Gtid 0-1-2\n";
+    assert_eq!(
+        quoted_coordinates(text),
+        [
+            "0-1-2",
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:5-9",
+            "906634781",
+            "bin.000406",
+        ]
+    );
+}
