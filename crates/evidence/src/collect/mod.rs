@@ -239,7 +239,9 @@ fn server_entry(
 
 fn is_channel_status(statement: &str) -> bool {
     let lower = statement.to_ascii_lowercase();
-    lower.contains("slave status") || lower.contains("replica status")
+    ["slave status", "slaves status", "replica status"]
+        .iter()
+        .any(|s| lower.contains(s))
 }
 
 /// Reads one server: identity, variables, the once-only statements, two samples, its logs.

@@ -198,10 +198,16 @@ pub async fn slice_from_source(
         .with_pos(failed.start_position)
         .with_non_blocking();
     let read = async {
-        let mut stream = conn
-            .get_binlog_stream(request)
-            .await
-            .map_err(|err| super::session::describe(&err))?;
+        let mut stream = conn.get_binlog_stream(request).await.map_err(|err| {
+            let denied =
+                matches!(&err, mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1227);
+            let reason = super::session::describe(&err);
+            if denied {
+                format!("{reason} (reading the source's binlog needs REPLICATION SLAVE)")
+            } else {
+                reason
+            }
+        })?;
         let outcome = read_transaction(&mut stream, failed.end_log_pos).await;
         // The stream is abandoned either way; how it closes changes nothing read.
         let _ = stream.close().await;
