@@ -23,22 +23,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "a worker row with only LAST_ERROR_MESSAGE is 'not a known kind'; with no Last_SQL_Errno the coordinator message alone gives no finding",
     ),
     (
-        "003-row-not-found-update-rows-bug54249.txt",
-        "applier errors known only from the error log (no SHOW SLAVE STATUS) give no finding",
-    ),
-    (
-        "004-row-not-found-delete-rows-bug43667.txt",
-        "applier errors known only from the error log give no finding",
-    ),
-    (
-        "005-applier-lock-wait-statement-legacy.txt",
-        "applier errors known only from the error log give no finding",
-    ),
-    (
-        "006-applier-deadlock-mts-percona56.txt",
-        "applier errors known only from the error log give no finding (5.6 logs the worker failure at Warning level)",
-    ),
-    (
         "007-ddl-mismatch-database-exists-failover.txt",
         "Last_SQL_Error without Last_SQL_Errno gives no finding; 1007 (database exists) is not mapped to ddl_mismatch",
     ),
@@ -87,10 +71,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "SHOW VARIABLES tables pasted without +---+ borders not understood",
     ),
     (
-        "028-errant-gtids-mariadb-1950-after-failover.txt",
-        "MariaDB 1950 (out-of-order GTID under gtid_strict_mode) is applier_error_other; its GTIDs are not in facts",
-    ),
-    (
         "029-gtid-holes-replica-missing-one.txt",
         "bare 'SELECT @@global.gtid_executed' line (no prompt) not understood, the set stays unlabelled and no gtid_holes finding",
     ),
@@ -100,19 +80,11 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     ),
     (
         "031-applier-deadlock-mariadb-parallel-kill.txt",
-        "applier errors known only from the error log give no finding",
-    ),
-    (
-        "032-replica-disk-full-relay-log.txt",
-        "'Disk is full writing ... (Errcode: 28)' error-log lines give no replica_disk_full finding",
+        "the log quotes the stop position as \"log \'master-bin.000001 position 1234\" (no closing quote): the parser does not read the file name",
     ),
     (
         "033-applier-metadata-relay-log-missing-1872.txt",
         "prompt 'dba:(none)>' and client line 'ERROR 1872 (HY000): ...' not understood; error-log-only 1872 gives no finding",
-    ),
-    (
-        "034-applier-metadata-mts-recovery.txt",
-        "'Failed to create or recover replication info repositories' error-log lines give no applier_metadata finding",
     ),
 ];
 

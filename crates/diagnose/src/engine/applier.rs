@@ -50,10 +50,15 @@ impl<'a> ApplierFailure<'a> {
         if errno.is_none() && message_text.trim().is_empty() {
             return None;
         }
-        if errno.is_none() && !sql_stopped {
+        let message = ApplierErrorMessage::parse(&message_text);
+        // No error number (some pastes keep only Last_SQL_Error, and "different errors" reports
+        // 0): the message must say what failed, or the thread must have stopped.
+        let says_what_failed = !message.error_codes.is_empty()
+            || message.worker_id.is_some()
+            || message.different_errors.is_some();
+        if errno.is_none() && !sql_stopped && !says_what_failed {
             return None;
         }
-        let message = ApplierErrorMessage::parse(&message_text);
         let mut failed_workers: Vec<&WorkerRow> = view
             .workers
             .iter()
@@ -75,8 +80,9 @@ impl<'a> ApplierFailure<'a> {
             .as_ref()
             .and_then(ApplierErrorMessage::error_code)
             .or_else(|| message.error_code());
+        let errno = errno.or(specific).filter(|n| *n != 0);
         Some(Self {
-            errno: errno.or(specific).filter(|n| *n != 0),
+            errno: root_cause_code(errno, &log_messages),
             message,
             message_text,
             worker,
@@ -164,6 +170,8 @@ impl<'a> ApplierFailure<'a> {
         facts.relay_log_pos = status.relay_log_pos;
         if let Some(table) = self.find(|m| m.table().cloned()) {
             facts.table = Some(table.to_string());
+        } else {
+            facts.table = quoted_table(&self.message_text);
         }
         if let Some(entry) = self.find(|m| m.duplicate_entry.clone()) {
             facts.key = Some(entry.value.clone());
@@ -197,14 +205,16 @@ impl<'a> ApplierFailure<'a> {
     pub fn cited(&self, view: &ChannelView<'_>) -> Vec<Cited> {
         let mut cited = Vec::new();
         let status = view.status;
-        if let Some(errno) = status.applier_errno() {
+        // A status read from the error log is cited as the log line below.
+        let printed = !super::logged::is_from_log(status);
+        if let Some(errno) = status.applier_errno().filter(|_| printed) {
             cited.push(Cited {
                 server: view.server_label(),
                 source: format!("replica status ({}): Last_SQL_Errno", status.origin),
                 quote: errno.to_string(),
             });
         }
-        if !self.message_text.is_empty() {
+        if printed && !self.message_text.is_empty() {
             cited.push(Cited {
                 server: view.server_label(),
                 source: format!("replica status ({}): Last_SQL_Error", status.origin),
@@ -318,4 +328,31 @@ pub fn finding(
     finding.facts = failure.facts(view);
     finding.evidence = failure.cited(view);
     finding
+}
+
+/// `of table 'db.t'` / `on table db.t` in messages that are not row-event failures (column
+/// conversion, some DDL errors).
+fn quoted_table(message: &str) -> Option<String> {
+    let after = message
+        .split_once("of table '")
+        .or_else(|| message.split_once("on table '"))?
+        .1;
+    let table = after.split('\'').next()?;
+    (!table.is_empty() && !table.contains(' ')).then(|| table.to_owned())
+}
+
+/// MariaDB's parallel applier kills the other workers when one fails: they report 1927
+/// ("Connection was killed") or 1964, and the log of the same moment holds the first failure.
+/// A deadlock (1213) or lock wait (1205) there is the cause; the kills are its consequence.
+fn root_cause_code(errno: Option<u32>, incident: &[ApplierErrorMessage]) -> Option<u32> {
+    const CONSEQUENCES: [u32; 2] = [1927, 1964];
+    const CAUSES: [u32; 2] = [1213, 1205];
+    match errno {
+        Some(code) if CONSEQUENCES.contains(&code) => incident
+            .iter()
+            .flat_map(|m| m.error_codes.iter().copied())
+            .find(|c| CAUSES.contains(c))
+            .or(errno),
+        _ => errno,
+    }
 }

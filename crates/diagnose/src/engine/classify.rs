@@ -23,12 +23,15 @@ pub fn applier_class(failure: &ApplierFailure<'_>, view: &ChannelView<'_>) -> Cl
         1213 => Class::ApplierDeadlock,
         1317 | 1927 | 3169 => Class::ApplierKilled,
         1049 | 1051 | 1146 if has_filters(view) => Class::FilterMismatch,
-        1049 | 1050 | 1051 | 1054 | 1060 | 1061 | 1091 | 1146 => Class::DdlMismatch,
+        1007 | 1008 | 1049 | 1050 | 1051 | 1054 | 1060 | 1061 | 1091 | 1146 => Class::DdlMismatch,
         1677 | 13146 => Class::ColumnConversion,
         1451 | 1452 | 1048 | 1406 | 1366 => Class::ConstraintViolation,
         1594 | 1595 | 13121 => Class::RelayLogUnreadable,
         1872 | 1873 | 13117 | 13124 | 1201 => Class::ApplierMetadata,
-        1755 | 1064 => Class::VersionIncompatibility,
+        1755 | 1064 | 22 => Class::VersionIncompatibility,
+        // MariaDB strict mode refusing an out-of-order GTID: the replica has transactions of
+        // its own in that domain.
+        1950 => Class::ErrantGtids,
         1021 | 3 | 28 => Class::ReplicaDiskFull,
         _ => Class::ApplierErrorOther,
     }

@@ -64,14 +64,11 @@ impl ChannelView<'_> {
 pub struct Context<'a> {
     pub evidence: &'a Evidence,
     pub channels: Vec<ChannelView<'a>>,
-    /// Receiver failures known only from an error log, on servers whose status was not given.
-    pub logged_receiver_failures: Vec<ReceiverFailure<'a>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(evidence: &'a Evidence) -> Self {
         let mut channels = Vec::new();
-        let mut logged_receiver_failures = Vec::new();
         for server in &evidence.servers {
             let latest = server.latest_sample();
             let earlier_sample = server
@@ -105,18 +102,8 @@ impl<'a> Context<'a> {
                 view.receiver_failure = ReceiverFailure::of_channel(&view);
                 channels.push(view);
             }
-            if server_channels.is_empty() {
-                // Only an error log: the failure is still known (case 4 gives nothing else).
-                if let Some(failure) = ReceiverFailure::from_error_log(server) {
-                    logged_receiver_failures.push(failure);
-                }
-            }
         }
-        Self {
-            evidence,
-            channels,
-            logged_receiver_failures,
-        }
+        Self { evidence, channels }
     }
 
     /// The server's flavor: as identified, else from MariaDB-only channel columns.
@@ -187,7 +174,6 @@ impl<'a> Context<'a> {
         self.channels
             .iter()
             .filter_map(|view| view.receiver_failure.as_ref())
-            .chain(self.logged_receiver_failures.iter())
             .filter(move |failure| super::classify::receiver_class(failure) == class)
     }
 

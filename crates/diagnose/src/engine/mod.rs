@@ -5,6 +5,8 @@ pub mod classify;
 pub mod context;
 pub mod gtids;
 pub mod lag;
+pub mod log_lines;
+pub mod logged;
 pub mod plans;
 pub mod receiver;
 pub mod simple;
@@ -45,7 +47,8 @@ impl Output {
 
 /// Runs every rule and ranks the findings.
 pub fn diagnose(evidence: &Evidence) -> Report {
-    let context = Context::new(evidence);
+    let evidence = logged::with_logged_status(evidence);
+    let context = Context::new(&evidence);
     let mut output = Output::default();
     for rule in crate::rules::ALL {
         rule.check(&context, &mut output);

@@ -19,6 +19,8 @@ pub struct ReceiverFailure<'a> {
     pub cited: Vec<Cited>,
     /// The receiver thread: `Some(false)` stopped, `Some(true)` (re)connecting or running.
     pub io_running: Option<bool>,
+    /// The channel status, when the server printed one.
+    pub status: Option<&'a evidence::model::ChannelStatus>,
 }
 
 impl<'a> ReceiverFailure<'a> {
@@ -30,11 +32,14 @@ impl<'a> ReceiverFailure<'a> {
             return None;
         }
         let message = ReceiverErrorMessage::parse(&text)?;
-        let mut cited = vec![Cited {
-            server: view.server_label(),
-            source: format!("replica status ({}): Last_IO_Error", status.origin),
-            quote: text.clone(),
-        }];
+        let mut cited = Vec::new();
+        if !super::logged::is_from_log(status) {
+            cited.push(Cited {
+                server: view.server_label(),
+                source: format!("replica status ({}): Last_IO_Error", status.origin),
+                quote: text.clone(),
+            });
+        }
         if let Some(line) = view
             .server
             .error_log
@@ -52,27 +57,7 @@ impl<'a> ReceiverFailure<'a> {
             message_text: text,
             cited,
             io_running: view.io_running(),
-        })
-    }
-
-    /// The latest receiver error of an error log, for a server whose status was not given.
-    pub(crate) fn from_error_log(server: &'a ServerEvidence) -> Option<Self> {
-        let line = server
-            .error_log
-            .iter()
-            .rev()
-            .find(|l| is_receiver_error(l))?;
-        let message = line.receiver_error()?;
-        Some(Self {
-            server,
-            channel: line.channel().unwrap_or("").to_owned(),
-            errno: message
-                .source_error_code
-                .or(message.error_codes.first().copied()),
-            message,
-            message_text: line.message.clone(),
-            cited: vec![log_citation(server, line)],
-            io_running: None,
+            status: (!super::logged::is_from_log(status)).then_some(status),
         })
     }
 
@@ -92,14 +77,32 @@ impl<'a> ReceiverFailure<'a> {
         if let Some(set) = &self.message.missing_transactions {
             facts.set("missing_transactions", set.clone());
         }
-        let coordinate = self
-            .message
-            .last_event_read
-            .as_ref()
-            .or(self.message.first_event.as_ref());
-        if let Some(coordinate) = coordinate {
-            facts.source_log_file = Some(coordinate.file.clone());
-            facts.end_log_pos = Some(coordinate.position);
+        // Where the receiver was: the coordinates the message names (the last event read, the
+        // last byte read), else the status columns.
+        let named = [
+            ("last_event_read", &self.message.last_event_read),
+            ("last_byte_read", &self.message.last_byte_read),
+            ("first_event", &self.message.first_event),
+        ];
+        for (name, coordinate) in named {
+            if let Some(coordinate) = coordinate {
+                let file = coordinate.file.trim_start_matches("./").to_owned();
+                if facts.source_log_file.is_none() {
+                    facts.source_log_file = Some(file.clone());
+                }
+                facts.set(
+                    name,
+                    serde_json::json!({"file": file, "position": coordinate.position}),
+                );
+            }
+        }
+        if let Some(status) = self.status {
+            if facts.source_log_file.is_none() {
+                facts.source_log_file = status.source_log_file.clone();
+            }
+            if let Some(position) = status.read_source_log_pos {
+                facts.set("read_source_log_pos", position);
+            }
         }
         facts
     }

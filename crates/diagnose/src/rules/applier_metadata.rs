@@ -50,5 +50,74 @@ impl Rule for ApplierMetadata {
             references: &[("MySQL manual: Making replication resilient to unexpected halts", "https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html")],
         }
         .check_applier(context, output);
+        if output
+            .findings
+            .iter()
+            .any(|f| f.class == Class::ApplierMetadata)
+        {
+            return;
+        }
+        for server in &context.evidence.servers {
+            if let Some(finding) = from_log(server) {
+                output.push(finding);
+            }
+        }
     }
+}
+
+/// What the server logs when it cannot set up replication at start-up.
+const REPOSITORY_FAILURES: &[&str] = &[
+    "Failed to create or recover replication info repositories",
+    "Failed to initialize the master info structure",
+    "Failed to initialize the relay-log info structure",
+    "Slave failed to initialize relay log info structure",
+    "Error looking for file after",
+    "Could not find target log file mentioned in relay log info",
+];
+
+/// The start-up failure in the error log, with the relay logs it names.
+fn from_log(server: &evidence::model::ServerEvidence) -> Option<crate::Finding> {
+    use crate::engine::log_lines;
+    let lines = log_lines::matching(server, REPOSITORY_FAILURES);
+    if lines.is_empty() {
+        return None;
+    }
+    let mut finding = crate::Finding::new(
+        Class::ApplierMetadata,
+        crate::Severity::Critical,
+        crate::Confidence::High,
+        Text::new(
+            "The replica cannot initialise its applier metadata",
+            "从库无法初始化应用元数据",
+        ),
+    );
+    finding.facts.server = server.label.clone();
+    let files = log_lines::log_file_names(&lines);
+    finding.facts.relay_log_file = files.first().cloned();
+    finding.facts.set("files", files);
+    finding.evidence = lines.iter().map(|l| log_lines::cite(server, l)).collect();
+    finding.root_cause = Text::new(
+        "The applier's bookkeeping (relay log info, master info) disagrees with the relay logs on disk: a crash with file-based repositories, relay logs removed by hand, or a datadir copied without them; multi-threaded recovery cannot find the relay logs it needs.",
+        "应用线程的元数据（relay log info、master info）与磁盘上的 relay log 不一致：使用文件存储时崩溃、relay log 被手工删除，或复制数据目录时遗漏了它们；多线程恢复找不到所需的 relay log。",
+    );
+    finding.fix = crate::Plan {
+        summary: Text::new(
+            "reset the applier metadata and start again from the applier's last position",
+            "重置应用元数据，从应用线程最后的位置重新开始",
+        ),
+        steps: vec![crate::Step::manual(
+            crate::Target::Dba,
+            Text::new(
+                "with GTIDs: RESET SLAVE (keeps the connection settings) then START SLAVE; without: note the last executed source position (group_master_log_name/pos in the log), RESET SLAVE, CHANGE MASTER TO that position; then set relay_log_recovery=ON and table repositories",
+                "使用 GTID 时：RESET SLAVE（保留连接设置）后 START SLAVE；否则记下日志中最后执行的主库位置（group_master_log_name/pos），RESET SLAVE 后 CHANGE MASTER TO 到该位置；之后设置 relay_log_recovery=ON 并使用表存储",
+            ),
+            Text::new(
+                "the applier cannot start from inconsistent metadata",
+                "元数据不一致时应用线程无法启动",
+            ),
+        )],
+        alternatives: Vec::new(),
+        data_loss: None,
+    };
+    Some(finding)
 }

@@ -1,8 +1,9 @@
 use evidence::model::Flavor;
 use gtid::compare::DomainState;
 
+use crate::engine::applier::{self, ApplierFailure};
 use crate::engine::gtids;
-use crate::engine::{Context, Output, Rule};
+use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
 use crate::{Class, Reference, text};
@@ -38,6 +39,9 @@ impl Rule for ErrantGtids {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
+        for (view, failure) in context.applier_failures(Class::ErrantGtids) {
+            output.push(strict_mode_refusal(view, failure));
+        }
         // Both primaries of a pair take writes: one's own transactions missing on the other
         // are replication not yet done (or broken), not errant writes.
         if context.is_dual_primary() {
@@ -131,6 +135,71 @@ impl Rule for ErrantGtids {
             output.push(finding);
         }
     }
+}
+
+/// MariaDB error 1950: with `gtid_strict_mode`, the replica refused to binlog the source's GTID
+/// because it has a higher sequence number of its own in the domain: its errant transaction.
+fn strict_mode_refusal(view: &ChannelView<'_>, failure: &ApplierFailure<'_>) -> Finding {
+    // "An attempt was made to binlog GTID 0-2-212 which would create an out-of-order sequence
+    // number with existing GTID 0-1-213, and gtid strict mode is enabled"
+    let gtids: Vec<&str> = failure
+        .message_text
+        .split_whitespace()
+        .filter(|word| is_mariadb_gtid(word.trim_end_matches(',')))
+        .map(|word| word.trim_end_matches(','))
+        .collect();
+    let (incoming, existing) = match gtids.as_slice() {
+        [incoming, existing, ..] => (Some(*incoming), Some(*existing)),
+        [one] => (Some(*one), None),
+        [] => (None, None),
+    };
+    let existing_text = existing.unwrap_or("?");
+    let incoming_text = incoming.unwrap_or("?");
+    let mut finding = applier::finding(
+        view,
+        failure,
+        Class::ErrantGtids,
+        text!(
+            "Errant transaction on the replica: its own {existing_text} blocks the source's {incoming_text} (gtid_strict_mode)",
+            "从库上有 errant 事务：其自有的 {existing_text} 阻止了主库的 {incoming_text}（gtid_strict_mode）"
+        ),
+    );
+    finding.facts.gtid = existing.map(str::to_owned);
+    if let Some(incoming) = incoming {
+        finding.facts.set("incoming_gtid", incoming);
+    }
+    finding.root_cause = text!(
+        "The replica already binlogged {existing_text} in this domain, a transaction its source          does not have (a write on the replica, or a former primary's transactions that never          reached the new one). In strict mode MariaDB refuses to log the source's lower sequence          number {incoming_text} after it.",
+        "从库在该域中已写入 binlog 的 {existing_text} 是主库没有的事务（在从库上的写入，或旧主库未传到新主库的事务）。         严格模式下 MariaDB 拒绝在其后记录主库更小序号的 {incoming_text}。"
+    );
+    finding.fix = Plan {
+        summary: text!(
+            "decide what happens to the replica's own transactions, then realign its position",
+            "决定如何处理从库自有的事务，然后重新对齐其位置"
+        ),
+        steps: vec![Step::manual(
+            Target::Dba,
+            text!(
+                "decode the replica's binlog from {existing_text} back to where it diverged; re-apply on the new source what must stay, then set gtid_slave_pos to the source's position and restart replication (or rebuild the replica)",
+                "解析从库 binlog 中 {existing_text} 及其之前分叉处的事务；必须保留的在新主库上重新执行，然后将 gtid_slave_pos 设为主库的位置并重启复制（或重建从库）"
+            ),
+            text!(
+                "the replica's transactions are on no other server: dropping them loses them",
+                "这些事务不在任何其他服务器上：丢弃即丢失"
+            ),
+        )],
+        alternatives: Vec::new(),
+        data_loss: None,
+    };
+    finding
+}
+
+fn is_mariadb_gtid(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// MySQL: replica-only transactions on UUIDs other than the source's own (those are the
