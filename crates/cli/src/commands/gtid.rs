@@ -244,7 +244,7 @@ struct CountOutput {
 /// Prints one line of output. A reader that went away (`| head`) is not an error: there is
 /// nobody left to tell.
 fn emit(text: impl std::fmt::Display) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match writeln!(out, "{text}").and_then(|()| out.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Failure::new(format!("cannot write the result: {err}")))
@@ -321,25 +321,40 @@ fn inject_sql(set: &GtidSet, max: u64, json: bool) -> Result<Status, Failure> {
              removed from the replica or accounted for with gtid_purged), or raise --max"
         )));
     }
-    let mut lines: Vec<String> = set
-        .gtids()
-        .map(|gtid| format!("SET GTID_NEXT='{gtid}'; BEGIN; COMMIT;"))
-        .collect();
-    lines.push("SET GTID_NEXT='AUTOMATIC';".to_owned());
     if json {
         #[derive(Serialize)]
         struct InjectOutput {
             transactions: u128,
             sql: Vec<String>,
         }
+        let mut sql: Vec<String> = set.gtids().map(|gtid| inject_one(&gtid)).collect();
+        sql.push(BACK_TO_AUTOMATIC.to_owned());
         print_json(&InjectOutput {
             transactions: count,
-            sql: lines,
+            sql,
         })?;
     } else {
-        emit(lines.join("\n"))?;
+        emit(InjectSql(set))?;
     }
     Ok(Status::Healthy)
+}
+
+const BACK_TO_AUTOMATIC: &str = "SET GTID_NEXT='AUTOMATIC';";
+
+fn inject_one(gtid: &Gtid) -> String {
+    format!("SET GTID_NEXT='{gtid}'; BEGIN; COMMIT;")
+}
+
+/// The statements of `inject-sql`, one a line, written as they are produced.
+struct InjectSql<'a>(&'a GtidSet);
+
+impl std::fmt::Display for InjectSql<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for gtid in self.0.gtids() {
+            writeln!(f, "{}", inject_one(&gtid))?;
+        }
+        f.write_str(BACK_TO_AUTOMATIC)
+    }
 }
 
 /// What one server's GTID state is, read live or given on the command line.
