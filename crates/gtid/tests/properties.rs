@@ -202,3 +202,48 @@ proptest! {
         }
     }
 }
+
+fn position_of(gtids: &[(u32, u32, u64)]) -> GtidPosition {
+    GtidPosition::from_gtids(gtids.iter().map(|&(domain, server, sequence)| MariaGtid {
+        domain,
+        server,
+        sequence,
+    }))
+}
+
+/// The model of a position: per domain, the highest sequence number.
+fn highest_per_domain(position: &GtidPosition) -> BTreeMap<u32, u64> {
+    let mut model = BTreeMap::new();
+    for g in position.gtids() {
+        let entry = model.entry(g.domain).or_insert(g.sequence);
+        *entry = (*entry).max(g.sequence);
+    }
+    model
+}
+
+proptest! {
+    #[test]
+    fn mariadb_union_intersection_and_inclusion_work_per_domain(
+        a in prop::collection::vec((0u32..4, 1u32..4, 0u64..50), 0..8),
+        b in prop::collection::vec((0u32..4, 1u32..4, 0u64..50), 0..8),
+        probe in (0u32..5, 1u32..4, 0u64..60),
+    ) {
+        let (x, y) = (position_of(&a), position_of(&b));
+        let (mx, my) = (highest_per_domain(&x), highest_per_domain(&y));
+        let mut union = mx.clone();
+        for (d, s) in &my {
+            let entry = union.entry(*d).or_insert(*s);
+            *entry = (*entry).max(*s);
+        }
+        prop_assert_eq!(highest_per_domain(&x.union(&y)), union);
+        let intersection: BTreeMap<u32, u64> = mx
+            .iter()
+            .filter_map(|(d, s)| my.get(d).map(|t| (*d, (*s).min(*t))))
+            .collect();
+        prop_assert_eq!(highest_per_domain(&x.intersection(&y)), intersection);
+        // One GTID per domain in the results: they are positions.
+        prop_assert_eq!(x.union(&y).gtids().len(), x.union(&y).domains().count());
+        let gtid = MariaGtid { domain: probe.0, server: probe.1, sequence: probe.2 };
+        prop_assert_eq!(x.includes(&gtid), mx.get(&probe.0).is_some_and(|s| *s >= probe.2));
+    }
+}
