@@ -8,8 +8,11 @@ use diagnose::render::{self, TextOptions};
 use diagnose::{Lang, Report, Severity};
 use evidence::text::{NotUnderstood, ParsedText, TextInput, parse_evidence};
 
+use evidence::bundle::Collection;
+use evidence::collect::CollectOptions;
+
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
-use crate::connection;
+use crate::commands::collect;
 use crate::failure::Failure;
 use crate::status::Status;
 
@@ -58,8 +61,13 @@ pub enum LangArg {
 }
 
 pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
-    if args.bundle.is_some() {
-        return Err(Failure::not_built("diagnosis of a bundle"));
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Zh => Lang::Zh,
+    };
+    if let Some(path) = &args.bundle {
+        let collection = Collection::load(path)?;
+        return Ok(diagnose_collection(&collection, lang, global));
     }
     if !args.evidence.is_empty() {
         let parsed = read_evidence(&args.evidence)?;
@@ -71,10 +79,6 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             )));
         }
         let report = diagnose::diagnose(&parsed.evidence);
-        let lang = match args.lang {
-            LangArg::En => Lang::En,
-            LangArg::Zh => Lang::Zh,
-        };
         print_report(&report, &parsed.not_understood, lang, global);
         return Ok(status_of(&report));
     }
@@ -83,12 +87,17 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             "nothing to diagnose: give --replica DSN, --bundle PATH or --evidence FILE",
         ));
     }
-    // Reach the servers first: a wrong DSN, password or address is reported as such, and the
-    // rest of the work starts from servers that answer.
-    let servers = connection::connect_all(&args.connection, global)?;
-    Err(Failure::not_built(&format!(
-        "live diagnosis (connected to {servers})"
-    )))
+    // The same collection `repldoctor collect` saves, diagnosed as a replayed bundle is: a
+    // live run and its bundle give the same report.
+    let collection = collect::collect_live(&args.connection, CollectOptions::default(), global)?;
+    Ok(diagnose_collection(&collection, lang, global))
+}
+
+/// Diagnoses what a collection (live or replayed) holds and prints the report.
+fn diagnose_collection(collection: &Collection, lang: Lang, global: &GlobalArgs) -> Status {
+    let report = diagnose::diagnose(&collection.evidence());
+    print_report(&report, &[], lang, global);
+    status_of(&report)
 }
 
 /// Reads every evidence file (`-` is standard input), refusing unreadable or non-text input
@@ -114,7 +123,12 @@ fn read_evidence(paths: &[PathBuf]) -> Result<ParsedText, Failure> {
     Ok(parse_evidence(&inputs))
 }
 
-fn print_report(report: &Report, not_understood: &[NotUnderstood], lang: Lang, global: &GlobalArgs) {
+fn print_report(
+    report: &Report,
+    not_understood: &[NotUnderstood],
+    lang: Lang,
+    global: &GlobalArgs,
+) {
     match global.format {
         Format::Json => {
             let mut json = render::json(report, lang);

@@ -183,6 +183,10 @@ fn rewrite_texts(collection: &mut Collection, mut rewrite: impl FnMut(&str) -> S
         apply(&mut file.entry.read_from);
     }
     let manifest = &mut collection.manifest;
+    for entry in &mut manifest.files {
+        apply(&mut entry.server);
+        apply(&mut entry.read_from);
+    }
     for server in &mut manifest.servers {
         apply(&mut server.label);
         apply(&mut server.endpoint);

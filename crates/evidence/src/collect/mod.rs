@@ -342,7 +342,8 @@ fn read_logs(
 ) -> Vec<CapturedFile> {
     let mut files = Vec::new();
     let label = session.label.clone();
-    let slug = label.replace([':', '/', '[', ']', ' '], "_");
+    // Named by role, not address: a redacted bundle must not name the host in a file name.
+    let slug = session::role_name(session.role);
     let is_replica = session.role == Role::Replica;
     let given = options.error_log.clone().filter(|_| is_replica);
     let datadir = variables.get("datadir").map(String::as_str);
