@@ -167,6 +167,23 @@ async fn no_password_in_a_bundle_and_no_names_when_redacted() {
                     .iter()
                     .any(|(name, _)| name.ends_with("binlog-slice.bin"))
             );
+            // The slice is a binlog `repldoctor binlog` reads, by the error's end_log_pos.
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(path.join("manifest.json")).unwrap())
+                    .unwrap();
+            let end_log_pos = manifest["binlog_slice"]["end_log_pos"].to_string();
+            let slice = path.join("binlog-slice.bin");
+            let shown = repldoctor(&[
+                "binlog",
+                "show",
+                slice.to_str().unwrap(),
+                "--end-log-pos",
+                &end_log_pos,
+            ]);
+            assert_eq!(shown.status.code(), Some(0), "{shown:?}");
+            let sql = String::from_utf8_lossy(&shown.stdout);
+            assert!(sql.contains("INSERT INTO `lab`.`dup`"), "{sql}");
+            assert!(sql.contains("written on the source"), "{sql}");
         }
     }
 }
