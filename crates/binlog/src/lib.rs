@@ -23,6 +23,7 @@ pub mod header;
 mod mmap;
 pub mod reader;
 pub mod sql;
+pub mod stats;
 pub mod summary;
 pub mod transaction;
 pub mod values;
@@ -35,6 +36,7 @@ pub use format::{ChecksumAlg, Flavor, FormatDescription};
 pub use header::EventHeader;
 pub use mmap::MappedFile;
 pub use reader::Reader;
+pub use stats::Stats;
 pub use summary::summary;
 pub use transaction::{
     Options, Render, Transaction, find_by_gtid, find_by_position, find_in_time_window,

@@ -29,6 +29,8 @@ pub struct Options {
     /// Stop before the first event that starts at or after this offset.
     pub stop_offset: Option<u64>,
     pub render: Render,
+    /// Read without verifying CRC32s (framing is still checked).
+    pub skip_checksums: bool,
 }
 
 /// One transaction, summarised.
@@ -67,6 +69,12 @@ pub struct Transaction {
     pub row_counts: BTreeMap<(String, RowsKind), u64>,
     /// Bytes of its events in the file.
     pub size: u64,
+    /// MariaDB's group-commit id: transactions with the same id committed together on the
+    /// source and may be applied in parallel.
+    pub commit_id: Option<u64>,
+    /// Each table it wrote rows to, with whether the table has a primary key (`None` when the
+    /// binlog does not say: MySQL writes it only with `binlog_row_metadata=FULL`).
+    pub primary_keys: BTreeMap<String, Option<bool>>,
 }
 
 impl Transaction {
@@ -168,7 +176,10 @@ impl Grouper {
                 }
                 t.logical_clock = g.logical_clock;
             }
-            EventData::MariaGtid(g) => t.gtid = Some(g.to_gtid_string()),
+            EventData::MariaGtid(g) => {
+                t.gtid = Some(g.to_gtid_string());
+                t.commit_id = g.commit_id;
+            }
             EventData::Query(q) => {
                 if q.is_begin() {
                     self.in_begin = true;
@@ -275,6 +286,9 @@ fn render_rows(
     };
     let mut table = String::new();
     sql::write_table(&mut table, schema);
+    if !t.primary_keys.contains_key(&table) {
+        t.primary_keys.insert(table.clone(), schema.has_primary_key);
+    }
     let mut count = 0;
     for row in schema.rows(rows) {
         let row = row?;
@@ -303,7 +317,9 @@ pub fn transactions_with(
     data: &[u8],
     options: Options,
 ) -> impl Iterator<Item = Result<Transaction, Error>> + '_ {
-    let mut walk = EventWalk::new(data).start_at(options.start_offset.unwrap_or(0));
+    let mut walk = EventWalk::new(data)
+        .start_at(options.start_offset.unwrap_or(0))
+        .verify_checksums(!options.skip_checksums);
     let mut grouper = Grouper {
         render: options.render,
         ..Grouper::default()

@@ -334,3 +334,94 @@ mod live {
         assert_eq!(checksum(&lab).await, after, "SQL:\n{redo}");
     }
 }
+
+#[test]
+fn stats_counts_transactions_and_groups_them_by_their_logical_clock() {
+    let Some(dir) = fixtures_dir() else { return };
+    let damaged = damaged(&dir);
+    let mut parallel_files = 0;
+    for path in fixture_files(&dir) {
+        let p = path.to_str().unwrap();
+        if damaged.iter().any(|d| p.ends_with(d.as_str())) {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let list: Vec<binlog::Transaction> =
+            binlog::transactions(&data).filter_map(Result::ok).collect();
+        // Groups as MySQL's LOGICAL_CLOCK scheduler forms them: a transaction waits (starts a
+        // new group) when it depends on one of the group.
+        let mut sizes: Vec<u64> = Vec::new();
+        let mut first_sequence = None;
+        for t in &list {
+            match (t.logical_clock, first_sequence) {
+                (Some((lc, _)), Some(first)) if lc < first => *sizes.last_mut().unwrap() += 1,
+                (Some((_, seq)), _) => {
+                    first_sequence = Some(seq);
+                    sizes.push(1);
+                }
+                (None, _) => {
+                    first_sequence = None;
+                    sizes.push(1);
+                }
+            }
+        }
+        if list.iter().any(|t| t.commit_id.is_some()) {
+            continue;
+        }
+        let out = repldoctor(&["--format", "json", "binlog", "stats", p]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{p}");
+        let report = &json_lines(&out)[0];
+        assert_eq!(report["transactions"], list.len(), "{p}");
+        let max = sizes.iter().max().copied().unwrap_or(0);
+        assert_eq!(report["parallelism"]["max"], max, "{p}");
+        let grouped: u64 = report["parallelism"]["group_sizes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["size"].as_u64().unwrap() * g["groups"].as_u64().unwrap())
+            .sum();
+        assert_eq!(grouped, list.len() as u64, "{p}");
+        let largest = report["largest_transactions"][0]["size"].as_u64();
+        assert_eq!(largest, list.iter().map(|t| t.size).max(), "{p}");
+        if max > 1 {
+            parallel_files += 1;
+        }
+    }
+    assert!(parallel_files >= 1);
+}
+
+#[test]
+fn stats_names_the_tables_created_without_a_primary_key() {
+    let Some(dir) = fixtures_dir() else { return };
+    let generated = dir.join("generated-mariadb-10.11");
+    // The tables the SQL that wrote the file created without a primary key.
+    let sql = std::fs::read_to_string(generated.join("sql/01_row_types.sql")).unwrap();
+    let mut expected: Vec<String> = sql
+        .split("CREATE TABLE ")
+        .skip(1)
+        .filter(|def| !def[..def.find(';').unwrap()].contains("PRIMARY KEY"))
+        .map(|def| format!("`fx`.`{}`", def.split([' ', '(']).next().unwrap()))
+        .collect();
+    expected.sort();
+    assert!(!expected.is_empty());
+    let path = generated.join("primary/mariadb-bin.000001");
+    let out = repldoctor(&[
+        "--format",
+        "json",
+        "binlog",
+        "stats",
+        path.to_str().unwrap(),
+    ]);
+    let report = &json_lines(&out)[0];
+    let without: Vec<String> = report["tables_without_primary_key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(without, expected);
+    assert_eq!(
+        report["tables_with_primary_key_unknown"],
+        serde_json::json!([])
+    );
+}

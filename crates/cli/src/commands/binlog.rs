@@ -97,7 +97,7 @@ pub fn run(command: BinlogCommand, global: &GlobalArgs) -> Result<Status, Failur
         BinlogCommand::Check(args) => check(&args, global.format),
         BinlogCommand::Show(args) => show(&args, global.format),
         BinlogCommand::Sql(args) => sql(&args, global.format),
-        BinlogCommand::Stats(_) => Err(Failure::not_built("binlog stats")),
+        BinlogCommand::Stats(args) => stats(&args, global.format),
     }
 }
 
@@ -399,6 +399,7 @@ fn rendered(
         start_offset: Some(t.start_offset),
         stop_offset: Some(t.end_offset),
         render: render_for(undo, format),
+        ..Options::default()
     };
     match binlog::transactions_with(data, options).next() {
         Some(Ok(t)) => Ok(t),
@@ -435,6 +436,7 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
             start_offset: args.range.start_offset,
             stop_offset: args.range.stop_offset,
             render: render_for(args.undo, format),
+            ..Options::default()
         };
         let mut damage = None;
         if args.undo {
@@ -544,4 +546,184 @@ fn render_transaction(path: &Path, t: &Transaction, undo: bool, format: Format) 
             s.trim_end().to_owned()
         }
     }
+}
+
+/// Files larger than this get a progress bar (when stderr is a terminal).
+const PROGRESS_BAR_BYTES: usize = 100 << 20;
+
+fn progress_bar(path: &Path, len: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if len <= PROGRESS_BAR_BYTES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(path.display().to_string());
+    Some(bar)
+}
+
+fn stats(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
+    let mut stats = binlog::Stats::default();
+    let mut status = Status::Healthy;
+    let mut damage = Vec::new();
+    for path in &args.files {
+        let file = open(path)?;
+        let data = file.bytes();
+        let bar = progress_bar(path, data.len());
+        for (n, t) in binlog::transactions(data).enumerate() {
+            match t {
+                Ok(t) => {
+                    if let Some(bar) = &bar
+                        && n % 1024 == 0
+                    {
+                        bar.set_position(t.end_offset);
+                    }
+                    stats.add(&t);
+                }
+                Err(err) => {
+                    status = status.max(status_of(&err));
+                    damage.push(format!("{}: {err}", path.display()));
+                    break;
+                }
+            }
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        stats.next_file();
+    }
+    stats.finish();
+    for line in &damage {
+        eprintln!("{line}");
+    }
+    let file_name = |i: usize| args.files.get(i).map(|p| p.display().to_string());
+    let largest = stats.largest();
+    let (without_key, key_unknown) = stats.tables_without_primary_key();
+    let rows_json = |rows: &std::collections::BTreeMap<binlog::events::RowsKind, u64>| {
+        rows.iter()
+            .map(|(k, n)| (k.name().to_owned(), json!(n)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let text = match format {
+        Format::Json => json!({
+            "files": args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "transactions": stats.transactions,
+            "events": stats.events,
+            "bytes": stats.bytes,
+            "rows": rows_json(&stats.rows),
+            "first_timestamp": stats.first_timestamp,
+            "last_timestamp": stats.last_timestamp,
+            "time_span_seconds": stats.first_timestamp.zip(stats.last_timestamp).map(|(f, l)| l - f),
+            "parallelism": {
+                "transactions_with_dependency_info": stats.with_dependency_info,
+                "max": stats.max_parallelism(),
+                "mean": stats.mean_parallelism(),
+                "group_sizes": stats.group_sizes.iter().map(|(size, n)| json!({"size": size, "groups": n})).collect::<Vec<_>>(),
+            },
+            "largest_transactions": largest.iter().map(|l| json!({
+                "file": file_name(l.file),
+                "gtid": l.gtid,
+                "start_offset": l.start_offset,
+                "size": l.size,
+                "rows": l.rows,
+                "tables": l.tables,
+            })).collect::<Vec<_>>(),
+            "tables": stats.tables.iter().map(|(t, s)| json!({
+                "table": t,
+                "rows": rows_json(&s.rows),
+                "transactions": s.transactions,
+                "has_primary_key": s.has_primary_key,
+            })).collect::<Vec<_>>(),
+            "tables_without_primary_key": without_key,
+            "tables_with_primary_key_unknown": key_unknown,
+            "damage": damage,
+        })
+        .to_string(),
+        Format::Text | Format::Markdown => {
+            let mut s = String::new();
+            let rows: Vec<String> = stats
+                .rows
+                .iter()
+                .map(|(k, n)| format!("{n} {}", k.name()))
+                .collect();
+            s.push_str(&format!(
+                "{} transactions, {} events, {} bytes; rows: {}\n",
+                stats.transactions,
+                stats.events,
+                stats.bytes,
+                if rows.is_empty() { "none".to_owned() } else { rows.join(", ") }
+            ));
+            if let (Some(first), Some(last)) = (stats.first_timestamp, stats.last_timestamp) {
+                s.push_str(&format!(
+                    "time span: {} .. {} UTC ({} s)\n",
+                    utc(first),
+                    utc(last),
+                    last - first
+                ));
+            }
+            s.push_str(&format!(
+                "parallelism: at most {} transactions at once, {:.2} on average ({} of {} transactions carry dependency information)\n",
+                stats.max_parallelism(),
+                stats.mean_parallelism(),
+                stats.with_dependency_info,
+                stats.transactions
+            ));
+            let total: u64 = stats.group_sizes.iter().map(|(size, n)| size * n).sum();
+            let widest = stats.group_sizes.iter().map(|(size, n)| size * n).max().unwrap_or(1).max(1);
+            s.push_str("  transactions applied N at once:\n");
+            for (size, n) in &stats.group_sizes {
+                let share = size * n;
+                let bar = "#".repeat(((share * 40).div_ceil(widest)) as usize);
+                s.push_str(&format!(
+                    "  {size:>6} {share:>10} ({:>5.1}%) {bar}\n",
+                    share as f64 * 100.0 / total.max(1) as f64
+                ));
+            }
+            if !largest.is_empty() {
+                s.push_str("largest transactions:\n");
+                for l in &largest {
+                    s.push_str(&format!(
+                        "  {:>12} bytes {:>8} rows  {} at {}:{}  {}\n",
+                        l.size,
+                        l.rows,
+                        l.gtid.as_deref().unwrap_or("(anonymous)"),
+                        file_name(l.file).unwrap_or_default(),
+                        l.start_offset,
+                        l.tables.join(", ")
+                    ));
+                }
+            }
+            s.push_str(&format!(
+                "tables written without a primary key: {}\n",
+                if without_key.is_empty() { "none".to_owned() } else { without_key.join(", ") }
+            ));
+            if !key_unknown.is_empty() {
+                s.push_str(&format!(
+                    "primary key unknown (the binlog does not say; binlog_row_metadata=FULL writes it): {}\n",
+                    key_unknown.join(", ")
+                ));
+            }
+            s.trim_end().to_owned()
+        }
+    };
+    emit(&mut out, &text)?;
+    Ok(status)
+}
+
+/// `YYYY-MM-DD hh:mm:ss` of a header timestamp.
+fn utc(seconds: u32) -> String {
+    binlog::values::Timestamp {
+        seconds,
+        micros: 0,
+        fsp: 0,
+    }
+    .to_string()
 }
