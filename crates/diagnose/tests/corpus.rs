@@ -23,10 +23,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "a worker row with only LAST_ERROR_MESSAGE is 'not a known kind'; with no Last_SQL_Errno the coordinator message alone gives no finding",
     ),
     (
-        "007-ddl-mismatch-database-exists-failover.txt",
-        "Last_SQL_Error without Last_SQL_Errno gives no finding; 1007 (database exists) is not mapped to ddl_mismatch",
-    ),
-    (
         "009-filter-mismatch-ignored-schema-drop.txt",
         "1051 with an empty default database and the source's Binlog_Ignore_DB is called ddl_mismatch, not filter_mismatch",
     ),
@@ -35,52 +31,12 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "multi-line error-log message (query text) not understood; error-log-only applier errors give no finding; [mysqld] replicate-wild-do-table not used",
     ),
     (
-        "012-constraint-violation-foreign-key.txt",
-        "Last_SQL_Error without Last_SQL_Errno gives no finding, though the text names the foreign key failure",
-    ),
-    (
-        "013-relay-log-unreadable-crc.txt",
-        "error-log line without a thread id ('<ts> [ERROR] msg') is not understood",
-    ),
-    (
         "014-version-incompatibility-57-to-55.txt",
         "1594 with mysqlbinlog 'event_type: 34' is called relay_log_unreadable; 'ERROR: ...' mysqlbinlog lines not understood",
     ),
     (
-        "015-version-incompatibility-collation-255.txt",
-        "prompt 'user@host:db 8.0.35 02:47:28>' not understood; Last_SQL_Error without errno ('Character set #255') gives no finding",
-    ),
-    (
-        "016-source-purged-gtids-13114.txt",
-        "prompt 'mysql > ' (space before >) not understood",
-    ),
-    (
         "020-source-purged-gtids-mariadb-after-reset-master.txt",
         "MariaDB log line without timestamp ('[ERROR] Master 'name': Slave I/O: ...') not understood, so no finding",
-    ),
-    (
-        "021-source-binlog-missing-legacy.txt",
-        "legacy error-log lines without a [level] are read but give no receiver finding",
-    ),
-    (
-        "022-source-binlog-unreadable-position-past-eof.txt",
-        "`ls -l` listing of the source's binlogs (file sizes) not understood",
-    ),
-    (
-        "023-identity-conflict-equal-uuids-cloned-vm.txt",
-        "SHOW VARIABLES tables pasted without +---+ borders not understood",
-    ),
-    (
-        "029-gtid-holes-replica-missing-one.txt",
-        "bare 'SELECT @@global.gtid_executed' line (no prompt) not understood, the set stays unlabelled and no gtid_holes finding",
-    ),
-    (
-        "030-gtid-holes-ghost-gtid-after-reset-master.txt",
-        "a lone 'Executed_Gtid_Set:' line is 'not a known kind'; no gtid_holes finding",
-    ),
-    (
-        "031-applier-deadlock-mariadb-parallel-kill.txt",
-        "the log quotes the stop position as \"log \'master-bin.000001 position 1234\" (no closing quote): the parser does not read the file name",
     ),
     (
         "033-applier-metadata-relay-log-missing-1872.txt",

@@ -1,4 +1,4 @@
-//! Lines of the server error log and of backup tools' logs.
+//! Lines of the server error log, of backup tools' logs and errors client programs printed.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +20,11 @@ pub enum ErrorLogFormat {
     SpaceSeparated,
     /// MySQL 5.5 and MariaDB 5.5/10.0: `160118 17:33:11 [ERROR] message`.
     Legacy,
+    /// MySQL 5.0 and older: `060614 11:17:42 message`, no level: the level was inferred from
+    /// the message (see [`LogLevel::infer`]).
+    LegacyNoLevel,
+    /// A line whose time was cut off when it was pasted: `[ERROR] message`.
+    Untimed,
 }
 
 /// The severity printed in brackets.
@@ -41,6 +46,33 @@ impl LogLevel {
             "note" | "information" | "info" => LogLevel::Note,
             "system" => LogLevel::System,
             _ => LogLevel::Other(text.to_owned()),
+        }
+    }
+
+    /// The level of a message printed without one (MySQL 5.0 and older): an error when it says
+    /// so or names an error number, a warning when it says so, else a note.
+    pub fn infer(message: &str) -> LogLevel {
+        let m = message.trim_start().to_ascii_lowercase();
+        let names_error = [
+            "error_code:",
+            "server_errno=",
+            "errno:",
+            "errcode:",
+            "fatal error",
+        ]
+        .iter()
+        .any(|s| m.contains(s));
+        // "Slave I/O thread: error connecting to master", "Error reading packet from server".
+        let says_error = m.starts_with("error")
+            || m.contains(": error ")
+            || m.starts_with("slave: error")
+            || m.contains("disk is full");
+        if names_error || says_error {
+            LogLevel::Error
+        } else if m.starts_with("warning") || m.contains(": warning") {
+            LogLevel::Warning
+        } else {
+            LogLevel::Note
         }
     }
 }
@@ -121,7 +153,7 @@ impl ErrorLogLine {
         let m = self.unprefixed_message();
         if APPLIER.iter().any(|p| m.starts_with(p)) {
             Some(ReplicationThread::Applier)
-        } else if RECEIVER.iter().any(|p| m.starts_with(p)) {
+        } else if RECEIVER.iter().any(|p| m.starts_with(p)) || writes_relay_log_on_full_disk(m) {
             Some(ReplicationThread::Receiver)
         } else {
             None
@@ -142,6 +174,48 @@ impl ErrorLogLine {
             None
         }
     }
+}
+
+/// `mysqld: Disk is full writing './host-relay-bin.000984' (Errcode: 28)`: only the receiver
+/// writes relay logs, so the line speaks for it (a full disk met by another file names no
+/// thread).
+fn writes_relay_log_on_full_disk(message: &str) -> bool {
+    message
+        .split_once("Disk is full writing '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .is_some_and(|(file, _)| file.contains("relay"))
+}
+
+/// The program that printed a [`ClientError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientProgram {
+    /// The `mysql`/`mariadb` command-line client: `ERROR 1872 (HY000): message`.
+    Mysql,
+    /// mysqlbinlog reading a binlog or relay log: `ERROR: Error in Log_event::read_log_event()...`.
+    Mysqlbinlog,
+}
+
+/// An error a client program printed in the pasted session: the server's answer to a statement
+/// the DBA typed (`start slave;` → `ERROR 1872 (HY000): Slave failed to initialize relay log
+/// info structure from the repository`), or mysqlbinlog failing to read an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientError {
+    pub program: ClientProgram,
+    /// The server error number; `None` for mysqlbinlog's own errors.
+    pub code: Option<u32>,
+    /// `HY000` of `ERROR 1872 (HY000)`.
+    pub sqlstate: Option<String>,
+    pub message: String,
+    /// The statement typed at the prompt before the error, as typed.
+    pub statement: Option<String>,
+    /// mysqlbinlog: the type number of the event it could not read (`event_type: 34`).
+    pub event_type: Option<u32>,
+    /// mysqlbinlog: the event's length in its header (`data_len: 61`).
+    pub data_len: Option<u64>,
+    /// mysqlbinlog: where it stopped (`Could not read entry at offset 270`).
+    pub offset: Option<u64>,
+    pub origin: Provenance,
 }
 
 /// The backup tool that wrote a backup-log line.

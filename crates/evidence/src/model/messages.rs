@@ -193,7 +193,8 @@ impl ApplierErrorMessage {
         });
         static MARIADB_GTID: LazyLock<Regex> = LazyLock::new(|| regex(r"\bGtid (\d+-\d+-\d+)"));
         static STOPPED_AT: LazyLock<Regex> =
-            LazyLock::new(|| regex(r"[Ww]e stopped at log '([^']+)' position (\d+)"));
+            // Some MariaDB 10.0 lines lose the closing quote: `log 'master-bin.000001 position 1234`.
+            LazyLock::new(|| regex(r"[Ww]e stopped at log '([^'\s]+)'? position (\d+)"));
 
         let mut parsed = ApplierErrorMessage {
             coordinator_stopped: message.contains("Coordinator stopped because there were error"),
@@ -299,7 +300,8 @@ pub struct ReceiverErrorMessage {
     pub failure: ReceiverFailure,
     /// The error the source sent (`Got fatal error 1236 from master`, `server_errno=1236`).
     pub source_error_code: Option<u32>,
-    /// Every error number the message names, in order.
+    /// Every error number the message names, in order; the number implied by a well-known
+    /// message (equal server UUIDs = 1593, a full disk = 28) when it names none.
     pub error_codes: Vec<u32>,
     /// The source's own text, inside the quotes.
     pub source_message: Option<String>,
@@ -354,10 +356,16 @@ impl ReceiverErrorMessage {
             re.captures(message)
                 .and_then(|c| coordinate(c.get(1), c.get(2)))
         };
+        let mut codes = error_codes(message);
+        if codes.is_empty()
+            && let Some(code) = implied_error_code(message)
+        {
+            codes.push(code);
+        }
         Some(ReceiverErrorMessage {
             failure: receiver_failure(message),
             source_error_code,
-            error_codes: error_codes(message),
+            error_codes: codes,
             source_message,
             gtid_set_sent_by_replica: capture(&SENT_SET),
             missing_transactions: capture(&MISSING),
@@ -439,21 +447,61 @@ pub fn error_codes(message: &str) -> Vec<u32> {
 }
 
 /// The error number of a well-known message text, for messages that print the text alone
-/// (MariaDB parallel workers, cut-short worker rows).
+/// (MariaDB parallel workers, cut-short worker rows, `Last_SQL_Error` pasted without
+/// `Last_SQL_Errno`). Only texts that one error prints, worded as the server prints them.
 fn implied_error_code(message: &str) -> Option<u32> {
-    const KNOWN: &[(&str, u32)] = &[
-        ("Lock wait timeout exceeded", 1205),
-        ("Deadlock found when trying to get lock", 1213),
-        ("Query execution was interrupted", 1317),
-        ("Connection was killed", 1927),
-        ("Duplicate entry", 1062),
-        ("Can't find record in", 1032),
-        ("Commit failed due to failure of an earlier commit", 1964),
+    // Pasted messages are often wrapped: compare with single spaces.
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = message.as_str();
+    const KNOWN: &[(&[&str], u32)] = &[
+        (&["Lock wait timeout exceeded"], 1205),
+        (&["Deadlock found when trying to get lock"], 1213),
+        (&["Query execution was interrupted"], 1317),
+        (&["Connection was killed"], 1927),
+        (&["Duplicate entry"], 1062),
+        (&["Can't find record in"], 1032),
+        (&["Commit failed due to failure of an earlier commit"], 1964),
+        // ER_DB_CREATE_EXISTS: "Can't create database '%s'; database exists".
+        (&["Can't create database '", "'; database exists"], 1007),
+        // ER_NO_REFERENCED_ROW_2 and ER_ROW_IS_REFERENCED_2.
+        (
+            &["Cannot add or update a child row: a foreign key constraint fails"],
+            1452,
+        ),
+        (
+            &["Cannot delete or update a parent row: a foreign key constraint fails"],
+            1451,
+        ),
+        // mysys EE_UNKNOWN_CHARSET: "Character set '%s' is not a compiled character set and is
+        // not specified in the '%s' file" (a collation id the older server does not know).
+        (&["Character set '", "is not a compiled character set"], 22),
+        // ER_SLAVE_FATAL_ERROR wraps these receiver messages.
+        (
+            &["I/O thread stops because master and slave have equal MySQL server UUIDs"],
+            1593,
+        ),
+        (
+            &["I/O thread stops because master and slave have equal MySQL server ids"],
+            1593,
+        ),
+        // ENOSPC, the OS error of mysys EE_DISK_FULL "Disk is full writing '%s' (Errcode: %d)".
+        (&["Disk is full writing"], 28),
+        (&["No space left on device"], 28),
     ];
     KNOWN
         .iter()
-        .find(|(text, _)| message.contains(text))
+        .find(|(texts, _)| texts.iter().all(|text| message.contains(text)))
         .map(|(_, code)| *code)
+        .or_else(|| names_os_error(message, 28).then_some(28))
+}
+
+/// `(Errcode: 28)`, `(Errcode: 28 - No space left on device)`: the OS error a file operation met.
+fn names_os_error(message: &str, errno: u32) -> bool {
+    let wanted = errno.to_string();
+    message.match_indices("Errcode: ").any(|(at, key)| {
+        let rest = &message[at + key.len()..];
+        rest.starts_with(&wanted) && !rest[wanted.len()..].starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 #[cfg(test)]
@@ -516,6 +564,78 @@ mod tests {
             ApplierErrorMessage::parse("Lock wait timeout exceeded; try restarting transaction");
         assert_eq!(m.error_codes, vec![1205]);
         assert!(m.worker_id.is_none());
+    }
+
+    #[test]
+    fn codes_implied_by_message_text() {
+        // Last_SQL_Error pasted without Last_SQL_Errno (corpus 007, 012, 015).
+        let applier = |m: &str| ApplierErrorMessage::parse(m).error_codes;
+        assert_eq!(
+            applier(
+                "Error 'Can't create database 'benchtest'; database exists' on query. Default database: 'benchtest'. Query: 'create database benchtest'"
+            ),
+            vec![1007]
+        );
+        assert_eq!(
+            applier(
+                "Error 'Cannot add or update a child row: a foreign key constraint fails \n(`tms`.`tm_text_unit`, CONSTRAINT `FK__TM_TEXT_UNIT__ASSET__ID` FOREIGN KEY (`asset_id`) \nREFERENCES `asset` (`id`))' on  query. Default database: 'tms'. Query: 'insert into tm_text_unit'"
+            ),
+            vec![1452]
+        );
+        assert_eq!(
+            applier(
+                "Could not execute Delete_rows event on table db.asset; Cannot delete or update a parent row: a foreign key constraint fails (`db`.`child`, CONSTRAINT `fk` FOREIGN KEY (`asset_id`) REFERENCES `asset` (`id`))"
+            ),
+            vec![1451]
+        );
+        assert_eq!(
+            applier(
+                "Error 'Character set '#255' is not a compiled character set and is not specified in the '/usr/local/mysql-5.7.44-linux-glibc2.12-x86_64/share/charsets/Index.xml' file' on query. Default database: 'db01'. Query: 'create table t1 (id int)'"
+            ),
+            vec![22]
+        );
+        // An explicit number wins over the text.
+        assert_eq!(
+            applier(
+                "Error 'Can't create database 'x'; database exists' on query. Error_code: 1050"
+            ),
+            vec![1050]
+        );
+        // Receiver messages (corpus 023, wrapped over two lines; 032).
+        let receiver = |m: &str| ReceiverErrorMessage::parse(m).unwrap().error_codes;
+        assert_eq!(
+            receiver(
+                "Fatal error: The slave I/O thread stops because master and slave have equal MySQL server UUIDs; \nthese UUIDs must be different for replication to work."
+            ),
+            vec![1593]
+        );
+        assert_eq!(
+            receiver(
+                "Fatal error: The slave I/O thread stops because master and slave have equal MySQL server ids; these ids must be different for replication to work"
+            ),
+            vec![1593]
+        );
+        assert_eq!(
+            receiver(
+                "/usr/sbin/mysqld: Disk is full writing './myhostname-relay-bin.000984' (Errcode: 28). Waiting for someone to free space..."
+            ),
+            vec![28]
+        );
+        assert_eq!(
+            receiver("Error writing file 'x' (Errcode: 28 - No space left on device)"),
+            vec![28]
+        );
+        assert!(receiver("Error writing file 'x' (Errcode: 280)").is_empty());
+        assert!(receiver("Slave I/O thread exiting").is_empty());
+    }
+
+    #[test]
+    fn stop_position_with_its_quote_lost() {
+        let m = ApplierErrorMessage::parse(
+            "Error running query, slave SQL thread aborted. Fix the problem, and restart the slave SQL thread with \"SLAVE START\". We stopped at log 'master-bin.000001 position 1234",
+        );
+        let at = m.stopped_at.unwrap();
+        assert_eq!((at.file.as_str(), at.position), ("master-bin.000001", 1234));
     }
 
     #[test]

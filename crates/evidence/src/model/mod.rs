@@ -29,8 +29,8 @@ pub use fields::RawField;
 pub use gtid_text::GtidText;
 pub use innodb::{InnodbDeadlock, InnodbLock, InnodbStatus, InnodbTransaction};
 pub use logs::{
-    BackupEvent, BackupLogLine, BackupTool, ErrorLogFormat, ErrorLogLine, LogLevel,
-    ReplicationThread,
+    BackupEvent, BackupLogLine, BackupTool, ClientError, ClientProgram, ErrorLogFormat,
+    ErrorLogLine, LogLevel, ReplicationThread,
 };
 pub use messages::{
     ApplierErrorMessage, DifferentErrors, DuplicateEntry, FailedStatement, LogCoordinate,
@@ -140,6 +140,10 @@ pub struct ServerEvidence {
     pub error_log: Vec<ErrorLogLine>,
     pub backup_log: Vec<BackupLogLine>,
     pub binlog_events: Vec<BinlogEvent>,
+    /// Errors the client programs of a pasted session printed (`ERROR 1872 (HY000): ...`).
+    /// Absent from bundles written before it existed.
+    #[serde(default)]
+    pub client_errors: Vec<ClientError>,
 }
 
 impl ServerEvidence {
@@ -180,6 +184,7 @@ impl ServerEvidence {
         self.error_log.extend(other.error_log);
         self.backup_log.extend(other.backup_log);
         self.binlog_events.extend(other.binlog_events);
+        self.client_errors.extend(other.client_errors);
     }
 }
 

@@ -19,8 +19,9 @@ static MYSQL8: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 static MYSQL57: LazyLock<Regex> = LazyLock::new(|| {
+    // The thread id is missing in some pastes (log_error_verbosity tools, blogs).
     Regex::new(
-        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)\s+(\d+)\s+\[([A-Za-z]+)\]\s?(.*)$",
+        r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)\s+(?:(\d+)\s+)?\[([A-Za-z]+)\]\s?(.*)$",
     )
     .expect("static regex")
 });
@@ -34,6 +35,23 @@ static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{6}\s+\d{1,2}:\d{2}:\d{2})\s+(?:(\d+)\s+)?\[([A-Za-z]+)\]\s?(.*)$")
         .expect("static regex")
 });
+static LEGACY_NO_LEVEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{6}\s+\d{1,2}:\d{2}:\d{2})\s+(.*)$").expect("static regex"));
+/// `[ERROR] message`: only the levels the server prints, so that other bracketed text is not
+/// taken for a log line.
+static UNTIMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[(ERROR|Error|error|Warning|WARNING|Note|NOTE|System|SYSTEM)\]\s+(\S.*)$")
+        .expect("static regex")
+});
+/// What only the server writes in its log, for lines without a level (MySQL 5.0): the
+/// replication threads' messages, mysqld's own, InnoDB's. The same `YYMMDD HH:MM:SS text` shape
+/// is xtrabackup 2.4's, whose lines must not be taken for the server's.
+static SERVER_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:Slave[ :]|Replica[ :]|Error reading packet from server|Got fatal error|Error reading relay log|Error running query|Error in Log_event|Could not find first log|\S*mysqld(?:-\w+)?:|InnoDB: )",
+    )
+    .expect("static regex")
+});
 
 /// Reads one error-log line; `None` when the line has no error-log shape.
 pub fn parse_error_log_line(line: &str, origin: Provenance) -> Option<ErrorLogLine> {
@@ -45,6 +63,18 @@ pub fn parse_error_log_line(line: &str, origin: Provenance) -> Option<ErrorLogLi
 }
 
 fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {
+    if let Some(c) = UNTIMED.captures(line) {
+        return Some(ErrorLogLine {
+            time: None,
+            thread: None,
+            level: LogLevel::parse(&c[1]),
+            log_code: None,
+            subsystem: None,
+            message: c[2].trim_end().to_owned(),
+            format: ErrorLogFormat::Untimed,
+            origin: origin.clone(),
+        });
+    }
     if !line.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
@@ -78,7 +108,7 @@ fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {
     if let Some(c) = MYSQL57.captures(line) {
         return Some(make(
             &c[1],
-            Some(&c[2]),
+            c.get(2).map(|m| m.as_str()),
             &c[3],
             None,
             None,
@@ -98,17 +128,30 @@ fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {
             ErrorLogFormat::SpaceSeparated,
         ));
     }
-    let c = LEGACY.captures(line)?;
-    let thread = c.get(2).map(|m| m.as_str());
-    Some(make(
-        &c[1],
-        thread,
-        &c[3],
-        None,
-        None,
-        &c[4],
-        ErrorLogFormat::Legacy,
-    ))
+    if let Some(c) = LEGACY.captures(line) {
+        let thread = c.get(2).map(|m| m.as_str());
+        return Some(make(
+            &c[1],
+            thread,
+            &c[3],
+            None,
+            None,
+            &c[4],
+            ErrorLogFormat::Legacy,
+        ));
+    }
+    let c = LEGACY_NO_LEVEL.captures(line)?;
+    let message = c[2].trim();
+    SERVER_MESSAGE.is_match(message).then(|| ErrorLogLine {
+        time: LogTime::parse(&c[1]),
+        thread: None,
+        level: LogLevel::infer(message),
+        log_code: None,
+        subsystem: None,
+        message: message.to_owned(),
+        format: ErrorLogFormat::LegacyNoLevel,
+        origin: origin.clone(),
+    })
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! Server labels: a line `-- server: NAME [role: replica|source|both]` (or `# server: ...`) makes
 //! every following line belong to server NAME, and so does a prompt-like prefix `NAME> ` at the
 //! start of a line (`DB01> Last_Errno: 1062`), which is how DBAs mark whose output a block is.
-//! Client prompts (`mysql>`, `MariaDB [(none)]>`, `root@db [test]>`) introduce statements and
-//! do not change the server.
+//! Client prompts (`mysql>`, `MariaDB [(none)]>`, `root@db [test]>`, any custom prompt followed by
+//! a statement) introduce statements and do not change the server.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -101,8 +101,10 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
     PreparedText { lines, servers }
 }
 
-/// `mysql> ...`, `MariaDB [(none)]> ...`, `root@db 18:37: [(none)]> ...`: returns the statement
-/// and whether the prompt was MariaDB's.
+/// `mysql> ...`, `MariaDB [(none)]> ...`, `root@db 18:37: [(none)]> ...`, and any other prompt
+/// followed by a statement (`mysql > show ...`, `dba:(none)> start slave;`,
+/// `user@host:db 8.0.35 02:47:28> select version();`): returns the statement and whether the
+/// prompt was MariaDB's.
 fn client_prompt(line: &str) -> Option<(&str, bool)> {
     let is_client = line.starts_with("mysql>")
         || line.starts_with("mysql [")
@@ -112,13 +114,32 @@ fn client_prompt(line: &str) -> Option<(&str, bool)> {
             .find("]>")
             .is_some_and(|i| line[..i].contains('[') && i < 80);
     if !is_client {
-        return None;
+        return custom_prompt(line).map(|body| (body, false));
     }
     let c = CLIENT_PROMPT.captures(line)?;
     Some((
         c.get(1).map_or("", |m| m.as_str()),
         line.starts_with("MariaDB"),
     ))
+}
+
+/// A prompt the DBA configured (`prompt \\u@\\h:\\d \\v \\R:\\m:\\s> `): any short prefix
+/// ending in `>` is one only when a statement follows it, and only when the prefix is not a
+/// server label (`DB01> `, see [`LABEL_PROMPT`]) and holds nothing that output or log text
+/// would (quotes, `|`, `=`, `<`), so that `... where a > select` inside a message is not taken
+/// for a prompt.
+fn custom_prompt(line: &str) -> Option<&str> {
+    static CUSTOM_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"^([^\s\d>'"`|=<\[\]][^>'"`|=<\[\]]{0,79})>\s+(\S.*)$"#).expect("static regex")
+    });
+    // `Info: insert ... > select` is a field, not a prompt.
+    static FIELD_START: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[A-Za-z_]\w*\s*:\s").expect("static regex"));
+    let c = CUSTOM_PROMPT.captures(line)?;
+    let prefix = c.get(1)?.as_str();
+    let body = c.get(2)?.as_str();
+    let is_label = LABEL_PROMPT.is_match(&line[..prefix.len() + 1]);
+    (!is_label && !FIELD_START.is_match(prefix) && is_statement(body)).then_some(body)
 }
 
 fn is_comment(line: &str) -> bool {
@@ -187,15 +208,61 @@ fn tag_index(
 }
 
 /// A statement typed after a label prompt (`DB01> show slave status\G`), as opposed to output
-/// that the DBA marked with the label (`DB01> Last_Errno: 1062`).
+/// that the DBA marked with the label (`DB01> Last_Errno: 1062`); an empty line after a prompt
+/// is a statement not typed yet.
 fn looks_like_statement(body: &str) -> bool {
+    body.trim().is_empty() || is_statement(body)
+}
+
+/// Starts with a statement keyword, as a whole word.
+pub(crate) fn is_statement(body: &str) -> bool {
     const VERBS: &[&str] = &[
-        "show ", "select ", "stop ", "start ", "set ", "change ", "reset ", "flush ", "purge ",
-        "kill ", "use ", "begin", "commit", "rollback", "desc ", "explain ", "insert ", "update ",
-        "delete ", "replace ", "create ", "drop ", "alter ", "pager", "nopager",
+        "show", "select", "stop", "start", "set", "change", "reset", "flush", "purge", "kill",
+        "use", "begin", "commit", "rollback", "desc", "describe", "explain", "insert", "update",
+        "delete", "replace", "create", "drop", "alter", "pager", "nopager", "status",
     ];
-    let lower = body.trim_start().to_ascii_lowercase();
-    lower.is_empty() || VERBS.iter().any(|v| lower.starts_with(v))
+    let body = body.trim_start();
+    let word_end = body
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(body.len());
+    let (word, rest) = body.split_at(word_end);
+    VERBS.iter().any(|v| word.eq_ignore_ascii_case(v))
+        && (rest.is_empty()
+            || rest.starts_with(|c: char| c.is_whitespace() || c == ';' || c == '\\'))
+}
+
+/// A statement pasted without its prompt, on a line of its own: `SELECT @@global.gtid_executed`,
+/// `show slave status\G`. Stricter than after a prompt: only the statements DBAs paste before
+/// output (mysqlbinlog prints `SET`, `BEGIN` and `use` lines of its own), with balanced quotes
+/// (a line of a multi-line query inside a message is not one).
+pub(crate) fn is_bare_statement(line: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "show ",
+        "select ",
+        "stop slave",
+        "stop replica",
+        "start slave",
+        "start replica",
+        "change master to",
+        "change replication source to",
+        "reset slave",
+        "reset replica",
+        "reset master",
+        "flush logs",
+        "flush binary logs",
+        "purge binary logs",
+        "purge master logs",
+    ];
+    let line = line.trim();
+    let head = line
+        .chars()
+        .take(32)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    STARTS.iter().any(|s| head.starts_with(s))
+        && line.len() <= 1000
+        && line.matches('\'').count().is_multiple_of(2)
+        && !line.contains('|')
 }
 
 #[cfg(test)]
@@ -208,6 +275,28 @@ mod tests {
         let p = prepare("-- sou\u{fffd}\u{fffd}\u{fffd}");
         assert!(p.lines[0].consumed);
         assert_eq!(p.servers.len(), 1);
+    }
+
+    #[test]
+    fn custom_prompts_need_a_statement() {
+        let p = prepare(
+            "mysql > show replica status\\G\ndba:(none)> start slave;\nu@h:db 8.0.35 02:47:28> select version();\nx > y\nInfo: a > select\n10.0.0.1> show slave status",
+        );
+        let statements: Vec<(bool, &str)> =
+            p.lines.iter().map(|l| (l.statement, l.content)).collect();
+        assert_eq!(
+            statements[..3],
+            [
+                (true, "show replica status\\G"),
+                (true, "start slave;"),
+                (true, "select version();")
+            ]
+        );
+        assert!(statements[3..].iter().all(|(statement, _)| !statement));
+        assert_eq!(p.servers.len(), 1);
+        assert!(is_bare_statement("SELECT @@global.gtid_executed"));
+        assert!(!is_bare_statement("SELECT a FROM t', Error_code: 1146"));
+        assert!(!is_bare_statement("SET TIMESTAMP=1/*!*/;"));
     }
 
     #[test]

@@ -8,14 +8,20 @@
 //! part is recognised on its own; every line that is not understood is reported with its line
 //! numbers in [`ParsedText::not_understood`], never dropped.
 //!
+//! A statement typed at a client prompt (or pasted alone on its line, `SELECT @@gtid_executed`)
+//! says what the output below it is; client errors (`ERROR 1872 (HY000): ...`) are kept with the
+//! statement that got them.
+//!
 //! To say which server a part belongs to, put a line `-- server: NAME [role: replica|source|both]`
 //! before it, or start its first line with `NAME> ` (`DB01> Last_Errno: 1062`). Without a label
 //! everything belongs to one unnamed server. Lines starting with `-- ` are comments.
 
 mod backup_log;
+mod client;
 mod error_log;
 mod innodb_status;
 mod lines;
+mod listing;
 mod mysqlbinlog;
 pub(crate) mod records;
 
@@ -26,8 +32,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    BackupEvent, BackupTool, ErrorLogFormat, Evidence, Flavor, GtidText, Provenance, Role,
-    ServerEvidence,
+    BackupEvent, BackupTool, ErrorLogFormat, ErrorLogLine, Evidence, Flavor, GtidText,
+    LogFileEntry, Provenance, Role, ServerEvidence,
 };
 
 pub use backup_log::{classify_backup_message, parse_backup_log_line};
@@ -93,6 +99,8 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
         evidence: Evidence::default(),
         not_understood: Vec::new(),
         statement: None,
+        statement_text: None,
+        statement_answered: false,
         option_section: false,
         targets: Vec::new(),
         sample_keys: Vec::new(),
@@ -181,6 +189,10 @@ struct Parser<'t> {
     not_understood: Vec<NotUnderstood>,
     /// The last statement typed at a prompt, lower case: tells what the output below it is.
     statement: Option<String>,
+    /// The same statement as typed, for the errors it got.
+    statement_text: Option<String>,
+    /// A bare value has already been read as the answer of `SELECT @@name`.
+    statement_answered: bool,
     /// Inside an option file's `[section]`: bare option names are switches.
     option_section: bool,
     /// Server index in `evidence` by tag index.
@@ -239,8 +251,10 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
-            if line.statement {
+            if line.statement || lines::is_bare_statement(text) {
                 self.statement = Some(text.to_ascii_lowercase());
+                self.statement_text = Some(text.to_owned());
+                self.statement_answered = false;
                 self.option_section = false;
                 self.pos += 1;
                 continue;
@@ -276,10 +290,22 @@ impl Parser<'_> {
             } else if ROW_HEADER.is_match(text) {
                 self.read_vertical();
             } else if TABLE_BORDER.is_match(text) {
-                self.read_table();
+                self.read_table(true);
+            } else if is_borderless_row(text) {
+                // `| Variable_name | Value |` copied from a page without the `+---+` lines.
+                self.read_table(false);
             } else if let Some(entry) = parse_error_log_line(text, origin.clone()) {
-                records::add_error_log_line(self.server(line.server), entry);
+                self.read_error_log(line.server, entry);
+            } else if let Some(error) =
+                client::parse_client_error(text, self.statement_text.as_deref(), origin.clone())
+            {
+                self.server(line.server).client_errors.push(error);
                 self.pos += 1;
+            } else if listing::parse_ls_line(text).is_some()
+                || (listing::is_ls_total(text)
+                    && next.is_some_and(|n| listing::parse_ls_line(n).is_some()))
+            {
+                self.read_listing();
             } else if let Some(entry) = parse_backup_log_line(text, origin.clone()) {
                 self.server(line.server).backup_log.push(entry);
                 self.pos += 1;
@@ -303,6 +329,13 @@ impl Parser<'_> {
                 self.pos += 1;
             } else if GtidText::looks_like_gtid_set(text) {
                 self.read_gtid_set();
+            } else if let Some(name) = self.selected_variable()
+                && !text.contains(char::is_whitespace)
+            {
+                // `SELECT @@server_id` pasted with its answer alone below it.
+                self.server(line.server).variables.set(&name, text, origin);
+                self.statement_answered = true;
+                self.pos += 1;
             } else {
                 self.not_understood(
                     line.number,
@@ -375,10 +408,7 @@ impl Parser<'_> {
                     next += 1;
                 }
                 let field_follows = self.continues_block(next, server)
-                    && self.content(next).and_then(vertical_field).is_some()
-                    && self
-                        .content(next)
-                        .is_some_and(|t| parse_backup_log_line(t, self.origin(0, 0)).is_none());
+                    && self.content(next).is_some_and(is_field_line);
                 if !field_follows {
                     break;
                 }
@@ -393,8 +423,9 @@ impl Parser<'_> {
             {
                 break;
             }
-            let is_backup = parse_backup_log_line(text, self.origin(0, 0)).is_some();
-            if !is_backup && let Some((name, value)) = vertical_field(text) {
+            if is_field_line(text)
+                && let Some((name, value)) = vertical_field(text)
+            {
                 if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                     self.finish_record(server, &mut fields, first, last);
                 }
@@ -407,9 +438,6 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
-            let other_kind = is_backup
-                || is_client_footer(text)
-                || parse_error_log_line(text, self.origin(0, 0)).is_some();
             // Only text values run over lines (GTID sets, queries, messages); a line after a
             // number or an empty value is something else, often a line cut short.
             let can_continue = |value: &str| {
@@ -417,9 +445,9 @@ impl Parser<'_> {
                 !value.is_empty() && !value.chars().all(|c| c.is_ascii_digit())
             };
             if may_continue
-                && !other_kind
                 && let Some((_, value)) = fields.last_mut()
                 && can_continue(value)
+                && self.continues_value(self.pos, value)
             {
                 // A value printed over several lines: a long GTID set, a query.
                 value.push('\n');
@@ -439,13 +467,25 @@ impl Parser<'_> {
         }
     }
 
+    /// Whether line `index` continues a vertical value printed over several lines: a long GTID
+    /// set (its lines end in `,`), or text that cannot start anything else.
+    fn continues_value(&self, index: usize, value: &str) -> bool {
+        let Some(text) = self.content(index) else {
+            return false;
+        };
+        (value.trim_end().ends_with(',') && GtidText::looks_like_gtid_set(text))
+            || !self.starts_something(index, inside_open_query(value))
+    }
+
     fn finish_record(&mut self, server: usize, fields: &mut Vec<Field>, first: usize, last: usize) {
         if fields.is_empty() {
             return;
         }
         let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
         let statement = self.statement.clone();
-        match records::classify(&names, statement.as_deref()) {
+        let kind = records::classify(&names, statement.as_deref())
+            .or_else(|| records::is_worker_error_row(fields).then_some(records::RowKind::Worker));
+        match kind {
             Some(kind) => {
                 let origin = self.origin(first, last);
                 let (target, keys) = self.target(server);
@@ -463,23 +503,28 @@ impl Parser<'_> {
         fields.clear();
     }
 
-    fn read_table(&mut self) {
+    /// A `+---+` table, or its rows alone (`bordered` false) as some pages show them.
+    fn read_table(&mut self, bordered: bool) {
         let start = self.pos;
         let server = self.lines[start].server;
-        let border = self.lines[start].content.trim();
-        let bounds: Vec<usize> = border
+        let first = self.lines[start].content.trim();
+        // Column bounds: the border's `+`, else the header row's `|`.
+        let bounds: Vec<usize> = first
             .chars()
             .enumerate()
-            .filter(|(_, c)| *c == '+')
+            .filter(|(_, c)| *c == if bordered { '+' } else { '|' })
             .map(|(i, _)| i)
             .collect();
         let columns = bounds.len().saturating_sub(1);
-        self.pos += 1;
+        if bordered {
+            self.pos += 1;
+        }
         let header_is_row = self.continues_block(self.pos, server)
             && self.content(self.pos).is_some_and(|t| t.starts_with('|'));
         if !header_is_row || columns == 0 {
             let number = self.lines[start].number;
-            self.not_understood(number, number, "a table border without a header", border);
+            self.not_understood(number, number, "a table border without a header", first);
+            self.pos = start + 1;
             return;
         }
         let header = table_cells(self.lines[self.pos].content.trim(), &bounds);
@@ -519,9 +564,102 @@ impl Parser<'_> {
                 "a table with columns {} is not a known kind",
                 header.join(", ")
             );
-            let first = self.lines[start].number;
-            self.not_understood(first, last_line, &reason, border);
+            let first_line = self.lines[start].number;
+            self.not_understood(first_line, last_line, &reason, first);
         }
+    }
+
+    /// An error-log line and the lines that continue its message (a statement printed over
+    /// several lines), up to the next line that starts something else.
+    fn read_error_log(&mut self, server: usize, mut entry: ErrorLogLine) {
+        let first = self.lines[self.pos].number;
+        let mut last = first;
+        self.pos += 1;
+        while self.continues_block(self.pos, server)
+            && !self.starts_something(self.pos, inside_open_query(&entry.message))
+        {
+            let line = self.lines[self.pos];
+            entry.message.push('\n');
+            entry.message.push_str(line.content.trim());
+            last = line.number;
+            self.pos += 1;
+        }
+        if last != first {
+            entry.origin = self.origin(first, last);
+        }
+        records::add_error_log_line(self.server(server), entry);
+    }
+
+    /// `ls -l` of a log directory: the numbered binary and relay logs with their sizes.
+    fn read_listing(&mut self) {
+        let server = self.lines[self.pos].server;
+        if self.content(self.pos).is_some_and(listing::is_ls_total) {
+            self.pos += 1;
+        }
+        while self.continues_block(self.pos, server) {
+            let line = self.lines[self.pos];
+            let Some(file) = listing::parse_ls_line(line.content) else {
+                break;
+            };
+            if listing::is_numbered_log(file.name) {
+                let entry = LogFileEntry {
+                    name: file.name.rsplit('/').next().unwrap_or(file.name).to_owned(),
+                    size: file.size,
+                    encrypted: None,
+                    origin: self.origin(line.number, line.number),
+                };
+                let target = self.server(server);
+                if listing::is_relay_log(file.name) {
+                    target.relay_logs.push(entry);
+                } else {
+                    target.binary_logs.push(entry);
+                }
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Whether line `index` starts a part of its own rather than continuing a value or a
+    /// message printed over several lines. Inside a quoted statement (`Query: '...`) lines that
+    /// look like statements or `name = value` are the statement's text.
+    fn starts_something(&self, index: usize, in_query: bool) -> bool {
+        let Some(line) = self.lines.get(index) else {
+            return true;
+        };
+        let text = line.content.trim();
+        if line.statement || line.consumed || text.is_empty() {
+            return true;
+        }
+        let next = self.content(index + 1);
+        let unused = || self.origin(0, 0);
+        ROW_HEADER.is_match(text)
+            || TABLE_BORDER.is_match(text)
+            || is_borderless_row(text)
+            || is_elision(text)
+            || is_client_footer(text)
+            || innodb_status::starts_innodb_status(text, next)
+            || mysqlbinlog::starts_mysqlbinlog(text)
+            || parse_error_log_line(text, unused()).is_some()
+            || client::is_client_error(text)
+            || listing::parse_ls_line(text).is_some()
+            || parse_backup_log_line(text, unused()).is_some()
+            || STARTUP_VERSION_LINE.is_match(text)
+            || vertical_field(text).is_some()
+            || OPTION_SECTION.is_match(text)
+            || GtidText::looks_like_gtid_set(text)
+            || (!in_query && (ASSIGNMENT.is_match(text) || lines::is_bare_statement(text)))
+    }
+
+    /// The variable of a `SELECT @@name` statement whose answer has not been read yet.
+    fn selected_variable(&self) -> Option<String> {
+        static SELECT_ONE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^select\s+(@@[\w.]+)\s*(?:;|\\g)?\s*$").expect("static regex")
+        });
+        if self.statement_answered {
+            return None;
+        }
+        let c = SELECT_ONE.captures(self.statement.as_deref()?)?;
+        Some(c[1].to_owned())
     }
 
     fn read_innodb_status(&mut self) {
@@ -568,6 +706,7 @@ impl Parser<'_> {
             let ends_block = text.is_empty()
                 || ROW_HEADER.is_match(text)
                 || TABLE_BORDER.is_match(text)
+                || client::is_client_error(text)
                 || parse_error_log_line(text, self.origin(0, 0)).is_some();
             if self.pos > start && ends_block {
                 break;
@@ -598,9 +737,43 @@ impl Parser<'_> {
         }
         let origin = self.origin(self.lines[start].number, self.lines[self.pos - 1].number);
         if let Some(set) = GtidText::new(&text) {
-            self.server(server).unlabelled_gtid_sets.push((set, origin));
+            match self.selected_variable() {
+                // The answer of `SELECT @@global.gtid_executed` pasted without its table.
+                Some(name) => {
+                    self.server(server).variables.set(&name, &set.text, origin);
+                    self.statement_answered = true;
+                }
+                None => self.server(server).unlabelled_gtid_sets.push((set, origin)),
+            }
         }
     }
+}
+
+/// A vertical `Name: value` field, not a line of another kind that has the same shape
+/// (`ERROR: ...` of mysqlbinlog, `xtrabackup: ...`).
+fn is_field_line(text: &str) -> bool {
+    vertical_field(text).is_some()
+        && !client::is_client_error(text)
+        && parse_backup_log_line(text, Provenance::pasted("", 0, 0)).is_none()
+}
+
+/// `| server_id | 33 |`: a table row seen without the table's border.
+fn is_borderless_row(text: &str) -> bool {
+    text.len() >= 3
+        && text.starts_with('|')
+        && text.ends_with('|')
+        && text.matches('|').count() >= 2
+}
+
+/// Whether a message's quoted statement (`Query: '...`) is still open: the text after the last
+/// `Query: '` holds its literals' quotes in pairs and, once complete, one closing quote.
+fn inside_open_query(message: &str) -> bool {
+    message.rfind("Query: '").is_some_and(|at| {
+        message[at + "Query: '".len()..]
+            .matches('\'')
+            .count()
+            .is_multiple_of(2)
+    })
 }
 
 /// Cells of a `| a | b |` row. Rows that split cleanly on `|` are read that way (robust to wide

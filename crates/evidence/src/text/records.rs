@@ -26,6 +26,10 @@ pub(crate) enum RowKind {
     VariableTable,
     /// Columns that are themselves variables (`@@server_id`, `gtid_executed: ...`).
     VariableColumns,
+    /// `Executed_Gtid_Set` alone, cut out of SHOW SLAVE STATUS or SHOW MASTER STATUS: both print
+    /// the server's `gtid_executed`, so it is read as that variable rather than as a channel
+    /// (whose threads and source the line does not show, and which a source does not have).
+    ExecutedGtidSet,
     BinlogPosition,
     BinaryLogs,
     BinlogEvents,
@@ -77,7 +81,7 @@ pub(crate) fn classify(names: &[String], statement: Option<&str>) -> Option<RowK
         .collect();
     let has = |n: &str| lower.iter().any(|l| l == n);
     let statement = statement.unwrap_or("");
-    if has("worker_id") {
+    if has("worker_id") || statement.contains("applier_status_by_worker") {
         return Some(RowKind::Worker);
     }
     if statement.contains("by_coordinator")
@@ -132,6 +136,9 @@ pub(crate) fn classify(names: &[String], statement: Option<&str>) -> Option<RowK
         || (statement.contains("slave status") || statement.contains("replica status"))
     {
         return Some(RowKind::Channel);
+    }
+    if lower.iter().all(|l| l == "executed_gtid_set") {
+        return Some(RowKind::ExecutedGtidSet);
     }
     if !lower.is_empty()
         && lower
@@ -295,6 +302,11 @@ pub(crate) fn add_row(
                 server.variables.set(name, value, origin.clone());
             }
         }
+        RowKind::ExecutedGtidSet => {
+            if let Some(value) = field(fields, "executed_gtid_set") {
+                server.variables.set("gtid_executed", value, origin);
+            }
+        }
         RowKind::GtidExecutedTable => {
             let number = |n: &str| field(fields, n).and_then(|v| v.parse().ok());
             if let (Some(uuid), Some(start), Some(end)) = (
@@ -350,6 +362,26 @@ pub(crate) fn add_error_log_line(server: &mut ServerEvidence, line: ErrorLogLine
     } else {
         server.error_log.push(line);
     }
+}
+
+/// A row of performance_schema error columns pasted without its statement, whose message says
+/// it is a worker's (`LAST_ERROR_MESSAGE: Worker 1 failed executing transaction ...`).
+pub(crate) fn is_worker_error_row(fields: &[Field]) -> bool {
+    const ERROR_COLUMNS: &[&str] = &[
+        "last_error_message",
+        "last_error_number",
+        "last_error_timestamp",
+        "channel_name",
+        "thread_id",
+        "service_state",
+    ];
+    fields
+        .iter()
+        .all(|(n, _)| ERROR_COLUMNS.contains(&n.trim().to_ascii_lowercase().as_str()))
+        && field(fields, "last_error_message").is_some_and(|m| {
+            m.strip_prefix("Worker ")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
 }
 
 fn field<'f>(fields: &'f [Field], name: &str) -> Option<&'f str> {
