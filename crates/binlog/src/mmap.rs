@@ -2,6 +2,7 @@
 
 #![allow(unsafe_code)]
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io;
 use std::path::Path;
@@ -12,13 +13,24 @@ use std::path::Path;
 pub struct MappedFile {
     // `None` for an empty file: mapping zero bytes is an error on some platforms.
     map: Option<memmap2::Mmap>,
+    /// Bytes from the start already handed back with [`MappedFile::release_before`].
+    released: Cell<usize>,
 }
+
+/// Pages are released in steps of at least this many bytes.
+const RELEASE_STEP: usize = 8 << 20;
+/// Released ranges end on a multiple of this: every platform memmap2 supports has pages of at
+/// most 64 KiB, so it keeps them page-aligned without asking the OS.
+const RELEASE_ALIGN: usize = 64 << 10;
 
 impl MappedFile {
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         if file.metadata()?.len() == 0 {
-            return Ok(Self { map: None });
+            return Ok(Self {
+                map: None,
+                released: Cell::new(0),
+            });
         }
         // SAFETY: the mapping is read-only and private to this process. The invariant memmap2
         // asks for is that nobody truncates or rewrites the file while it is mapped. A server may
@@ -27,10 +39,34 @@ impl MappedFile {
         // truncated in place by the server, and the tool documents that files must not be
         // truncated while it reads them.
         let map = unsafe { memmap2::Mmap::map(&file)? };
-        Ok(Self { map: Some(map) })
+        Ok(Self {
+            map: Some(map),
+            released: Cell::new(0),
+        })
     }
 
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// Tells the kernel that the bytes before `offset` are done with, so that a walk over a
+    /// file of any size keeps a small resident set (the pages stay in the page cache). Reading
+    /// them again afterwards is still correct: they are faulted in from the file again.
+    pub fn release_before(&self, offset: u64) {
+        let Some(map) = &self.map else { return };
+        let end = usize::try_from(offset).unwrap_or(usize::MAX).min(map.len()) / RELEASE_ALIGN
+            * RELEASE_ALIGN;
+        let start = self.released.get();
+        if end < start.saturating_add(RELEASE_STEP) {
+            return;
+        }
+        // SAFETY: MADV_DONTNEED on a read-only file mapping only drops this process's page
+        // table entries; the next access faults the same file bytes in again, so every slice
+        // borrowed from the mapping keeps its contents. (It would discard changes only in a
+        // writable private mapping, which this is not.) A failure just leaves the pages mapped.
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+        };
+        self.released.set(end);
     }
 }

@@ -425,3 +425,91 @@ fn stats_names_the_tables_created_without_a_primary_key() {
         serde_json::json!([])
     );
 }
+
+/// Writes the ~500 MB ROW-format binlog the benchmarks read (`bench/binlog_vs_mariadb.sh` and
+/// `cargo bench -p binlog` run it when the file is missing): a real MariaDB from `testlab`,
+/// transactions of inserts, updates and deletes over INT, BIGINT, VARCHAR, DECIMAL,
+/// DATETIME(6), JSON, BLOB and ENUM columns. Ignored by default: it takes minutes.
+#[tokio::test]
+#[ignore = "generates the benchmark binlog; run by bench/binlog_vs_mariadb.sh"]
+async fn write_benchmark_binlog() {
+    const TARGET_BYTES: u64 = 500 << 20;
+    let out_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/binlog-bench");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let options = testlab::LabOptions {
+        extra: vec![
+            "binlog-row-metadata=FULL".to_owned(),
+            "max-binlog-size=1073741824".to_owned(),
+            "sync-binlog=0".to_owned(),
+            "innodb-flush-log-at-trx-commit=0".to_owned(),
+        ],
+        ..testlab::LabOptions::default()
+    };
+    let lab = testlab::Lab::start(1, &options).await.unwrap();
+    let server = lab.server(0);
+    server
+        .exec(
+            "CREATE DATABASE bench; CREATE TABLE bench.t (id INT PRIMARY KEY, b BIGINT, \
+             v VARCHAR(100), d DECIMAL(12,2), ts DATETIME(6), j JSON, bl BLOB, \
+             e ENUM('new','paid','shipped')) ENGINE=InnoDB; FLUSH BINARY LOGS",
+        )
+        .await
+        .unwrap();
+    let file = server
+        .rows("SHOW MASTER STATUS")
+        .await
+        .unwrap()
+        .remove(0)
+        .remove("File")
+        .flatten()
+        .unwrap();
+    let path = server.data_dir().join(&file);
+    let mut batch = 0u64;
+    while std::fs::metadata(&path).unwrap().len() < TARGET_BYTES {
+        let first = batch * 1000;
+        server
+            .exec(&format!(
+                "INSERT INTO bench.t SELECT seq, seq * 7919, CONCAT('customer-', seq, '-', \
+                 REPEAT('x', seq % 40)), seq / 100, NOW(6) - INTERVAL seq SECOND, \
+                 JSON_OBJECT('id', seq, 'tags', JSON_ARRAY('a', 'b', seq % 7), 'ok', true), \
+                 REPEAT(CHAR(65 + seq % 26), 64 + seq % 64), ELT(1 + seq % 3, 'new', 'paid', 'shipped') \
+                 FROM seq_{}_to_{}",
+                first + 1,
+                first + 1000
+            ))
+            .await
+            .unwrap();
+        server
+            .exec(&format!(
+                "UPDATE bench.t SET d = d + 1.25, e = 'paid', ts = NOW(6) \
+                 WHERE id BETWEEN {} AND {}",
+                first + 1,
+                first + 500
+            ))
+            .await
+            .unwrap();
+        server
+            .exec(&format!(
+                "DELETE FROM bench.t WHERE id BETWEEN {} AND {}",
+                first + 501,
+                first + 750
+            ))
+            .await
+            .unwrap();
+        // Small transactions too: one row each.
+        for id in first + 751..first + 771 {
+            server
+                .exec(&format!("UPDATE bench.t SET b = b + 1 WHERE id = {id}"))
+                .await
+                .unwrap();
+        }
+        batch += 1;
+    }
+    server.exec("FLUSH BINARY LOGS").await.unwrap();
+    let dest = out_dir.join("rows.000001");
+    std::fs::copy(&path, &dest).unwrap();
+    let len = std::fs::metadata(&dest).unwrap().len();
+    assert!(len >= TARGET_BYTES, "{len} bytes");
+    eprintln!("wrote {} ({len} bytes, {batch} batches)", dest.display());
+}

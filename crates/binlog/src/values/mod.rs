@@ -320,7 +320,15 @@ impl<'a> Iterator for RowIter<'a> {
         if self.reader.is_empty() {
             return None;
         }
-        let row = self.read_row();
+        let start = self.reader.offset();
+        let row = self.read_row().and_then(|row| {
+            // An image of no bytes would never let the rows end.
+            if self.reader.offset() == start {
+                Err(DecodeError::new(start, "a row image of no bytes"))
+            } else {
+                Ok(row)
+            }
+        });
         if row.is_err() {
             // Nothing after a damaged image can be framed.
             self.reader = Reader::new(&[], self.reader.offset());

@@ -189,6 +189,7 @@ fn events(args: &EventsArgs, format: Format) -> Result<Status, Failure> {
             {
                 break;
             }
+            file.release_before(event.offset);
             let body = binlog::decode(&event);
             emit(&mut out, &event_line(path, &event, &body, None, format))?;
             if body.is_err() {
@@ -244,10 +245,13 @@ struct CheckReport {
     damage: Vec<binlog::Error>,
 }
 
-fn check_file(data: &[u8]) -> CheckReport {
-    let mut walk = EventWalk::new(data);
+fn check_file(file: &MappedFile) -> CheckReport {
+    let mut walk = EventWalk::new(file.bytes());
     let mut damage = Vec::new();
     for item in walk.by_ref() {
+        if let Ok(event) = &item {
+            file.release_before(event.offset);
+        }
         match item {
             Ok(event) => match binlog::decode(&event) {
                 Ok(EventData::TransactionPayload(payload)) => {
@@ -287,7 +291,7 @@ fn check(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
     let mut out = stdout.lock();
     for path in &args.files {
         let file = open(path)?;
-        let report = check_file(file.bytes());
+        let report = check_file(&file);
         let file_status = report
             .damage
             .iter()
@@ -463,7 +467,10 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
         } else {
             for t in binlog::transactions_with(data, options) {
                 match t {
-                    Ok(t) => emit(&mut out, &render_transaction(path, &t, false, format))?,
+                    Ok(t) => {
+                        emit(&mut out, &render_transaction(path, &t, false, format))?;
+                        file.release_before(t.end_offset);
+                    }
                     Err(err) => {
                         damage = Some(err);
                         break;
@@ -585,6 +592,7 @@ fn stats(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
                         bar.set_position(t.end_offset);
                     }
                     stats.add(&t);
+                    file.release_before(t.end_offset);
                 }
                 Err(err) => {
                     status = status.max(status_of(&err));
