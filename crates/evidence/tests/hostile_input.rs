@@ -53,3 +53,32 @@ fn garbage_is_reported_with_line_numbers() {
     assert_eq!(spans, vec![(1, 2), (4, 4)]);
     assert_eq!(parsed.evidence.servers[0].channels()[0].last_errno, Some(1));
 }
+
+#[test]
+fn long_values_over_many_lines_stay_linear() {
+    // Each continuation line is judged without rescanning the value gathered so far.
+    let lines = 50_000;
+    let mut text =
+        String::from("Last_SQL_Error: Error 'x' on query. Query: 'insert into t values\n");
+    let mut log = String::from(
+        "2024-01-01T00:00:00.000000Z 5 [ERROR] [MY-010584] [Repl] Slave SQL: Query: 'insert into t values\n",
+    );
+    for i in 0..lines {
+        text.push_str(&format!("({i}, 'a'),\n"));
+        log.push_str(&format!("({i}, 'a'),\n"));
+    }
+    let parsed = parse_text("t", &text);
+    let error = parsed.evidence.servers[0].channels()[0]
+        .last_sql_error
+        .clone()
+        .unwrap();
+    assert_eq!(error.lines().count(), lines + 1);
+    let parsed = parse_text("t", &log);
+    assert_eq!(
+        parsed.evidence.servers[0].error_log[0]
+            .message
+            .lines()
+            .count(),
+        lines + 1
+    );
+}

@@ -233,36 +233,29 @@ pub(crate) fn is_statement(body: &str) -> bool {
 
 /// A statement pasted without its prompt, on a line of its own: `SELECT @@global.gtid_executed`,
 /// `show slave status\G`. Stricter than after a prompt: only the statements DBAs paste before
-/// output (mysqlbinlog prints `SET`, `BEGIN` and `use` lines of its own), with balanced quotes
-/// (a line of a multi-line query inside a message is not one).
+/// output (mysqlbinlog prints `SET`, `BEGIN` and `use` lines of its own), shaped as SQL rather
+/// than prose (`SHOW` of a known object, `SELECT` of a variable, `*`, a function or `FROM`), with
+/// balanced quotes (a line of a multi-line query inside a message is not one).
 pub(crate) fn is_bare_statement(line: &str) -> bool {
-    const STARTS: &[&str] = &[
-        "show ",
-        "select ",
-        "stop slave",
-        "stop replica",
-        "start slave",
-        "start replica",
-        "change master to",
-        "change replication source to",
-        "reset slave",
-        "reset replica",
-        "reset master",
-        "flush logs",
-        "flush binary logs",
-        "purge binary logs",
-        "purge master logs",
-    ];
+    static BARE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?ix)^(?:
+                show\s+(?:full\s+|global\s+|session\s+|all\s+)*(?:slave|replica|master|binary|binlog|relaylog|variables|status|processlist|engine|create|tables|databases|grants|warnings|errors)\b
+              | select\s+(?:@@|\*|[\w.]+\s*\(|.*\sfrom\s)
+              | (?:stop|start)\s+(?:slave|replica|all\s+slaves)\b
+              | change\s+(?:master|replication\s+source)\s+to\b
+              | reset\s+(?:slave|replica|master|binary\s+logs)\b
+              | flush\s+(?:binary\s+)?logs\b
+              | purge\s+(?:binary|master)\s+logs\b
+            )",
+        )
+        .expect("static regex")
+    });
     let line = line.trim();
-    let head = line
-        .chars()
-        .take(32)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    STARTS.iter().any(|s| head.starts_with(s))
-        && line.len() <= 1000
+    line.len() <= 1000
         && line.matches('\'').count().is_multiple_of(2)
         && !line.contains('|')
+        && BARE.is_match(line)
 }
 
 #[cfg(test)]
@@ -297,6 +290,13 @@ mod tests {
         assert!(is_bare_statement("SELECT @@global.gtid_executed"));
         assert!(!is_bare_statement("SELECT a FROM t', Error_code: 1146"));
         assert!(!is_bare_statement("SET TIMESTAMP=1/*!*/;"));
+        assert!(is_bare_statement("show slave status\\G"));
+        assert!(is_bare_statement("select version();"));
+        assert!(is_bare_statement(
+            "SELECT * FROM performance_schema.replication_applier_status_by_worker\\G"
+        ));
+        assert!(!is_bare_statement("show me the error"));
+        assert!(!is_bare_statement("select the newest backup"));
     }
 
     #[test]

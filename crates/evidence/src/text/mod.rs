@@ -2,11 +2,13 @@
 //!
 //! [`parse_evidence`] takes one or more texts (files, standard input) holding any mix of
 //! `SHOW SLAVE STATUS\G` / `SHOW REPLICA STATUS\G` / `SHOW ALL SLAVES STATUS\G` output, tabular
-//! `+---+` output (processlist, performance_schema tables, SHOW VARIABLES), vertical
-//! performance_schema rows, `name = value` variables and option files, SHOW ENGINE INNODB
-//! STATUS, error-log lines, mysqlbinlog output, GTID sets and xtrabackup/mariabackup logs. Each
-//! part is recognised on its own; every line that is not understood is reported with its line
-//! numbers in [`ParsedText::not_understood`], never dropped.
+//! `+---+` output (processlist, performance_schema tables, SHOW VARIABLES; rows without their
+//! borders too), vertical performance_schema rows, `name = value` variables and option files,
+//! SHOW ENGINE INNODB STATUS, error-log lines (messages over several lines included), mysqlbinlog
+//! output and errors, GTID sets, `ls -l` of a log directory and xtrabackup/mariabackup logs.
+//! Each part is recognised on its own; every line that is not understood is reported with its
+//! line numbers in [`ParsedText::not_understood`], never dropped. A value or message printed
+//! over several lines goes on until a line that starts a part of its own.
 //!
 //! A statement typed at a client prompt (or pasted alone on its line, `SELECT @@gtid_executed`)
 //! says what the output below it is; client errors (`ERROR 1872 (HY000): ...`) are kept with the
@@ -383,6 +385,7 @@ impl Parser<'_> {
         let mut fields: Vec<Field> = Vec::new();
         let (mut first, mut last) = (0, 0);
         let mut may_continue = false;
+        let mut quote = QueryQuote::default();
         while self.continues_block(self.pos, server) {
             let line = self.lines[self.pos];
             let text = line.content.trim();
@@ -433,6 +436,7 @@ impl Parser<'_> {
                     first = line.number;
                 }
                 fields.push((name.to_owned(), value.to_owned()));
+                quote = QueryQuote::after(value);
                 last = line.number;
                 may_continue = true;
                 self.pos += 1;
@@ -447,11 +451,12 @@ impl Parser<'_> {
             if may_continue
                 && let Some((_, value)) = fields.last_mut()
                 && can_continue(value)
-                && self.continues_value(self.pos, value)
+                && self.continues_value(self.pos, value, quote.open())
             {
                 // A value printed over several lines: a long GTID set, a query.
                 value.push('\n');
                 value.push_str(text);
+                quote.feed(text);
                 last = line.number;
                 self.pos += 1;
                 continue;
@@ -469,12 +474,12 @@ impl Parser<'_> {
 
     /// Whether line `index` continues a vertical value printed over several lines: a long GTID
     /// set (its lines end in `,`), or text that cannot start anything else.
-    fn continues_value(&self, index: usize, value: &str) -> bool {
+    fn continues_value(&self, index: usize, value: &str, in_query: bool) -> bool {
         let Some(text) = self.content(index) else {
             return false;
         };
         (value.trim_end().ends_with(',') && GtidText::looks_like_gtid_set(text))
-            || !self.starts_something(index, inside_open_query(value))
+            || !self.starts_something(index, in_query)
     }
 
     fn finish_record(&mut self, server: usize, fields: &mut Vec<Field>, first: usize, last: usize) {
@@ -574,13 +579,15 @@ impl Parser<'_> {
     fn read_error_log(&mut self, server: usize, mut entry: ErrorLogLine) {
         let first = self.lines[self.pos].number;
         let mut last = first;
+        let mut quote = QueryQuote::after(&entry.message);
         self.pos += 1;
         while self.continues_block(self.pos, server)
-            && !self.starts_something(self.pos, inside_open_query(&entry.message))
+            && !self.starts_something(self.pos, quote.open())
         {
             let line = self.lines[self.pos];
             entry.message.push('\n');
             entry.message.push_str(line.content.trim());
+            quote.feed(line.content.trim());
             last = line.number;
             self.pos += 1;
         }
@@ -765,15 +772,36 @@ fn is_borderless_row(text: &str) -> bool {
         && text.matches('|').count() >= 2
 }
 
-/// Whether a message's quoted statement (`Query: '...`) is still open: the text after the last
+/// Whether a message's quoted statement (`Query: '...`) is still open, followed line by line as
+/// the message grows (so a long message costs no more than its length): the text after the last
 /// `Query: '` holds its literals' quotes in pairs and, once complete, one closing quote.
-fn inside_open_query(message: &str) -> bool {
-    message.rfind("Query: '").is_some_and(|at| {
-        message[at + "Query: '".len()..]
-            .matches('\'')
-            .count()
-            .is_multiple_of(2)
-    })
+#[derive(Debug, Default, Clone, Copy)]
+struct QueryQuote {
+    /// Whether the quotes after the last `Query: '` are an even number; `None` before one.
+    even_quotes: Option<bool>,
+}
+
+impl QueryQuote {
+    fn after(text: &str) -> QueryQuote {
+        let mut quote = QueryQuote::default();
+        quote.feed(text);
+        quote
+    }
+
+    /// Takes the next part of the message.
+    fn feed(&mut self, text: &str) {
+        const OPENING: &str = "Query: '";
+        let odd = |t: &str| !t.matches('\'').count().is_multiple_of(2);
+        if let Some(at) = text.rfind(OPENING) {
+            self.even_quotes = Some(!odd(&text[at + OPENING.len()..]));
+        } else if let Some(even) = self.even_quotes {
+            self.even_quotes = Some(even != odd(text));
+        }
+    }
+
+    fn open(self) -> bool {
+        self.even_quotes == Some(true)
+    }
 }
 
 /// Cells of a `| a | b |` row. Rows that split cleanly on `|` are read that way (robust to wide
