@@ -356,3 +356,31 @@ fn variable_line_ends_a_multi_line_value() {
     assert_eq!(query.as_deref(), Some("update t\nset a = 1\nwhere b = 2"));
     assert_eq!(one.variables.server_id(), Some(3));
 }
+
+/// 010-filter-mismatch-wild-do-table-function.txt
+#[test]
+fn repeated_filter_options_accumulate() {
+    let parsed = parse(
+        "[mysqld]\nserver-id=2\nbinlog-format=MIXED\nreplicate-wild-do-table=sibanc.%\nreplicate-wild-do-table=sibanc_luna.%\nreplicate-wild-do-table=raportari.%\n",
+    );
+    let variables = &server(&parsed, None).variables;
+    assert_eq!(
+        variables.get("replicate_wild_do_table"),
+        Some("sibanc.%,sibanc_luna.%,raportari.%")
+    );
+    assert_eq!(variables.server_id(), Some(2));
+    // Outside an option file a later value replaces the earlier one.
+    let parsed = parse("read_only = OFF\nread_only = ON\n");
+    assert_eq!(server(&parsed, None).variables.read_only(), Some(true));
+}
+
+#[test]
+fn evidence_saved_before_client_errors_still_loads() {
+    let parsed = parse("dba:(none)> start slave;\nERROR 1872 (HY000): x\n");
+    let mut json = serde_json::to_value(&parsed.evidence).unwrap();
+    let server = json["servers"][0].as_object_mut().unwrap();
+    assert!(server.remove("client_errors").is_some());
+    let old: evidence::model::Evidence = serde_json::from_value(json).unwrap();
+    assert!(old.servers[0].client_errors.is_empty());
+    assert_eq!(old.servers[0].label, parsed.evidence.servers[0].label);
+}

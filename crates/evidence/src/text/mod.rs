@@ -41,6 +41,7 @@ use crate::model::{
 pub use backup_log::{classify_backup_message, parse_backup_log_line};
 pub use error_log::parse_error_log_line;
 
+use crate::model::variables::normalise_variable_name;
 use lines::{Line, ServerTag};
 use records::Field;
 
@@ -321,7 +322,17 @@ impl Parser<'_> {
                 self.read_vertical();
             } else if let Some(c) = ASSIGNMENT.captures(text) {
                 let value = c[2].trim().trim_matches(['\'', '"']);
-                self.server(line.server).variables.set(&c[1], value, origin);
+                let in_option_file = self.option_section;
+                let variables = &mut self.server(line.server).variables;
+                match variables.get(&c[1]) {
+                    // An option file repeats a filter option once per rule; the server lists
+                    // them all, comma-separated, as SHOW SLAVE STATUS prints them.
+                    Some(rules) if in_option_file && is_filter_option(&c[1]) => {
+                        let joined = format!("{rules},{value}");
+                        variables.set(&c[1], &joined, origin);
+                    }
+                    _ => variables.set(&c[1], value, origin),
+                }
                 self.pos += 1;
             } else if OPTION_SECTION.is_match(text) {
                 self.option_section = true;
@@ -762,6 +773,22 @@ fn is_field_line(text: &str) -> bool {
     vertical_field(text).is_some()
         && !client::is_client_error(text)
         && parse_backup_log_line(text, Provenance::pasted("", 0, 0)).is_none()
+}
+
+/// Replication filter options, which an option file may repeat (one rule per line).
+fn is_filter_option(name: &str) -> bool {
+    const FILTERS: &[&str] = &[
+        "replicate_do_db",
+        "replicate_ignore_db",
+        "replicate_do_table",
+        "replicate_ignore_table",
+        "replicate_wild_do_table",
+        "replicate_wild_ignore_table",
+        "replicate_rewrite_db",
+        "binlog_do_db",
+        "binlog_ignore_db",
+    ];
+    FILTERS.contains(&normalise_variable_name(name).as_str())
 }
 
 /// `| server_id | 33 |`: a table row seen without the table's border.
