@@ -27,6 +27,13 @@ for fault in examples/lab/*/; do
 done
 
 echo
+echo "=== The same faults replayed from the bundles repldoctor collect saved on the lab ==="
+for fault in examples/lab/*/; do
+    report=$("$repldoctor" diagnose --bundle "$fault"bundle) || [ $? -le 2 ]
+    printf '%-24s %s\n' "$(basename "$fault")" "${report%%$'\n'*}"
+done
+
+echo
 echo "=== The same duplicate key, in Chinese too, and the failing transaction from the binlog ==="
 run diagnose --lang zh --evidence examples/lab/dup-key/s1.txt examples/lab/dup-key/s2.txt
 report=$("$repldoctor" diagnose --format json \

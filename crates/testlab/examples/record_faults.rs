@@ -6,8 +6,9 @@
 //! ```
 //!
 //! Each fault gets a folder `DIR/<fault>/` with one file per server (`s1.txt`, `s2.txt`: a
-//! `-- server: NAME role: ROLE` line, what the client printed, then the server's error log) and
-//! `binlogs/` with both servers' binlog files.
+//! `-- server: NAME role: ROLE` line, what the client printed, then the server's error log),
+//! `binlogs/` with both servers' binlog files, and `bundle/`: what `repldoctor collect` saves
+//! from the replica (instance 2) and its source, collected as the least-privilege account.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,7 +17,7 @@ use testlab::{Lab, LabOptions, Server, faults};
 
 type Failure = Box<dyn std::error::Error>;
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> Result<(), Failure> {
     let out = PathBuf::from(
         std::env::args()
@@ -101,7 +102,31 @@ fn record(lab: &Lab, dir: &Path, dual: bool) -> Result<(), Failure> {
             }
         }
     }
+    save_bundle(lab, &dir.join("bundle"))?;
     println!("recorded {}", dir.display());
+    Ok(())
+}
+
+/// Collects from instance 2 (the replica; one side of a dual-primary pair) as
+/// `repldoctor collect` does, and saves the bundle.
+fn save_bundle(lab: &Lab, dir: &Path) -> Result<(), Failure> {
+    use evidence::collect::{CollectOptions, collect};
+    use evidence::dsn::{Dsn, Endpoint};
+    use evidence::option_file::ClientDefaults;
+    let endpoint = |server: &Server| {
+        let dsn = Dsn::parse(&server.monitor_dsn())?;
+        Ok::<_, Failure>(Endpoint::resolve(&dsn, &ClientDefaults::default(), None))
+    };
+    let replica = endpoint(lab.server(1))?;
+    let source = endpoint(lab.server(0))?;
+    let collection = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(collect(
+            &replica,
+            Some(&source),
+            &CollectOptions::default(),
+        ))
+    })?;
+    collection.save(dir)?;
     Ok(())
 }
 
