@@ -30,14 +30,12 @@ pub fn write_identifier(out: &mut String, name: &str) {
 
 /// `` `schema`.`table` ``
 pub fn write_table(out: &mut String, schema: &TableSchema) {
-    write_identifier(out, &schema.schema);
-    out.push('.');
-    write_identifier(out, &schema.table);
+    out.push_str(&schema.quoted_table);
 }
 
 fn write_column_name(out: &mut String, schema: &TableSchema, index: usize) {
-    match schema.columns.get(index).and_then(|c| c.name.as_deref()) {
-        Some(name) => write_identifier(out, name),
+    match schema.quoted_names.get(index) {
+        Some(name) => out.push_str(name),
         None => {
             let _ = write!(out, "@{}", index + 1);
         }
@@ -53,17 +51,23 @@ fn is_utf8_collation(id: u64) -> bool {
 pub fn write_string_literal(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('\'');
-    for c in text.chars() {
-        match c {
-            '\0' => out.push_str("\\0"),
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\u{1a}' => out.push_str("\\Z"),
-            c => out.push(c),
-        }
+    let mut run = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            0 => "\\0",
+            b'\'' => "\\'",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            0x1a => "\\Z",
+            _ => continue,
+        };
+        // The escaped bytes are ASCII, so `run..i` are character boundaries.
+        out.push_str(&text[run..i]);
+        out.push_str(escape);
+        run = i + 1;
     }
+    out.push_str(&text[run..]);
     out.push('\'');
 }
 
@@ -76,9 +80,15 @@ pub fn write_hex_literal(out: &mut String, bytes: &[u8]) {
     }
     out.reserve(bytes.len() * 2 + 3);
     out.push_str("X'");
-    for &b in bytes {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
+    let mut buf = [0u8; 512];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
+        }
+        if let Ok(digits) = std::str::from_utf8(&buf[..chunk.len() * 2]) {
+            out.push_str(digits);
+        }
     }
     out.push('\'');
 }
@@ -113,12 +123,8 @@ fn set_members(column: &Column, bits: u64) -> Option<String> {
 pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> DecodeResult<()> {
     match value {
         Value::Null => out.push_str("NULL"),
-        Value::Int(v) => {
-            let _ = write!(out, "{v}");
-        }
-        Value::UInt(v) => {
-            let _ = write!(out, "{v}");
-        }
+        Value::Int(v) => out.push_str(itoa::Buffer::new().format(*v)),
+        Value::UInt(v) => out.push_str(itoa::Buffer::new().format(*v)),
         Value::Float(v) if v.is_finite() => {
             let _ = write!(out, "{v:?}");
         }

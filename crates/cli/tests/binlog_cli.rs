@@ -474,7 +474,7 @@ async fn write_benchmark_binlog() {
                  REPEAT('x', seq % 40)), seq / 100, NOW(6) - INTERVAL seq SECOND, \
                  JSON_OBJECT('id', seq, 'tags', JSON_ARRAY('a', 'b', seq % 7), 'ok', true), \
                  REPEAT(CHAR(65 + seq % 26), 64 + seq % 64), ELT(1 + seq % 3, 'new', 'paid', 'shipped') \
-                 FROM seq_{}_to_{}",
+                 FROM bench.seq_{}_to_{}",
                 first + 1,
                 first + 1000
             ))

@@ -114,6 +114,10 @@ pub struct TableSchema {
     /// Whether the table has a primary key: `None` when the binlog does not say (MySQL writes
     /// the primary key only with `binlog_row_metadata=FULL`).
     pub has_primary_key: Option<bool>,
+    /// `` `schema`.`table` ``, and each column as SQL names it (`` `name` `` or `@1`), made
+    /// once for every row to use.
+    pub quoted_table: String,
+    pub quoted_names: Vec<String>,
     json_columns: usize,
 }
 
@@ -238,10 +242,30 @@ impl TableSchema {
         } else {
             None
         };
+        let schema = String::from_utf8_lossy(map.schema).into_owned();
+        let table = String::from_utf8_lossy(map.table).into_owned();
+        let mut quoted_table = String::new();
+        crate::sql::write_identifier(&mut quoted_table, &schema);
+        quoted_table.push('.');
+        crate::sql::write_identifier(&mut quoted_table, &table);
+        let quoted_names = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match &c.name {
+                Some(name) => {
+                    let mut q = String::with_capacity(name.len() + 2);
+                    crate::sql::write_identifier(&mut q, name);
+                    q
+                }
+                None => format!("@{}", i + 1),
+            })
+            .collect();
         Self {
             table_id: map.table_id,
-            schema: String::from_utf8_lossy(map.schema).into_owned(),
-            table: String::from_utf8_lossy(map.table).into_owned(),
+            schema,
+            table,
+            quoted_table,
+            quoted_names,
             json_columns: columns.iter().filter(|c| c.column_type == ct::JSON).count(),
             columns,
             has_names,

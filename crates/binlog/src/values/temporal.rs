@@ -50,18 +50,33 @@ fn write_fraction(f: &mut fmt::Formatter<'_>, micros: u32, fsp: u8) -> fmt::Resu
     if fsp == 0 {
         return Ok(());
     }
-    let fsp = u32::from(fsp.min(6));
-    write!(
-        f,
-        ".{:0width$}",
-        micros / 10u32.pow(6 - fsp),
-        width = fsp as usize
-    )
+    let fsp = usize::from(fsp.min(6));
+    let mut text = [b'.'; 7];
+    text[1..].copy_from_slice(&digits::<6>(micros));
+    f.write_str(std::str::from_utf8(&text[..=fsp]).map_err(|_| fmt::Error)?)
+}
+
+/// `value` as exactly `N` decimal digits (the low ones).
+fn digits<const N: usize>(value: u32) -> [u8; N] {
+    let mut out = [b'0'; N];
+    let mut v = value;
+    for d in out.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        if self.year > 9999 {
+            return write!(f, "{}-{:02}-{:02}", self.year, self.month, self.day);
+        }
+        let [y0, y1, y2, y3] = digits::<4>(u32::from(self.year));
+        let [m0, m1] = digits::<2>(u32::from(self.month));
+        let [d0, d1] = digits::<2>(u32::from(self.day));
+        let text = [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1];
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -81,11 +96,12 @@ impl fmt::Display for Time {
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {:02}:{:02}:{:02}",
-            self.date, self.hour, self.minute, self.second
-        )?;
+        self.date.fmt(f)?;
+        let [h0, h1] = digits::<2>(u32::from(self.hour));
+        let [m0, m1] = digits::<2>(u32::from(self.minute));
+        let [s0, s1] = digits::<2>(u32::from(self.second));
+        let text = [b' ', h0, h1, b':', m0, m1, b':', s0, s1];
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)?;
         write_fraction(f, self.micros, self.fsp)
     }
 }
