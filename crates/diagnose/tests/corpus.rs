@@ -17,32 +17,7 @@ use diagnose::Class;
 use evidence::text::{TextInput, parse_evidence};
 
 /// Corpus files that do not pass yet, and why (one line each).
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "001-dup-key-worker-anonymous-rds.txt",
-        "a worker row with only LAST_ERROR_MESSAGE is 'not a known kind'; with no Last_SQL_Errno the coordinator message alone gives no finding",
-    ),
-    (
-        "009-filter-mismatch-ignored-schema-drop.txt",
-        "1051 with an empty default database and the source's Binlog_Ignore_DB is called ddl_mismatch, not filter_mismatch",
-    ),
-    (
-        "010-filter-mismatch-wild-do-table-function.txt",
-        "multi-line error-log message (query text) not understood; error-log-only applier errors give no finding; [mysqld] replicate-wild-do-table not used",
-    ),
-    (
-        "014-version-incompatibility-57-to-55.txt",
-        "1594 with mysqlbinlog 'event_type: 34' is called relay_log_unreadable; 'ERROR: ...' mysqlbinlog lines not understood",
-    ),
-    (
-        "020-source-purged-gtids-mariadb-after-reset-master.txt",
-        "MariaDB log line without timestamp ('[ERROR] Master 'name': Slave I/O: ...') not understood, so no finding",
-    ),
-    (
-        "033-applier-metadata-relay-log-missing-1872.txt",
-        "prompt 'dba:(none)>' and client line 'ERROR 1872 (HY000): ...' not understood; error-log-only 1872 gives no finding",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 struct Case {
     name: String,

@@ -63,7 +63,12 @@ impl<'a> ApplierFailure<'a> {
             .workers
             .iter()
             .copied()
-            .filter(|w| w.last_error_number.is_some_and(|n| n != 0))
+            .filter(|w| {
+                w.last_error_number.is_some_and(|n| n != 0)
+                    || w.last_error_message
+                        .as_deref()
+                        .is_some_and(|m| !m.trim().is_empty())
+            })
             .collect();
         failed_workers.sort_by_key(|w| timestamp(w));
         let worker = message

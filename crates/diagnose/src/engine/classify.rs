@@ -1,7 +1,7 @@
 //! Which class an applier or receiver error belongs to: one table for the whole engine, so each
 //! rule only asks "is this mine?" and no error is claimed twice or by no one.
 
-use evidence::model::ReceiverFailure as Kind;
+use evidence::model::{ReceiverFailure as Kind, ServerEvidence};
 
 use super::applier::ApplierFailure;
 use super::context::ChannelView;
@@ -9,7 +9,11 @@ use super::receiver::ReceiverFailure;
 use crate::class::Class;
 
 /// The class of an applier failure, from its error number and message.
-pub fn applier_class(failure: &ApplierFailure<'_>, view: &ChannelView<'_>) -> Class {
+pub fn applier_class(
+    failure: &ApplierFailure<'_>,
+    view: &ChannelView<'_>,
+    source: Option<&ServerEvidence>,
+) -> Class {
     if failure.message.different_errors.is_some() {
         return Class::ErrorCodeMismatch;
     }
@@ -22,10 +26,13 @@ pub fn applier_class(failure: &ApplierFailure<'_>, view: &ChannelView<'_>) -> Cl
         1205 => Class::ApplierLockWait,
         1213 => Class::ApplierDeadlock,
         1317 | 1927 | 3169 => Class::ApplierKilled,
-        1049 | 1051 | 1146 if has_filters(view) => Class::FilterMismatch,
+        1049 | 1051 | 1146 if has_filters(view, source) => Class::FilterMismatch,
         1007 | 1008 | 1049 | 1050 | 1051 | 1054 | 1060 | 1061 | 1091 | 1146 => Class::DdlMismatch,
         1677 | 13146 => Class::ColumnConversion,
         1451 | 1452 | 1048 | 1406 | 1366 => Class::ConstraintViolation,
+        // A relay log the replica's version cannot parse (mysqlbinlog names an event type it
+        // does not know) is a version problem, not damage.
+        1594 | 1595 | 13121 if unknown_event_type(view) => Class::VersionIncompatibility,
         1594 | 1595 | 13121 => Class::RelayLogUnreadable,
         1872 | 1873 | 13117 | 13124 | 1201 => Class::ApplierMetadata,
         1755 | 1064 | 22 => Class::VersionIncompatibility,
@@ -37,10 +44,11 @@ pub fn applier_class(failure: &ApplierFailure<'_>, view: &ChannelView<'_>) -> Cl
     }
 }
 
-/// Replication filters are set on the channel.
-fn has_filters(view: &ChannelView<'_>) -> bool {
+/// Replication filters are set: on the channel, in the replica's variables or option file, or
+/// as the source's binlog filters (all of them judge statements by their default database).
+fn has_filters(view: &ChannelView<'_>, source: Option<&ServerEvidence>) -> bool {
     let status = view.status;
-    [
+    let on_channel = [
         &status.replicate_do_db,
         &status.replicate_ignore_db,
         &status.replicate_do_table,
@@ -49,14 +57,52 @@ fn has_filters(view: &ChannelView<'_>) -> bool {
         &status.replicate_wild_ignore_table,
     ]
     .iter()
-    .any(|filter| filter.as_deref().is_some_and(|f| !f.trim().is_empty()))
+    .any(|filter| filter.as_deref().is_some_and(|f| !f.trim().is_empty()));
+    let in_variables = FILTER_VARIABLES.iter().any(|name| {
+        view.server
+            .variables
+            .get(name)
+            .is_some_and(|v| !v.trim().is_empty())
+    });
+    let on_source = source
+        .and_then(|s| s.latest_sample())
+        .and_then(|sample| sample.binlog_position.as_ref())
+        .is_some_and(|p| p.binlog_do_db.is_some() || p.binlog_ignore_db.is_some());
+    on_channel || in_variables || on_source
+}
+
+const FILTER_VARIABLES: &[&str] = &[
+    "replicate_do_db",
+    "replicate_ignore_db",
+    "replicate_do_table",
+    "replicate_ignore_table",
+    "replicate_wild_do_table",
+    "replicate_wild_ignore_table",
+];
+
+/// mysqlbinlog, run on the relay log, could not read an event of a type it names.
+fn unknown_event_type(view: &ChannelView<'_>) -> bool {
+    view.server
+        .client_errors
+        .iter()
+        .any(|error| error.event_type.is_some())
 }
 
 /// The class of a receiver failure, from what the message says.
 pub fn receiver_class(failure: &ReceiverFailure<'_>) -> Class {
     match failure.message.failure {
         Kind::SourcePurgedGtids => Class::SourcePurgedGtids,
-        Kind::ReplicaHasMoreGtids | Kind::GtidNotInSourceBinlog => Class::ReplicaHasMoreGtids,
+        Kind::ReplicaHasMoreGtids => Class::ReplicaHasMoreGtids,
+        // MariaDB says "which is not in the master's binlog" both when the replica diverged
+        // (then it adds that the binlog has higher sequence numbers) and when the source's
+        // binlogs no longer go back that far (purged, or a RESET MASTER).
+        Kind::GtidNotInSourceBinlog
+            if failure.message_text.contains("higher sequence numbers")
+                || failure.message_text.contains("diverged") =>
+        {
+            Class::ReplicaHasMoreGtids
+        }
+        Kind::GtidNotInSourceBinlog => Class::SourcePurgedGtids,
         Kind::BinlogFileMissing => Class::SourceBinlogMissing,
         Kind::EventExceedsMaxAllowedPacket
         | Kind::BinlogUnreadable

@@ -162,7 +162,9 @@ impl<'a> Context<'a> {
     ) -> impl Iterator<Item = (&ChannelView<'a>, &ApplierFailure<'a>)> {
         self.channels.iter().filter_map(move |view| {
             let failure = view.applier_failure.as_ref()?;
-            (super::classify::applier_class(failure, view) == class).then_some((view, failure))
+            let source = self.source_of(view.server);
+            (super::classify::applier_class(failure, view, source) == class)
+                .then_some((view, failure))
         })
     }
 

@@ -74,6 +74,14 @@ impl<'a> ReceiverFailure<'a> {
         if let Some(set) = &self.message.gtid_set_sent_by_replica {
             facts.set("gtid_set_sent_by_replica", set.clone());
         }
+        // MariaDB names the GTID the replica asked to start from.
+        if facts.gtid.is_none() {
+            facts.gtid = self
+                .message_text
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '\'')
+                .find(|word| word.parse::<gtid::MariaGtid>().is_ok())
+                .map(str::to_owned);
+        }
         if let Some(set) = &self.message.missing_transactions {
             facts.set("missing_transactions", set.clone());
         }

@@ -1,3 +1,4 @@
+use crate::engine::log_lines;
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -50,11 +51,34 @@ impl Rule for ApplierMetadata {
             references: &[("MySQL manual: Making replication resilient to unexpected halts", "https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html")],
         }
         .check_applier(context, output);
-        if output
+        // The relay logs the server's own start-up messages name belong to the finding.
+        let mut found = false;
+        for finding in output
             .findings
-            .iter()
-            .any(|f| f.class == Class::ApplierMetadata)
+            .iter_mut()
+            .filter(|f| f.class == Class::ApplierMetadata)
         {
+            found = true;
+            let server = context
+                .evidence
+                .servers
+                .iter()
+                .find(|s| s.label == finding.facts.server);
+            if let Some(server) = server {
+                let lines = log_lines::matching(server, REPOSITORY_FAILURES);
+                let files = log_lines::log_file_names(&lines);
+                if finding.facts.relay_log_file.is_none() {
+                    finding.facts.relay_log_file = files.first().cloned();
+                }
+                if !files.is_empty() {
+                    finding.facts.set("files", files);
+                }
+                finding
+                    .evidence
+                    .extend(lines.iter().map(|l| log_lines::cite(server, l)));
+            }
+        }
+        if found {
             return;
         }
         for server in &context.evidence.servers {
@@ -73,11 +97,11 @@ const REPOSITORY_FAILURES: &[&str] = &[
     "Slave failed to initialize relay log info structure",
     "Error looking for file after",
     "Could not find target log file mentioned in relay log info",
+    "Failed to open the relay log",
 ];
 
 /// The start-up failure in the error log, with the relay logs it names.
 fn from_log(server: &evidence::model::ServerEvidence) -> Option<crate::Finding> {
-    use crate::engine::log_lines;
     let lines = log_lines::matching(server, REPOSITORY_FAILURES);
     if lines.is_empty() {
         return None;

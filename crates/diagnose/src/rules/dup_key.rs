@@ -1,3 +1,5 @@
+use evidence::model::{ColumnValue, RowComparison};
+
 use crate::engine::applier::{self, ApplierFailure};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
@@ -102,7 +104,11 @@ impl Rule for DupKey {
                     );
                 }
             }
-            finding.fix = plan(context, view, failure, dual, &table);
+            let comparison = comparison_for(view, &table);
+            if let Some(comparison) = comparison {
+                set_row_facts(&mut finding.facts, comparison);
+            }
+            finding.fix = plan(context, view, failure, dual, &table, comparison);
             finding.references = vec![
                 Reference::new(
                     "MySQL manual: Skipping Transactions",
@@ -118,12 +124,73 @@ impl Rule for DupKey {
     }
 }
 
+/// The collected comparison of the failing row, for this table when the error names one.
+fn comparison_for<'a>(view: &ChannelView<'a>, table: &str) -> Option<&'a RowComparison> {
+    let comparisons = &view.server.row_comparisons;
+    comparisons
+        .iter()
+        .find(|c| c.table == table)
+        .or_else(|| comparisons.first())
+}
+
+fn row_object(row: &[ColumnValue]) -> serde_json::Value {
+    row.iter()
+        .map(|c| (c.column.clone(), serde_json::json!(c.value)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The incoming row next to the replica's and the source's, and which columns differ.
+fn set_row_facts(facts: &mut crate::Facts, comparison: &RowComparison) {
+    facts.set("incoming_row", row_object(&comparison.incoming));
+    facts.set("key_columns", serde_json::json!(comparison.key_columns));
+    if comparison.local_checked {
+        facts.set(
+            "local_row",
+            comparison
+                .local
+                .as_deref()
+                .map_or(serde_json::Value::Null, row_object),
+        );
+    }
+    if comparison.source_checked {
+        facts.set(
+            "source_row",
+            comparison
+                .source
+                .as_deref()
+                .map_or(serde_json::Value::Null, row_object),
+        );
+    }
+    if let Some(local) = comparison.local.as_deref() {
+        let differences: Vec<serde_json::Value> = comparison
+            .differing_columns(local)
+            .iter()
+            .map(|column| {
+                let value = |row: &[ColumnValue]| {
+                    row.iter()
+                        .find(|c| c.column.eq_ignore_ascii_case(column))
+                        .and_then(|c| c.value.clone())
+                };
+                serde_json::json!({
+                    "column": column,
+                    "incoming": value(&comparison.incoming),
+                    "local": value(local),
+                })
+            })
+            .collect();
+        facts.set("rows_identical", differences.is_empty());
+        facts.set("row_differences", differences);
+    }
+}
+
 fn plan(
     context: &Context<'_>,
     view: &ChannelView<'_>,
     failure: &ApplierFailure<'_>,
     dual: bool,
     table: &str,
+    comparison: Option<&RowComparison>,
 ) -> Plan {
     let dialect = Dialect::of(view.server, context.flavor(view.server));
     let mut steps = Vec::new();
@@ -131,18 +198,21 @@ fn plan(
     let key = failure
         .find(|m| m.duplicate_entry.clone())
         .map_or("?".to_owned(), |e| e.value);
-    steps.push(Step::manual(
-        Target::Replica,
-        text!(
-            "read the replica's row: SELECT * FROM {table} WHERE <columns of the key> = '{key}'; \
-             and compare it with the incoming row",
-            "读取从库上的行：SELECT * FROM {table} WHERE <键的列> = '{key}'，并与传入的行比较"
-        ),
-        text!(
-            "identical rows mean nothing was lost; different rows mean the servers diverged",
-            "两行相同说明没有数据丢失；不同则说明两端数据已分叉"
-        ),
-    ));
+    let differing = comparison.and_then(|c| c.local.as_deref().map(|l| c.differing_columns(l)));
+    if differing.is_none() {
+        steps.push(Step::manual(
+            Target::Replica,
+            text!(
+                "read the replica's row: SELECT * FROM {table} WHERE <columns of the key> = '{key}'; \
+                 and compare it with the incoming row",
+                "读取从库上的行：SELECT * FROM {table} WHERE <键的列> = '{key}'，并与传入的行比较"
+            ),
+            text!(
+                "identical rows mean nothing was lost; different rows mean the servers diverged",
+                "两行相同说明没有数据丢失；不同则说明两端数据已分叉"
+            ),
+        ));
+    }
     let transaction = failure.transaction();
     let mut alternatives = Vec::new();
     match plans::skip_transaction(&dialect, transaction.as_ref(), failure.code()) {
@@ -156,7 +226,24 @@ fn plan(
             ),
         )),
     }
-    let delete = format!("DELETE FROM {table} WHERE <columns of the key> = '{key}'");
+    if differing.as_ref().is_some_and(Vec::is_empty) {
+        return identical_plan(view, steps);
+    }
+    let key_condition = comparison.map_or_else(
+        || format!("<columns of the key> = '{key}'"),
+        |c| {
+            c.key_columns
+                .iter()
+                .zip(&c.key_values)
+                .map(|(column, value)| {
+                    format!("`{column}` = '{}'", value.as_deref().unwrap_or_default())
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        },
+    );
+    let delete = format!("DELETE FROM {table} WHERE {key_condition}");
+    let columns = differing.map(|d| d.join(", "));
     alternatives.push(Alternative {
         when: text!(
             "the rows differ and the source's row is the right one",
@@ -190,10 +277,13 @@ fn plan(
                 ),
             ],
             alternatives: Vec::new(),
-            data_loss: Some(text!(
-                "the replica's version of the row",
-                "从库上该行的版本"
-            )),
+            data_loss: Some(match &columns {
+                Some(columns) => text!(
+                    "the replica's values of the differing columns ({columns})",
+                    "从库上该行不同列（{columns}）的值"
+                ),
+                None => text!("the replica's version of the row", "从库上该行的版本"),
+            }),
         },
     });
     if dual {
@@ -231,9 +321,46 @@ fn plan(
         steps,
         alternatives,
         // Skipping drops the whole transaction, not just the colliding row.
-        data_loss: Some(text!(
-            "any other change the skipped transaction makes: check the decoded transaction first",
-            "被跳过事务中的其他变更：请先查看解析出的事务内容"
-        )),
+        data_loss: Some(match &columns {
+            Some(columns) => text!(
+                "the source's values of the differing columns ({columns}), and any other change \
+                 the skipped transaction makes",
+                "主库上该行不同列（{columns}）的值，以及被跳过事务中的其他变更"
+            ),
+            None => text!(
+                "any other change the skipped transaction makes: check the decoded transaction first",
+                "被跳过事务中的其他变更：请先查看解析出的事务内容"
+            ),
+        }),
+    }
+}
+
+/// The replica already holds the incoming row, value for value: skipping loses nothing of it.
+/// Only a transaction with more than this one rows event could lose something else.
+fn identical_plan(view: &ChannelView<'_>, steps: Vec<Step>) -> Plan {
+    let rows_events = view
+        .server
+        .binlog_events
+        .iter()
+        .filter(|e| {
+            let kind = e.event_type.to_ascii_lowercase();
+            ["write_rows", "update_rows", "delete_rows"]
+                .iter()
+                .any(|k| kind.starts_with(k))
+        })
+        .count();
+    Plan {
+        summary: text!(
+            "the replica already holds the identical row: skip the transaction, nothing is lost",
+            "从库已有完全相同的行：跳过该事务，不会丢失数据"
+        ),
+        steps,
+        alternatives: Vec::new(),
+        data_loss: (rows_events > 1).then(|| {
+            text!(
+                "the other row changes of the skipped transaction: check the decoded transaction first",
+                "被跳过事务中的其他行变更：请先查看解析出的事务内容"
+            )
+        }),
     }
 }

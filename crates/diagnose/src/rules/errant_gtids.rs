@@ -145,7 +145,11 @@ fn strict_mode_refusal(view: &ChannelView<'_>, failure: &ApplierFailure<'_>) -> 
     let gtids: Vec<&str> = failure
         .message_text
         .split_whitespace()
-        .filter(|word| is_mariadb_gtid(word.trim_end_matches(',')))
+        .filter(|word| {
+            word.trim_end_matches(',')
+                .parse::<gtid::MariaGtid>()
+                .is_ok()
+        })
         .map(|word| word.trim_end_matches(','))
         .collect();
     let (incoming, existing) = match gtids.as_slice() {
@@ -192,14 +196,6 @@ fn strict_mode_refusal(view: &ChannelView<'_>, failure: &ApplierFailure<'_>) -> 
         data_loss: None,
     };
     finding
-}
-
-fn is_mariadb_gtid(word: &str) -> bool {
-    let parts: Vec<&str> = word.split('-').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// MySQL: replica-only transactions on UUIDs other than the source's own (those are the

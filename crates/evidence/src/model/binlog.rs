@@ -22,6 +22,12 @@ pub struct BinlogPosition {
     pub file: String,
     pub position: Option<u64>,
     pub executed_gtid_set: Option<GtidText>,
+    /// `Binlog_Do_DB` / `Binlog_Ignore_DB`: the source's binlog filters, judged by a statement's
+    /// default database. Absent from evidence saved before they were kept.
+    #[serde(default)]
+    pub binlog_do_db: Option<String>,
+    #[serde(default)]
+    pub binlog_ignore_db: Option<String>,
     pub origin: Provenance,
 }
 

@@ -242,6 +242,12 @@ pub(crate) fn add_row(
                 file: field(fields, "file").unwrap_or_default().to_owned(),
                 position: field(fields, "position").and_then(|p| p.parse().ok()),
                 executed_gtid_set: field(fields, "executed_gtid_set").and_then(GtidText::new),
+                binlog_do_db: field(fields, "binlog_do_db")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(str::to_owned),
+                binlog_ignore_db: field(fields, "binlog_ignore_db")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(str::to_owned),
                 origin,
             };
             sample_for(server, keys, Some("binlog position".to_owned())).binlog_position =
