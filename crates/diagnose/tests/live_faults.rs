@@ -16,6 +16,11 @@ fn endpoint(dsn: &str) -> Endpoint {
 /// Collects from `replica` (its source found from its status), diagnoses, and checks that the
 /// bundle saved as a directory and as a .tar.gz replays to the same evidence and report.
 async fn diagnose_live(lab: &Lab, replica: usize) -> Report {
+    diagnose_collected(lab, replica).await.0
+}
+
+/// [`diagnose_live`], with the collection it read.
+async fn diagnose_collected(lab: &Lab, replica: usize) -> (Report, Collection) {
     let replica = endpoint(&lab.server(replica).monitor_dsn());
     let collection = collect(&replica, None, &CollectOptions::default())
         .await
@@ -34,7 +39,7 @@ async fn diagnose_live(lab: &Lab, replica: usize) -> Report {
             diagnose::render::json(&diagnose::diagnose(&replayed_evidence), Lang::En);
         assert_eq!(replayed_json, json, "{}", path.display());
     }
-    report
+    (report, collection)
 }
 
 fn top(report: &Report) -> &Finding {
@@ -51,11 +56,17 @@ fn assert_gtid_of(finding: &Finding, server_id: u32) {
     assert!(gtid.starts_with(&format!("0-{server_id}-")), "{gtid}");
 }
 
+/// The `v` of a row fact (`incoming_row`, `local_row`, `source_row`).
+fn row_v<'f>(finding: &'f Finding, fact: &str) -> Option<&'f str> {
+    finding.facts.other.get(fact)?.get("v")?.as_str()
+}
+
+/// The incoming row, the replica's and the source's side by side, told apart by column `v`.
 #[tokio::test]
 async fn duplicate_key() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
     faults::duplicate_key(&lab, 0, 1).await.unwrap();
-    let report = diagnose_live(&lab, 1).await;
+    let (report, collection) = diagnose_collected(&lab, 1).await;
     let finding = top(&report);
     assert_eq!(finding.class, Class::DupKey, "{:#?}", report.findings);
     assert_eq!(
@@ -70,6 +81,83 @@ async fn duplicate_key() {
     );
     assert!(finding.facts.end_log_pos.is_some());
     assert_gtid_of(finding, 1);
+    let facts = &finding.facts.other;
+    assert_eq!(
+        row_v(finding, "incoming_row"),
+        Some("written on the source")
+    );
+    assert_eq!(row_v(finding, "local_row"), Some("written on the replica"));
+    assert_eq!(row_v(finding, "source_row"), Some("written on the source"));
+    assert_eq!(facts["incoming_row"]["id"], "10");
+    assert_eq!(facts["key_columns"], serde_json::json!(["id"]));
+    assert_eq!(facts["rows_identical"], false);
+    assert_eq!(
+        facts["row_differences"],
+        serde_json::json!([{
+            "column": "v",
+            "incoming": "written on the source",
+            "local": "written on the replica",
+        }])
+    );
+    assert!(!finding.fix.alternatives.is_empty());
+    assert!(finding.fix.data_loss.is_some());
+
+    // Redacted, the values are gone but the comparison still tells the rows apart.
+    let mut redacted = collection.clone();
+    evidence::bundle::redact::redact(&mut redacted, &[]);
+    let evidence = redacted.evidence();
+    let comparison = evidence
+        .servers
+        .iter()
+        .flat_map(|s| &s.row_comparisons)
+        .next()
+        .expect("a row comparison in the redacted bundle");
+    let saved = serde_json::to_string(&redacted.captures).unwrap();
+    assert!(!saved.contains("written on the"), "{saved}");
+    assert_eq!(
+        comparison.differing_columns(comparison.local.as_deref().unwrap()),
+        vec!["v".to_owned()]
+    );
+    // The key's placeholder is the one the error message's `Duplicate entry` got.
+    let redacted_report = diagnose::diagnose(&evidence);
+    let key = redacted_report.findings[0].facts.key.clone();
+    assert!(
+        key.as_deref().is_some_and(|k| k.starts_with("value-")),
+        "{key:?}"
+    );
+    assert_eq!(comparison.key_values, vec![key]);
+}
+
+#[tokio::test]
+async fn duplicate_key_identical_rows() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let table = faults::create_table(&lab, 0, 1, "same").await.unwrap();
+    let insert = format!("INSERT INTO {table} VALUES (10, 'the same row')");
+    lab.server(1)
+        .exec(&format!("SET SESSION sql_log_bin=0; {insert}"))
+        .await
+        .unwrap();
+    lab.server(0).exec(&insert).await.unwrap();
+    lab.wait_status(1, "the SQL thread to stop on an error", |status| {
+        status.sql_stopped() && status.sql_errno() != 0
+    })
+    .await
+    .unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    let finding = top(&report);
+    assert_eq!(finding.class, Class::DupKey, "{:#?}", report.findings);
+    assert_eq!(finding.facts.table.as_deref(), Some("lab.same"));
+    assert_eq!(row_v(finding, "incoming_row"), Some("the same row"));
+    assert_eq!(row_v(finding, "local_row"), Some("the same row"));
+    assert_eq!(finding.facts.other["rows_identical"], true);
+    assert_eq!(
+        finding.facts.other["row_differences"],
+        serde_json::json!([])
+    );
+    // The skip plan: no alternatives, nothing lost (the transaction is this one row).
+    assert!(finding.fix.alternatives.is_empty(), "{:#?}", finding.fix);
+    assert_eq!(finding.fix.data_loss, None);
+    assert!(!finding.fix.steps.is_empty());
 }
 
 #[tokio::test]

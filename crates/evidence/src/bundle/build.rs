@@ -6,11 +6,12 @@ use std::collections::HashSet;
 use binlog::{EventData, EventType, EventWalk, Options, Render};
 
 use crate::model::{
-    BinlogEvent, Evidence, Flavor, LogTime, Obtained, Provenance, ServerEvidence, StatusSample,
+    BinlogEvent, ColumnValue, Evidence, Flavor, LogTime, Obtained, Provenance, RowComparison,
+    ServerEvidence, StatusSample,
 };
 use crate::text::records::{add_row, classify};
 
-use super::{Capture, CapturedFile, Collection, FileKind, SliceEntry};
+use super::{Capture, CapturedFile, Collection, FileKind, RowSide, SliceEntry};
 
 impl Collection {
     /// The evidence these captures hold: every row through the same classification the text
@@ -26,9 +27,10 @@ impl Collection {
         // sample lands in that sample whatever order the servers were read in.
         let mut ordered: Vec<&Capture> = self.captures.iter().collect();
         ordered.sort_by_key(|c| c.sample.map_or(0, |s| s + 1));
-        for capture in ordered {
+        for capture in ordered.iter().filter(|c| c.row_lookup.is_none()) {
             add_capture(evidence.server_mut(Some(&capture.server)), capture);
         }
+        add_row_comparisons(&mut evidence, &self.captures);
         for file in &self.files {
             add_file(&mut evidence, file);
         }
@@ -86,6 +88,70 @@ fn add_capture(server: &mut ServerEvidence, capture: &Capture) {
             Some(&statement),
             origin.clone(),
         );
+    }
+}
+
+/// Each incoming row next to the replica's and the source's rows with its key: the lookups
+/// with the same table and key values, on the incoming row's server and on another one.
+fn add_row_comparisons(evidence: &mut Evidence, captures: &[Capture]) {
+    let row_of = |capture: &Capture| -> Option<Vec<ColumnValue>> {
+        let row = capture.rows.first()?;
+        Some(
+            capture
+                .columns
+                .iter()
+                .zip(row)
+                .map(|(column, value)| ColumnValue {
+                    column: column.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+        )
+    };
+    for incoming in captures {
+        let Some(wanted) = incoming
+            .row_lookup
+            .as_ref()
+            .filter(|l| l.side == RowSide::Incoming)
+        else {
+            continue;
+        };
+        let lookup = |side: RowSide, same_server: bool| {
+            captures.iter().find(|c| {
+                c.row_lookup.as_ref().is_some_and(|l| {
+                    l.side == side && l.table == wanted.table && l.key_values == wanted.key_values
+                }) && (c.server == incoming.server) == same_server
+            })
+        };
+        let local = lookup(RowSide::Local, true);
+        let source = lookup(RowSide::Source, false);
+        let origin = Provenance {
+            how: match local {
+                Some(capture) => Obtained::Query {
+                    statement: capture.statement.clone(),
+                },
+                None => Obtained::File {
+                    path: super::SLICE_FILE.to_owned(),
+                },
+            },
+            captured_at: Some(local.unwrap_or(incoming).captured_at),
+        };
+        let comparison = RowComparison {
+            table: wanted.table.clone(),
+            key_name: wanted.key_name.clone(),
+            key_columns: wanted.key_columns.clone(),
+            key_values: wanted.key_values.clone(),
+            incoming: row_of(incoming).unwrap_or_default(),
+            local_checked: local.is_some(),
+            local: local.and_then(row_of),
+            source_checked: source.is_some(),
+            source: source.and_then(row_of),
+            origin,
+        };
+        evidence
+            .server_mut(Some(&incoming.server))
+            .row_comparisons
+            .push(comparison);
     }
 }
 

@@ -41,6 +41,34 @@ pub struct Capture {
     /// Rows the server returned beyond the cap, counted but not kept.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rows_dropped: u64,
+    /// Set on the captures of a row compared after a duplicate-key or missing-row error: the
+    /// incoming row image and the lookups by its key. Their cells are table data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_lookup: Option<RowLookup>,
+}
+
+/// Which row a row capture holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSide {
+    /// The failing event's row image, decoded from the binlog slice.
+    Incoming,
+    /// The replica's row with the incoming key.
+    Local,
+    /// The source's current row with that key.
+    Source,
+}
+
+/// What a row capture is about: the table, the key, and the values looked up (the statement's
+/// parameters, in key order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowLookup {
+    pub side: RowSide,
+    /// `schema.table`.
+    pub table: String,
+    pub key_name: String,
+    pub key_columns: Vec<String>,
+    pub key_values: Vec<Option<String>>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -69,7 +69,12 @@ pub fn redact(collection: &mut Collection, users: &[&str]) {
     for server in &collection.manifest.servers {
         hosts.push(host_of(&server.endpoint).to_owned());
     }
-    for capture in &collection.captures {
+    // Row captures hold table data, not the topology's hosts and users.
+    for capture in collection
+        .captures
+        .iter()
+        .filter(|c| c.row_lookup.is_none())
+    {
         let named = |wanted: &[&str]| -> Vec<usize> {
             capture
                 .columns
@@ -123,6 +128,17 @@ pub fn redact(collection: &mut Collection, users: &[&str]) {
     terms.sort_by_key(|(term, _)| std::cmp::Reverse(term.len()));
     let mut values = Placeholders::default();
     for capture in &mut collection.captures {
+        if let Some(lookup) = &mut capture.row_lookup {
+            // Every cell of a compared row is a value; the same value gets the same placeholder
+            // everywhere, so identical rows stay identical.
+            for value in lookup.key_values.iter_mut().flatten() {
+                *value = values.get("value", value);
+            }
+            for text in capture.rows.iter_mut().flatten().flatten() {
+                *text = values.get("value", text);
+            }
+            continue;
+        }
         let sql_columns: Vec<bool> = capture
             .columns
             .iter()

@@ -20,6 +20,7 @@
 
 pub mod files;
 pub mod plan;
+mod rows;
 mod session;
 pub mod slice;
 
@@ -203,6 +204,14 @@ pub async fn collect(
         &replica_label,
         &replica_read.variables,
         source_reached.as_ref(),
+        options,
+    )
+    .await;
+    rows::add_row_lookups(
+        &mut collection,
+        replica,
+        &replica_label,
+        source_reached.as_ref().map(|(endpoint, _, _)| endpoint),
         options,
     )
     .await;

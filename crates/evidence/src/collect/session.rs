@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Value};
+use mysql_async::prelude::{Protocol, Queryable};
+use mysql_async::{Conn, QueryResult, Value};
 
 use crate::bundle::{Capture, Gap, StatementEntry};
 use crate::connect::connect;
@@ -68,6 +68,17 @@ impl<'e> Session<'e> {
 
     /// Runs one statement; its result is kept and returned, its failure becomes a gap.
     pub async fn run(&mut self, statement: &str, sample: Option<usize>) -> Option<&Capture> {
+        self.run_with(statement, Vec::new(), sample).await
+    }
+
+    /// Runs one statement with parameters (a prepared statement; without parameters, plain
+    /// text). Kept and returned as [`Session::run`] does.
+    pub async fn run_with(
+        &mut self,
+        statement: &str,
+        parameters: Vec<Value>,
+        sample: Option<usize>,
+    ) -> Option<&Capture> {
         let started = Instant::now();
         let captured_at = jiff::Timestamp::now();
         let conn = match self.conn.take() {
@@ -86,7 +97,7 @@ impl<'e> Session<'e> {
         let mut conn = conn;
         let outcome = tokio::time::timeout(
             self.query_timeout,
-            read_rows(&mut conn, statement, self.max_rows),
+            read_rows(&mut conn, statement, parameters, self.max_rows),
         )
         .await;
         let (columns, rows, rows_dropped) = match outcome {
@@ -129,6 +140,7 @@ impl<'e> Session<'e> {
             columns,
             rows,
             rows_dropped,
+            row_lookup: None,
         });
         self.record.captures.last()
     }
@@ -147,9 +159,20 @@ type Rows = (Vec<String>, Vec<Vec<Option<String>>>, u64);
 async fn read_rows(
     conn: &mut Conn,
     statement: &str,
+    parameters: Vec<Value>,
     max_rows: usize,
 ) -> Result<Rows, mysql_async::Error> {
-    let mut result = conn.query_iter(statement).await?;
+    if parameters.is_empty() {
+        keep_rows(conn.query_iter(statement).await?, max_rows).await
+    } else {
+        keep_rows(conn.exec_iter(statement, parameters).await?, max_rows).await
+    }
+}
+
+async fn keep_rows<P: Protocol>(
+    mut result: QueryResult<'_, '_, P>,
+    max_rows: usize,
+) -> Result<Rows, mysql_async::Error> {
     let columns: Vec<String> = result
         .columns()
         .map(|columns| columns.iter().map(|c| c.name_str().into_owned()).collect())
@@ -171,8 +194,8 @@ async fn read_rows(
     Ok((columns, rows, dropped))
 }
 
-/// A value as the text protocol sent it.
-fn value_text(value: &Value) -> Option<String> {
+/// A value as the server sent it, in text form.
+pub(crate) fn value_text(value: &Value) -> Option<String> {
     let text = match value {
         Value::NULL => return None,
         Value::Bytes(bytes) => {

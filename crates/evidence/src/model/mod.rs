@@ -16,6 +16,7 @@ pub mod innodb;
 pub mod logs;
 pub mod messages;
 pub mod provenance;
+pub mod rows;
 pub mod time;
 pub mod variables;
 
@@ -37,6 +38,7 @@ pub use messages::{
     ReceiverErrorMessage, ReceiverFailure, RowEventFailure, TableName, TransactionRef,
 };
 pub use provenance::{Obtained, Provenance};
+pub use rows::{ColumnValue, RowComparison};
 pub use time::LogTime;
 pub use variables::{ParallelType, VariableValue, Variables};
 
@@ -144,6 +146,10 @@ pub struct ServerEvidence {
     /// Absent from bundles written before it existed.
     #[serde(default)]
     pub client_errors: Vec<ClientError>,
+    /// The failing row event's row against the servers' rows with its key (live collection
+    /// and bundles only). Absent from evidence saved before it existed.
+    #[serde(default)]
+    pub row_comparisons: Vec<RowComparison>,
 }
 
 impl ServerEvidence {
@@ -185,6 +191,7 @@ impl ServerEvidence {
         self.backup_log.extend(other.backup_log);
         self.binlog_events.extend(other.binlog_events);
         self.client_errors.extend(other.client_errors);
+        self.row_comparisons.extend(other.row_comparisons);
     }
 }
 

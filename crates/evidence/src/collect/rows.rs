@@ -1,0 +1,424 @@
+//! After a duplicate-key (1062) or missing-row (1032) error: the failing event's row from the
+//! binlog slice, the table's key columns on the replica, and the rows with that key on the
+//! replica and on the source, each kept as a capture marked with a [`RowLookup`] so that a
+//! bundle replays the comparison. One row per server, each statement under the query time
+//! limit; whatever cannot be read is a gap.
+
+use binlog::values::TableMaps;
+use binlog::{EventData, EventWalk, Value};
+use mysql_async::prelude::Queryable;
+
+use crate::bundle::{Capture, Collection, Gap, RowLookup, RowSide, SLICE_FILE};
+use crate::connect::connect;
+use crate::dsn::Endpoint;
+use crate::model::Role;
+
+use super::CollectOptions;
+use super::session::{Session, role_name};
+
+/// Rows of the failing event read while looking for the one that failed.
+const MAX_ROWS_SEARCHED: usize = 10_000;
+
+const KEY_COLUMNS: &str = "SELECT c.ORDINAL_POSITION, c.COLUMN_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX \
+FROM information_schema.COLUMNS c LEFT JOIN information_schema.STATISTICS s \
+ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME \
+AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0 \
+WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION, s.SEQ_IN_INDEX";
+
+/// The error the replica's applier stopped on, as far as the lookup needs it.
+struct Failure {
+    errno: u32,
+    /// The value and key named by `Duplicate entry 'V' for key 'K'`.
+    duplicate: Option<(String, String)>,
+}
+
+/// The failing rows event's table and row images (`(column index, value)`, text form).
+struct IncomingRows {
+    schema: String,
+    table: String,
+    rows: Vec<Vec<(usize, Option<String>)>>,
+}
+
+/// The table's columns by ordinal (0-based) and its unique keys' columns in key order.
+struct TableKeys {
+    columns: Vec<String>,
+    keys: Vec<(String, Vec<usize>)>,
+}
+
+/// Adds the row captures when the replica's applier failed with 1062 or 1032 and the slice
+/// holds the failing rows event.
+pub(crate) async fn add_row_lookups(
+    collection: &mut Collection,
+    replica: &Endpoint,
+    replica_label: &str,
+    source: Option<&Endpoint>,
+    options: &CollectOptions,
+) {
+    let Some(failure) = failure_of(collection, replica_label) else {
+        return;
+    };
+    let (Some(bytes), Some(entry)) = (&collection.binlog_slice, &collection.manifest.binlog_slice)
+    else {
+        return;
+    };
+    let Some(incoming) = incoming_rows(bytes, entry.end_log_pos, failure.errno) else {
+        gap(
+            collection,
+            replica_label,
+            "no rows event in the binlog slice",
+        );
+        return;
+    };
+    let statement = format!(
+        "row image of the failing event in {SLICE_FILE} (end_log_pos {})",
+        entry.end_log_pos
+    );
+    let role_of = |label: &str| {
+        collection
+            .server(label)
+            .map_or(Role::Replica, |server| server.role)
+    };
+    let replica_role = role_of(replica_label);
+    let source_role = source.map(|s| role_of(&s.to_string()));
+    let Some(mut replica_session) = open(replica, replica_role, options).await else {
+        gap(
+            collection,
+            replica_label,
+            "the replica could not be reached again",
+        );
+        return;
+    };
+    let table_keys = key_columns(&mut replica_session, &incoming).await;
+    let mut captures = Vec::new();
+    let mut sessions = vec![];
+    let chosen = table_keys.and_then(|keys| {
+        choose(&keys, &incoming, &failure).map(|(name, indexes, row)| (keys, name, indexes, row))
+    });
+    match chosen {
+        Err(reason) => replica_session.gap(format!("row lookup in {}", incoming.name()), reason),
+        Ok((keys, key_name, key_indexes, row)) => {
+            let key_columns: Vec<String> = key_indexes.iter().map(|&i| keys.column(i)).collect();
+            let key_values: Vec<Option<String>> = key_indexes
+                .iter()
+                .map(|i| {
+                    row.iter()
+                        .find(|(c, _)| c == i)
+                        .and_then(|(_, v)| v.clone())
+                })
+                .collect();
+            let lookup = |side| RowLookup {
+                side,
+                table: incoming.name(),
+                key_name: key_name.clone(),
+                key_columns: key_columns.clone(),
+                key_values: key_values.clone(),
+            };
+            captures.push(Capture {
+                server: replica_label.to_owned(),
+                role: replica_role,
+                statement,
+                sample: None,
+                captured_at: jiff::Timestamp::now(),
+                columns: row.iter().map(|(i, _)| keys.column(*i)).collect(),
+                rows: vec![row.iter().map(|(_, v)| v.clone()).collect()],
+                rows_dropped: 0,
+                row_lookup: Some(lookup(RowSide::Incoming)),
+            });
+            if key_values.iter().any(Option::is_none) {
+                replica_session.gap(
+                    format!("row lookup in {}", incoming.name()),
+                    "the incoming row's key holds NULL, which matches no row",
+                );
+            } else {
+                let select = select_by_key(&incoming, &key_columns);
+                look_up(
+                    &mut replica_session,
+                    &select,
+                    &key_values,
+                    lookup(RowSide::Local),
+                )
+                .await;
+                if let (Some(endpoint), Some(role)) = (source, source_role)
+                    && let Some(mut session) = open(endpoint, role, options).await
+                {
+                    look_up(&mut session, &select, &key_values, lookup(RowSide::Source)).await;
+                    sessions.push(session);
+                }
+            }
+        }
+    }
+    sessions.push(replica_session);
+    for mut session in sessions {
+        session.close().await;
+        let record = std::mem::take(&mut session.record);
+        collection.manifest.statements.extend(record.statements);
+        collection.manifest.gaps.extend(record.gaps);
+        captures.extend(record.captures);
+    }
+    collection.captures.extend(captures);
+}
+
+fn gap(collection: &mut Collection, server: &str, reason: &str) {
+    collection.manifest.gaps.push(Gap {
+        server: server.to_owned(),
+        what: "row comparison".into(),
+        reason: reason.to_owned(),
+    });
+}
+
+/// A fresh connection to `endpoint`, its session in UTC so that TIMESTAMP values read as the
+/// binlog gives them.
+async fn open<'e>(
+    endpoint: &'e Endpoint,
+    role: Role,
+    options: &CollectOptions,
+) -> Option<Session<'e>> {
+    let (mut conn, _) = connect(endpoint, role_name(role), options.connect_timeout)
+        .await
+        .ok()?;
+    let utc = tokio::time::timeout(
+        options.query_timeout,
+        conn.query_drop("SET time_zone = '+00:00'"),
+    )
+    .await;
+    matches!(utc, Ok(Ok(()))).then(|| Session::new(conn, endpoint, role, options))
+}
+
+/// Runs the lookup and marks its capture (a lookup that fails is left as the session's gap).
+async fn look_up(
+    session: &mut Session<'_>,
+    select: &str,
+    values: &[Option<String>],
+    lookup: RowLookup,
+) {
+    let parameters = values
+        .iter()
+        .map(|v| {
+            v.clone()
+                .map_or(mysql_async::Value::NULL, |v| v.into_bytes().into())
+        })
+        .collect();
+    if session.run_with(select, parameters, None).await.is_some()
+        && let Some(capture) = session.record.captures.last_mut()
+    {
+        capture.row_lookup = Some(lookup);
+    }
+}
+
+/// The table's columns and unique keys on the replica. The statement is recorded; its answer
+/// is schema, read here only to find the key.
+async fn key_columns(
+    session: &mut Session<'_>,
+    incoming: &IncomingRows,
+) -> Result<TableKeys, String> {
+    let parameters = vec![
+        incoming.schema.clone().into_bytes().into(),
+        incoming.table.clone().into_bytes().into(),
+    ];
+    if session
+        .run_with(KEY_COLUMNS, parameters, None)
+        .await
+        .is_none()
+    {
+        return Err("the table's columns could not be read".into());
+    }
+    let capture = session
+        .record
+        .captures
+        .pop()
+        .ok_or("the table's columns could not be read")?;
+    let mut keys = TableKeys {
+        columns: Vec::new(),
+        keys: Vec::new(),
+    };
+    for row in &capture.rows {
+        let cell = |i: usize| row.get(i).cloned().flatten();
+        let ordinal: usize = cell(0)
+            .and_then(|o| o.parse().ok())
+            .filter(|o| *o >= 1)
+            .ok_or("information_schema gave a column without its position")?;
+        let name = cell(1).unwrap_or_default();
+        if keys.columns.len() < ordinal {
+            keys.columns.resize(ordinal, String::new());
+        }
+        keys.columns[ordinal - 1] = name;
+        if let Some(index) = cell(2) {
+            match keys.keys.iter_mut().find(|(k, _)| *k == index) {
+                Some((_, columns)) => columns.push(ordinal - 1),
+                None => keys.keys.push((index, vec![ordinal - 1])),
+            }
+        }
+    }
+    if keys.columns.is_empty() {
+        return Err(format!("{} is not on the replica", incoming.name()));
+    }
+    Ok(keys)
+}
+
+impl TableKeys {
+    fn column(&self, index: usize) -> String {
+        self.columns
+            .get(index)
+            .filter(|c| !c.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("@{}", index + 1))
+    }
+}
+
+impl IncomingRows {
+    fn name(&self) -> String {
+        format!("{}.{}", self.schema, self.table)
+    }
+}
+
+type Chosen = (String, Vec<usize>, Vec<(usize, Option<String>)>);
+
+/// The key to look up by (the one the error names, else the primary key, else the first unique
+/// key) and the incoming row (the one whose key is the duplicate value, else the first).
+fn choose(keys: &TableKeys, incoming: &IncomingRows, failure: &Failure) -> Result<Chosen, String> {
+    let named = failure.duplicate.as_ref().map(|(_, key)| key.as_str());
+    let (key_name, key_indexes) = named
+        .and_then(|n| keys.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)))
+        .or_else(|| keys.keys.iter().find(|(k, _)| k == "PRIMARY"))
+        .or_else(|| keys.keys.first())
+        .cloned()
+        .ok_or("the table has no primary or unique key to look the row up by")?;
+    let key_text = |row: &[(usize, Option<String>)]| -> String {
+        key_indexes
+            .iter()
+            .map(|i| {
+                row.iter()
+                    .find(|(c, _)| c == i)
+                    .and_then(|(_, v)| v.clone())
+                    .unwrap_or_else(|| "NULL".into())
+            })
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    let row = failure
+        .duplicate
+        .as_ref()
+        .and_then(|(value, _)| incoming.rows.iter().find(|r| key_text(r) == *value))
+        .or(incoming.rows.first())
+        .cloned()
+        .ok_or("the failing rows event holds no row")?;
+    if key_indexes.iter().any(|i| !row.iter().any(|(c, _)| c == i)) {
+        return Err("the incoming row image lacks a key column".into());
+    }
+    Ok((key_name, key_indexes, row))
+}
+
+/// `SELECT * FROM `s`.`t` WHERE `k` = ? ... LIMIT 1`
+fn select_by_key(incoming: &IncomingRows, key_columns: &[String]) -> String {
+    let mut select = String::from("SELECT * FROM ");
+    binlog::sql::write_identifier(&mut select, &incoming.schema);
+    select.push('.');
+    binlog::sql::write_identifier(&mut select, &incoming.table);
+    for (n, column) in key_columns.iter().enumerate() {
+        select.push_str(if n == 0 { " WHERE " } else { " AND " });
+        binlog::sql::write_identifier(&mut select, column);
+        select.push_str(" = ?");
+    }
+    select.push_str(" LIMIT 1");
+    select
+}
+
+/// The replica's applier error when it is a duplicate key or a missing row.
+fn failure_of(collection: &Collection, replica_label: &str) -> Option<Failure> {
+    let evidence = collection.evidence();
+    let server = evidence.server(Some(replica_label))?;
+    let channel = server
+        .channels()
+        .iter()
+        .find(|c| matches!(c.applier_errno(), Some(1062 | 1032)))?;
+    let message = channel.applier_error().unwrap_or_default();
+    Some(Failure {
+        errno: channel.applier_errno()?,
+        duplicate: message
+            .duplicate_entry
+            .map(|d| (d.value.clone(), d.key_name().to_owned())),
+    })
+}
+
+/// The rows of the rows event ending at `end_log_pos` (else the first rows event): the after
+/// image of an insert or of an update that hit a duplicate key, the before image otherwise
+/// (what a delete or update looked for).
+fn incoming_rows(bytes: &[u8], end_log_pos: u64, errno: u32) -> Option<IncomingRows> {
+    let mut maps = TableMaps::default();
+    let mut first = None;
+    for event in EventWalk::new(bytes) {
+        let Ok(event) = event else { break };
+        let at_error = u64::from(event.header.end_log_pos) == end_log_pos;
+        match binlog::decode(&event) {
+            Ok(EventData::TableMap(map)) => {
+                maps.insert(&map);
+            }
+            Ok(EventData::Rows(rows)) => {
+                let decoded = decode_rows(&maps, &rows, errno);
+                if at_error && decoded.is_some() {
+                    return decoded;
+                }
+                if first.is_none() {
+                    first = decoded;
+                }
+            }
+            _ => {}
+        }
+    }
+    first
+}
+
+fn decode_rows(
+    maps: &TableMaps,
+    rows: &binlog::events::Rows<'_>,
+    errno: u32,
+) -> Option<IncomingRows> {
+    let schema = maps.get(rows.table_id)?;
+    let mut images = Vec::new();
+    for row in schema.rows(rows).take(MAX_ROWS_SEARCHED) {
+        let Ok(row) = row else { break };
+        let image = if errno == 1062 {
+            row.after.or(row.before)
+        } else {
+            row.before.or(row.after)
+        };
+        let Some(image) = image else { continue };
+        images.push(
+            image
+                .iter()
+                .map(|(index, value)| (*index, text_of(value, schema.columns.get(*index))))
+                .collect(),
+        );
+    }
+    Some(IncomingRows {
+        schema: schema.schema.clone(),
+        table: schema.table.clone(),
+        rows: images,
+    })
+}
+
+/// A value as the server's text protocol gives it, so that equal values compare equal.
+fn text_of(value: &Value<'_>, column: Option<&binlog::values::Column>) -> Option<String> {
+    let text = match value {
+        Value::Null => return None,
+        Value::Int(n) => n.to_string(),
+        Value::UInt(n) => n.to_string(),
+        Value::Float(n) => n.to_string(),
+        Value::Double(n) => n.to_string(),
+        Value::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        other => {
+            let mut literal = String::new();
+            match column {
+                Some(column) if binlog::sql::write_literal(&mut literal, other, column).is_ok() => {
+                    literal
+                        .strip_prefix('\'')
+                        .and_then(|l| l.strip_suffix('\''))
+                        .map(str::to_owned)
+                        .unwrap_or(literal)
+                }
+                _ => format!("{other:?}"),
+            }
+        }
+    };
+    Some(text)
+}
