@@ -434,8 +434,7 @@ fn stats_names_the_tables_created_without_a_primary_key() {
 #[ignore = "generates the benchmark binlog; run by bench/binlog_vs_mariadb.sh"]
 async fn write_benchmark_binlog() {
     const TARGET_BYTES: u64 = 500 << 20;
-    let out_dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/binlog-bench");
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/binlog-bench");
     std::fs::create_dir_all(&out_dir).unwrap();
     let options = testlab::LabOptions {
         extra: vec![
