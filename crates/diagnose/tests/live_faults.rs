@@ -199,6 +199,11 @@ async fn row_not_found() {
     assert_eq!(finding.facts.table.as_deref(), Some("lab.missing"));
     assert!(finding.facts.end_log_pos.is_some());
     assert_gtid_of(finding, 1);
+    // The update's before image, which the replica lacks and the source has since changed.
+    assert_eq!(row_v(finding, "incoming_row"), Some("two"));
+    assert_eq!(finding.facts.other["incoming_row"]["id"], "2");
+    assert_eq!(finding.facts.other["local_row"], serde_json::Value::Null);
+    assert_eq!(row_v(finding, "source_row"), Some("changed on the source"));
 }
 
 #[tokio::test]

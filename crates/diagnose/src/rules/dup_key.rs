@@ -1,4 +1,4 @@
-use evidence::model::{ColumnValue, RowComparison};
+use evidence::model::RowComparison;
 
 use crate::engine::applier::{self, ApplierFailure};
 use crate::engine::plans;
@@ -104,9 +104,9 @@ impl Rule for DupKey {
                     );
                 }
             }
-            let comparison = comparison_for(view, &table);
+            let comparison = super::row_facts::comparison_for(view, &table);
             if let Some(comparison) = comparison {
-                set_row_facts(&mut finding.facts, comparison);
+                super::row_facts::set(&mut finding.facts, comparison);
             }
             finding.fix = plan(context, view, failure, dual, &table, comparison);
             finding.references = vec![
@@ -121,66 +121,6 @@ impl Rule for DupKey {
             ];
             output.push(finding);
         }
-    }
-}
-
-/// The collected comparison of the failing row, for this table when the error names one.
-fn comparison_for<'a>(view: &ChannelView<'a>, table: &str) -> Option<&'a RowComparison> {
-    let comparisons = &view.server.row_comparisons;
-    comparisons
-        .iter()
-        .find(|c| c.table == table)
-        .or_else(|| comparisons.first())
-}
-
-fn row_object(row: &[ColumnValue]) -> serde_json::Value {
-    row.iter()
-        .map(|c| (c.column.clone(), serde_json::json!(c.value)))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
-}
-
-/// The incoming row next to the replica's and the source's, and which columns differ.
-fn set_row_facts(facts: &mut crate::Facts, comparison: &RowComparison) {
-    facts.set("incoming_row", row_object(&comparison.incoming));
-    facts.set("key_columns", serde_json::json!(comparison.key_columns));
-    if comparison.local_checked {
-        facts.set(
-            "local_row",
-            comparison
-                .local
-                .as_deref()
-                .map_or(serde_json::Value::Null, row_object),
-        );
-    }
-    if comparison.source_checked {
-        facts.set(
-            "source_row",
-            comparison
-                .source
-                .as_deref()
-                .map_or(serde_json::Value::Null, row_object),
-        );
-    }
-    if let Some(local) = comparison.local.as_deref() {
-        let differences: Vec<serde_json::Value> = comparison
-            .differing_columns(local)
-            .iter()
-            .map(|column| {
-                let value = |row: &[ColumnValue]| {
-                    row.iter()
-                        .find(|c| c.column.eq_ignore_ascii_case(column))
-                        .and_then(|c| c.value.clone())
-                };
-                serde_json::json!({
-                    "column": column,
-                    "incoming": value(&comparison.incoming),
-                    "local": value(local),
-                })
-            })
-            .collect();
-        facts.set("rows_identical", differences.is_empty());
-        facts.set("row_differences", differences);
     }
 }
 

@@ -32,6 +32,7 @@ mod relay_log_unreadable;
 mod replica_disk_full;
 mod replica_has_more_gtids;
 mod replica_writable;
+mod row_facts;
 mod row_not_found;
 mod source_binlog_missing;
 mod source_binlog_unreadable;

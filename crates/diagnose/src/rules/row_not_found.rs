@@ -58,6 +58,9 @@ impl Rule for RowNotFound {
                 "主库修改了一行，而从库上没有相同内容的这一行：可能被直接在从库删除或修改、之前跳过了事务，\
                  或从库由不一致的副本构建。从库数据已与主库分叉。"
             );
+            if let Some(comparison) = super::row_facts::comparison_for(view, &table) {
+                super::row_facts::set(&mut finding.facts, comparison);
+            }
             finding.variant = Some(if failure.has_code(&[1020]) {
                 "record_changed".to_owned()
             } else {
