@@ -131,8 +131,22 @@ async fn duplicate_key() {
 #[tokio::test]
 async fn duplicate_key_identical_rows() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
-    let table = faults::create_table(&lab, 0, 1, "same").await.unwrap();
-    let insert = format!("INSERT INTO {table} VALUES (10, 'the same row')");
+    // Columns whose binary-protocol and binlog forms differ, so that equal values must still
+    // compare equal: a date, a date-time at midnight with a fraction, a decimal, a NULL.
+    let table = "lab.same";
+    lab.server(0)
+        .exec(&format!(
+            "CREATE DATABASE IF NOT EXISTS lab;
+             CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(64), d DATE, t DATETIME(3),
+                 n DECIMAL(10,2), ts TIMESTAMP NULL, missing INT) ENGINE=InnoDB"
+        ))
+        .await
+        .unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    let insert = format!(
+        "INSERT INTO {table} VALUES (10, 'the same row', '2024-02-29', '2024-03-01 00:00:00.120', \
+         12.50, '2024-03-01 10:00:00', NULL)"
+    );
     lab.server(1)
         .exec(&format!("SET SESSION sql_log_bin=0; {insert}"))
         .await
@@ -149,6 +163,10 @@ async fn duplicate_key_identical_rows() {
     assert_eq!(finding.facts.table.as_deref(), Some("lab.same"));
     assert_eq!(row_v(finding, "incoming_row"), Some("the same row"));
     assert_eq!(row_v(finding, "local_row"), Some("the same row"));
+    assert_eq!(
+        finding.facts.other["local_row"]["t"],
+        "2024-03-01 00:00:00.120"
+    );
     assert_eq!(finding.facts.other["rows_identical"], true);
     assert_eq!(
         finding.facts.other["row_differences"],

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use mysql_async::consts::ColumnType;
 use mysql_async::prelude::{Protocol, Queryable};
 use mysql_async::{Conn, QueryResult, Value};
 
@@ -184,14 +185,48 @@ async fn keep_rows<P: Protocol>(
             dropped += 1;
             continue;
         }
+        let columns = row.columns_ref();
         rows.push(
             (0..row.len())
-                .map(|i| row.as_ref(i).and_then(value_text))
+                .map(|i| {
+                    let value = row.as_ref(i)?;
+                    columns
+                        .get(i)
+                        .and_then(|c| date_text(value, c))
+                        .or_else(|| value_text(value))
+                })
                 .collect(),
         );
     }
     result.drop_result().await?;
     Ok((columns, rows, dropped))
+}
+
+/// A date or date-time of the binary protocol (prepared statements) as the text protocol and
+/// the binlog write it: a DATE without a time, a DATETIME or TIMESTAMP with its time even at
+/// midnight and as many fraction digits as the column declares.
+fn date_text(value: &Value, column: &mysql_async::Column) -> Option<String> {
+    let Value::Date(year, month, day, hour, minute, second, micros) = value else {
+        return None;
+    };
+    let date = format!("{year:04}-{month:02}-{day:02}");
+    match column.column_type() {
+        ColumnType::MYSQL_TYPE_DATE | ColumnType::MYSQL_TYPE_NEWDATE => Some(date),
+        ColumnType::MYSQL_TYPE_DATETIME
+        | ColumnType::MYSQL_TYPE_DATETIME2
+        | ColumnType::MYSQL_TYPE_TIMESTAMP
+        | ColumnType::MYSQL_TYPE_TIMESTAMP2 => {
+            let mut text = format!("{date} {hour:02}:{minute:02}:{second:02}");
+            let digits = usize::from(column.decimals()).min(6);
+            if digits > 0 {
+                let fraction = format!("{micros:06}");
+                text.push('.');
+                text.push_str(&fraction[..digits]);
+            }
+            Some(text)
+        }
+        _ => None,
+    }
 }
 
 /// A value as the server sent it, in text form.
