@@ -58,27 +58,13 @@ fn has_filters(view: &ChannelView<'_>, source: Option<&ServerEvidence>) -> bool 
     ]
     .iter()
     .any(|filter| filter.as_deref().is_some_and(|f| !f.trim().is_empty()));
-    let in_variables = FILTER_VARIABLES.iter().any(|name| {
-        view.server
-            .variables
-            .get(name)
-            .is_some_and(|v| !v.trim().is_empty())
-    });
+    let in_variables = !view.server.variables.replication_filters().is_empty();
     let on_source = source
         .and_then(|s| s.latest_sample())
         .and_then(|sample| sample.binlog_position.as_ref())
         .is_some_and(|p| p.binlog_do_db.is_some() || p.binlog_ignore_db.is_some());
     on_channel || in_variables || on_source
 }
-
-const FILTER_VARIABLES: &[&str] = &[
-    "replicate_do_db",
-    "replicate_ignore_db",
-    "replicate_do_table",
-    "replicate_ignore_table",
-    "replicate_wild_do_table",
-    "replicate_wild_ignore_table",
-];
 
 /// mysqlbinlog, run on the relay log, could not read an event of a type it names.
 fn unknown_event_type(view: &ChannelView<'_>) -> bool {

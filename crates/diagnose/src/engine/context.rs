@@ -179,6 +179,14 @@ impl<'a> Context<'a> {
             .filter(move |failure| super::classify::receiver_class(failure) == class)
     }
 
+    /// Each replica with its source, when the evidence says which server that is.
+    pub fn replica_source_pairs(
+        &self,
+    ) -> impl Iterator<Item = (&'a ServerEvidence, &'a ServerEvidence)> + '_ {
+        self.replicas()
+            .filter_map(|replica| Some((replica, self.source_of(replica)?)))
+    }
+
     /// The servers that replicate: those with a channel or the replica role.
     pub fn replicas(&self) -> impl Iterator<Item = &'a ServerEvidence> {
         self.evidence.replicas()

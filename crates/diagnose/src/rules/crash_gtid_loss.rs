@@ -42,10 +42,7 @@ impl Rule for CrashGtidLoss {
         {
             return;
         }
-        for replica in context.replicas() {
-            let Some(source) = context.source_of(replica) else {
-                continue;
-            };
+        for (replica, source) in context.replica_source_pairs() {
             let Some(source_uuid) = gtids::server_uuid(source) else {
                 continue;
             };

@@ -47,10 +47,7 @@ impl Rule for ErrantGtids {
         if context.is_dual_primary() {
             return;
         }
-        for replica in context.replicas() {
-            let Some(source) = context.source_of(replica) else {
-                continue;
-            };
+        for (replica, source) in context.replica_source_pairs() {
             let errant = match context.flavor(replica).or(context.flavor(source)) {
                 Some(Flavor::Mariadb) => mariadb_errant(replica, source),
                 _ => mysql_errant(replica, source),

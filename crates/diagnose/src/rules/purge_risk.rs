@@ -38,10 +38,7 @@ impl Rule for PurgeRisk {
         {
             return;
         }
-        for replica in context.replicas() {
-            let Some(source) = context.source_of(replica) else {
-                continue;
-            };
+        for (replica, source) in context.replica_source_pairs() {
             let Some(comparison) = gtids::compare_mysql_servers(replica, source) else {
                 continue;
             };

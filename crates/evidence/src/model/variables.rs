@@ -36,6 +36,17 @@ pub enum ParallelType {
     Other(String),
 }
 
+/// The replica's replication filters, as option and variable names (normalised). All of them
+/// but the `*_table` ones judge a statement by its default database.
+pub const REPLICATION_FILTERS: &[&str] = &[
+    "replicate_do_db",
+    "replicate_ignore_db",
+    "replicate_do_table",
+    "replicate_ignore_table",
+    "replicate_wild_do_table",
+    "replicate_wild_ignore_table",
+];
+
 /// Normalises a variable name as servers and option files spell it.
 pub fn normalise_variable_name(name: &str) -> String {
     let name = name.trim().trim_start_matches("@@");
@@ -149,6 +160,15 @@ impl Variables {
 
     pub fn innodb_flush_log_at_trx_commit(&self) -> Option<u64> {
         self.number(&["innodb_flush_log_at_trx_commit"])
+    }
+
+    /// The replication filters that are set (name, rules).
+    pub fn replication_filters(&self) -> Vec<(&str, &str)> {
+        REPLICATION_FILTERS
+            .iter()
+            .filter_map(|name| Some((*name, self.get(name)?)))
+            .filter(|(_, rules)| !rules.trim().is_empty())
+            .collect()
     }
 
     pub fn read_only(&self) -> Option<bool> {

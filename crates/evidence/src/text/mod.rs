@@ -777,18 +777,12 @@ fn is_field_line(text: &str) -> bool {
 
 /// Replication filter options, which an option file may repeat (one rule per line).
 fn is_filter_option(name: &str) -> bool {
-    const FILTERS: &[&str] = &[
-        "replicate_do_db",
-        "replicate_ignore_db",
-        "replicate_do_table",
-        "replicate_ignore_table",
-        "replicate_wild_do_table",
-        "replicate_wild_ignore_table",
-        "replicate_rewrite_db",
-        "binlog_do_db",
-        "binlog_ignore_db",
-    ];
-    FILTERS.contains(&normalise_variable_name(name).as_str())
+    const OTHER_FILTERS: &[&str] = &["replicate_rewrite_db", "binlog_do_db", "binlog_ignore_db"];
+    let name = normalise_variable_name(name);
+    crate::model::variables::REPLICATION_FILTERS
+        .iter()
+        .chain(OTHER_FILTERS)
+        .any(|filter| *filter == name)
 }
 
 /// `| server_id | 33 |`: a table row seen without the table's border.
