@@ -132,20 +132,22 @@ async fn duplicate_key() {
 async fn duplicate_key_identical_rows() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
     // Columns whose binary-protocol and binlog forms differ, so that equal values must still
-    // compare equal: a date, a date-time at midnight with a fraction, a decimal, a NULL.
+    // compare equal: a date, a date-time at midnight with a fraction, a decimal, a NULL, an
+    // ENUM and a SET (which the binlog writes as numbers).
     let table = "lab.same";
     lab.server(0)
         .exec(&format!(
             "CREATE DATABASE IF NOT EXISTS lab;
              CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(64), d DATE, t DATETIME(3),
-                 n DECIMAL(10,2), ts TIMESTAMP NULL, missing INT) ENGINE=InnoDB"
+                 n DECIMAL(10,2), ts TIMESTAMP NULL, missing INT, state ENUM('new','done'),
+                 tags SET('a','b','c')) ENGINE=InnoDB"
         ))
         .await
         .unwrap();
     lab.wait_caught_up(1, 0).await.unwrap();
     let insert = format!(
         "INSERT INTO {table} VALUES (10, 'the same row', '2024-02-29', '2024-03-01 00:00:00.120', \
-         12.50, '2024-03-01 10:00:00', NULL)"
+         12.50, '2024-03-01 10:00:00', NULL, 'done', 'a,c')"
     );
     lab.server(1)
         .exec(&format!("SET SESSION sql_log_bin=0; {insert}"))

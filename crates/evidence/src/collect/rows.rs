@@ -19,7 +19,8 @@ use super::session::{Session, role_name};
 /// Rows of the failing event read while looking for the one that failed.
 const MAX_ROWS_SEARCHED: usize = 10_000;
 
-const KEY_COLUMNS: &str = "SELECT c.ORDINAL_POSITION, c.COLUMN_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX \
+const KEY_COLUMNS: &str = "SELECT c.ORDINAL_POSITION, c.COLUMN_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX, \
+c.COLUMN_TYPE \
 FROM information_schema.COLUMNS c LEFT JOIN information_schema.STATISTICS s \
 ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME \
 AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0 \
@@ -32,18 +33,31 @@ struct Failure {
     duplicate: Option<(String, String)>,
 }
 
-/// The failing rows event's table and row images (`(column index, value)`, text form).
+/// The failing rows event's table and row images (`(column index, value)`).
 struct IncomingRows {
     schema: String,
     table: String,
-    rows: Vec<Vec<(usize, Option<String>)>>,
+    rows: Vec<Vec<(usize, Cell)>>,
 }
 
-/// The table's columns by ordinal (0-based) and its unique keys' columns in key order.
+/// One value of an incoming row: text, or an ENUM index or SET bits the binlog did not name
+/// (`binlog_row_metadata=MINIMAL`), named later from the column's type on the replica.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(Option<String>),
+    Enum(u16),
+    Set(u64),
+}
+
+/// The table's columns by ordinal (0-based) with their types, and its unique keys' columns in
+/// key order.
 struct TableKeys {
     columns: Vec<String>,
+    types: Vec<String>,
     keys: Vec<(String, Vec<usize>)>,
 }
+
+type Row = Vec<(usize, Option<String>)>;
 
 /// Adds the row captures when the replica's applier failed with 1062 or 1032 and the slice
 /// holds the failing rows event.
@@ -92,7 +106,8 @@ pub(crate) async fn add_row_lookups(
     let mut captures = Vec::new();
     let mut sessions = vec![];
     let chosen = table_keys.and_then(|keys| {
-        choose(&keys, &incoming, &failure).map(|(name, indexes, row)| (keys, name, indexes, row))
+        let rows = keys.texts(&incoming.rows);
+        choose(&keys, &rows, &failure).map(|(name, indexes, row)| (keys, name, indexes, row))
     });
     match chosen {
         Err(reason) => replica_session.gap(format!("row lookup in {}", incoming.name()), reason),
@@ -229,6 +244,7 @@ async fn key_columns(
         .ok_or("the table's columns could not be read")?;
     let mut keys = TableKeys {
         columns: Vec::new(),
+        types: Vec::new(),
         keys: Vec::new(),
     };
     for row in &capture.rows {
@@ -240,8 +256,10 @@ async fn key_columns(
         let name = cell(1).unwrap_or_default();
         if keys.columns.len() < ordinal {
             keys.columns.resize(ordinal, String::new());
+            keys.types.resize(ordinal, String::new());
         }
         keys.columns[ordinal - 1] = name;
+        keys.types[ordinal - 1] = cell(4).unwrap_or_default();
         if let Some(index) = cell(2) {
             match keys.keys.iter_mut().find(|(k, _)| *k == index) {
                 Some((_, columns)) => columns.push(ordinal - 1),
@@ -256,6 +274,44 @@ async fn key_columns(
 }
 
 impl TableKeys {
+    /// The incoming rows in text form, ENUM and SET values named by the column's members.
+    fn texts(&self, rows: &[Vec<(usize, Cell)>]) -> Vec<Row> {
+        rows.iter()
+            .map(|row| {
+                row.iter()
+                    .map(|(index, cell)| {
+                        let members = || members(self.types.get(*index).map_or("", String::as_str));
+                        let text = match cell {
+                            Cell::Text(text) => text.clone(),
+                            Cell::Enum(n) => Some(
+                                usize::from(*n)
+                                    .checked_sub(1)
+                                    .and_then(|i| members().into_iter().nth(i))
+                                    .unwrap_or_else(|| n.to_string()),
+                            ),
+                            Cell::Set(bits) => {
+                                let names = members();
+                                let known = names.len() >= 64 || bits >> names.len() == 0;
+                                Some(if known && !names.is_empty() {
+                                    names
+                                        .into_iter()
+                                        .enumerate()
+                                        .filter(|(i, _)| bits & (1 << i) != 0)
+                                        .map(|(_, name)| name)
+                                        .collect::<Vec<_>>()
+                                        .join(",")
+                                } else {
+                                    bits.to_string()
+                                })
+                            }
+                        };
+                        (*index, text)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     fn column(&self, index: usize) -> String {
         self.columns
             .get(index)
@@ -271,11 +327,11 @@ impl IncomingRows {
     }
 }
 
-type Chosen = (String, Vec<usize>, Vec<(usize, Option<String>)>);
+type Chosen = (String, Vec<usize>, Row);
 
 /// The key to look up by (the one the error names, else the primary key, else the first unique
 /// key) and the incoming row (the one whose key is the duplicate value, else the first).
-fn choose(keys: &TableKeys, incoming: &IncomingRows, failure: &Failure) -> Result<Chosen, String> {
+fn choose(keys: &TableKeys, rows: &[Row], failure: &Failure) -> Result<Chosen, String> {
     let named = failure.duplicate.as_ref().map(|(_, key)| key.as_str());
     let (key_name, key_indexes) = named
         .and_then(|n| keys.keys.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)))
@@ -298,8 +354,8 @@ fn choose(keys: &TableKeys, incoming: &IncomingRows, failure: &Failure) -> Resul
     let row = failure
         .duplicate
         .as_ref()
-        .and_then(|(value, _)| incoming.rows.iter().find(|r| key_text(r) == *value))
-        .or(incoming.rows.first())
+        .and_then(|(value, _)| rows.iter().find(|r| key_text(r) == *value))
+        .or(rows.first())
         .cloned()
         .ok_or("the failing rows event holds no row")?;
     if key_indexes.iter().any(|i| !row.iter().any(|(c, _)| c == i)) {
@@ -386,7 +442,7 @@ fn decode_rows(
         images.push(
             image
                 .iter()
-                .map(|(index, value)| (*index, text_of(value, schema.columns.get(*index))))
+                .map(|(index, value)| (*index, cell_of(value, schema.columns.get(*index))))
                 .collect(),
         );
     }
@@ -397,7 +453,50 @@ fn decode_rows(
     })
 }
 
+/// The members of `enum('a','b')` or `set(...)` as information_schema's COLUMN_TYPE writes
+/// them (quotes doubled inside); none for any other type.
+fn members(column_type: &str) -> Vec<String> {
+    let lower = column_type.to_ascii_lowercase();
+    let Some(list) = ["enum(", "set("]
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| &column_type[p.len()..]))
+        .and_then(|l| l.strip_suffix(')'))
+    else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let mut chars = list.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut name = String::new();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    name.push('\'');
+                    continue;
+                }
+                break;
+            }
+            name.push(c);
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// A value as the server's text protocol gives it, so that equal values compare equal.
+fn cell_of(value: &Value<'_>, column: Option<&binlog::values::Column>) -> Cell {
+    let unnamed = column.is_none_or(|c| c.members.is_empty());
+    match value {
+        Value::Enum(n) if unnamed => Cell::Enum(*n),
+        Value::Set(bits) if unnamed => Cell::Set(*bits),
+        other => Cell::Text(text_of(other, column)),
+    }
+}
+
 fn text_of(value: &Value<'_>, column: Option<&binlog::values::Column>) -> Option<String> {
     let text = match value {
         Value::Null => return None,
@@ -421,4 +520,48 @@ fn text_of(value: &Value<'_>, column: Option<&binlog::values::Column>) -> Option
         }
     };
     Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_of_enum_and_set_types() {
+        assert_eq!(members("enum('new','it''s','')"), vec!["new", "it's", ""]);
+        assert_eq!(members("SET('a','b')"), vec!["a", "b"]);
+        assert!(members("varchar(64)").is_empty());
+        assert!(members("enum('unterminated").is_empty());
+    }
+
+    #[test]
+    fn unnamed_enum_and_set_values_get_their_members() {
+        let keys = TableKeys {
+            columns: vec!["id".into(), "state".into(), "tags".into()],
+            types: vec![
+                "int(11)".into(),
+                "enum('new','done')".into(),
+                "set('a','b','c')".into(),
+            ],
+            keys: vec![("PRIMARY".into(), vec![0])],
+        };
+        let rows = keys.texts(&[vec![
+            (0, Cell::Text(Some("1".into()))),
+            (1, Cell::Enum(2)),
+            (2, Cell::Set(0b101)),
+        ]]);
+        assert_eq!(
+            rows[0],
+            vec![
+                (0, Some("1".to_owned())),
+                (1, Some("done".to_owned())),
+                (2, Some("a,c".to_owned()))
+            ]
+        );
+        // An index past the members stays a number rather than naming the wrong member.
+        assert_eq!(
+            keys.texts(&[vec![(1, Cell::Enum(7))]])[0][0].1.as_deref(),
+            Some("7")
+        );
+    }
 }
