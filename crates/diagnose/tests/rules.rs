@@ -354,3 +354,23 @@ fn never_the_skip_counter_with_mysql_gtids() {
     assert_eq!(skip["precondition"]["sql"], "SELECT @@GLOBAL.gtid_mode");
     assert_eq!(skip["precondition"]["expect"]["value"], "OFF");
 }
+
+#[test]
+fn an_error_the_applier_has_moved_past_is_stale() {
+    let sample = |position: u64| {
+        format!(
+            "*************************** 1. row ***************************\n\
+             Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\n\
+             Relay_Master_Log_File: mysql-bin.000031\nExec_Master_Log_Pos: {position}\n\
+             Last_SQL_Errno: 1062\n\
+             Last_SQL_Error: Could not execute Write_rows event on table shop.t; Duplicate entry '9' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000031, end_log_pos 8812\n\n"
+        )
+    };
+    let moving = diagnose_text(&format!("{}{}", sample(9000), sample(12000)));
+    let found = finding(&moving, Class::DupKey);
+    assert_eq!(found.severity, Severity::Info);
+    assert_eq!(found.facts.other["stale"], true);
+    assert_eq!(found.facts.end_log_pos, Some(8812));
+    let stuck = diagnose_text(&format!("{}{}", sample(9000), sample(9000)));
+    assert_eq!(finding(&stuck, Class::DupKey).severity, Severity::Critical);
+}

@@ -35,6 +35,9 @@ pub struct ApplierFailure<'a> {
     pub log_messages: Vec<ApplierErrorMessage>,
     /// The applier thread is stopped (the error is current), or runs (stale, or hung).
     pub sql_running: Option<bool>,
+    /// The applier runs and moved between the two samples: the error is an old one, not what
+    /// the replica is doing now.
+    pub stale: bool,
 }
 
 impl<'a> ApplierFailure<'a> {
@@ -96,6 +99,7 @@ impl<'a> ApplierFailure<'a> {
             log_line,
             log_messages,
             sql_running: view.sql_running(),
+            stale: view.sql_running() == Some(true) && view.applier_moved() == Some(true),
         })
     }
 
@@ -328,6 +332,19 @@ pub fn finding(
         None => Confidence::High,
         Some(true) => Confidence::Medium,
     };
+    if failure.stale {
+        // Worth knowing (it happened, and may again), but not what the replica does now.
+        let title = crate::text::Text::new(
+            format!("Earlier, now cleared: {}", title.en),
+            format!("此前发生、现已恢复：{}", title.zh),
+        );
+        let mut finding = Finding::new(class, Severity::Info, Confidence::High, title);
+        finding.error_code = failure.code();
+        finding.facts = failure.facts(view);
+        finding.facts.set("stale", true);
+        finding.evidence = failure.cited(view);
+        return finding;
+    }
     let mut finding = Finding::new(class, Severity::Critical, confidence, title);
     finding.error_code = failure.code();
     finding.facts = failure.facts(view);
