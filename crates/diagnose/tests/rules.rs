@@ -374,3 +374,59 @@ fn an_error_the_applier_has_moved_past_is_stale() {
     let stuck = diagnose_text(&format!("{}{}", sample(9000), sample(9000)));
     assert_eq!(finding(&stuck, Class::DupKey).severity, Severity::Critical);
 }
+
+#[test]
+fn dual_primary_auto_increment_collision() {
+    let side = |name: &str, other: &str, offset: u32| {
+        format!(
+            "-- server: {name} role: both\nauto_increment_increment = 1\nauto_increment_offset = {offset}\n\n\
+             Slave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: 1062\n\
+             Last_SQL_Error: Could not execute Write_rows event on table shop.orders; Duplicate entry '5501' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log {other}-bin.000003, end_log_pos 9921\n\n"
+        )
+    };
+    let report = diagnose_text(&format!(
+        "{}{}",
+        side("db1", "db2", 1),
+        side("db2", "db1", 1)
+    ));
+    let found = finding(&report, Class::DupKey);
+    assert_eq!(found.variant.as_deref(), Some("auto_increment_collision"));
+    assert_eq!(
+        found.facts.other["auto_increment"][0]["auto_increment_increment"],
+        1
+    );
+    // Separated sequences (2/1 and 2/2) cannot collide: a plain dual-primary collision.
+    let separated = format!("{}{}", side("db1", "db2", 1), side("db2", "db1", 2)).replace(
+        "auto_increment_increment = 1",
+        "auto_increment_increment = 2",
+    );
+    let report = diagnose_text(&separated);
+    assert_eq!(
+        finding(&report, Class::DupKey).variant.as_deref(),
+        Some("dual_primary_collision")
+    );
+}
+
+#[test]
+fn a_backup_at_another_time_did_not_kill_the_applier() {
+    let evidence = |worker_time: &str| {
+        format!(
+            "mysql> select * from performance_schema.replication_applier_status_by_worker\\G\n\
+             *************************** 1. row ***************************\n\
+             CHANNEL_NAME: \nWORKER_ID: 1\nSERVICE_STATE: OFF\nLAST_ERROR_NUMBER: 1317\n\
+             LAST_ERROR_MESSAGE: Worker 1 failed executing transaction 'a838ba08-c009-11e9-85e1-fa163ea2992d:31622919405' at master log master-bin.005599, end_log_pos 2297; Query execution was interrupted\n\
+             LAST_ERROR_TIMESTAMP: {worker_time}\n\n\
+             mysql> show slave status\\G\n\
+             Slave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: 1317\n\
+             Last_SQL_Error: Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 1 failed executing transaction 'a838ba08-c009-11e9-85e1-fa163ea2992d:31622919405' at master log master-bin.005599, end_log_pos 2297. See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.\n\n\
+             210304 02:00:01 Executing FLUSH TABLES WITH READ LOCK...\n\
+             210304 02:01:01 Killing query 77 (duration 61 sec): UPDATE t SET a = 1 WHERE id = 2\n"
+        )
+    };
+    let during = diagnose_text(&evidence("2021-03-04 02:01:01"));
+    let killed = finding(&during, Class::ApplierKilled);
+    assert_eq!(killed.variant.as_deref(), Some("killed_by_backup"));
+    assert_eq!(killed.facts.other["error_time"], "2021-03-04T02:01:01");
+    let hours_later = diagnose_text(&evidence("2021-03-04 09:30:00"));
+    assert_eq!(finding(&hours_later, Class::ApplierKilled).variant, None);
+}

@@ -51,7 +51,16 @@ impl Rule for ApplierKilled {
                 ),
             );
             let backup = BackupSigns::read(view.server);
-            if backup.ran() {
+            let error_time = failure
+                .worker
+                .and_then(|w| w.last_error_timestamp.as_ref())
+                .or(failure.log_line.and_then(|l| l.time.as_ref()))
+                .or(view.status.last_sql_error_timestamp.as_ref())
+                .map(|t| t.local);
+            if let Some(time) = error_time {
+                finding.facts.set("error_time", time.to_string());
+            }
+            if backup.ran() && backup.covers(error_time) {
                 finding.variant = Some("killed_by_backup".to_owned());
                 finding.root_cause = crate::Text::new(
                     format!(
@@ -150,6 +159,8 @@ struct BackupSigns {
     killed_threads: Vec<u64>,
     kill_type: Option<String>,
     cited: Vec<Cited>,
+    /// First and last time the backup log shows, as the server's local clock reads them.
+    window: Option<(jiff::civil::DateTime, jiff::civil::DateTime)>,
 }
 
 impl BackupSigns {
@@ -160,6 +171,11 @@ impl BackupSigns {
             source: format!("backup log ({})", line.origin),
             quote: line.message.clone(),
         };
+        let times = server
+            .backup_log
+            .iter()
+            .filter_map(|l| l.time.as_ref().map(|t| t.local));
+        signs.window = times.clone().min().zip(times.max());
         for line in &server.backup_log {
             match &line.event {
                 BackupEvent::GlobalReadLock | BackupEvent::BackupLock { .. } => {
@@ -193,6 +209,18 @@ impl BackupSigns {
             }
         }
         signs
+    }
+
+    /// Whether the backup ran when the applier was killed: a minute's slack each side, and
+    /// true when either time is unknown (the backup's presence is then the evidence).
+    fn covers(&self, error_time: Option<jiff::civil::DateTime>) -> bool {
+        let (Some(time), Some((first, last))) = (error_time, self.window) else {
+            return true;
+        };
+        let slack = jiff::SignedDuration::from_secs(60);
+        let after_start = time.duration_since(first) >= -slack;
+        let before_end = last.duration_since(time) >= -slack;
+        after_start && before_end
     }
 
     fn ran(&self) -> bool {

@@ -91,6 +91,18 @@ impl Rule for DupKey {
             };
             if dual {
                 finding.variant = Some("dual_primary_collision".to_owned());
+                if let Some(increments) = auto_increment_clash(context, &key_text) {
+                    finding.variant = Some("auto_increment_collision".to_owned());
+                    finding.facts.set("auto_increment", increments);
+                    finding.root_cause = text!(
+                        "The two primaries hand out auto-increment values from the same sequence \
+                         (auto_increment_increment and auto_increment_offset do not separate them), \
+                         so an insert on each side took the same value {key_text} before either saw \
+                         the other's row.",
+                        "两台主库从同一序列分配自增值（auto_increment_increment 与 auto_increment_offset 没有将它们错开），\
+                         两边的插入在看到对方的行之前都取到了同一个值 {key_text}。"
+                    );
+                }
                 if let Some((other, other_failure)) = other_side {
                     let other_facts = other_failure.facts(other);
                     finding.facts.set(
@@ -122,6 +134,42 @@ impl Rule for DupKey {
             output.push(finding);
         }
     }
+}
+
+/// The pair's auto-increment settings when they let both primaries generate the key value:
+/// a numeric key, and the same `auto_increment_increment`/`auto_increment_offset` on both
+/// servers (1/1 by default), or an increment of 1 on one of them.
+fn auto_increment_clash(context: &Context<'_>, key: &str) -> Option<serde_json::Value> {
+    if key.parse::<u64>().is_err() {
+        return None;
+    }
+    let settings: Vec<(Option<&str>, u64, u64)> = context
+        .evidence
+        .servers
+        .iter()
+        .filter_map(|server| {
+            let variables = &server.variables;
+            let increment = variables.get("auto_increment_increment")?.parse().ok()?;
+            let offset = variables.get("auto_increment_offset")?.parse().ok()?;
+            Some((server.label.as_deref(), increment, offset))
+        })
+        .collect();
+    let [
+        (first, increment_a, offset_a),
+        (second, increment_b, offset_b),
+    ] = settings.as_slice()
+    else {
+        return None;
+    };
+    let clash = (increment_a, offset_a) == (increment_b, offset_b)
+        || *increment_a == 1
+        || *increment_b == 1;
+    clash.then(|| {
+        serde_json::json!([
+            {"server": first, "auto_increment_increment": increment_a, "auto_increment_offset": offset_a},
+            {"server": second, "auto_increment_increment": increment_b, "auto_increment_offset": offset_b},
+        ])
+    })
 }
 
 fn plan(
