@@ -104,7 +104,7 @@ pub(crate) async fn add_row_lookups(
     };
     let table_keys = key_columns(&mut replica_session, &incoming).await;
     let mut captures = Vec::new();
-    let mut sessions = vec![];
+    let mut sessions = Vec::new();
     let chosen = table_keys.and_then(|keys| {
         let rows = keys.texts(&incoming.rows);
         choose(&keys, &rows, &failure).map(|(name, indexes, row)| (keys, name, indexes, row))
@@ -153,11 +153,19 @@ pub(crate) async fn add_row_lookups(
                     lookup(RowSide::Local),
                 )
                 .await;
-                if let (Some(endpoint), Some(role)) = (source, source_role)
-                    && let Some(mut session) = open(endpoint, role, options).await
-                {
-                    look_up(&mut session, &select, &key_values, lookup(RowSide::Source)).await;
-                    sessions.push(session);
+                if let (Some(endpoint), Some(role)) = (source, source_role) {
+                    match open(endpoint, role, options).await {
+                        Some(mut session) => {
+                            look_up(&mut session, &select, &key_values, lookup(RowSide::Source))
+                                .await;
+                            sessions.push(session);
+                        }
+                        None => collection.manifest.gaps.push(Gap {
+                            server: endpoint.to_string(),
+                            what: "row comparison".into(),
+                            reason: "the source could not be reached again".into(),
+                        }),
+                    }
                 }
             }
         }
