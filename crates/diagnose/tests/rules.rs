@@ -430,3 +430,39 @@ fn a_backup_at_another_time_did_not_kill_the_applier() {
     let hours_later = diagnose_text(&evidence("2021-03-04 09:30:00"));
     assert_eq!(finding(&hours_later, Class::ApplierKilled).variant, None);
 }
+
+#[test]
+fn crash_loss_proven_by_the_sources_gtid_executed_table() {
+    let report = diagnose_text(&format!(
+        "-- server: replica role: replica\n\
+         2023-12-11T10:32:43.433707+08:00 1457551 [ERROR] Error reading packet from server for channel '': Slave has more GTIDs than the master has, using the master's SERVER_UUID. (server_errno=1236)\n\
+         gtid_executed = {UUID_SOURCE}:1-1200\n\n\
+         -- server: source role: source\n\
+         server_uuid = {UUID_SOURCE}\nversion = 5.7.26-log\ngtid_executed = {UUID_SOURCE}:1-1000\n\n\
+         mysql> select * from mysql.gtid_executed;\n\
+         +--------------------------------------+----------------+--------------+\n\
+         | source_uuid                          | interval_start | interval_end |\n\
+         +--------------------------------------+----------------+--------------+\n\
+         | {UUID_SOURCE} |              1 |          900 |\n\
+         +--------------------------------------+----------------+--------------+\n"
+    ));
+    let classes: Vec<Class> = report.findings.iter().map(|f| f.class).collect();
+    assert_eq!(
+        classes[..2],
+        [Class::CrashGtidLoss, Class::ReplicaHasMoreGtids],
+        "{classes:?}"
+    );
+    let proof = &report.findings[0];
+    assert_eq!(
+        proof.variant.as_deref(),
+        Some("proven_by_gtid_executed_table")
+    );
+    assert_eq!(
+        proof.facts.gtid.as_deref(),
+        Some(&*format!("{UUID_SOURCE}:1001-1200"))
+    );
+    assert_eq!(
+        proof.facts.other["persisted_gtid_executed"],
+        format!("{UUID_SOURCE}:1-900")
+    );
+}

@@ -34,6 +34,30 @@ pub fn mysql_executed(server: &ServerEvidence) -> Option<GtidSet> {
         })
 }
 
+/// What the source persisted in `mysql.gtid_executed`, when that table was given.
+pub fn persisted_gtids(server: &ServerEvidence) -> Option<GtidSet> {
+    if server.gtid_executed_table.is_empty() {
+        return None;
+    }
+    let text: Vec<String> = server
+        .gtid_executed_table
+        .iter()
+        .map(|row| match &row.gtid_tag {
+            Some(tag) if !tag.is_empty() => {
+                format!(
+                    "{}:{tag}:{}-{}",
+                    row.source_uuid, row.interval_start, row.interval_end
+                )
+            }
+            _ => format!(
+                "{}:{}-{}",
+                row.source_uuid, row.interval_start, row.interval_end
+            ),
+        })
+        .collect();
+    text.join(",").parse().ok()
+}
+
 pub fn mysql_purged(server: &ServerEvidence) -> Option<GtidSet> {
     parse_set(server.variables.gtid_purged())
 }

@@ -34,15 +34,17 @@ impl Rule for CrashGtidLoss {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        // Once the receiver has failed on it, replica_has_more_gtids reports and explains it.
-        if context
+        let receiver_failed = context
             .receiver_failures(Class::ReplicaHasMoreGtids)
             .next()
-            .is_some()
-        {
-            return;
-        }
+            .is_some();
         for (replica, source) in context.replica_source_pairs() {
+            // Once the receiver has failed, replica_has_more_gtids reports it; this rule adds a
+            // finding only when the source's mysql.gtid_executed proves the loss.
+            let persisted = gtids::persisted_gtids(source);
+            if receiver_failed && persisted.is_none() {
+                continue;
+            }
             let Some(source_uuid) = gtids::server_uuid(source) else {
                 continue;
             };
@@ -69,6 +71,19 @@ impl Rule for CrashGtidLoss {
             );
             finding.facts.server = source.label.clone();
             finding.facts.gtid = Some(lost.clone());
+            if let Some(persisted) = &persisted {
+                // The source persisted none of the lost range: it was never saved to the table
+                // before the crash, the 5.7 mechanism.
+                let saved = persisted.intersection(&ahead.transactions);
+                finding
+                    .facts
+                    .set("persisted_gtid_executed", persisted.to_string());
+                finding.facts.set("lost_and_persisted", saved.to_string());
+                if saved.is_empty() {
+                    finding.confidence = Confidence::Certain;
+                    finding.variant = Some("proven_by_gtid_executed_table".to_owned());
+                }
+            }
             finding.facts.set("lost_set", lost.clone());
             finding.facts.set("lost_count", count);
             finding.facts.set("source_last", ahead.source_last);

@@ -104,7 +104,14 @@ impl Rule for ReplicaHasMoreGtids {
                              （sync_binlog != 1 时崩溃、恢复到旧状态），并可能重用这些编号。"
                         )
                     };
-                    finding.explains = vec![Class::CrashGtidLoss, Class::ErrantGtids];
+                    // With mysql.gtid_executed given, crash_gtid_loss proves the cause and
+                    // explains this finding; without it, this finding stands for both.
+                    finding.explains = if source.is_some_and(|s| !s.gtid_executed_table.is_empty())
+                    {
+                        vec![Class::ErrantGtids]
+                    } else {
+                        vec![Class::CrashGtidLoss, Class::ErrantGtids]
+                    };
                     finding.fix = plan(&range);
                     if source.is_some_and(|s| {
                         s.binary_logs.is_empty() && s.gtid_executed_table.is_empty()
