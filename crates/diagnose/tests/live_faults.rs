@@ -201,6 +201,13 @@ async fn dual_primary_duplicate_key() {
         assert_eq!(finding.facts.table.as_deref(), Some("lab.dual"));
         assert_gtid_of(finding, other);
     }
+    // The collected replica's row was written there, the incoming one on the other primary.
+    let collected = dup
+        .iter()
+        .find(|f| f.facts.server.as_deref() == Some(label(&lab, 1).as_str()))
+        .unwrap();
+    assert_eq!(collected.facts.other["rows_identical"], false);
+    assert_eq!(collected.facts.other["incoming_row"]["id"], "20");
     assert!(
         !report
             .findings

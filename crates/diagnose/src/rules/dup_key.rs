@@ -91,7 +91,22 @@ impl Rule for DupKey {
             };
             if dual {
                 finding.variant = Some("dual_primary_collision".to_owned());
-                if let Some(increments) = auto_increment_clash(context, &key_text) {
+                // With the table read on either server, only a key of its AUTO_INCREMENT
+                // column is one the servers generated.
+                let table_read = context
+                    .evidence
+                    .servers
+                    .iter()
+                    .flat_map(|s| &s.row_comparisons)
+                    .find(|c| c.table == table);
+                let generated = table_read.is_none_or(|c| {
+                    c.auto_increment_column
+                        .as_ref()
+                        .is_some_and(|column| c.key_columns.contains(column))
+                });
+                if let Some(increments) =
+                    auto_increment_clash(context, &key_text).filter(|_| generated)
+                {
                     finding.variant = Some("auto_increment_collision".to_owned());
                     finding.facts.set("auto_increment", increments);
                     finding.root_cause = text!(

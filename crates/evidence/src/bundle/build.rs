@@ -141,6 +141,7 @@ fn add_row_comparisons(evidence: &mut Evidence, captures: &[Capture]) {
             key_name: wanted.key_name.clone(),
             key_columns: wanted.key_columns.clone(),
             key_values: wanted.key_values.clone(),
+            auto_increment_column: wanted.auto_increment_column.clone(),
             incoming: row_of(incoming).unwrap_or_default(),
             local_checked: local.is_some(),
             local: local.and_then(row_of),

@@ -69,6 +69,9 @@ pub struct RowLookup {
     pub key_name: String,
     pub key_columns: Vec<String>,
     pub key_values: Vec<Option<String>>,
+    /// The table's AUTO_INCREMENT column on the replica, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_increment_column: Option<String>,
 }
 
 fn is_zero(n: &u64) -> bool {

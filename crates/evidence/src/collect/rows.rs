@@ -20,7 +20,7 @@ use super::session::{Session, role_name};
 const MAX_ROWS_SEARCHED: usize = 10_000;
 
 const KEY_COLUMNS: &str = "SELECT c.ORDINAL_POSITION, c.COLUMN_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX, \
-c.COLUMN_TYPE \
+c.COLUMN_TYPE, c.EXTRA \
 FROM information_schema.COLUMNS c LEFT JOIN information_schema.STATISTICS s \
 ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME \
 AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0 \
@@ -55,6 +55,8 @@ struct TableKeys {
     columns: Vec<String>,
     types: Vec<String>,
     keys: Vec<(String, Vec<usize>)>,
+    /// The AUTO_INCREMENT column, if the table has one.
+    auto_increment: Option<usize>,
 }
 
 type Row = Vec<(usize, Option<String>)>;
@@ -127,6 +129,7 @@ pub(crate) async fn add_row_lookups(
                 key_name: key_name.clone(),
                 key_columns: key_columns.clone(),
                 key_values: key_values.clone(),
+                auto_increment_column: keys.auto_increment.map(|i| keys.column(i)),
             };
             captures.push(Capture {
                 server: replica_label.to_owned(),
@@ -254,6 +257,7 @@ async fn key_columns(
         columns: Vec::new(),
         types: Vec::new(),
         keys: Vec::new(),
+        auto_increment: None,
     };
     for row in &capture.rows {
         let cell = |i: usize| row.get(i).cloned().flatten();
@@ -268,6 +272,9 @@ async fn key_columns(
         }
         keys.columns[ordinal - 1] = name;
         keys.types[ordinal - 1] = cell(4).unwrap_or_default();
+        if cell(5).is_some_and(|extra| extra.to_ascii_lowercase().contains("auto_increment")) {
+            keys.auto_increment = Some(ordinal - 1);
+        }
         if let Some(index) = cell(2) {
             match keys.keys.iter_mut().find(|(k, _)| *k == index) {
                 Some((_, columns)) => columns.push(ordinal - 1),
@@ -552,6 +559,7 @@ mod tests {
                 "set('a','b','c')".into(),
             ],
             keys: vec![("PRIMARY".into(), vec![0])],
+            auto_increment: None,
         };
         let rows = keys.texts(&[vec![
             (0, Cell::Text(Some("1".into()))),

@@ -22,6 +22,9 @@ pub struct RowComparison {
     pub key_name: String,
     pub key_columns: Vec<String>,
     pub key_values: Vec<Option<String>>,
+    /// The table's AUTO_INCREMENT column, if it has one: a key the servers generate.
+    #[serde(default)]
+    pub auto_increment_column: Option<String>,
     /// The columns the event's row image holds (with a minimal row image, not all of them).
     pub incoming: Vec<ColumnValue>,
     /// Whether the replica was asked; `local` is its row, `None` when it has none.
@@ -77,6 +80,7 @@ mod tests {
             key_name: "PRIMARY".into(),
             key_columns: vec!["id".into()],
             key_values: vec![Some("10".into())],
+            auto_increment_column: None,
             incoming: row(&[("id", Some("10")), ("v", Some("source")), ("n", None)]),
             local_checked: true,
             local: Some(row(&[
