@@ -11,7 +11,7 @@ use mysql_async::prelude::Queryable;
 use crate::bundle::{Capture, Collection, Gap, RowLookup, RowSide, SLICE_FILE};
 use crate::connect::connect;
 use crate::dsn::Endpoint;
-use crate::model::Role;
+use crate::model::{ApplierErrorMessage, Role};
 
 use super::CollectOptions;
 use super::session::{Session, role_name};
@@ -402,12 +402,23 @@ fn failure_of(collection: &Collection, replica_label: &str) -> Option<Failure> {
         .channels()
         .iter()
         .find(|c| matches!(c.applier_errno(), Some(1062 | 1032)))?;
-    let message = channel.applier_error().unwrap_or_default();
+    // With parallel appliers the coordinator's message only points at the worker's.
+    let worker_messages = server
+        .latest_sample()
+        .into_iter()
+        .flat_map(|sample| &sample.workers)
+        .filter(|w| w.channel_name == channel.channel_name)
+        .filter_map(|w| w.last_error_message.as_deref())
+        .map(ApplierErrorMessage::parse);
+    let duplicate = channel
+        .applier_error()
+        .into_iter()
+        .chain(worker_messages)
+        .find_map(|m| m.duplicate_entry)
+        .map(|d| (d.value.clone(), d.key_name().to_owned()));
     Some(Failure {
         errno: channel.applier_errno()?,
-        duplicate: message
-            .duplicate_entry
-            .map(|d| (d.value.clone(), d.key_name().to_owned())),
+        duplicate,
     })
 }
 
