@@ -180,6 +180,39 @@ async fn duplicate_key_identical_rows() {
     assert!(!finding.fix.steps.is_empty());
 }
 
+/// A binary key that is not UTF-8 is looked up by its bytes, not by a text form of them.
+#[tokio::test]
+async fn duplicate_key_binary_key() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    lab.server(0)
+        .exec(
+            "CREATE DATABASE IF NOT EXISTS lab;
+             CREATE TABLE lab.bin (k VARBINARY(8) PRIMARY KEY, v VARCHAR(16)) ENGINE=InnoDB",
+        )
+        .await
+        .unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin=0; INSERT INTO lab.bin VALUES (X'00FF10', 'replica')")
+        .await
+        .unwrap();
+    lab.server(0)
+        .exec("INSERT INTO lab.bin VALUES (X'00FF10', 'source')")
+        .await
+        .unwrap();
+    lab.wait_status(1, "the SQL thread to stop on an error", |status| {
+        status.sql_stopped() && status.sql_errno() != 0
+    })
+    .await
+    .unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    let finding = top(&report);
+    assert_eq!(finding.class, Class::DupKey, "{:#?}", report.findings);
+    assert_eq!(row_v(finding, "local_row"), Some("replica"));
+    assert_eq!(row_v(finding, "source_row"), Some("source"));
+    assert_eq!(finding.facts.other["rows_identical"], false);
+}
+
 #[tokio::test]
 async fn dual_primary_duplicate_key() {
     let lab = Lab::dual_primary(&LabOptions::default()).await.unwrap();

@@ -45,6 +45,8 @@ struct IncomingRows {
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
     Text(Option<String>),
+    /// CHAR, VARCHAR, BLOB, BINARY: the bytes as stored.
+    Bytes(Vec<u8>),
     Enum(u16),
     Set(u64),
 }
@@ -108,12 +110,27 @@ pub(crate) async fn add_row_lookups(
     let mut captures = Vec::new();
     let mut sessions = Vec::new();
     let chosen = table_keys.and_then(|keys| {
-        let rows = keys.texts(&incoming.rows);
-        choose(&keys, &rows, &failure).map(|(name, indexes, row)| (keys, name, indexes, row))
+        let mut rows = keys.texts(&incoming.rows);
+        choose(&keys, &rows, &failure)
+            .map(|(name, indexes, index)| (keys, name, indexes, rows.swap_remove(index), index))
     });
     match chosen {
         Err(reason) => replica_session.gap(format!("row lookup in {}", incoming.name()), reason),
-        Ok((keys, key_name, key_indexes, row)) => {
+        Ok((keys, key_name, key_indexes, row, index)) => {
+            // Raw bytes for the lookup: a binary key's text form would match nothing.
+            let parameters: Vec<mysql_async::Value> = key_indexes
+                .iter()
+                .map(
+                    |i| match incoming.rows[index].iter().find(|(c, _)| c == i) {
+                        Some((_, Cell::Bytes(bytes))) => bytes.clone().into(),
+                        _ => row
+                            .iter()
+                            .find(|(c, _)| c == i)
+                            .and_then(|(_, v)| v.clone())
+                            .map_or(mysql_async::Value::NULL, |v| v.into_bytes().into()),
+                    },
+                )
+                .collect();
             let key_columns: Vec<String> = key_indexes.iter().map(|&i| keys.column(i)).collect();
             let key_values: Vec<Option<String>> = key_indexes
                 .iter()
@@ -152,14 +169,14 @@ pub(crate) async fn add_row_lookups(
                 look_up(
                     &mut replica_session,
                     &select,
-                    &key_values,
+                    parameters.clone(),
                     lookup(RowSide::Local),
                 )
                 .await;
                 if let (Some(endpoint), Some(role)) = (source, source_role) {
                     match open(endpoint, role, options).await {
                         Some(mut session) => {
-                            look_up(&mut session, &select, &key_values, lookup(RowSide::Source))
+                            look_up(&mut session, &select, parameters, lookup(RowSide::Source))
                                 .await;
                             sessions.push(session);
                         }
@@ -214,16 +231,9 @@ async fn open<'e>(
 async fn look_up(
     session: &mut Session<'_>,
     select: &str,
-    values: &[Option<String>],
+    parameters: Vec<mysql_async::Value>,
     lookup: RowLookup,
 ) {
-    let parameters = values
-        .iter()
-        .map(|v| {
-            v.clone()
-                .map_or(mysql_async::Value::NULL, |v| v.into_bytes().into())
-        })
-        .collect();
     if session.run_with(select, parameters, None).await.is_some()
         && let Some(capture) = session.record.captures.last_mut()
     {
@@ -298,6 +308,7 @@ impl TableKeys {
                         let members = || members(self.types.get(*index).map_or("", String::as_str));
                         let text = match cell {
                             Cell::Text(text) => text.clone(),
+                            Cell::Bytes(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
                             Cell::Enum(n) => Some(
                                 usize::from(*n)
                                     .checked_sub(1)
@@ -342,7 +353,8 @@ impl IncomingRows {
     }
 }
 
-type Chosen = (String, Vec<usize>, Row);
+/// The key's name and columns, and which incoming row to look up.
+type Chosen = (String, Vec<usize>, usize);
 
 /// The key to look up by (the one the error names, else the primary key, else the first unique
 /// key) and the incoming row (the one whose key is the duplicate value, else the first).
@@ -366,17 +378,18 @@ fn choose(keys: &TableKeys, rows: &[Row], failure: &Failure) -> Result<Chosen, S
             .collect::<Vec<_>>()
             .join("-")
     };
-    let row = failure
+    let index = failure
         .duplicate
         .as_ref()
-        .and_then(|(value, _)| rows.iter().find(|r| key_text(r) == *value))
-        .or(rows.first())
-        .cloned()
+        .and_then(|(value, _)| rows.iter().position(|r| key_text(r) == *value))
+        .unwrap_or(0);
+    let row = rows
+        .get(index)
         .ok_or("the failing rows event holds no row")?;
     if key_indexes.iter().any(|i| !row.iter().any(|(c, _)| c == i)) {
         return Err("the incoming row image lacks a key column".into());
     }
-    Ok((key_name, key_indexes, row))
+    Ok((key_name, key_indexes, index))
 }
 
 /// `SELECT * FROM `s`.`t` WHERE `k` = ? ... LIMIT 1`
@@ -519,6 +532,7 @@ fn cell_of(value: &Value<'_>, column: Option<&binlog::values::Column>) -> Cell {
     match value {
         Value::Enum(n) if unnamed => Cell::Enum(*n),
         Value::Set(bits) if unnamed => Cell::Set(*bits),
+        Value::Bytes(bytes) => Cell::Bytes(bytes.to_vec()),
         other => Cell::Text(text_of(other, column)),
     }
 }
@@ -530,7 +544,6 @@ fn text_of(value: &Value<'_>, column: Option<&binlog::values::Column>) -> Option
         Value::UInt(n) => n.to_string(),
         Value::Float(n) => n.to_string(),
         Value::Double(n) => n.to_string(),
-        Value::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         other => {
             let mut literal = String::new();
             match column {
