@@ -109,6 +109,10 @@ pub fn text(report: &Report, options: TextOptions) -> String {
                 let _ = writeln!(out, "   {name:<20} {value}");
             }
         }
+        if let Some(table) = rows_table(&finding.facts) {
+            let _ = writeln!(out, "\n   {bold}Rows{bold:#} (* differs on the replica)");
+            write_rows_table(&mut out, "   ", &table);
+        }
         if !finding.evidence.is_empty() {
             let _ = writeln!(out, "\n   {bold}Evidence{bold:#}");
             for cited in &finding.evidence {
@@ -253,6 +257,66 @@ fn risk_word(risk: RiskLevel) -> &'static str {
     }
 }
 
+/// The failing row next to the replica's and the source's: a header and one line per column
+/// (`column | incoming | replica | source`), differing columns marked with `*`.
+fn rows_table(facts: &Facts) -> Option<Vec<[String; 4]>> {
+    let incoming = facts.other.get("incoming_row")?.as_object()?;
+    let other_row = |name: &str| facts.other.get(name).map(|row| row.as_object().cloned());
+    let local = other_row("local_row");
+    let source = other_row("source_row");
+    let shown = |row: &Option<Option<serde_json::Map<String, Value>>>, column: &str| match row {
+        None => "(not read)".to_owned(),
+        Some(None) => "(no row)".to_owned(),
+        Some(Some(row)) => match row.get(column) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => "NULL".to_owned(),
+            Some(other) => other.to_string(),
+        },
+    };
+    let mut lines = vec![[
+        "column".to_owned(),
+        "incoming".to_owned(),
+        "replica".to_owned(),
+        "source".to_owned(),
+    ]];
+    for (column, value) in incoming {
+        let value = match value {
+            Value::String(s) => s.clone(),
+            Value::Null => "NULL".to_owned(),
+            other => other.to_string(),
+        };
+        let on_replica = shown(&local, column);
+        let differs = matches!(&local, Some(Some(_))) && on_replica != value;
+        let name = if differs {
+            format!("{column} *")
+        } else {
+            column.clone()
+        };
+        lines.push([name, value, on_replica, shown(&source, column)]);
+    }
+    Some(lines)
+}
+
+fn write_rows_table(out: &mut String, indent: &str, table: &[[String; 4]]) {
+    let widths: Vec<usize> = (0..4)
+        .map(|i| {
+            table
+                .iter()
+                .map(|row| row[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in table {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(out, "{indent}{}", cells.join(" | ").trim_end());
+    }
+}
+
 /// The facts a DBA looks for first, in this order; the rest follow by name.
 const FIRST_FACTS: &[&str] = &[
     "server",
@@ -272,11 +336,19 @@ const FIRST_FACTS: &[&str] = &[
     "thread_ids",
 ];
 
+/// Facts shown as the side-by-side rows table rather than as lines.
+const ROW_FACTS: &[&str] = &["incoming_row", "local_row", "source_row", "row_differences"];
+
 /// The facts as (name, value) lines, the important ones first.
 fn fact_lines(facts: &Facts) -> Vec<(String, String)> {
     let Ok(Value::Object(mut map)) = serde_json::to_value(facts) else {
         return Vec::new();
     };
+    if rows_table(facts).is_some() {
+        for name in ROW_FACTS {
+            map.remove(*name);
+        }
+    }
     let mut lines = Vec::with_capacity(map.len());
     let mut show = |name: String, value: Value| {
         let shown = match value {
@@ -422,6 +494,16 @@ pub fn markdown(report: &Report, lang: Lang) -> String {
             }
             out.push('\n');
         }
+        if let Some(table) = rows_table(&finding.facts) {
+            for (index, row) in table.iter().enumerate() {
+                let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+                let _ = writeln!(out, "| {} |", cells.join(" | "));
+                if index == 0 {
+                    let _ = writeln!(out, "|---|---|---|---|");
+                }
+            }
+            out.push('\n');
+        }
         if !finding.evidence.is_empty() {
             let _ = writeln!(out, "**Evidence**\n");
             for cited in &finding.evidence {
@@ -530,6 +612,38 @@ mod tests {
         );
         assert!(colored.contains('\u{1b}'));
         assert!(colored.contains("lab.t 主键冲突"));
+    }
+
+    #[test]
+    fn compared_rows_side_by_side() {
+        let mut report = sample();
+        let facts = &mut report.findings[0].facts;
+        facts.set(
+            "incoming_row",
+            json!({"id": "10", "v": "written on the source"}),
+        );
+        facts.set(
+            "local_row",
+            json!({"id": "10", "v": "written on the replica"}),
+        );
+        facts.set("row_differences", json!([{"column": "v"}]));
+        let printed = text(&report, TextOptions::default());
+        assert!(
+            printed.contains("column | incoming              | replica                | source"),
+            "{printed}"
+        );
+        assert!(
+            printed
+                .contains("v *    | written on the source | written on the replica | (not read)"),
+            "{printed}"
+        );
+        assert!(!printed.contains("incoming_row"), "{printed}");
+        let markdown = markdown(&report, Lang::En);
+        assert!(
+            markdown
+                .contains("| v * | written on the source | written on the replica | (not read) |"),
+            "{markdown}"
+        );
     }
 
     #[test]
