@@ -99,8 +99,12 @@ fn as_text<'v>(bytes: &'v [u8], column: &Column) -> Option<&'v str> {
     if !column.is_text() {
         return None;
     }
-    let text = std::str::from_utf8(bytes).ok()?;
-    (text.is_ascii() || column.charset.is_none_or(is_utf8_collation)).then_some(text)
+    // ASCII is UTF-8, so one pass over the bytes tells both.
+    if column.charset.is_none_or(is_utf8_collation) || bytes.is_ascii() {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
 }
 
 /// The member names of a SET value, when the binlog gave them and they cover its bits.
@@ -238,26 +242,29 @@ fn write_where(
     schema: &TableSchema,
     image: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
-    let key: Vec<&(usize, Value<'_>)> = image
-        .iter()
-        .filter(|(i, _)| schema.columns[*i].primary_key)
-        .collect();
-    let all_key_columns = schema.columns.iter().filter(|c| c.primary_key).count();
-    let chosen: Vec<&(usize, Value<'_>)> = if !key.is_empty() && key.len() == all_key_columns {
-        key
-    } else {
-        let comparable: Vec<_> = image
-            .iter()
-            .filter(|(i, v)| comparable(&schema.columns[*i]) && !matches!(v, Value::JsonDiff(_)))
-            .collect();
-        if comparable.is_empty() {
-            image.iter().collect()
-        } else {
-            comparable
-        }
+    let is_key = |(i, _): &&(usize, Value<'_>)| schema.columns[*i].primary_key;
+    let is_comparable = |(i, v): &&(usize, Value<'_>)| {
+        comparable(&schema.columns[*i]) && !matches!(v, Value::JsonDiff(_))
     };
+    let key = image.iter().filter(is_key).count();
+    let all_key_columns = schema.columns.iter().filter(|c| c.primary_key).count();
     out.push_str(" WHERE ");
-    for (n, (i, v)) in chosen.into_iter().enumerate() {
+    if key != 0 && key == all_key_columns {
+        write_conditions(out, schema, image.iter().filter(is_key))
+    } else if image.iter().any(|entry| is_comparable(&entry)) {
+        write_conditions(out, schema, image.iter().filter(is_comparable))
+    } else {
+        write_conditions(out, schema, image.iter())
+    }
+}
+
+/// `a=1 AND b IS NULL`
+fn write_conditions<'i, 'v: 'i>(
+    out: &mut String,
+    schema: &TableSchema,
+    chosen: impl Iterator<Item = &'i (usize, Value<'v>)>,
+) -> DecodeResult<()> {
+    for (n, (i, v)) in chosen.enumerate() {
         if n > 0 {
             out.push_str(" AND ");
         }
@@ -323,28 +330,54 @@ fn write_update(
     write_table(out, schema);
     out.push_str(" SET ");
     // Only the columns that change, unless none does.
-    let changed: Vec<&(usize, Value<'_>)> = to
-        .iter()
-        .filter(|(i, v)| {
-            from.iter()
-                .find(|(j, _)| j == i)
-                .is_none_or(|(_, old)| old != v)
-        })
-        .collect();
-    let assigned = if changed.is_empty() {
-        to.iter().collect()
-    } else {
-        changed
+    let changes = |(i, v): &&(usize, Value<'_>)| {
+        from.iter()
+            .find(|(j, _)| j == i)
+            .is_none_or(|(_, old)| old != v)
     };
-    for (n, (i, v)) in assigned.into_iter().enumerate() {
+    if to.iter().any(|entry| changes(&entry)) {
+        write_assignments(out, schema, to.iter().filter(changes))?;
+    } else {
+        write_assignments(out, schema, to.iter())?;
+    }
+    write_where(out, schema, from)?;
+    out.push_str(" LIMIT 1;");
+    Ok(())
+}
+
+/// `a=1, b=2`
+fn write_assignments<'i, 'v: 'i>(
+    out: &mut String,
+    schema: &TableSchema,
+    assigned: impl Iterator<Item = &'i (usize, Value<'v>)>,
+) -> DecodeResult<()> {
+    for (n, (i, v)) in assigned.enumerate() {
         if n > 0 {
             out.push_str(", ");
         }
         write_assignment(out, schema, *i, v)?;
     }
-    write_where(out, schema, from)?;
-    out.push_str(" LIMIT 1;");
     Ok(())
+}
+
+/// Room for a statement of a row's images, so that it is written without growing its buffer
+/// again and again: the names, the bytes of text and binary values (hex doubles them) and a
+/// short number for the rest.
+fn statement_size(schema: &TableSchema, row: &Row<'_>) -> usize {
+    let image_size = |image: &Option<Vec<(usize, Value<'_>)>>| -> usize {
+        image.iter().flatten().fold(0, |size, (i, v)| {
+            let name = schema.quoted_names.get(*i).map_or(8, String::len);
+            let value = match v {
+                Value::Bytes(b) | Value::Geometry(b) | Value::Vector(b) => 2 * b.len() + 3,
+                Value::Json(b, _) => 2 * b.len() + 16,
+                _ => 28,
+            };
+            size.saturating_add(name + value + 2)
+        })
+    };
+    (64 + schema.quoted_table.len())
+        .saturating_add(image_size(&row.before))
+        .saturating_add(image_size(&row.after))
 }
 
 /// The statement that makes a row's change (`undo` false) or reverts it (`undo` true). What
@@ -357,6 +390,7 @@ pub fn write_row_statement(
     row: &Row<'_>,
     undo: bool,
 ) -> DecodeResult<()> {
+    out.reserve(statement_size(schema, row));
     let empty = Vec::new();
     let before = row.before.as_ref().unwrap_or(&empty);
     let after = row.after.as_ref().unwrap_or(&empty);

@@ -108,7 +108,9 @@ fn open(path: &Path) -> Result<MappedFile, Failure> {
 
 /// Writes one line to stdout; a closed pipe (`| head`) ends the command quietly.
 fn emit(out: &mut impl Write, line: &str) -> Result<(), Failure> {
-    writeln!(out, "{line}").map_err(|err| Failure::new(format!("cannot write output: {err}")))
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(|err| Failure::new(format!("cannot write output: {err}")))
 }
 
 fn event_line(
@@ -375,10 +377,9 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
     if format != Format::Json {
         emit(&mut out, binlog::sql::SESSION_PREAMBLE)?;
     }
-    emit(
-        &mut out,
-        &render_transaction(&args.file, &t, args.undo, format),
-    )?;
+    let mut text = String::new();
+    render_transaction(&mut text, &args.file, &t, args.undo, format);
+    emit(&mut out, &text)?;
     Ok(Status::Healthy)
 }
 
@@ -460,23 +461,14 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
                     }
                 }
             }
+            let mut text = String::new();
             for t in spans.iter().rev() {
                 let t = rendered(path, data, t, true, format)?;
-                emit(&mut out, &render_transaction(path, &t, true, format))?;
+                render_transaction(&mut text, path, &t, true, format);
+                emit(&mut out, &text)?;
             }
         } else {
-            for t in binlog::transactions_with(data, options) {
-                match t {
-                    Ok(t) => {
-                        emit(&mut out, &render_transaction(path, &t, false, format))?;
-                        file.release_before(t.end_offset);
-                    }
-                    Err(err) => {
-                        damage = Some(err);
-                        break;
-                    }
-                }
-            }
+            damage = write_transactions(&mut out, path, &file, options, format)?;
         }
         if let Some(err) = damage {
             out.flush().ok();
@@ -492,35 +484,99 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
     Ok(status)
 }
 
-fn render_transaction(path: &Path, t: &Transaction, undo: bool, format: Format) -> String {
+/// How many batches of transactions the walk may read ahead of the output.
+const READ_AHEAD: usize = 8;
+/// Transactions go to the output in batches of about this many statements, so that the two
+/// threads wake each other rarely.
+const BATCH_STATEMENTS: usize = 1024;
+
+/// Writes the transactions of a file, oldest first: one thread walks the file and renders the
+/// statements while this one formats them and writes them out. Returns the damage that ended
+/// the walk early.
+fn write_transactions(
+    out: &mut impl Write,
+    path: &Path,
+    file: &MappedFile,
+    options: Options,
+    format: Format,
+) -> Result<Option<binlog::Error>, Failure> {
+    let data = file.bytes();
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<_>>(READ_AHEAD);
+        scope.spawn(move || {
+            let mut batch = Vec::new();
+            let mut statements = 0;
+            for t in binlog::transactions_with(data, options) {
+                let damaged = t.is_err();
+                statements += t.as_ref().map_or(0, |t| t.sql.len()) + 1;
+                batch.push(t);
+                if damaged || statements >= BATCH_STATEMENTS {
+                    // The receiver is gone when writing failed: nothing more to do.
+                    if sender.send(std::mem::take(&mut batch)).is_err() || damaged {
+                        return;
+                    }
+                    statements = 0;
+                }
+            }
+            if !batch.is_empty() {
+                // As above: a failed send means the output failed.
+                let _ = sender.send(batch);
+            }
+        });
+        let mut text = String::new();
+        for t in receiver.into_iter().flatten() {
+            match t {
+                Ok(t) => {
+                    render_transaction(&mut text, path, &t, false, format);
+                    emit(out, &text)?;
+                    file.release_before(t.end_offset);
+                }
+                Err(err) => return Ok(Some(err)),
+            }
+        }
+        Ok(None)
+    })
+}
+
+/// A transaction as text (SQL, or one line of JSON) into `s`, replacing what it held, with
+/// no line end.
+fn render_transaction(s: &mut String, path: &Path, t: &Transaction, undo: bool, format: Format) {
+    use std::fmt::Write as _;
+    s.clear();
     let rows: Vec<_> = t
         .row_counts
         .iter()
         .map(|((table, kind), n)| json!({"table": table, "operation": kind.name(), "rows": n}))
         .collect();
     match format {
-        Format::Json => json!({
-            "file": path.display().to_string(),
-            "gtid": t.gtid,
-            "start_offset": t.start_offset,
-            "end_offset": t.end_offset,
-            "end_log_pos": t.last_end_log_pos,
-            "timestamp": t.timestamp,
-            "tables": t.tables,
-            "statements": t.sql,
-            "undo": undo,
-            "annotations": t.statements,
-            "row_counts": rows,
-            "rows": t.rows,
-            "logical_clock": t.logical_clock.map(|(lc, seq)| json!({"last_committed": lc, "sequence_number": seq})),
-            "events": t.events,
-            "size": t.size,
-            "complete": t.complete,
-        })
-        .to_string(),
+        Format::Json => {
+            let _ = write!(
+                s,
+                "{}",
+                json!({
+                "file": path.display().to_string(),
+                "gtid": t.gtid,
+                "start_offset": t.start_offset,
+                "end_offset": t.end_offset,
+                "end_log_pos": t.last_end_log_pos,
+                "timestamp": t.timestamp,
+                "tables": t.tables,
+                "statements": t.sql,
+                "undo": undo,
+                "annotations": t.statements,
+                "row_counts": rows,
+                "rows": t.rows,
+                "logical_clock": t.logical_clock.map(|(lc, seq)| json!({"last_committed": lc, "sequence_number": seq})),
+                "events": t.events,
+                "size": t.size,
+                "complete": t.complete,
+                    })
+            );
+        }
         Format::Text | Format::Markdown => {
-            let mut s = format!(
-                "-- {}transaction {} in {} at offsets {}..{} ({} events, {} bytes{})\n",
+            let _ = writeln!(
+                s,
+                "-- {}transaction {} in {} at offsets {}..{} ({} events, {} bytes{})",
                 if undo { "undo of " } else { "" },
                 t.gtid.as_deref().unwrap_or("(anonymous)"),
                 path.display(),
@@ -528,16 +584,20 @@ fn render_transaction(path: &Path, t: &Transaction, undo: bool, format: Format) 
                 t.end_offset,
                 t.events,
                 t.size,
-                if t.complete { "" } else { ", not complete: the file ends inside it" }
+                if t.complete {
+                    ""
+                } else {
+                    ", not complete: the file ends inside it"
+                }
             );
             if let Some((lc, seq)) = t.logical_clock {
-                s.push_str(&format!("-- last_committed={lc} sequence_number={seq}\n"));
+                let _ = writeln!(s, "-- last_committed={lc} sequence_number={seq}");
             }
             if !t.tables.is_empty() {
-                s.push_str(&format!("-- tables: {}\n", t.tables.join(", ")));
+                let _ = writeln!(s, "-- tables: {}", t.tables.join(", "));
             }
             for ((table, kind), n) in &t.row_counts {
-                s.push_str(&format!("-- {n} row(s) {} on {table}\n", kind.name()));
+                let _ = writeln!(s, "-- {n} row(s) {} on {table}", kind.name());
             }
             let wrap = !t.row_counts.is_empty();
             if wrap {
@@ -550,7 +610,7 @@ fn render_transaction(path: &Path, t: &Transaction, undo: bool, format: Format) 
             if wrap && t.complete {
                 s.push_str("COMMIT;\n");
             }
-            s.trim_end().to_owned()
+            s.truncate(s.trim_end().len());
         }
     }
 }
