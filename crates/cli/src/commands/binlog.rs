@@ -484,15 +484,8 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
     Ok(status)
 }
 
-/// How many batches of transactions the walk may read ahead of the output.
-const READ_AHEAD: usize = 8;
-/// Transactions go to the output in batches of about this many statements, so that the two
-/// threads wake each other rarely.
-const BATCH_STATEMENTS: usize = 1024;
-
-/// Writes the transactions of a file, oldest first: one thread walks the file and renders the
-/// statements while this one formats them and writes them out. Returns the damage that ended
-/// the walk early.
+/// Writes the transactions of a file, oldest first, each formatted into one reused buffer.
+/// Returns the damage that ended the walk early.
 fn write_transactions(
     out: &mut impl Write,
     path: &Path,
@@ -500,42 +493,18 @@ fn write_transactions(
     options: Options,
     format: Format,
 ) -> Result<Option<binlog::Error>, Failure> {
-    let data = file.bytes();
-    std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<_>>(READ_AHEAD);
-        scope.spawn(move || {
-            let mut batch = Vec::new();
-            let mut statements = 0;
-            for t in binlog::transactions_with(data, options) {
-                let damaged = t.is_err();
-                statements += t.as_ref().map_or(0, |t| t.sql.len()) + 1;
-                batch.push(t);
-                if damaged || statements >= BATCH_STATEMENTS {
-                    // The receiver is gone when writing failed: nothing more to do.
-                    if sender.send(std::mem::take(&mut batch)).is_err() || damaged {
-                        return;
-                    }
-                    statements = 0;
-                }
+    let mut text = String::new();
+    for t in binlog::transactions_with(file.bytes(), options) {
+        match t {
+            Ok(t) => {
+                render_transaction(&mut text, path, &t, false, format);
+                emit(out, &text)?;
+                file.release_before(t.end_offset);
             }
-            if !batch.is_empty() {
-                // As above: a failed send means the output failed.
-                let _ = sender.send(batch);
-            }
-        });
-        let mut text = String::new();
-        for t in receiver.into_iter().flatten() {
-            match t {
-                Ok(t) => {
-                    render_transaction(&mut text, path, &t, false, format);
-                    emit(out, &text)?;
-                    file.release_before(t.end_offset);
-                }
-                Err(err) => return Ok(Some(err)),
-            }
+            Err(err) => return Ok(Some(err)),
         }
-        Ok(None)
-    })
+    }
+    Ok(None)
 }
 
 /// A transaction as text (SQL, or one line of JSON) into `s`, replacing what it held, with
