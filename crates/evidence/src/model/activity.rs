@@ -39,11 +39,7 @@ impl ProcessRow {
     }
 
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
-        self.raw.push(RawField {
-            name: name.trim().to_owned(),
-            value: value.to_owned(),
-        });
-        match name.trim().to_ascii_lowercase().as_str() {
+        match RawField::record(&mut self.raw, name, value).as_str() {
             "id" => self.id = FieldValue::from_text(value),
             "user" => self.user = FieldValue::from_text(value),
             "host" => self.host = FieldValue::from_text(value),
@@ -107,11 +103,7 @@ impl LockWait {
 
     /// Sets a field from a column of any of the lock-wait views; returns whether it is known.
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
-        self.raw.push(RawField {
-            name: name.trim().to_owned(),
-            value: value.to_owned(),
-        });
-        match name.trim().to_ascii_lowercase().as_str() {
+        match RawField::record(&mut self.raw, name, value).as_str() {
             "waiting_trx_id" | "requesting_trx_id" | "requesting_engine_transaction_id" => {
                 self.waiting_trx_id = FieldValue::from_text(value)
             }

@@ -60,11 +60,7 @@ impl WorkerRow {
 
     /// Sets a field from a column; returns whether the column is known.
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
-        self.raw.push(RawField {
-            name: name.trim().to_owned(),
-            value: value.to_owned(),
-        });
-        match name.trim().to_ascii_lowercase().as_str() {
+        match RawField::record(&mut self.raw, name, value).as_str() {
             "channel_name" => self.channel_name = value.trim().to_owned(),
             "worker_id" => self.worker_id = FieldValue::from_text(value),
             "thread_id" => self.thread_id = FieldValue::from_text(value),
@@ -146,11 +142,7 @@ impl CoordinatorRow {
 
     /// Sets a field from a column; returns whether the column is known.
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
-        self.raw.push(RawField {
-            name: name.trim().to_owned(),
-            value: value.to_owned(),
-        });
-        match name.trim().to_ascii_lowercase().as_str() {
+        match RawField::record(&mut self.raw, name, value).as_str() {
             "channel_name" => self.channel_name = value.trim().to_owned(),
             "thread_id" => self.thread_id = FieldValue::from_text(value),
             "service_state" => self.service_state = FieldValue::from_text(value),

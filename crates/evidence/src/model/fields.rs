@@ -12,6 +12,18 @@ pub struct RawField {
     pub value: String,
 }
 
+impl RawField {
+    /// Keeps a column as printed in `raw` and returns its name in lower case, for matching.
+    pub(crate) fn record(raw: &mut Vec<RawField>, name: &str, value: &str) -> String {
+        let name = name.trim();
+        raw.push(RawField {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        });
+        name.to_ascii_lowercase()
+    }
+}
+
 /// A value that can be read from a column's text. `NULL`, an empty string and text that does
 /// not parse all read as "absent"; the raw text stays in the item's `raw` list.
 pub(crate) trait FieldValue: Sized {
