@@ -105,40 +105,17 @@ fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {
             ErrorLogFormat::Mysql8,
         ));
     }
-    if let Some(c) = MYSQL57.captures(line) {
-        return Some(make(
-            &c[1],
-            c.get(2).map(|m| m.as_str()),
-            &c[3],
-            None,
-            None,
-            &c[4],
-            ErrorLogFormat::Mysql57,
-        ));
-    }
-    if let Some(c) = SPACED.captures(line) {
-        let thread = c.get(2).map(|m| m.as_str());
-        return Some(make(
-            &c[1],
-            thread,
-            &c[3],
-            None,
-            None,
-            &c[4],
-            ErrorLogFormat::SpaceSeparated,
-        ));
-    }
-    if let Some(c) = LEGACY.captures(line) {
-        let thread = c.get(2).map(|m| m.as_str());
-        return Some(make(
-            &c[1],
-            thread,
-            &c[3],
-            None,
-            None,
-            &c[4],
-            ErrorLogFormat::Legacy,
-        ));
+    // Time, optional thread, level, message: the same four captures in each of these layouts.
+    let layouts = [
+        (&*MYSQL57, ErrorLogFormat::Mysql57),
+        (&*SPACED, ErrorLogFormat::SpaceSeparated),
+        (&*LEGACY, ErrorLogFormat::Legacy),
+    ];
+    for (pattern, format) in layouts {
+        if let Some(c) = pattern.captures(line) {
+            let thread = c.get(2).map(|m| m.as_str());
+            return Some(make(&c[1], thread, &c[3], None, None, &c[4], format));
+        }
     }
     let c = LEGACY_NO_LEVEL.captures(line)?;
     let message = c[2].trim();
