@@ -78,9 +78,10 @@ fn mariadb_binlog_events(path: &Path, data: &[u8]) -> Option<(Vec<Row>, Option<u
     // mariadb-binlog cannot read a gzip file; give it the gunzipped bytes.
     let tmp;
     let path = if path.extension().is_some_and(|e| e == "gz") {
-        tmp = std::env::temp_dir().join(format!("walk-oracle-{}.bin", std::process::id()));
-        std::fs::write(&tmp, data).unwrap();
-        tmp.as_path()
+        // Removed when dropped, so the test leaves nothing behind in /tmp.
+        tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), data).unwrap();
+        tmp.path()
     } else {
         path
     };
