@@ -110,6 +110,11 @@ pub struct ConnectionArgs {
     /// Seconds to wait for a server to answer before giving up on it
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub connect_timeout: u64,
+
+    /// Seconds each statement may run; one that takes longer is listed as a gap and the
+    /// collection goes on
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub query_timeout: u64,
 }
 
 /// Prints a command-line error and returns the exit status: help and version requests are not

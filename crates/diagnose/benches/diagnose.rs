@@ -17,7 +17,7 @@ fn bundle(c: &mut Criterion) {
     c.bench_function("bundle: load, build the evidence, diagnose", |b| {
         b.iter(|| {
             let collection = Collection::load(black_box(&path)).expect("the example bundle loads");
-            diagnose::diagnose(&collection.evidence())
+            diagnose::diagnose_collection(&collection)
         })
     });
 }

@@ -8,6 +8,7 @@
 pub mod class;
 pub mod engine;
 pub mod finding;
+mod gaps;
 pub mod plan;
 pub mod render;
 pub mod report;
@@ -17,6 +18,7 @@ pub mod text;
 pub use class::{Class, Group};
 pub use engine::diagnose;
 pub use finding::{Cited, Confidence, Facts, Finding, Reference, Severity};
+pub use gaps::{diagnose_collection, missing_from_gaps};
 pub use plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
 pub use report::{Missing, Report};
 pub use text::{Lang, Text};

@@ -26,7 +26,7 @@ async fn diagnose_collected(lab: &Lab, replica: usize) -> (Report, Collection) {
         .await
         .unwrap();
     let evidence = collection.evidence();
-    let report = diagnose::diagnose(&evidence);
+    let report = diagnose::diagnose_collection(&collection);
     let json = diagnose::render::json(&report, Lang::En);
     let dir = tempfile::tempdir().unwrap();
     for path in [dir.path().join("bundle"), dir.path().join("bundle.tar.gz")] {
@@ -36,7 +36,7 @@ async fn diagnose_collected(lab: &Lab, replica: usize) -> (Report, Collection) {
         let replayed_evidence = replayed.evidence();
         assert_eq!(replayed_evidence, evidence);
         let replayed_json =
-            diagnose::render::json(&diagnose::diagnose(&replayed_evidence), Lang::En);
+            diagnose::render::json(&diagnose::diagnose_collection(&replayed), Lang::En);
         assert_eq!(replayed_json, json, "{}", path.display());
     }
     (report, collection)
@@ -325,4 +325,22 @@ async fn errant_write() {
     assert_eq!(finding.class, Class::ErrantGtids, "{:#?}", report.findings);
     assert_gtid_of(finding, 2);
     assert_eq!(finding.facts.gtid.as_deref(), Some(errant.gtid.as_str()));
+}
+
+/// A source that went away: the receiver's error is diagnosed from the replica alone, and the
+/// report says the source could not be read and what that leaves open.
+#[tokio::test]
+async fn unreachable_source_is_missing_evidence() {
+    let mut lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let source = label(&lab, 0);
+    lab.server_mut(0).stop();
+    let report = diagnose_live(&lab, 1).await;
+    let gap = report
+        .missing_evidence
+        .iter()
+        .find(|m| m.what.en.starts_with("source on "))
+        .unwrap_or_else(|| panic!("{:#?}", report.missing_evidence));
+    assert!(gap.what.en.contains(&source), "{}", gap.what.en);
+    assert!(gap.what.en.contains("unreachable"), "{}", gap.what.en);
+    assert!(gap.how.en.contains("--source DSN"), "{}", gap.how.en);
 }

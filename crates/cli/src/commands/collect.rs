@@ -121,6 +121,7 @@ pub fn collect_live(
         .map(|dsn| connection::resolve(dsn, "source", connection))
         .transpose()?;
     options.connect_timeout = Duration::from_secs(connection.connect_timeout.max(1));
+    options.query_timeout = Duration::from_secs(connection.query_timeout.max(1));
     if global.verbose > 0 {
         eprintln!(
             "repldoctor: collecting from replica {replica} as {}",

@@ -95,7 +95,7 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
 
 /// Diagnoses what a collection (live or replayed) holds and prints the report.
 fn diagnose_collection(collection: &Collection, lang: Lang, global: &GlobalArgs) -> Status {
-    let report = diagnose::diagnose(&collection.evidence());
+    let report = diagnose::diagnose_collection(collection);
     print_report(&report, &[], lang, global);
     status_of(&report)
 }
