@@ -40,11 +40,52 @@ fn severity_word(severity: Severity) -> &'static str {
     }
 }
 
+fn severity_word_zh(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "严重",
+        Severity::Warning => "警告",
+        Severity::Info => "提示",
+    }
+}
+
+/// A heading or label in the report's language: `Cause`, or `Cause / 原因` in a bilingual
+/// report.
+fn label(en: &str, zh: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => en.to_owned(),
+        Lang::Zh => format!("{en} / {zh}"),
+    }
+}
+
 /// Writes `text` in the report's language: English, then the Chinese line when asked for.
 fn say(out: &mut String, indent: &str, text: &Text, lang: Lang) {
     let _ = writeln!(out, "{indent}{}", text.en);
     if lang == Lang::Zh && !text.zh.is_empty() {
         let _ = writeln!(out, "{indent}{}", text.zh);
+    }
+}
+
+/// [`say`] after a label: `why: ...`, then `原因：...` on the Chinese line.
+fn say_labelled(out: &mut String, indent: &str, (en, zh): (&str, &str), text: &Text, lang: Lang) {
+    let _ = writeln!(out, "{indent}{en}: {}", text.en);
+    if lang == Lang::Zh && !text.zh.is_empty() {
+        let _ = writeln!(out, "{indent}{zh}：{}", text.zh);
+    }
+}
+
+/// The verdict in Chinese, the second line of a bilingual report.
+fn verdict_zh(report: &Report) -> String {
+    match report.findings.first() {
+        None => "健康：证据中未发现问题".to_owned(),
+        Some(top) => {
+            let others = report.findings.len() - 1;
+            let more = if others == 0 {
+                String::new()
+            } else {
+                format!("（另有 {others} 项发现）")
+            };
+            format!("{}：{}{more}", severity_word_zh(top.severity), top.title.zh)
+        }
     }
 }
 
@@ -79,6 +120,9 @@ pub fn text(report: &Report, options: TextOptions) -> String {
         report.worst().map_or(Style::new().bold(), severity_style),
     );
     let _ = writeln!(out, "{headline}{}{headline:#}", verdict(report));
+    if lang == Lang::Zh {
+        let _ = writeln!(out, "{headline}{}{headline:#}", verdict_zh(report));
+    }
     for (index, finding) in report.findings.iter().enumerate() {
         let sev = style(color, severity_style(finding.severity));
         let variant = finding
@@ -99,22 +143,31 @@ pub fn text(report: &Report, options: TextOptions) -> String {
             let _ = writeln!(out, "   {bold}{}{bold:#}", finding.title.zh);
         }
         if !finding.root_cause.is_empty() {
-            let _ = writeln!(out, "\n   {bold}Cause{bold:#}");
+            let _ = writeln!(out, "\n   {bold}{}{bold:#}", label("Cause", "原因", lang));
             say(&mut out, "   ", &finding.root_cause, lang);
         }
         let facts = fact_lines(&finding.facts);
         if !facts.is_empty() {
-            let _ = writeln!(out, "\n   {bold}Facts{bold:#}");
+            let _ = writeln!(out, "\n   {bold}{}{bold:#}", label("Facts", "事实", lang));
             for (name, value) in facts {
                 let _ = writeln!(out, "   {name:<20} {value}");
             }
         }
         if let Some(table) = rows_table(&finding.facts) {
-            let _ = writeln!(out, "\n   {bold}Rows{bold:#} (* differs on the replica)");
+            let _ = writeln!(
+                out,
+                "\n   {bold}{}{bold:#} ({})",
+                label("Rows", "行对比", lang),
+                label("* differs on the replica", "* 表示从库上不同", lang)
+            );
             write_rows_table(&mut out, "   ", &table);
         }
         if !finding.evidence.is_empty() {
-            let _ = writeln!(out, "\n   {bold}Evidence{bold:#}");
+            let _ = writeln!(
+                out,
+                "\n   {bold}{}{bold:#}",
+                label("Evidence", "证据", lang)
+            );
             for cited in &finding.evidence {
                 let server = cited
                     .server
@@ -126,18 +179,26 @@ pub fn text(report: &Report, options: TextOptions) -> String {
             }
         }
         if !finding.fix.is_empty() {
-            let _ = writeln!(out, "\n   {bold}Fix{bold:#}");
+            let _ = writeln!(out, "\n   {bold}{}{bold:#}", label("Fix", "修复方案", lang));
             write_plan(&mut out, &finding.fix, "   ", options);
         }
         if !finding.references.is_empty() {
-            let _ = writeln!(out, "\n   {bold}References{bold:#}");
+            let _ = writeln!(
+                out,
+                "\n   {bold}{}{bold:#}",
+                label("References", "参考资料", lang)
+            );
             for reference in &finding.references {
                 let _ = writeln!(out, "   - {}: {}", reference.title, reference.url);
             }
         }
     }
     if !report.missing_evidence.is_empty() {
-        let _ = writeln!(out, "\n{bold}Could not check{bold:#}");
+        let _ = writeln!(
+            out,
+            "\n{bold}{}{bold:#}",
+            label("Could not check", "无法检查", lang)
+        );
         for gap in &report.missing_evidence {
             let _ = writeln!(out, "- {}: {}", gap.what.en, gap.consequence.en);
             if lang == Lang::Zh {
@@ -165,7 +226,7 @@ fn write_plan(out: &mut String, plan: &Plan, indent: &str, options: TextOptions)
         let warn = style(options.color, severity_style(Severity::Warning));
         let _ = writeln!(out, "{indent}{warn}Data given up:{warn:#} {}", loss.en);
         if lang == Lang::Zh {
-            let _ = writeln!(out, "{indent}{}", loss.zh);
+            let _ = writeln!(out, "{indent}{warn}放弃的数据：{warn:#}{}", loss.zh);
         }
     }
     for (number, step) in plan.steps.iter().enumerate() {
@@ -174,7 +235,7 @@ fn write_plan(out: &mut String, plan: &Plan, indent: &str, options: TextOptions)
     for alternative in &plan.alternatives {
         let _ = writeln!(out, "{indent}Alternative, {}", alternative.when.en);
         if lang == Lang::Zh {
-            let _ = writeln!(out, "{indent}{}", alternative.when.zh);
+            let _ = writeln!(out, "{indent}备选方案：{}", alternative.when.zh);
         }
         write_plan(out, &alternative.plan, &format!("{indent}  "), options);
     }
@@ -191,8 +252,27 @@ fn target_name(target: &Target) -> String {
     }
 }
 
+fn target_name_zh(target: &Target) -> String {
+    match target {
+        Target::Replica => "在从库上".into(),
+        Target::Source => "在主库上".into(),
+        Target::Server(name) => format!("在 {name} 上"),
+        Target::ReplicaHost => "在从库主机的 shell 中".into(),
+        Target::SourceHost => "在存放主库 binlog 的主机的 shell 中".into(),
+        Target::Dba => "由 DBA 完成".into(),
+    }
+}
+
 fn write_step(out: &mut String, number: usize, step: &Step, indent: &str, lang: Lang) {
-    let _ = writeln!(out, "{indent}{number}. {}:", target_name(&step.target));
+    let _ = match lang {
+        Lang::En => writeln!(out, "{indent}{number}. {}:", target_name(&step.target)),
+        Lang::Zh => writeln!(
+            out,
+            "{indent}{number}. {}（{}）:",
+            target_name(&step.target),
+            target_name_zh(&step.target)
+        ),
+    };
     let inner = format!("{indent}   ");
     match &step.action {
         Action::Sql { statements } => {
@@ -205,21 +285,30 @@ fn write_step(out: &mut String, number: usize, step: &Step, indent: &str, lang: 
         }
         Action::Manual { instruction } => say(out, &inner, instruction, lang),
     }
-    say(out, &format!("{inner}why: "), &step.why, lang);
+    say_labelled(out, &inner, ("why", "原因"), &step.why, lang);
     if let Some(check) = &step.precondition {
-        write_check(out, &inner, "only if", check, lang);
+        write_check(out, &inner, ("only if", "前提"), check, lang);
     }
     if let Some(check) = &step.verify {
-        write_check(out, &inner, "then check", check, lang);
+        write_check(out, &inner, ("then check", "之后检查"), check, lang);
     }
     if step.risk > RiskLevel::None {
-        let note = step.risk_note.as_ref().map(|n| n.en.as_str()).unwrap_or("");
+        let note = step.risk_note.as_ref();
         let _ = writeln!(
             out,
             "{inner}risk: {}{}",
             risk_word(step.risk),
-            prefixed(note)
+            prefixed(note.map_or("", |n| n.en.as_str()))
         );
+        if lang == Lang::Zh {
+            let zh = note.map_or("", |n| n.zh.as_str());
+            let zh = if zh.is_empty() {
+                String::new()
+            } else {
+                format!("：{zh}")
+            };
+            let _ = writeln!(out, "{inner}风险：{}{zh}", risk_word_zh(step.risk));
+        }
     }
 }
 
@@ -231,11 +320,8 @@ fn prefixed(note: &str) -> String {
     }
 }
 
-fn write_check(out: &mut String, indent: &str, label: &str, check: &Check, lang: Lang) {
-    let _ = writeln!(out, "{indent}{label}: {}", check.description.en);
-    if lang == Lang::Zh {
-        let _ = writeln!(out, "{indent}  {}", check.description.zh);
-    }
+fn write_check(out: &mut String, indent: &str, label: (&str, &str), check: &Check, lang: Lang) {
+    say_labelled(out, indent, label, &check.description, lang);
     if let Some(sql) = &check.sql {
         let expected = match &check.expect {
             Expect::Rows => " returns rows".to_owned(),
@@ -254,6 +340,15 @@ fn risk_word(risk: RiskLevel) -> &'static str {
         RiskLevel::Low => "low",
         RiskLevel::Medium => "medium",
         RiskLevel::High => "high",
+    }
+}
+
+fn risk_word_zh(risk: RiskLevel) -> &'static str {
+    match risk {
+        RiskLevel::None => "无",
+        RiskLevel::Low => "低",
+        RiskLevel::Medium => "中",
+        RiskLevel::High => "高",
     }
 }
 
@@ -463,6 +558,9 @@ fn flatten_texts(value: &mut Value, lang: Lang) {
 pub fn markdown(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## repldoctor: {}\n", verdict(report));
+    if lang == Lang::Zh {
+        let _ = writeln!(out, "{}\n", verdict_zh(report));
+    }
     for (index, finding) in report.findings.iter().enumerate() {
         let variant = finding
             .variant
@@ -483,7 +581,7 @@ pub fn markdown(report: &Report, lang: Lang) -> String {
         if !finding.root_cause.is_empty() {
             let _ = writeln!(out, "**Cause.** {}\n", finding.root_cause.en);
             if lang == Lang::Zh {
-                let _ = writeln!(out, "**原因。** {}\n", finding.root_cause.zh);
+                let _ = writeln!(out, "**原因：** {}\n", finding.root_cause.zh);
             }
         }
         let facts = fact_lines(&finding.facts);
@@ -505,14 +603,14 @@ pub fn markdown(report: &Report, lang: Lang) -> String {
             out.push('\n');
         }
         if !finding.evidence.is_empty() {
-            let _ = writeln!(out, "**Evidence**\n");
+            let _ = writeln!(out, "**{}**\n", label("Evidence", "证据", lang));
             for cited in &finding.evidence {
                 let _ = writeln!(out, "- {}:\n  ```\n  {}\n  ```", cited.source, cited.quote);
             }
             out.push('\n');
         }
         if !finding.fix.is_empty() {
-            let _ = writeln!(out, "**Fix**\n\n```");
+            let _ = writeln!(out, "**{}**\n\n```", label("Fix", "修复方案", lang));
             write_plan(
                 &mut out,
                 &finding.fix,
@@ -526,13 +624,20 @@ pub fn markdown(report: &Report, lang: Lang) -> String {
         }
     }
     if !report.missing_evidence.is_empty() {
-        let _ = writeln!(out, "### Could not check\n");
+        let _ = writeln!(out, "### {}\n", label("Could not check", "无法检查", lang));
         for gap in &report.missing_evidence {
             let _ = writeln!(
                 out,
                 "- {}: {} ({})",
                 gap.what.en, gap.consequence.en, gap.how.en
             );
+            if lang == Lang::Zh {
+                let _ = writeln!(
+                    out,
+                    "  {}：{}（{}）",
+                    gap.what.zh, gap.consequence.zh, gap.how.zh
+                );
+            }
         }
     }
     out
@@ -567,7 +672,8 @@ mod tests {
                 text!("the SQL thread stopped", "SQL 线程已停止"),
                 "SELECT 1",
                 Expect::Rows,
-            )),
+            ))
+            .with_risk_note(text!("readers see old data", "读者会看到旧数据")),
         );
         Report::from_parts(vec![finding], Vec::new())
     }
@@ -612,6 +718,36 @@ mod tests {
         );
         assert!(colored.contains('\u{1b}'));
         assert!(colored.contains("lab.t 主键冲突"));
+    }
+
+    #[test]
+    fn a_chinese_report_has_every_label_and_text_in_both_languages() {
+        let report = text(
+            &sample(),
+            TextOptions {
+                lang: Lang::Zh,
+                color: false,
+            },
+        );
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[1], "严重：lab.t 主键冲突");
+        for expected in [
+            "Fix / 修复方案",
+            "1. on the replica（在从库上）:",
+            "why: stop first",
+            "原因：先停止",
+            "then check: the SQL thread stopped",
+            "之后检查：SQL 线程已停止",
+            "risk: low: readers see old data",
+            "风险：低：读者会看到旧数据",
+        ] {
+            assert!(
+                lines.iter().any(|line| line.trim() == expected),
+                "{expected:?} missing in\n{report}"
+            );
+        }
+        let markdown = markdown(&sample(), Lang::Zh);
+        assert!(markdown.contains("**Fix / 修复方案**"), "{markdown}");
     }
 
     #[test]
