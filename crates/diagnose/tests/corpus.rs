@@ -17,7 +17,32 @@ use diagnose::Class;
 use evidence::text::{TextInput, parse_evidence};
 
 /// Corpus files that do not pass yet, and why (one line each).
-const KNOWN_GAPS: &[(&str, &str)] = &[];
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "037-applier-error-other-heatwave-system-schema-mysqlsh.txt",
+        "the worker's GTID and end_log_pos are not carried into the facts",
+    ),
+    (
+        "038-ddl-mismatch-temporary-table-worker-row.txt",
+        "a worker row pasted without its row header is not read as a worker",
+    ),
+    (
+        "039-applier-error-other-row-size-strict-mode-elided.txt",
+        "a line of dots marking elided output is not understood",
+    ),
+    (
+        "042-source-purged-gtids-bare-message-kubernetes.txt",
+        "a bare receiver error message without its field name is not read",
+    ),
+    (
+        "044-row-not-found-memory-table-bare-message-curly-quotes.txt",
+        "typographic quotes in a pasted applier message are not read",
+    ),
+    (
+        "048-applier-metadata-mariadb-gtid-slave-pos-duplicate.txt",
+        "a duplicate key on mysql.gtid_slave_pos is the applier's metadata, not user data",
+    ),
+];
 
 struct Case {
     name: String,

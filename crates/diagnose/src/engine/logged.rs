@@ -54,10 +54,7 @@ fn applier_line(server: &ServerEvidence) -> Option<&ErrorLogLine> {
             LogLevel::Warning => parsed.worker_id.is_some() && !parsed.error_codes.is_empty(),
             _ => false,
         };
-        failure
-            && !line
-                .message
-                .contains("Error running query, slave SQL thread aborted")
+        failure && !line.is_applier_abort()
     };
     let latest = server
         .error_log

@@ -131,6 +131,14 @@ impl ErrorLogLine {
             .map_or(m, |(_, rest)| rest)
     }
 
+    /// `Error running query, slave SQL thread aborted. ... We stopped at log ...`: the line the
+    /// applier writes after its error, saying where it stopped (some versions and pastes lose
+    /// the space after the comma).
+    pub fn is_applier_abort(&self) -> bool {
+        let m = self.unprefixed_message();
+        m.starts_with("Error running query,") && m.contains("SQL thread aborted")
+    }
+
     /// Which replication thread wrote this line, from the message's own prefix.
     pub fn replication_thread(&self) -> Option<ReplicationThread> {
         const APPLIER: &[&str] = &[
@@ -138,11 +146,13 @@ impl ErrorLogLine {
             "Replica SQL",
             "Slave worker",
             "Replica worker",
-            "Error running query, slave SQL thread aborted",
-            "Error running query, replica SQL thread aborted",
             "Slave: ",
             "Replica: ",
             "Slave (additional info)",
+            // The applier's messages pasted without their thread's prefix (the text of
+            // `Last_SQL_Error` alone).
+            "Coordinator stopped because there were error",
+            "Could not execute ",
         ];
         const RECEIVER: &[&str] = &[
             "Slave I/O",
@@ -151,7 +161,9 @@ impl ErrorLogLine {
             "Got fatal error",
         ];
         let m = self.unprefixed_message();
-        if APPLIER.iter().any(|p| m.starts_with(p)) {
+        let worker_failure =
+            m.starts_with("Worker ") && m.contains(" failed executing transaction");
+        if APPLIER.iter().any(|p| m.starts_with(p)) || self.is_applier_abort() || worker_failure {
             Some(ReplicationThread::Applier)
         } else if RECEIVER.iter().any(|p| m.starts_with(p)) || writes_relay_log_on_full_disk(m) {
             Some(ReplicationThread::Receiver)

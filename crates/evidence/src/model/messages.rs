@@ -191,10 +191,22 @@ impl ApplierErrorMessage {
                 r"(?s)(?:Error '(.*?)' on query\.\s*)?Default database: '([^']*)'\.(?:\s*Query: '(.*?)(?:'(?:, Error_code.*)?)?$)?",
             )
         });
+        // ER_ERROR_ON_MASTER: the source logged the statement with the error that interrupted
+        // it half-way (a killed statement on a non-transactional table); the replica expects
+        // that error and stops without running the statement.
+        static PARTIAL_ON_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"Query partially completed on the (?:master|source) \(error on (?:master|source): (\d+)\) and was aborted",
+            )
+        });
         static MARIADB_GTID: LazyLock<Regex> = LazyLock::new(|| regex(r"\bGtid (\d+-\d+-\d+)"));
-        static STOPPED_AT: LazyLock<Regex> =
+        static STOPPED_AT: LazyLock<Regex> = LazyLock::new(|| {
             // Some MariaDB 10.0 lines lose the closing quote: `log 'master-bin.000001 position 1234`.
-            LazyLock::new(|| regex(r"[Ww]e stopped at log '([^'\s]+)'? position (\d+)"));
+            // The exit note says it as `replication stopped in log 'F' at position P`.
+            regex(
+                r"(?:[Ww]e stopped at log|replication stopped in log) '([^'\s]+)'? (?:at )?position (\d+)",
+            )
+        });
 
         let mut parsed = ApplierErrorMessage {
             coordinator_stopped: message.contains("Coordinator stopped because there were error"),
@@ -234,6 +246,16 @@ impl ApplierErrorMessage {
                 source_error_code: c[2].parse().unwrap_or(0),
                 replica_message: c.get(3).map(|m| m.as_str().to_owned()),
                 replica_error_code: c.get(4).and_then(|m| m.as_str().parse().ok()),
+            });
+        }
+        if parsed.different_errors.is_none()
+            && let Some(c) = PARTIAL_ON_SOURCE.captures(message)
+        {
+            parsed.different_errors = Some(DifferentErrors {
+                source_message_format: None,
+                source_error_code: c[1].parse().unwrap_or(0),
+                replica_message: None,
+                replica_error_code: None,
             });
         }
         if let Some(c) = STATEMENT.captures(message) {
@@ -627,6 +649,29 @@ mod tests {
         );
         assert!(receiver("Error writing file 'x' (Errcode: 280)").is_empty());
         assert!(receiver("Slave I/O thread exiting").is_empty());
+    }
+
+    #[test]
+    fn statement_logged_with_its_error_on_the_source() {
+        // MySQL 5.5, corpus 036: a MyISAM update killed half-way on the source.
+        let m = ApplierErrorMessage::parse(
+            "Query partially completed on the master (error on master: 1317) and was aborted. There is a chance that your master is inconsistent at this point. If you are sure that your master is ok, run this query manually on the slave and then restart the slave with SET GLOBAL SQL_SLAVE_SKIP_COUNTER=1; START SLAVE; . Query: 'update t set a=1'",
+        );
+        let different = m.different_errors.unwrap();
+        assert_eq!(different.source_error_code, 1317);
+        assert_eq!(different.replica_error_code, None);
+    }
+
+    #[test]
+    fn stop_position_of_the_exit_note() {
+        let m = ApplierErrorMessage::parse(
+            "Slave SQL thread exiting, replication stopped in log 'slave-1-log-bin.006034' at position 10470968",
+        );
+        let at = m.stopped_at.unwrap();
+        assert_eq!(
+            (at.file.as_str(), at.position),
+            ("slave-1-log-bin.006034", 10470968)
+        );
     }
 
     #[test]
