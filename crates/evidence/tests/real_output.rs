@@ -420,3 +420,50 @@ fn xtrabackup_lines_from_the_manual() {
         "2022-03-22T19:05:13"
     );
 }
+
+#[test]
+fn mariadb_table_keys_from_show_index_create_table_and_statistics() {
+    let parsed = parse_file("real/mariadb-10.11-table-keys.txt");
+    assert!(
+        parsed.not_understood.is_empty(),
+        "{:#?}",
+        parsed.not_understood
+    );
+    let server = parsed.evidence.server(None).unwrap();
+    let orders = server.table(Some("shop"), "orders").unwrap();
+    assert_eq!(orders.schema.as_deref(), Some("shop"));
+    let columns: Vec<&str> = orders.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "a", "b", "c", "note"]);
+    assert_eq!(orders.primary_key().unwrap().columns, ["id", "a", "b"]);
+    let unique: Vec<String> = orders
+        .unique_secondary_keys()
+        .map(|k| k.describe())
+        .collect();
+    assert_eq!(unique, ["uk_a_b (a,b,id)"]);
+    let idx_c = orders.indexes.iter().find(|i| i.name == "idx_c").unwrap();
+    assert!(!idx_c.unique);
+    // The tabular SHOW CREATE TABLE, its value over three lines.
+    let audit = server.table(None, "audit").unwrap();
+    let columns: Vec<&str> = audit.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["ts", "msg"]);
+    assert!(audit.primary_key().is_none());
+    assert_eq!(server.tables.len(), 2);
+}
+
+#[test]
+fn create_table_pasted_bare_with_its_partition_clause() {
+    let text = "mysql> show slave status\\G\n       Slave_SQL_Running: Yes\n\n\
+        CREATE TABLE `t` (\n  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,\n  \
+        `k` varchar(64) NOT NULL,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uk_k` (`k`)\n\
+        ) ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4\n\
+        /*!50100 PARTITION BY HASH (`id`)\nPARTITIONS 4 */\n\
+        CREATE TABLE broken (id int,, );\n";
+    let parsed = evidence::text::parse_text("-", text);
+    let server = parsed.evidence.server(None).unwrap();
+    let t = server.table(None, "t").unwrap();
+    assert!(t.columns[0].auto_increment);
+    let unique: Vec<String> = t.unique_secondary_keys().map(|k| k.describe()).collect();
+    assert_eq!(unique, ["uk_k (k)"]);
+    assert_eq!(parsed.not_understood.len(), 1, "{:#?}", parsed.not_understood);
+    assert_eq!(parsed.not_understood[0].first_line, 12);
+}

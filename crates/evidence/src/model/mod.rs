@@ -17,6 +17,7 @@ pub mod logs;
 pub mod messages;
 pub mod provenance;
 pub mod rows;
+pub mod schema;
 pub mod time;
 pub mod variables;
 
@@ -39,6 +40,7 @@ pub use messages::{
 };
 pub use provenance::{Obtained, Provenance};
 pub use rows::{ColumnValue, RowComparison};
+pub use schema::{TableColumn, TableDefinition, TableIndex};
 pub use time::LogTime;
 pub use variables::{ParallelType, VariableValue, Variables};
 
@@ -150,6 +152,10 @@ pub struct ServerEvidence {
     /// and bundles only). Absent from evidence saved before it existed.
     #[serde(default)]
     pub row_comparisons: Vec<RowComparison>,
+    /// Columns and keys of the tables the failure concerns (`information_schema`, `SHOW
+    /// INDEX`, `SHOW CREATE TABLE`). Absent from evidence saved before it existed.
+    #[serde(default)]
+    pub tables: Vec<TableDefinition>,
 }
 
 impl ServerEvidence {
@@ -192,6 +198,52 @@ impl ServerEvidence {
         self.binlog_events.extend(other.binlog_events);
         self.client_errors.extend(other.client_errors);
         self.row_comparisons.extend(other.row_comparisons);
+        for table in other.tables {
+            self.add_table(table);
+        }
+    }
+
+    /// Adds a table definition, merged into the one already known for the same table.
+    pub fn add_table(&mut self, table: TableDefinition) {
+        match self
+            .tables
+            .iter_mut()
+            .find(|t| t.is(table.schema.as_deref(), &table.name))
+        {
+            Some(known) => known.merge(table),
+            None => self.tables.push(table),
+        }
+    }
+
+    /// The definition of `schema.name`, created empty (from `origin`) when not known yet.
+    pub fn table_mut(
+        &mut self,
+        schema: Option<String>,
+        name: &str,
+        origin: Provenance,
+    ) -> &mut TableDefinition {
+        let position = self
+            .tables
+            .iter()
+            .position(|t| t.is(schema.as_deref(), name));
+        let index = position.unwrap_or_else(|| {
+            self.tables.push(TableDefinition::new(
+                schema.clone(),
+                name.to_owned(),
+                origin,
+            ));
+            self.tables.len() - 1
+        });
+        let table = &mut self.tables[index];
+        if table.schema.is_none() {
+            table.schema = schema;
+        }
+        table
+    }
+
+    /// The definition of `schema.name` (any schema when `None`), if known.
+    pub fn table(&self, schema: Option<&str>, name: &str) -> Option<&TableDefinition> {
+        self.tables.iter().find(|t| t.is(schema, name))
     }
 }
 

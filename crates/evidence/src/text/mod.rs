@@ -20,6 +20,7 @@
 
 mod backup_log;
 mod client;
+pub mod create_table;
 mod error_log;
 mod innodb_status;
 mod lines;
@@ -141,7 +142,9 @@ fn is_empty(server: &ServerEvidence) -> bool {
 }
 
 static VERTICAL_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*|@@[\w.]+)[ \t]*:(?:[ \t]+(.*)|$)").expect("static regex")
+    // `Create Table:` of SHOW CREATE TABLE is the one column name with a space.
+    Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*|@@[\w.]+|Create [A-Z][a-z]+)[ \t]*:(?:[ \t]+(.*)|$)")
+        .expect("static regex")
 });
 static VERTICAL_FIELD_UNSPACED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*):([^\s:/].*)$").expect("static regex")
@@ -290,6 +293,8 @@ impl Parser<'_> {
                 self.read_innodb_status();
             } else if mysqlbinlog::starts_mysqlbinlog(text) {
                 self.read_mysqlbinlog();
+            } else if starts_create_table(text) {
+                self.read_create_table();
             } else if ROW_HEADER.is_match(text) {
                 self.read_vertical();
             } else if TABLE_BORDER.is_match(text) {
@@ -298,6 +303,8 @@ impl Parser<'_> {
                 // `| Variable_name | Value |` copied from a page without the `+---+` lines.
                 self.read_table(false);
             } else if let Some(entry) = parse_error_log_line(text, origin.clone()) {
+                self.read_error_log(line.server, entry);
+            } else if let Some(entry) = error_log::parse_bare_message(text, origin.clone()) {
                 self.read_error_log(line.server, entry);
             } else if let Some(error) =
                 client::parse_client_error(text, self.statement_text.as_deref(), origin.clone())
@@ -504,8 +511,7 @@ impl Parser<'_> {
         match kind {
             Some(kind) => {
                 let origin = self.origin(first, last);
-                let (target, keys) = self.target(server);
-                records::add_row(target, keys, kind, fields, statement.as_deref(), origin);
+                self.add_row(server, kind, fields, statement.as_deref(), origin);
             }
             None => {
                 let reason = format!(
@@ -517,6 +523,79 @@ impl Parser<'_> {
             }
         }
         fields.clear();
+    }
+
+    /// Adds a row to the server's evidence; what in it could not be read is reported.
+    fn add_row(
+        &mut self,
+        server: usize,
+        kind: records::RowKind,
+        fields: &[Field],
+        statement: Option<&str>,
+        origin: Provenance,
+    ) {
+        let (first, last) = match origin.how {
+            crate::model::Obtained::Pasted {
+                first_line,
+                last_line,
+                ..
+            } => (first_line, last_line),
+            _ => (0, 0),
+        };
+        let (target, keys) = self.target(server);
+        if let Err(problem) = records::add_row(target, keys, kind, fields, statement, origin) {
+            let excerpt = fields.first().map_or("", |(_, v)| v.as_str()).to_owned();
+            self.not_understood(first, last, &problem, &excerpt);
+        }
+    }
+
+    /// A table row whose last value runs over several lines (`SHOW CREATE TABLE`, a query with
+    /// line breaks): the mysql client prints the line breaks as they are, so the row ends at
+    /// the first line that ends in `|`. The cells before the long value come from the first
+    /// line, those after it from the last. Returns the cells and the index of the row's last
+    /// line; `None` for a row on one line.
+    fn multi_line_row(
+        &self,
+        row: &str,
+        server: usize,
+        columns: usize,
+    ) -> Option<(Vec<String>, usize)> {
+        /// A value longer than this many lines is not a table cell.
+        const MAX_LINES: usize = 10_000;
+        if row.ends_with('|') {
+            return None;
+        }
+        let mut end = self.pos + 1;
+        while self.continues_block(end, server) && end - self.pos < MAX_LINES {
+            let text = self.lines[end].content.trim_end();
+            if text.ends_with('|') {
+                break;
+            }
+            end += 1;
+        }
+        let last = self.lines.get(end)?.content.trim();
+        if !self.continues_block(end, server) || !last.ends_with('|') {
+            return None;
+        }
+        let before: Vec<&str> = row.split('|').collect();
+        let (long_start, before) = before.split_last()?;
+        let before = before.get(1..).unwrap_or_default();
+        let after: Vec<&str> = last.split('|').collect();
+        let after_count = columns.checked_sub(before.len() + 1)?;
+        let after = after.get(..after.len().checked_sub(1)?)?;
+        let split = after.len().checked_sub(after_count)?;
+        let (long_end, after) = after.split_at(split);
+        let mut long = long_start.trim_start().to_owned();
+        for line in &self.lines[self.pos + 1..end] {
+            long.push('\n');
+            long.push_str(line.content.trim_end());
+        }
+        long.push('\n');
+        long.push_str(&long_end.join("|"));
+        let mut cells: Vec<String> = before.iter().map(|c| c.trim().to_owned()).collect();
+        cells.push(long.trim_end().to_owned());
+        cells.extend(after.iter().map(|c| c.trim().to_owned()));
+        Some((cells, end))
     }
 
     /// A `+---+` table, or its rows alone (`bordered` false) as some pages show them.
@@ -558,15 +637,19 @@ impl Parser<'_> {
             && self.content(self.pos).is_some_and(|t| t.starts_with('|'))
         {
             let line = self.lines[self.pos];
-            let cells = table_cells(line.content.trim(), &bounds);
+            let row = line.content.trim();
+            let (cells, row_end) = match self.multi_line_row(row, server, columns) {
+                Some((cells, end)) => (cells, end),
+                None => (table_cells(row, &bounds), self.pos),
+            };
             let fields: Vec<Field> = header.iter().cloned().zip(cells).collect();
+            let row_last_line = self.lines[row_end].number;
             if let Some(kind) = kind {
-                let origin = self.origin(line.number, line.number);
-                let (target, keys) = self.target(server);
-                records::add_row(target, keys, kind, &fields, statement.as_deref(), origin);
+                let origin = self.origin(line.number, row_last_line);
+                self.add_row(server, kind, &fields, statement.as_deref(), origin);
             }
-            last_line = line.number;
-            self.pos += 1;
+            last_line = row_last_line;
+            self.pos = row_end + 1;
         }
         if self
             .content(self.pos)
@@ -591,9 +674,17 @@ impl Parser<'_> {
         let first = self.lines[self.pos].number;
         let mut last = first;
         let mut quote = QueryQuote::after(&entry.message);
+        // Messages pasted alone follow each other without a time to tell where one ends.
+        let message_only = entry.format == ErrorLogFormat::MessageOnly;
+        let input = self.input;
+        let next_message = move |text: &str| {
+            let unused = Provenance::pasted(input, 0, 0);
+            message_only && error_log::parse_bare_message(text, unused).is_some()
+        };
         self.pos += 1;
         while self.continues_block(self.pos, server)
             && !self.starts_something(self.pos, quote.open())
+            && !self.content(self.pos).is_some_and(next_message)
         {
             let line = self.lines[self.pos];
             entry.message.push('\n');
@@ -735,6 +826,55 @@ impl Parser<'_> {
         self.server(server).binlog_events.extend(reader.events);
     }
 
+    /// A `CREATE TABLE` statement pasted as it is (`mysqldump --no-data`): up to the `)` that
+    /// closes its column list and the table options on that line, or its `;`.
+    fn read_create_table(&mut self) {
+        let start = self.pos;
+        let server = self.lines[start].server;
+        let mut statement = String::new();
+        let mut depth = 0usize;
+        let mut opened = false;
+        while self.continues_block(self.pos, server) {
+            let text = self.lines[self.pos].content.trim_end();
+            if self.pos > start && text.trim().is_empty() {
+                break;
+            }
+            statement.push_str(text);
+            statement.push('\n');
+            self.pos += 1;
+            for c in text.chars() {
+                match c {
+                    '(' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            // Partitioning follows the column list as a versioned comment (`/*!50100 ...`).
+            let in_version_comment = statement.rfind("/*!") > statement.rfind("*/");
+            let comment_follows = self
+                .content(self.pos)
+                .is_some_and(|next| next.starts_with("/*!"));
+            let closed = opened && depth == 0 && !in_version_comment && !comment_follows;
+            if closed || text.trim_end().ends_with(';') {
+                break;
+            }
+        }
+        let (first, last) = (self.lines[start].number, self.lines[self.pos - 1].number);
+        let origin = self.origin(first, last);
+        for table in create_table::create_tables(&statement, None, &origin) {
+            match table {
+                Ok(table) => self.server(server).add_table(table),
+                Err(error) => {
+                    let excerpt = self.lines[start].content.trim().to_owned();
+                    self.not_understood(first, last, &error.reason, &excerpt);
+                }
+            }
+        }
+    }
+
     /// A bare GTID set, possibly over several lines ending in `,`.
     fn read_gtid_set(&mut self) {
         let start = self.pos;
@@ -827,6 +967,14 @@ impl QueryQuote {
 
 /// Cells of a `| a | b |` row. Rows that split cleanly on `|` are read that way (robust to wide
 /// characters); others (cut short, or a value containing `|`) by the border's column positions.
+fn starts_create_table(line: &str) -> bool {
+    static CREATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^create\s+(?:or\s+replace\s+)?(?:temporary\s+)?table\s+(?:if\s+not\s+exists\s+)?[`\w]")
+            .expect("static regex")
+    });
+    CREATE.is_match(line)
+}
+
 fn table_cells(row: &str, bounds: &[usize]) -> Vec<String> {
     let columns = bounds.len().saturating_sub(1);
     let parts: Vec<&str> = row.split('|').collect();

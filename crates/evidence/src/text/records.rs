@@ -7,7 +7,7 @@ use crate::model::variables::{is_known_variable_name, normalise_variable_name};
 use crate::model::{
     BinlogEvent, BinlogPosition, ChannelStatus, CoordinatorRow, ErrorLogFormat, ErrorLogLine,
     GtidExecutedRow, GtidText, InnodbTransaction, LockWait, LogFileEntry, LogLevel, LogTime,
-    ProcessRow, Provenance, ServerEvidence, StatusSample, WorkerRow,
+    ProcessRow, Provenance, ServerEvidence, StatusSample, TableColumn, WorkerRow,
 };
 
 use super::backup_log::classify_backup_message;
@@ -39,6 +39,13 @@ pub(crate) enum RowKind {
     ErrorLogTable,
     /// The `Type`/`Name`/`Status` wrapper of SHOW ENGINE INNODB STATUS: nothing of its own.
     EngineStatusWrapper,
+    /// A column of a table (`information_schema.COLUMNS`, possibly joined with the indexes it
+    /// is part of).
+    TableColumn,
+    /// A column of an index: `SHOW INDEX`, `information_schema.STATISTICS`.
+    IndexColumn,
+    /// `SHOW CREATE TABLE`: `Table`, `Create Table`.
+    CreateTable,
 }
 
 const CHANNEL_MARKERS: &[&str] = &[
@@ -81,6 +88,15 @@ pub(crate) fn classify(names: &[String], statement: Option<&str>) -> Option<RowK
         .collect();
     let has = |n: &str| lower.iter().any(|l| l == n);
     let statement = statement.unwrap_or("");
+    if has("create table") {
+        return Some(RowKind::CreateTable);
+    }
+    if has("column_name") && has("ordinal_position") && has("table_name") {
+        return Some(RowKind::TableColumn);
+    }
+    if has("column_name") && has("seq_in_index") && (has("key_name") || has("index_name")) {
+        return Some(RowKind::IndexColumn);
+    }
     if has("worker_id") || statement.contains("applier_status_by_worker") {
         return Some(RowKind::Worker);
     }
@@ -170,7 +186,8 @@ fn sample_for<'s>(
     &mut server.samples[last]
 }
 
-/// Adds one row of a known kind to the server.
+/// Adds one row of a known kind to the server. `Err` says what in the row could not be read
+/// (a `CREATE TABLE` that does not parse); the rest of the row is kept.
 pub(crate) fn add_row(
     server: &mut ServerEvidence,
     keys: &mut HashSet<String>,
@@ -178,7 +195,7 @@ pub(crate) fn add_row(
     fields: &[Field],
     statement: Option<&str>,
     origin: Provenance,
-) {
+) -> Result<(), String> {
     let statement = statement.unwrap_or("");
     match kind {
         RowKind::Channel => {
@@ -290,6 +307,13 @@ pub(crate) fn add_row(
                 origin,
             });
         }
+        RowKind::TableColumn | RowKind::IndexColumn => add_table_row(server, fields, origin),
+        RowKind::CreateTable => {
+            let statement = field(fields, "create table").unwrap_or_default();
+            for table in super::create_table::create_tables(statement, None, &origin) {
+                server.add_table(table.map_err(|e| e.to_string())?);
+            }
+        }
         RowKind::VariableTable => {
             if let (Some(name), Some(value)) =
                 (field(fields, "variable_name"), field(fields, "value"))
@@ -349,6 +373,7 @@ pub(crate) fn add_row(
         }
         RowKind::EngineStatusWrapper => {}
     }
+    Ok(())
 }
 
 /// Error-log lines of xtrabackup 8.0 (subsystem `Xtrabackup`) go to the backup log.
@@ -388,6 +413,40 @@ pub(crate) fn is_worker_error_row(fields: &[Field]) -> bool {
             m.strip_prefix("Worker ")
                 .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
         })
+}
+
+/// A row of `information_schema.COLUMNS`/`STATISTICS` or `SHOW INDEX` into the table's
+/// definition: the column at its ordinal, the index part at its place.
+fn add_table_row(server: &mut ServerEvidence, fields: &[Field], origin: Provenance) {
+    let value =
+        |n: &str| field(fields, n).filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("NULL"));
+    let Some(name) = value("table_name").or_else(|| value("table")) else {
+        return;
+    };
+    let Some(column) = value("column_name") else {
+        return;
+    };
+    let schema = value("table_schema").map(str::to_owned);
+    let table = server.table_mut(schema, name, origin);
+    if let Some(ordinal) = value("ordinal_position").and_then(|o| o.parse().ok()) {
+        table.set_column(
+            ordinal,
+            TableColumn {
+                name: column.to_owned(),
+                column_type: value("column_type")
+                    .or_else(|| value("data_type"))
+                    .map(str::to_owned),
+                auto_increment: value("extra")
+                    .is_some_and(|e| e.to_ascii_lowercase().contains("auto_increment")),
+            },
+        );
+    }
+    let index = value("index_name").or_else(|| value("key_name"));
+    let sequence = value("seq_in_index").and_then(|s| s.parse().ok());
+    if let (Some(index), Some(sequence)) = (index, sequence) {
+        let unique = value("non_unique") == Some("0");
+        table.add_index_part(index, unique, sequence, column);
+    }
 }
 
 fn field<'f>(fields: &'f [Field], name: &str) -> Option<&'f str> {
