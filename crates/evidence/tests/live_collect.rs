@@ -109,6 +109,13 @@ async fn duplicate_key() {
         replica.binlog_events
     );
     assert_eq!(fault.key.as_deref(), Some("10"));
+    // The table the transaction writes, as the replica defines it.
+    let table = replica.table(Some("lab"), "dup").expect("its definition");
+    let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "v"]);
+    assert_eq!(table.columns[1].column_type.as_deref(), Some("varchar(64)"));
+    assert_eq!(table.primary_key().unwrap().columns, ["id"]);
+    assert_eq!(table.unique_secondary_keys().count(), 0);
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ pub mod plan;
 mod rows;
 mod session;
 pub mod slice;
+mod tables;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -207,7 +208,7 @@ pub async fn collect(
         options,
     )
     .await;
-    rows::add_row_lookups(
+    rows::add_tables_and_rows(
         &mut collection,
         replica,
         &replica_label,

@@ -15,16 +15,10 @@ use crate::model::{ApplierErrorMessage, Role};
 
 use super::CollectOptions;
 use super::session::{Session, role_name};
+use super::tables;
 
 /// Rows of the failing event read while looking for the one that failed.
 const MAX_ROWS_SEARCHED: usize = 10_000;
-
-const KEY_COLUMNS: &str = "SELECT c.ORDINAL_POSITION, c.COLUMN_NAME, s.INDEX_NAME, s.SEQ_IN_INDEX, \
-c.COLUMN_TYPE, c.EXTRA \
-FROM information_schema.COLUMNS c LEFT JOIN information_schema.STATISTICS s \
-ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME \
-AND s.COLUMN_NAME = c.COLUMN_NAME AND s.NON_UNIQUE = 0 \
-WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION, s.SEQ_IN_INDEX";
 
 /// The error the replica's applier stopped on, as far as the lookup needs it.
 struct Failure {
@@ -63,34 +57,39 @@ struct TableKeys {
 
 type Row = Vec<(usize, Option<String>)>;
 
-/// Adds the row captures when the replica's applier failed with 1062 or 1032 and the slice
-/// holds the failing rows event.
-pub(crate) async fn add_row_lookups(
+/// Reads the definitions of the tables in the binlog slice on the replica, then, when its
+/// applier failed with 1062 or 1032 and the slice holds the failing rows event, adds the row
+/// captures.
+pub(crate) async fn add_tables_and_rows(
     collection: &mut Collection,
     replica: &Endpoint,
     replica_label: &str,
     source: Option<&Endpoint>,
     options: &CollectOptions,
 ) {
-    let Some(failure) = failure_of(collection, replica_label) else {
-        return;
-    };
     let (Some(bytes), Some(entry)) = (&collection.binlog_slice, &collection.manifest.binlog_slice)
     else {
         return;
     };
-    let Some(incoming) = incoming_rows(bytes, entry.end_log_pos, failure.errno) else {
+    let tables = tables::in_slice(bytes);
+    let failure = failure_of(collection, replica_label);
+    let incoming = failure
+        .as_ref()
+        .and_then(|f| incoming_rows(bytes, entry.end_log_pos, f.errno));
+    let statement = format!(
+        "row image of the failing event in {SLICE_FILE} (end_log_pos {})",
+        entry.end_log_pos
+    );
+    if failure.is_some() && incoming.is_none() {
         gap(
             collection,
             replica_label,
             "no rows event in the binlog slice",
         );
+    }
+    if tables.is_empty() {
         return;
-    };
-    let statement = format!(
-        "row image of the failing event in {SLICE_FILE} (end_log_pos {})",
-        entry.end_log_pos
-    );
+    }
     let role_of = |label: &str| {
         collection
             .server(label)
@@ -106,9 +105,14 @@ pub(crate) async fn add_row_lookups(
         );
         return;
     };
-    let table_keys = key_columns(&mut replica_session, &incoming).await;
+    tables::read_definitions(&mut replica_session, &tables).await;
     let mut captures = Vec::new();
     let mut sessions = Vec::new();
+    let (Some(failure), Some(incoming)) = (failure, incoming) else {
+        finish(collection, sessions, replica_session, captures).await;
+        return;
+    };
+    let table_keys = table_keys(&replica_session.record.captures, &incoming);
     let chosen = table_keys.and_then(|keys| {
         let mut rows = keys.texts(&incoming.rows);
         choose(&keys, &rows, &failure)
@@ -190,6 +194,16 @@ pub(crate) async fn add_row_lookups(
             }
         }
     }
+    finish(collection, sessions, replica_session, captures).await;
+}
+
+/// Closes the sessions and moves what they read into the collection.
+async fn finish(
+    collection: &mut Collection,
+    mut sessions: Vec<Session<'_>>,
+    replica_session: Session<'_>,
+    mut captures: Vec<Capture>,
+) {
     sessions.push(replica_session);
     for mut session in sessions {
         session.close().await;
@@ -241,54 +255,37 @@ async fn look_up(
     }
 }
 
-/// The table's columns and unique keys on the replica. The statement is recorded; its answer
-/// is schema, read here only to find the key.
-async fn key_columns(
-    session: &mut Session<'_>,
-    incoming: &IncomingRows,
-) -> Result<TableKeys, String> {
-    let parameters = vec![
-        incoming.schema.clone().into_bytes().into(),
-        incoming.table.clone().into_bytes().into(),
-    ];
-    if session
-        .run_with(KEY_COLUMNS, parameters, None)
-        .await
-        .is_none()
-    {
-        return Err("the table's columns could not be read".into());
-    }
-    let capture = session
-        .record
-        .captures
-        .pop()
-        .ok_or("the table's columns could not be read")?;
+/// The table's columns and unique keys on the replica, from its definition read before.
+fn table_keys(captures: &[Capture], incoming: &IncomingRows) -> Result<TableKeys, String> {
     let mut keys = TableKeys {
         columns: Vec::new(),
         types: Vec::new(),
         keys: Vec::new(),
         auto_increment: None,
     };
-    for row in &capture.rows {
-        let cell = |i: usize| row.get(i).cloned().flatten();
-        let ordinal: usize = cell(0)
+    for row in tables::definition_rows(captures, &incoming.schema, &incoming.table) {
+        let ordinal: usize = row
+            .text("ORDINAL_POSITION")
             .and_then(|o| o.parse().ok())
             .filter(|o| *o >= 1)
             .ok_or("information_schema gave a column without its position")?;
-        let name = cell(1).unwrap_or_default();
         if keys.columns.len() < ordinal {
             keys.columns.resize(ordinal, String::new());
             keys.types.resize(ordinal, String::new());
         }
-        keys.columns[ordinal - 1] = name;
-        keys.types[ordinal - 1] = cell(4).unwrap_or_default();
-        if cell(5).is_some_and(|extra| extra.to_ascii_lowercase().contains("auto_increment")) {
+        keys.columns[ordinal - 1] = row.text("COLUMN_NAME").unwrap_or_default().to_owned();
+        keys.types[ordinal - 1] = row.text("COLUMN_TYPE").unwrap_or_default().to_owned();
+        if row
+            .text("EXTRA")
+            .is_some_and(|extra| extra.to_ascii_lowercase().contains("auto_increment"))
+        {
             keys.auto_increment = Some(ordinal - 1);
         }
-        if let Some(index) = cell(2) {
-            match keys.keys.iter_mut().find(|(k, _)| *k == index) {
+        let unique = row.text("NON_UNIQUE") == Some("0");
+        if let (Some(index), true) = (row.text("INDEX_NAME"), unique) {
+            match keys.keys.iter_mut().find(|(k, _)| k == index) {
                 Some((_, columns)) => columns.push(ordinal - 1),
-                None => keys.keys.push((index, vec![ordinal - 1])),
+                None => keys.keys.push((index.to_owned(), vec![ordinal - 1])),
             }
         }
     }
