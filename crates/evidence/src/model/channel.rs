@@ -194,8 +194,25 @@ channel_status! {
 impl ChannelStatus {
     /// The applier's error: `Last_SQL_Error`, else `Last_Error` (the only one some pastes keep).
     pub fn applier_error(&self) -> Option<ApplierErrorMessage> {
-        let text = self.last_sql_error.as_ref().or(self.last_error.as_ref())?;
-        Some(ApplierErrorMessage::parse(text))
+        self.applier_error_text().map(ApplierErrorMessage::parse)
+    }
+
+    /// The text of the applier's error. The server prints the same text as `Last_SQL_Error` and
+    /// `Last_Error`; when a terminal or a page cut one of them short, the other, which begins
+    /// with the same words and goes on, is the whole message.
+    pub fn applier_error_text(&self) -> Option<&str> {
+        let sql = self.last_sql_error.as_deref();
+        let legacy = self.last_error.as_deref();
+        match (sql, legacy) {
+            (Some(sql), Some(legacy))
+                if legacy.trim().len() > sql.trim().len()
+                    && legacy.trim_start().starts_with(sql.trim()) =>
+            {
+                Some(legacy)
+            }
+            (Some(sql), _) => Some(sql),
+            (None, legacy) => legacy,
+        }
     }
 
     /// The applier's error number: `Last_SQL_Errno`, else `Last_Errno`.
@@ -252,5 +269,24 @@ mod tests {
         assert_eq!(c.raw.len(), 4);
         assert_eq!(c.raw_value("Seconds_Behind_Source"), Some("NULL"));
         assert_eq!(c.raw_value("some_future_column"), Some("x"));
+    }
+
+    #[test]
+    fn applier_error_text_is_the_longer_of_two_copies_cut_short() {
+        let mut c = ChannelStatus::new(Provenance::pasted("t", 1, 2));
+        let whole = "Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 1 failed executing transaction 'a5cd6b45-ea6f-11ee-b957-024203971dbe:9' at source log mysql-bin.000003, end_log_pos 6446.";
+        c.set_field("Last_Error", whole);
+        c.set_field(
+            "Last_SQL_Error",
+            "Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 1 failed execu",
+        );
+        assert_eq!(c.applier_error_text(), Some(whole));
+        let parsed = c.applier_error().unwrap();
+        assert_eq!(parsed.source_log.unwrap().position, 6446);
+        // Two different texts: Last_SQL_Error is the applier's own.
+        c.set_field("Last_SQL_Error", "Error 'x' on query.");
+        assert_eq!(c.applier_error_text(), Some("Error 'x' on query."));
+        c.last_sql_error = None;
+        assert_eq!(c.applier_error_text(), Some(whole));
     }
 }

@@ -25,6 +25,9 @@ pub enum ErrorLogFormat {
     LegacyNoLevel,
     /// A line whose time was cut off when it was pasted: `[ERROR] message`.
     Untimed,
+    /// A replication thread's error message pasted alone, without time, level or field name
+    /// (the text of `Last_IO_Error` copied out of the status): read as an error.
+    MessageOnly,
 }
 
 /// The severity printed in brackets.
@@ -153,17 +156,32 @@ impl ErrorLogLine {
             // `Last_SQL_Error` alone).
             "Coordinator stopped because there were error",
             "Could not execute ",
+            "Query caused different errors on",
+            "Query partially completed on the",
+            "Relay log read failure",
+            "Could not parse relay log event entry",
         ];
         const RECEIVER: &[&str] = &[
             "Slave I/O",
             "Replica I/O",
             "Error reading packet from server",
             "Got fatal error",
+            // The receiver's messages pasted without their thread's prefix.
+            "Fatal error: The slave I/O thread",
+            "Fatal error: The replica I/O thread",
+            "error connecting to master",
+            "Error connecting to source",
         ];
         let m = self.unprefixed_message();
         let worker_failure =
             m.starts_with("Worker ") && m.contains(" failed executing transaction");
-        if APPLIER.iter().any(|p| m.starts_with(p)) || self.is_applier_abort() || worker_failure {
+        // `Error 'Table 't' already exists' on query. Default database: ...`
+        let failed_statement = m.starts_with("Error '") && m.contains("' on query.");
+        if APPLIER.iter().any(|p| m.starts_with(p))
+            || self.is_applier_abort()
+            || worker_failure
+            || failed_statement
+        {
             Some(ReplicationThread::Applier)
         } else if RECEIVER.iter().any(|p| m.starts_with(p)) || writes_relay_log_on_full_disk(m) {
             Some(ReplicationThread::Receiver)

@@ -6,6 +6,7 @@
 //! use (`master`/`source`, `slave`/`replica`) and from messages cut short by a terminal or a blog:
 //! whatever is present is returned, whatever is missing stays `None`.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -63,7 +64,8 @@ pub struct TableName {
 }
 
 impl TableName {
-    fn parse(text: &str) -> TableName {
+    /// `` `db`.`t` ``, `db.t` or `t`.
+    pub fn parse(text: &str) -> TableName {
         let text = text.trim().trim_matches('`');
         match text.split_once('.') {
             Some((schema, table)) => TableName {
@@ -161,11 +163,22 @@ pub struct ApplierErrorMessage {
     pub mariadb_gtid: Option<String>,
     /// `We stopped at log 'F' position P` (the start of the transaction, not the event's end).
     pub stopped_at: Option<LogCoordinate>,
+    /// A table of the replication's own bookkeeping the message names (`mysql.gtid_slave_pos`,
+    /// `mysql.gtid_executed`, `mysql.slave_relay_log_info`...): a failure there is the applier's
+    /// metadata, not user data.
+    #[serde(default)]
+    pub metadata_table: Option<String>,
+    /// The table a schema error names (`Table 't' already exists`, `Table 'db.t' doesn't
+    /// exist`), with the statement's default database when the error leaves it out.
+    #[serde(default)]
+    pub schema_error_table: Option<TableName>,
 }
 
 impl ApplierErrorMessage {
     /// Reads every fact the message holds. Always succeeds: unknown text gives an empty value.
     pub fn parse(message: &str) -> ApplierErrorMessage {
+        let message = straight_quotes(message);
+        let message = message.as_ref();
         static WORKER: LazyLock<Regex> = LazyLock::new(|| {
             regex(
                 r"Worker (\d+) failed executing transaction '([^']*)'(?: at (?:master|source) log ([^\s,]*), end_log_pos (\d+))?",
@@ -200,6 +213,8 @@ impl ApplierErrorMessage {
             )
         });
         static MARIADB_GTID: LazyLock<Regex> = LazyLock::new(|| regex(r"\bGtid (\d+-\d+-\d+)"));
+        static SCHEMA_ERROR_TABLE: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"\bTable '([^'\s%]+)' (?:already exists|doesn't exist)"));
         static STOPPED_AT: LazyLock<Regex> = LazyLock::new(|| {
             // Some MariaDB 10.0 lines lose the closing quote: `log 'master-bin.000001 position 1234`.
             // The exit note says it as `replication stopped in log 'F' at position P`.
@@ -265,7 +280,19 @@ impl ApplierErrorMessage {
                 query: c.get(3).map(|m| m.as_str().to_owned()),
             });
         }
+        parsed.schema_error_table = SCHEMA_ERROR_TABLE.captures(message).map(|c| {
+            let mut table = TableName::parse(&c[1]);
+            if table.schema.is_none() {
+                table.schema = parsed
+                    .statement
+                    .as_ref()
+                    .and_then(|s| s.default_database.clone())
+                    .filter(|db| !db.is_empty());
+            }
+            table
+        });
         parsed.mariadb_gtid = MARIADB_GTID.captures(message).map(|c| c[1].to_owned());
+        parsed.metadata_table = metadata_table(message);
         parsed.stopped_at = STOPPED_AT
             .captures(message)
             .and_then(|c| coordinate(c.get(1), c.get(2)));
@@ -280,7 +307,10 @@ impl ApplierErrorMessage {
 
     /// The table the failing event or statement touched, when the message names one.
     pub fn table(&self) -> Option<&TableName> {
-        self.row_event.as_ref().map(|e| &e.table)
+        self.row_event
+            .as_ref()
+            .map(|e| &e.table)
+            .or(self.schema_error_table.as_ref())
     }
 
     /// The most specific error number: the inner (worker/event) error rather than the
@@ -366,6 +396,8 @@ impl ReceiverErrorMessage {
         if message.trim().is_empty() {
             return None;
         }
+        let message = straight_quotes(message);
+        let message = message.as_ref();
         let fatal = FATAL.captures(message);
         let source_error_code = fatal.as_ref().and_then(|c| c[1].parse().ok()).or_else(|| {
             SERVER_ERRNO
@@ -439,6 +471,52 @@ fn receiver_failure(message: &str) -> ReceiverFailure {
     }
 }
 
+/// The message with typographic quotes (`‘’“”`) made straight, when a web page or a word
+/// processor curled them: the server never prints them, and every pattern here expects `'`. A
+/// message that also holds a straight `'` was not curled as a whole, so its curly quotes are
+/// data (a value, a name) and stay.
+pub fn straight_quotes(message: &str) -> Cow<'_, str> {
+    const CURLY: [char; 4] = ['\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}'];
+    if message.contains('\'') || !message.contains(CURLY) {
+        return Cow::Borrowed(message);
+    }
+    Cow::Owned(
+        message
+            .chars()
+            .map(|c| match c {
+                '\u{2018}' | '\u{2019}' => '\'',
+                '\u{201c}' | '\u{201d}' => '"',
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+/// Whether `table` (`mysql.gtid_slave_pos`, `` `mysql`.`slave_worker_info` ``) is one of the
+/// tables in which the replica keeps its replication state: MariaDB's `gtid_slave_pos` (and the
+/// per-engine `gtid_slave_pos_InnoDB`...), MySQL's `gtid_executed` and the `slave_*_info`
+/// repositories.
+pub fn is_replication_metadata_table(table: &str) -> bool {
+    let table = table.replace('`', "").to_ascii_lowercase();
+    let Some(name) = table.strip_prefix("mysql.") else {
+        return false;
+    };
+    name.starts_with("gtid_slave_pos")
+        || matches!(
+            name,
+            "gtid_executed" | "slave_relay_log_info" | "slave_master_info" | "slave_worker_info"
+        )
+}
+
+/// The first replication metadata table the message names.
+fn metadata_table(message: &str) -> Option<String> {
+    static QUALIFIED: LazyLock<Regex> = LazyLock::new(|| regex(r"(?:`mysql`|\bmysql)\.`?\w+`?"));
+    QUALIFIED
+        .find_iter(message)
+        .map(|m| m.as_str().replace('`', ""))
+        .find(|table| is_replication_metadata_table(table))
+}
+
 fn coordinate(
     file: Option<regex::Match<'_>>,
     position: Option<regex::Match<'_>>,
@@ -485,6 +563,16 @@ fn implied_error_code(message: &str) -> Option<u32> {
         (&["Commit failed due to failure of an earlier commit"], 1964),
         // ER_DB_CREATE_EXISTS: "Can't create database '%s'; database exists".
         (&["Can't create database '", "'; database exists"], 1007),
+        // Schema errors, by their texts: ER_TABLE_EXISTS_ERROR, ER_NO_SUCH_TABLE,
+        // ER_BAD_DB_ERROR, ER_BAD_FIELD_ERROR, ER_DUP_FIELDNAME,
+        // ER_DUP_KEYNAME, ER_CANT_DROP_FIELD_OR_KEY.
+        (&["Table '", "' already exists"], 1050),
+        (&["Table '", "' doesn't exist"], 1146),
+        (&["Unknown database '"], 1049),
+        (&["Unknown column '"], 1054),
+        (&["Duplicate column name '"], 1060),
+        (&["Duplicate key name '"], 1061),
+        (&["Can't DROP '", "check that", "exists"], 1091),
         // ER_NO_REFERENCED_ROW_2 and ER_ROW_IS_REFERENCED_2.
         (
             &["Cannot add or update a child row: a foreign key constraint fails"],
@@ -564,7 +652,7 @@ mod tests {
             "Worker 3 failed executing transaction 'ANONYMOUS' at master log DB01-mysql-bin.191922, end_log_pos 61117717; Error 'Table 'dnrOrgList' already exists' on query. Default database: 'crm_deals'. Query: 'Create temporary table crm_deals.dnrOrgList (orgid int)'",
         );
         assert_eq!(m.transaction, Some(TransactionRef::Anonymous));
-        let statement = m.statement.unwrap();
+        let statement = m.statement.clone().unwrap();
         assert_eq!(
             statement.error_message.as_deref(),
             Some("Table 'dnrOrgList' already exists")
@@ -574,6 +662,8 @@ mod tests {
             statement.query.as_deref(),
             Some("Create temporary table crm_deals.dnrOrgList (orgid int)")
         );
+        // The error names the table without its schema: the default database completes it.
+        assert_eq!(m.table().unwrap().to_string(), "crm_deals.dnrOrgList");
         let m = ApplierErrorMessage::parse(
             "Worker 2 failed executing transaction '' at master log , end_log_pos 0; x",
         );
@@ -660,6 +750,77 @@ mod tests {
         let different = m.different_errors.unwrap();
         assert_eq!(different.source_error_code, 1317);
         assert_eq!(different.replica_error_code, None);
+    }
+
+    #[test]
+    fn curled_quotes_are_read_as_straight_ones() {
+        // Corpus 044: a blog curled every quote of the message.
+        let m = ApplierErrorMessage::parse(
+            "Could not execute Delete_rows event on table db.t; Can\u{2019}t find record in \u{2018}t\u{2019}, Error_code: 1032; the event\u{2019}s master log bin-log.003023, end_log_pos 552195868",
+        );
+        assert_eq!(m.record_not_found_in.as_deref(), Some("t"));
+        assert_eq!(m.source_log.unwrap().position, 552195868);
+        // Curly quotes beside straight ones are data, kept as printed.
+        let m = ApplierErrorMessage::parse(
+            "Could not execute Write_rows event on table db.t; Duplicate entry 'l\u{2019}\u{e9}t\u{e9}' for key 'PRIMARY', Error_code: 1062",
+        );
+        assert_eq!(m.duplicate_entry.unwrap().value, "l\u{2019}\u{e9}t\u{e9}");
+        let r = ReceiverErrorMessage::parse(
+            "Got fatal error 1236 from master when reading data from binary log: \u{2018}Could not find first log file name in binary log index file\u{2019}",
+        )
+        .unwrap();
+        assert_eq!(r.failure, ReceiverFailure::BinlogFileMissing);
+        assert_eq!(r.source_error_code, Some(1236));
+    }
+
+    #[test]
+    fn failures_on_the_replication_metadata_tables() {
+        // Corpus 048: MariaDB fails to record its GTID position.
+        let m = ApplierErrorMessage::parse(
+            "Slave SQL: Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: 1062: Duplicate entry '0-71143' for key 'PRIMARY', Gtid 0-1684298499-71198, Internal MariaDB error code: 1942",
+        );
+        assert_eq!(m.metadata_table.as_deref(), Some("mysql.gtid_slave_pos"));
+        assert_eq!(m.error_codes, vec![1942]);
+        let m = ApplierErrorMessage::parse(
+            "Could not execute Write_rows event on table `mysql`.`gtid_executed`; Duplicate entry 'x' for key 'PRIMARY', Error_code: 1062",
+        );
+        assert_eq!(m.metadata_table.as_deref(), Some("mysql.gtid_executed"));
+        assert!(is_replication_metadata_table("mysql.gtid_slave_pos_InnoDB"));
+        assert!(is_replication_metadata_table("`mysql`.`slave_worker_info`"));
+        assert!(!is_replication_metadata_table("mysql.user"));
+        assert!(!is_replication_metadata_table("shop.gtid_executed"));
+        // A user table whose schema ends in "mysql" is not the mysql schema.
+        let m = ApplierErrorMessage::parse(
+            "Could not execute Write_rows event on table mymysql.gtid_executed; Duplicate entry '1' for key 'PRIMARY', Error_code: 1062",
+        );
+        assert_eq!(m.metadata_table, None);
+    }
+
+    #[test]
+    fn schema_errors_named_by_their_text() {
+        let m = ApplierErrorMessage::parse(
+            "Error 'Table 'shop.orders' doesn't exist' on query. Default database: 'other'. Query: 'insert into shop.orders values (1)'",
+        );
+        assert_eq!(m.error_codes, vec![1146]);
+        assert_eq!(m.table().unwrap().to_string(), "shop.orders");
+        let codes = |t: &str| ApplierErrorMessage::parse(t).error_codes;
+        assert_eq!(
+            codes("Error 'Unknown column 'c' in 'field list'' on query."),
+            vec![1054]
+        );
+        assert_eq!(
+            codes("Error 'Duplicate column name 'c'' on query."),
+            vec![1060]
+        );
+        assert_eq!(
+            codes("Error 'Duplicate key name 'k'' on query."),
+            vec![1061]
+        );
+        assert_eq!(codes("Error 'Unknown database 'd'' on query."), vec![1049]);
+        assert_eq!(
+            codes("Error 'Can't DROP 'k'; check that column/key exists' on query."),
+            vec![1091]
+        );
     }
 
     #[test]

@@ -53,6 +53,31 @@ static SERVER_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// The opening words of the replication threads' error messages, which DBAs paste alone (the
+/// text of `Last_SQL_Error` or `Last_IO_Error` without the field's name).
+static BARE_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:Got fatal error \d+ from (?:master|source) when reading data from binary log|Could not execute \w+ event on table |Worker \d+ failed executing transaction |Coordinator stopped because there were error|Error ['‘].*['’] on query\.|Query caused different errors on |Query partially completed on the |Fatal error: The (?:slave|replica) I/O thread |[Ee]rror connecting to (?:master|source) ['‘]|Relay log read failure: |(?:Slave|Replica) (?:SQL|I/O)(?: thread)?(?: for channel '[^']*')?: )",
+    )
+    .expect("static regex")
+});
+
+/// A replication thread's error message pasted alone, without time, level or field name: read
+/// as an error-log line of level ERROR; `None` for any other text.
+pub fn parse_bare_message(line: &str, origin: Provenance) -> Option<ErrorLogLine> {
+    let line = line.trim();
+    BARE_MESSAGE.is_match(line).then(|| ErrorLogLine {
+        time: None,
+        thread: None,
+        level: LogLevel::Error,
+        log_code: None,
+        subsystem: None,
+        message: line.to_owned(),
+        format: ErrorLogFormat::MessageOnly,
+        origin,
+    })
+}
+
 /// Reads one error-log line; `None` when the line has no error-log shape.
 pub fn parse_error_log_line(line: &str, origin: Provenance) -> Option<ErrorLogLine> {
     let line = line.trim();
@@ -171,5 +196,43 @@ mod tests {
         assert_eq!(l.thread, None);
         assert_eq!(l.error_codes(), vec![1050]);
         assert!(parse_error_log_line("Last_Errno: 1062", Provenance::pasted("t", 1, 1)).is_none());
+    }
+
+    #[test]
+    fn replication_messages_pasted_alone() {
+        let bare = |line: &str| parse_bare_message(line, Provenance::pasted("t", 1, 1));
+        // Corpus 042: the text of Last_IO_Error without its field name.
+        let l = bare(
+            "Got fatal error 1236 from master when reading data from binary log: 'The slave is connecting using CHANGE MASTER TO MASTER_AUTO_POSITION = 1, but the master has purged binary logs containing GTIDs that the slave requires.'",
+        )
+        .unwrap();
+        assert_eq!(
+            (l.format, l.level.clone()),
+            (ErrorLogFormat::MessageOnly, LogLevel::Error)
+        );
+        let receiver = l.receiver_error().unwrap();
+        assert_eq!(receiver.source_error_code, Some(1236));
+        assert_eq!(
+            receiver.failure,
+            crate::model::ReceiverFailure::SourcePurgedGtids
+        );
+        // Corpus 044: an applier message whose quotes a blog curled.
+        let l = bare(
+            "Could not execute Delete_rows event on table my_database.my_table; Can\u{2019}t find record in \u{2018}my_table\u{2019}, Error_code: 1032; handler error HA_ERR_KEY_NOT_FOUND; the event\u{2019}s master log bin-log.003023, end_log_pos 552195868",
+        )
+        .unwrap();
+        let applier = l.applier_error().unwrap();
+        assert_eq!(applier.error_codes, vec![1032]);
+        assert_eq!(applier.record_not_found_in.as_deref(), Some("my_table"));
+        let at = applier.source_log.unwrap();
+        assert_eq!(
+            (at.file.as_str(), at.position),
+            ("bin-log.003023", 552195868)
+        );
+        let l = bare("Error 'Table 'a' already exists' on query. Default database: 'd'. Query: 'create table a (i int)'").unwrap();
+        assert_eq!(l.applier_error().unwrap().error_codes, vec![1050]);
+        // Prose that merely mentions replication is not a message.
+        assert!(bare("Got an error on the slave yesterday").is_none());
+        assert!(bare("Slave_IO_Running: No").is_none());
     }
 }

@@ -172,8 +172,29 @@ fn vertical_field(line: &str) -> Option<(&str, &str)> {
     Some((c.get(1)?.as_str(), c.get(2)?.as_str()))
 }
 
+/// A line that stands for output the DBA left out: dots or an ellipsis of any length
+/// (`...`, `……`, `..............................`), bare or in brackets (`(...)`, `[…]`,
+/// `<snip>`, `[output omitted]`).
 fn is_elision(line: &str) -> bool {
-    matches!(line, "..." | "…" | "(...)" | "[...]" | "......")
+    let line = line.trim();
+    let inner = [('(', ')'), ('[', ']'), ('<', '>'), ('{', '}')]
+        .iter()
+        .find_map(|(open, close)| line.strip_prefix(*open)?.strip_suffix(*close))
+        .unwrap_or(line)
+        .trim();
+    let dots = inner.chars().filter(|c| *c == '.').count();
+    let ellipses = inner.chars().filter(|c| *c == '…').count();
+    let only_dots = inner.chars().all(|c| matches!(c, '.' | '…' | ' '));
+    if only_dots && (dots >= 3 || ellipses >= 1) {
+        return true;
+    }
+    let words = inner.trim_matches(['.', '…', ' ']).to_ascii_lowercase();
+    let marked = inner.len() < line.len() || inner.starts_with(['.', '…']);
+    marked
+        && matches!(
+            words.as_str(),
+            "snip" | "snipped" | "cut" | "omitted" | "output omitted" | "truncated"
+        )
 }
 
 fn is_client_footer(line: &str) -> bool {
@@ -1149,4 +1170,63 @@ fn flavor_hint(server: &ServerEvidence, tag: Option<&ServerTag>) -> Option<(Flav
         return Some((Flavor::Mariadb, "mariabackup log"));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elided_output_of_any_length() {
+        for line in [
+            "...",
+            "……",
+            "..............................",
+            "(...)",
+            "[…]",
+            "<snip>",
+            "[output omitted]",
+            "...snip...",
+        ] {
+            assert!(is_elision(line), "{line}");
+        }
+        for line in ["..", "cut", "a...", "Last_Error: ...", "[ERROR] ..."] {
+            assert!(!is_elision(line), "{line}");
+        }
+        // Corpus 039: a row of dots stands for the top of SHOW SLAVE STATUS.
+        let parsed = parse_text(
+            "t",
+            "show slave status\n..............................\n   Last_SQL_Errno: 1118\n   Last_SQL_Error: Row size too large\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let channel = &parsed.evidence.servers[0].channels()[0];
+        assert_eq!(channel.last_sql_errno, Some(1118));
+    }
+
+    #[test]
+    fn messages_pasted_alone_one_after_the_other() {
+        let parsed = parse_text(
+            "t",
+            "Got fatal error 1236 from master when reading data from binary log: 'Could not find first log file name in binary log index file'\nCould not execute Write_rows event on table db.t; Duplicate entry '7' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000012, end_log_pos 4711\n  wrapped on to a second line\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let log = &parsed.evidence.servers[0].error_log;
+        assert_eq!(log.len(), 2);
+        assert!(log.iter().all(|l| l.format == ErrorLogFormat::MessageOnly));
+        assert_eq!(
+            log[0].receiver_error().unwrap().source_error_code,
+            Some(1236)
+        );
+        let applier = log[1].applier_error().unwrap();
+        assert_eq!(applier.source_log.unwrap().position, 4711);
+        assert!(log[1].message.ends_with("wrapped on to a second line"));
+    }
 }
