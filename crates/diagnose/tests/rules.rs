@@ -326,6 +326,75 @@ fn commit_order_hang_names_the_upserts_from_the_binlog() {
     );
 }
 
+/// A hung parallel applier, the failing transaction's events as mysqlbinlog prints them, and
+/// optionally the table's definition.
+fn hang_with_upsert(definition: &str) -> Report {
+    diagnose_text(&format!(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\nLast_SQL_Errno: 1205\n\
+         Last_SQL_Error: Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 3 failed executing transaction 'c50d7f49-ef3f-11ea-949c-287b09c1cb73:17860077' at master log mysql-bin.000379, end_log_pos 259028754. See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.\n\
+         Slave_SQL_Running_State: Waiting for workers to exit\n\
+         \n\
+         #201127 14:01:12 server id 11  end_log_pos 259028402 CRC32 0x5a1b2c3d \tRows_query\n\
+         # INSERT INTO quota.t_quota(id, a, b, v) VALUES (1001, 7, 3, 'x') ON DUPLICATE KEY UPDATE v = VALUES(v)\n\
+         #201127 14:01:12 server id 11  end_log_pos 259028470 CRC32 0x6b2c3d4e \tTable_map: `quota`.`t_quota` mapped to number 108\n\
+         \n{definition}"
+    ))
+}
+
+#[test]
+fn commit_order_hang_names_the_unique_secondary_key_from_the_table_definition() {
+    let report = hang_with_upsert(
+        "*************************** 1. row ***************************\n\
+                Table: t_quota\n\
+         Create Table: CREATE TABLE `t_quota` (\n\
+           `id` bigint NOT NULL,\n  `a` int NOT NULL,\n  `b` int NOT NULL,\n  `v` varchar(8) DEFAULT NULL,\n\
+           PRIMARY KEY (`id`,`a`,`b`),\n  UNIQUE KEY `uk_a_b` (`a`,`b`,`id`),\n  KEY `k_v` (`v`)\n\
+         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4\n",
+    );
+    let found = finding(&report, Class::MtsCommitOrderHang);
+    assert_eq!(found.variant.as_deref(), Some("upsert_next_key_locks"));
+    assert_eq!(found.confidence, diagnose::Confidence::High);
+    assert_eq!(found.facts.other["tables"][0], "quota.t_quota");
+    assert_eq!(
+        found.facts.other["unique_secondary_keys"][0],
+        "quota.t_quota uk_a_b (a,b,id)"
+    );
+    assert!(
+        found
+            .evidence
+            .iter()
+            .any(|c| c.source.starts_with("table definition") && c.quote.contains("uk_a_b")),
+        "{:?}",
+        found.evidence
+    );
+    assert!(
+        !report
+            .missing_evidence
+            .iter()
+            .any(|m| m.how.en.contains("SHOW CREATE TABLE")),
+        "{:?}",
+        report.missing_evidence
+    );
+}
+
+#[test]
+fn commit_order_hang_without_the_table_definition_asks_for_it() {
+    let report = hang_with_upsert("");
+    let found = finding(&report, Class::MtsCommitOrderHang);
+    assert!(!found.facts.other.contains_key("unique_secondary_keys"));
+    let asked: Vec<&str> = report
+        .missing_evidence
+        .iter()
+        .map(|m| m.how.en.as_str())
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|h| h.contains("SHOW CREATE TABLE quota.t_quota")),
+        "{asked:?}"
+    );
+}
+
 #[test]
 fn never_the_skip_counter_with_mysql_gtids() {
     let report = applier_error(

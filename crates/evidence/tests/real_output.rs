@@ -464,6 +464,11 @@ fn create_table_pasted_bare_with_its_partition_clause() {
     assert!(t.columns[0].auto_increment);
     let unique: Vec<String> = t.unique_secondary_keys().map(|k| k.describe()).collect();
     assert_eq!(unique, ["uk_k (k)"]);
-    assert_eq!(parsed.not_understood.len(), 1, "{:#?}", parsed.not_understood);
+    assert_eq!(
+        parsed.not_understood.len(),
+        1,
+        "{:#?}",
+        parsed.not_understood
+    );
     assert_eq!(parsed.not_understood[0].first_line, 12);
 }

@@ -11,6 +11,7 @@ pub mod plans;
 pub mod receiver;
 pub mod simple;
 pub mod sql;
+pub mod tables;
 
 use evidence::model::Evidence;
 

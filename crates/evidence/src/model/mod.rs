@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use activity::{LockWait, ProcessRow};
 pub use applier::{CoordinatorRow, WorkerRow};
-pub use binlog::{BinlogEvent, BinlogPosition, GtidExecutedRow, LogFileEntry};
+pub use binlog::{BinlogEvent, BinlogPosition, GtidExecutedRow, LogFileEntry, Upsert, UpsertKind};
 pub use channel::{ChannelStatus, ThreadRunning};
 pub use fields::RawField;
 pub use gtid_text::GtidText;
