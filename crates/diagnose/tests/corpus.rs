@@ -17,32 +17,7 @@ use diagnose::Class;
 use evidence::text::{TextInput, parse_evidence};
 
 /// Corpus files that do not pass yet, and why (one line each).
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "037-applier-error-other-heatwave-system-schema-mysqlsh.txt",
-        "the worker's GTID and end_log_pos are not carried into the facts",
-    ),
-    (
-        "038-ddl-mismatch-temporary-table-worker-row.txt",
-        "a worker row pasted without its row header is not read as a worker",
-    ),
-    (
-        "039-applier-error-other-row-size-strict-mode-elided.txt",
-        "a line of dots marking elided output is not understood",
-    ),
-    (
-        "042-source-purged-gtids-bare-message-kubernetes.txt",
-        "a bare receiver error message without its field name is not read",
-    ),
-    (
-        "044-row-not-found-memory-table-bare-message-curly-quotes.txt",
-        "typographic quotes in a pasted applier message are not read",
-    ),
-    (
-        "048-applier-metadata-mariadb-gtid-slave-pos-duplicate.txt",
-        "a duplicate key on mysql.gtid_slave_pos is the applier's metadata, not user data",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 struct Case {
     name: String,
@@ -122,7 +97,15 @@ fn error_log_message(line: &str) -> Option<&str> {
     if trimmed.starts_with("ERROR ") && trimmed[6..].starts_with(|c: char| c.is_ascii_digit()) {
         return trimmed.split_once(':').map(|(_, message)| message);
     }
-    None
+    // A replication thread's message pasted alone, without its field name.
+    const BARE: &[&str] = &[
+        "Got fatal error ",
+        "Could not execute ",
+        "Coordinator stopped because",
+        "Error '",
+    ];
+    let worker = trimmed.starts_with("Worker ") && trimmed.contains(" failed executing");
+    (worker || BARE.iter().any(|start| trimmed.starts_with(start))).then_some(trimmed)
 }
 
 /// A line that starts something new rather than continuing a message printed over several lines.

@@ -43,11 +43,7 @@ pub struct ApplierFailure<'a> {
 impl<'a> ApplierFailure<'a> {
     pub(crate) fn of_channel(view: &ChannelView<'a>) -> Option<Self> {
         let status = view.status;
-        let message_text = status
-            .last_sql_error
-            .clone()
-            .or_else(|| status.last_error.clone())
-            .unwrap_or_default();
+        let message_text = status.applier_error_text().unwrap_or_default().to_owned();
         let errno = status.applier_errno();
         let sql_stopped = view.sql_running() == Some(false);
         if errno.is_none() && message_text.trim().is_empty() {
@@ -180,7 +176,8 @@ impl<'a> ApplierFailure<'a> {
         if let Some(table) = self.find(|m| m.table().cloned()) {
             facts.table = Some(table.to_string());
         } else {
-            facts.table = quoted_table(&self.message_text);
+            facts.table = quoted_table(&self.message_text)
+                .or_else(|| self.find(|m| m.metadata_table.clone()));
         }
         if let Some(entry) = self.find(|m| m.duplicate_entry.clone()) {
             facts.key = Some(entry.value.clone());

@@ -17,6 +17,12 @@ pub fn applier_class(
     if failure.message.different_errors.is_some() {
         return Class::ErrorCodeMismatch;
     }
+    // A duplicate key or a missing table in the replica's own bookkeeping (MariaDB's
+    // mysql.gtid_slave_pos, MySQL's mysql.gtid_executed and slave_*_info) is the applier's
+    // metadata failing, not user data.
+    if failure.find(|m| m.metadata_table.clone()).is_some() {
+        return Class::ApplierMetadata;
+    }
     let Some(errno) = failure.code() else {
         return Class::ApplierErrorOther;
     };
@@ -34,7 +40,8 @@ pub fn applier_class(
         // does not know) is a version problem, not damage.
         1594 | 1595 | 13121 if unknown_event_type(view) => Class::VersionIncompatibility,
         1594 | 1595 | 13121 => Class::RelayLogUnreadable,
-        1872 | 1873 | 13117 | 13124 | 1201 => Class::ApplierMetadata,
+        // 1942: MariaDB could not update its GTID state table (ER_CANNOT_UPDATE_GTID_STATE).
+        1872 | 1873 | 13117 | 13124 | 1201 | 1942 => Class::ApplierMetadata,
         1755 | 1064 | 22 => Class::VersionIncompatibility,
         // MariaDB strict mode refusing an out-of-order GTID: the replica has transactions of
         // its own in that domain.
@@ -102,5 +109,30 @@ pub fn receiver_class(failure: &ReceiverFailure<'_>) -> Class {
             Some(1021 | 3 | 28) => Class::ReplicaDiskFull,
             _ => Class::ReceiverErrorOther,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use evidence::text::parse_text;
+
+    use crate::class::Class;
+
+    fn top_class(text: &str) -> Class {
+        let evidence = parse_text("t", text).evidence;
+        crate::diagnose(&evidence).findings[0].class
+    }
+
+    #[test]
+    fn failures_on_the_replication_metadata_tables_are_applier_metadata() {
+        // Corpus 048: MariaDB's duplicate on mysql.gtid_slave_pos, with the plain duplicate
+        // key warning logged beside it.
+        let log = "2019-04-15 21:39:29 140712106015488 [ERROR] Slave SQL: Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: 1062: Duplicate entry '0-71143' for key 'PRIMARY', Gtid 0-1684298499-71198, Internal MariaDB error code: 1942\n2019-04-15 21:39:29 140712106015488 [ERROR] Slave (additional info): Duplicate entry '0-71143' for key 'PRIMARY' Error_code: 1062\n";
+        assert_eq!(top_class(log), Class::ApplierMetadata);
+        let status = "Slave_SQL_Running: No\nLast_SQL_Errno: 1062\nLast_SQL_Error: Could not execute Write_rows event on table mysql.gtid_executed; Duplicate entry 'x' for key 'PRIMARY', Error_code: 1062\n";
+        assert_eq!(top_class(status), Class::ApplierMetadata);
+        // The same duplicate on a user table is user data.
+        let user = "Slave_SQL_Running: No\nLast_SQL_Errno: 1062\nLast_SQL_Error: Could not execute Write_rows event on table shop.gtid_executed; Duplicate entry 'x' for key 'PRIMARY', Error_code: 1062\n";
+        assert_eq!(top_class(user), Class::DupKey);
     }
 }

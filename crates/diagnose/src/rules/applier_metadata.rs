@@ -1,3 +1,5 @@
+use evidence::model::messages::is_replication_metadata_table;
+
 use crate::engine::log_lines;
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
@@ -6,12 +8,17 @@ use crate::{Class, Text};
 /// ## What it detects
 /// The replica cannot initialise its applier: 1872 / 1873 (cannot initialise relay log info or
 /// the relay log), 13117, 13124, 1201 (could not initialise master info), and multi-threaded
-/// recovery that cannot fill its gaps.
+/// recovery that cannot fill its gaps. Also (variant `metadata_table`) the applier failing on
+/// a table of its own bookkeeping: MariaDB's 1942 "failed to update GTID state in
+/// mysql.gtid_slave_pos", a duplicate key or missing table in `mysql.gtid_slave_pos`,
+/// `mysql.gtid_executed` or `mysql.slave_*_info`.
 ///
 /// ## Why it happens
 /// The applier's metadata (relay-log.info, `mysql.slave_relay_log_info`, master info) disagrees
 /// with the relay logs on disk, typically after a crash with file-based repositories, a relay log
-/// removed by hand, or a copy of the datadir without its relay logs.
+/// removed by hand, or a copy of the datadir without its relay logs. A state table that already
+/// holds the row the applier writes was restored, copied or written by hand (or by another
+/// applier) with rows that clash with the ones the server generates.
 ///
 /// ## How to fix
 /// With GTIDs: `RESET SLAVE` (keeps the connection settings) and start again, the source resends
@@ -59,6 +66,14 @@ impl Rule for ApplierMetadata {
             .filter(|f| f.class == Class::ApplierMetadata)
         {
             found = true;
+            if finding
+                .facts
+                .table
+                .as_deref()
+                .is_some_and(is_replication_metadata_table)
+            {
+                describe_state_table_failure(finding);
+            }
             let server = context
                 .evidence
                 .servers
@@ -87,6 +102,38 @@ impl Rule for ApplierMetadata {
             }
         }
     }
+}
+
+/// The applier failed on a table of its own bookkeeping rather than on its relay logs.
+fn describe_state_table_failure(finding: &mut crate::Finding) {
+    let table = finding.facts.table.clone().unwrap_or_default();
+    finding.variant = Some("metadata_table".to_owned());
+    finding.title = Text::new(
+        format!("The applier cannot update its replication state table {table}"),
+        format!("应用线程无法更新复制状态表 {table}"),
+    );
+    finding.root_cause = Text::new(
+        format!(
+            "{table} is where the replica records what it applied; the applier's write there failed. A duplicate key there means the table holds rows the server did not write (restored from a dump or another server's datadir, edited by hand, or left by an earlier applier), so the row it generates clashes; a missing table means the system tables were not upgraded or were dropped."
+        ),
+        format!(
+            "{table} 是从库记录已应用位置的表；应用线程写入它失败。主键重复说明表中有不是本服务器写入的行（从备份或其他服务器的数据目录恢复、手工修改，或之前的应用线程遗留），与它生成的行冲突；表不存在说明系统表未升级或被删除。"
+        ),
+    );
+    let repair = Text::new(
+        format!(
+            "compare {table} with the position the replica has really applied; remove the rows that clash (or, on MariaDB, SET GLOBAL gtid_slave_pos to that position, which rewrites the table; a missing table: run mariadb-upgrade / mysql_upgrade)"
+        ),
+        format!(
+            "对照从库实际已应用的位置检查 {table}；删除冲突的行（MariaDB 也可 SET GLOBAL gtid_slave_pos 为该位置以重写此表；表不存在时运行 mariadb-upgrade / mysql_upgrade）"
+        ),
+    );
+    for step in &mut finding.fix.steps {
+        if let crate::plan::Action::Manual { instruction } = &mut step.action {
+            *instruction = repair.clone();
+        }
+    }
+    finding.fix.summary = repair;
 }
 
 /// What the server logs when it cannot set up replication at start-up.
@@ -144,4 +191,28 @@ fn from_log(server: &evidence::model::ServerEvidence) -> Option<crate::Finding> 
         data_loss: None,
     };
     Some(finding)
+}
+
+#[cfg(test)]
+mod tests {
+    use evidence::text::parse_text;
+
+    use crate::class::Class;
+
+    #[test]
+    fn a_duplicate_in_the_gtid_state_table_is_named_with_its_table() {
+        let log = "2019-04-15 21:39:29 140712106015488 [ERROR] Slave SQL: Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: 1062: Duplicate entry '0-71143' for key 'PRIMARY', Gtid 0-1684298499-71198, Internal MariaDB error code: 1942\n2019-04-15 21:39:29 140712106015488 [ERROR] Error running query, slave SQL thread aborted. Fix the problem, and restart the slave SQL thread with \"SLAVE START\". We stopped at log 'mariadb-bin.000005' position 31652764; GTID position '0-1684298499-71197'\n";
+        let report = crate::diagnose(&parse_text("t", log).evidence);
+        let top = &report.findings[0];
+        assert_eq!(top.class, Class::ApplierMetadata);
+        assert_eq!(top.variant.as_deref(), Some("metadata_table"));
+        assert_eq!(top.facts.table.as_deref(), Some("mysql.gtid_slave_pos"));
+        assert_eq!(top.facts.gtid.as_deref(), Some("0-1684298499-71198"));
+        assert_eq!(top.facts.key.as_deref(), Some("0-71143"));
+        assert_eq!(
+            top.facts.source_log_file.as_deref(),
+            Some("mariadb-bin.000005")
+        );
+        assert!(top.fix.summary.en.contains("gtid_slave_pos"));
+    }
 }
