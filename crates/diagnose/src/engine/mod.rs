@@ -4,6 +4,7 @@ pub mod applier;
 pub mod classify;
 pub mod context;
 pub mod gtids;
+pub mod known_bugs;
 pub mod lag;
 pub mod log_lines;
 pub mod logged;

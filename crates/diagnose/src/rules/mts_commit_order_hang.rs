@@ -1,12 +1,10 @@
 use crate::engine::applier;
+use crate::engine::known_bugs;
 use crate::engine::tables::failing_tables;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Severity};
 use crate::plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, Reference, text};
-
-/// The first MySQL release without the lost wake-up of commit-order waits.
-const FIXED_IN: (u32, u32, u32) = (8, 0, 23);
 
 /// Workers blocked longer than this on commit order are stuck, not just ordering commits.
 const STUCK_SECONDS: i64 = 300;
@@ -49,8 +47,7 @@ impl Rule for MtsCommitOrderHang {
             let Some(signs) = Signs::read(view) else {
                 continue;
             };
-            let version = view.server.identity.version_triple();
-            let affected = version.map(|v| v < FIXED_IN);
+            let affected = known_bugs::affected(Class::MtsCommitOrderHang, view.server);
             let confidence = match (signs.error_with_sql_running, signs.waiting_workers > 0) {
                 (true, true) => Confidence::High,
                 (true, false) | (false, true) => Confidence::Medium,
@@ -92,9 +89,6 @@ impl Rule for MtsCommitOrderHang {
             if let Some(version) = &view.server.identity.version {
                 finding.facts.set("version", version.clone());
             }
-            if let Some(affected) = affected {
-                finding.facts.set("version_has_known_bug", affected);
-            }
             for (name, value) in [
                 (
                     "slave_parallel_type",
@@ -127,6 +121,7 @@ impl Rule for MtsCommitOrderHang {
             conflict(view, &mut finding, output);
             finding.fix = plan(affected);
             finding.references = references();
+            known_bugs::attach(&mut finding, view.server);
             output.push(finding);
         }
     }
@@ -417,27 +412,8 @@ fn plan(affected: Option<bool>) -> Plan {
 }
 
 fn references() -> Vec<Reference> {
-    vec![
-        Reference::new(
-            "MySQL bug #87796",
-            "https://bugs.mysql.com/bug.php?id=87796",
-        ),
-        Reference::new(
-            "MySQL bug #89247",
-            "https://bugs.mysql.com/bug.php?id=89247",
-        ),
-        Reference::new(
-            "MySQL bug #95249",
-            "https://bugs.mysql.com/bug.php?id=95249",
-        ),
-        Reference::new(
-            "MySQL bug #99440",
-            "https://bugs.mysql.com/bug.php?id=99440",
-        ),
-        Reference::new("Percona PS-7232", "https://jira.percona.com/browse/PS-7232"),
-        Reference::new(
-            "MySQL manual: replica_preserve_commit_order",
-            "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order",
-        ),
-    ]
+    vec![Reference::new(
+        "MySQL manual: replica_preserve_commit_order",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order",
+    )]
 }

@@ -1,12 +1,10 @@
 use evidence::model::ParallelType;
 
+use crate::engine::known_bugs;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
-
-/// The first MySQL release without the lost commit-order wake-up.
-const FIXED_IN: (u32, u32, u32) = (8, 0, 23);
+use crate::{Class, text};
 
 /// ## What it detects
 /// A MySQL replica older than 8.0.23 applying in parallel by logical clock with
@@ -43,8 +41,7 @@ impl Rule for ParallelConflictRisk {
             let writeset = variables
                 .dependency_tracking()
                 .is_some_and(|t| t.to_ascii_uppercase().starts_with("WRITESET"));
-            let version = replica.identity.version_triple();
-            let affected = version.is_some_and(|v| v < FIXED_IN && v >= (5, 7, 0));
+            let affected = known_bugs::affected(Class::ParallelConflictRisk, replica) == Some(true);
             if !(logical_clock && workers > 1 && ordered && writeset && affected) {
                 continue;
             }
@@ -100,16 +97,7 @@ impl Rule for ParallelConflictRisk {
                 data_loss: None,
             };
             finding.fix.steps[0].risk = RiskLevel::Low;
-            finding.references = vec![
-                Reference::new(
-                    "MySQL bug #95249",
-                    "https://bugs.mysql.com/bug.php?id=95249",
-                ),
-                Reference::new(
-                    "MySQL bug #99440",
-                    "https://bugs.mysql.com/bug.php?id=99440",
-                ),
-            ];
+            known_bugs::attach(&mut finding, replica);
             output.push(finding);
         }
     }
