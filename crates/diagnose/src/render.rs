@@ -149,8 +149,17 @@ pub fn text(report: &Report, options: TextOptions) -> String {
         let facts = fact_lines(&finding.facts);
         if !facts.is_empty() {
             let _ = writeln!(out, "\n   {bold}{}{bold:#}", label("Facts", "事实", lang));
+            let width = facts
+                .iter()
+                .map(|(name, _)| name.len())
+                .max()
+                .unwrap_or(0)
+                .min(MAX_FACT_NAME);
             for (name, value) in facts {
-                let _ = writeln!(out, "   {name:<20} {value}");
+                for (n, line) in value.lines().enumerate() {
+                    let name = if n == 0 { name.as_str() } else { "" };
+                    let _ = writeln!(out, "   {name:<width$} {line}");
+                }
             }
         }
         if let Some(table) = rows_table(&finding.facts) {
@@ -445,14 +454,7 @@ fn fact_lines(facts: &Facts) -> Vec<(String, String)> {
         }
     }
     let mut lines = Vec::with_capacity(map.len());
-    let mut show = |name: String, value: Value| {
-        let shown = match value {
-            Value::String(s) if s.is_empty() => "''".to_owned(),
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        lines.push((name, shown));
-    };
+    let mut show = |name: String, value: Value| lines.push((name, fact_text(value)));
     for name in FIRST_FACTS {
         if let Some(value) = map.remove(*name) {
             show((*name).to_owned(), value);
@@ -462,6 +464,31 @@ fn fact_lines(facts: &Facts) -> Vec<(String, String)> {
         show(name, value);
     }
     lines
+}
+
+/// Fact names longer than this push their value to the right instead of widening the column.
+const MAX_FACT_NAME: usize = 24;
+
+/// A fact as a DBA reads it: a list one item a line, an object as `key=value` pairs.
+fn fact_text(value: Value) -> String {
+    fn scalar(value: &Value) -> String {
+        match value {
+            Value::String(s) if s.is_empty() => "''".to_owned(),
+            Value::String(s) => s.clone(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| format!("{k}={}", scalar(v)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        }
+    }
+    match value {
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().map(scalar).collect::<Vec<_>>().join("\n")
+        }
+        other => scalar(&other),
+    }
 }
 
 /// The report as the stable JSON document scripts read:
@@ -588,7 +615,8 @@ pub fn markdown(report: &Report, lang: Lang) -> String {
         if !facts.is_empty() {
             let _ = writeln!(out, "| fact | value |\n|---|---|");
             for (name, value) in facts {
-                let _ = writeln!(out, "| {name} | `{}` |", value.replace('|', "\\|"));
+                let value = value.replace('|', "\\|").replace('\n', "`<br>`");
+                let _ = writeln!(out, "| {name} | `{value}` |");
             }
             out.push('\n');
         }
@@ -707,7 +735,12 @@ mod tests {
             report.lines().next(),
             Some("critical: Duplicate key on lab.t")
         );
-        assert!(report.contains("end_log_pos          1153"), "{report}");
+        assert!(
+            report
+                .lines()
+                .any(|l| l.split_whitespace().eq(["end_log_pos", "1153"])),
+            "{report}"
+        );
         assert!(!report.contains('\u{1b}'), "no colors when not asked");
         let colored = text(
             &sample(),
