@@ -170,8 +170,8 @@ fn strict_mode_refusal(view: &ChannelView<'_>, failure: &ApplierFailure<'_>) -> 
         finding.facts.set("incoming_gtid", incoming);
     }
     finding.root_cause = text!(
-        "The replica already binlogged {existing_text} in this domain, a transaction its source          does not have (a write on the replica, or a former primary's transactions that never          reached the new one). In strict mode MariaDB refuses to log the source's lower sequence          number {incoming_text} after it.",
-        "从库在该域中已写入 binlog 的 {existing_text} 是主库没有的事务（在从库上的写入，或旧主库未传到新主库的事务）。         严格模式下 MariaDB 拒绝在其后记录主库更小序号的 {incoming_text}。"
+        "The replica already binlogged {existing_text} in this domain, a transaction its source does not have (a write on the replica, or a former primary's transactions that never reached the new one). In strict mode MariaDB refuses to log the source's lower sequence number {incoming_text} after it.",
+        "从库在该域中已写入 binlog 的 {existing_text} 是主库没有的事务（在从库上的写入，或旧主库未传到新主库的事务）。严格模式下 MariaDB 拒绝在其后记录主库更小序号的 {incoming_text}。"
     );
     finding.fix = Plan {
         summary: text!(
