@@ -169,10 +169,12 @@ impl ErrorLogLine {
             // The receiver's messages pasted without their thread's prefix.
             "Fatal error: The slave I/O thread",
             "Fatal error: The replica I/O thread",
-            "error connecting to master",
+            "Error connecting to master",
             "Error connecting to source",
         ];
-        let m = self.unprefixed_message();
+        // Pages and chat tools lower-case a message's first letter.
+        let m = capitalised(self.unprefixed_message());
+        let m = m.as_ref();
         let worker_failure =
             m.starts_with("Worker ") && m.contains(" failed executing transaction");
         // `Error 'Table 't' already exists' on query. Default database: ...`
@@ -203,6 +205,18 @@ impl ErrorLogLine {
         } else {
             None
         }
+    }
+}
+
+/// The text with its first letter in upper case.
+fn capitalised(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some(first) if first.is_lowercase() => {
+            let mut owned: String = first.to_uppercase().collect();
+            owned.push_str(&text[first.len_utf8()..]);
+            std::borrow::Cow::Owned(owned)
+        }
+        _ => std::borrow::Cow::Borrowed(text),
     }
 }
 

@@ -185,7 +185,7 @@ impl ApplierErrorMessage {
             )
         });
         static ROW_EVENT: LazyLock<Regex> =
-            LazyLock::new(|| regex(r"Could not execute (\w+) event on table ([^\s;]+)"));
+            LazyLock::new(|| regex(r"[Cc]ould not execute (\w+) event on table ([^\s;]+)"));
         static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
             regex(r"the event's (?:master|source) log ([^\s,]+), end_log_pos (\d+)")
         });
@@ -476,7 +476,10 @@ fn receiver_failure(message: &str) -> ReceiverFailure {
 /// message that also holds a straight `'` was not curled as a whole, so its curly quotes are
 /// data (a value, a name) and stay.
 pub fn straight_quotes(message: &str) -> Cow<'_, str> {
-    const CURLY: [char; 4] = ['\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}'];
+    // Curly quotes, and the primes some pages print for a closing quote.
+    const CURLY: [char; 6] = [
+        '\u{2018}', '\u{2019}', '\u{2032}', '\u{201c}', '\u{201d}', '\u{2033}',
+    ];
     if message.contains('\'') || !message.contains(CURLY) {
         return Cow::Borrowed(message);
     }
@@ -484,8 +487,8 @@ pub fn straight_quotes(message: &str) -> Cow<'_, str> {
         message
             .chars()
             .map(|c| match c {
-                '\u{2018}' | '\u{2019}' => '\'',
-                '\u{201c}' | '\u{201d}' => '"',
+                '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+                '\u{201c}' | '\u{201d}' | '\u{2033}' => '"',
                 other => other,
             })
             .collect(),
@@ -771,6 +774,12 @@ mod tests {
         .unwrap();
         assert_eq!(r.failure, ReceiverFailure::BinlogFileMissing);
         assert_eq!(r.source_error_code, Some(1236));
+        // Corpus 051: primes for closing quotes, and a first letter in lower case.
+        let m = ApplierErrorMessage::parse(
+            "could not execute Write_rows event on table db.atable; Duplicate entry \u{2019}174465\u{2032} for key \u{2018}PRIMARY\u{2019}, Error_code: 1062",
+        );
+        assert_eq!(m.duplicate_entry.as_ref().unwrap().value, "174465");
+        assert_eq!(m.table().unwrap().to_string(), "db.atable");
     }
 
     #[test]

@@ -57,7 +57,7 @@ static SERVER_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
 /// text of `Last_SQL_Error` or `Last_IO_Error` without the field's name).
 static BARE_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:Got fatal error \d+ from (?:master|source) when reading data from binary log|Could not execute \w+ event on table |Worker \d+ failed executing transaction |Coordinator stopped because there were error|Error ['‘].*['’] on query\.|Query caused different errors on |Query partially completed on the |Fatal error: The (?:slave|replica) I/O thread |[Ee]rror connecting to (?:master|source) ['‘]|Relay log read failure: |(?:Slave|Replica) (?:SQL|I/O)(?: thread)?(?: for channel '[^']*')?: )",
+        r"^(?:Got fatal error \d+ from (?:master|source) when reading data from binary log|[Cc]ould not execute \w+ event on table |Worker \d+ failed executing transaction |Coordinator stopped because there were error|Error ['‘].*['’] on query\.|Query caused different errors on |Query partially completed on the |Fatal error: The (?:slave|replica) I/O thread |[Ee]rror connecting to (?:master|source) ['‘]|Relay log read failure: |(?:Slave|Replica) (?:SQL|I/O)(?: thread)?(?: for channel '[^']*')?: )",
     )
     .expect("static regex")
 });
@@ -231,6 +231,11 @@ mod tests {
         );
         let l = bare("Error 'Table 'a' already exists' on query. Default database: 'd'. Query: 'create table a (i int)'").unwrap();
         assert_eq!(l.applier_error().unwrap().error_codes, vec![1050]);
+        // Corpus 051: the first letter lower-cased by the page.
+        let l = bare("could not execute Write_rows event on table db.t; Duplicate entry '1' for key 'PRIMARY', Error_code: 1062").unwrap();
+        assert_eq!(l.applier_error().unwrap().error_codes, vec![1062]);
+        let l = bare("error connecting to master 'repl@db2:3306' - retry-time: 60  retries: 1, Error_code: 2003").unwrap();
+        assert_eq!(l.receiver_error().unwrap().error_codes, vec![2003]);
         // Prose that merely mentions replication is not a message.
         assert!(bare("Got an error on the slave yesterday").is_none());
         assert!(bare("Slave_IO_Running: No").is_none());
