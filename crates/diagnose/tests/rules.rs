@@ -144,6 +144,39 @@ fn applier_deadlock() {
     );
     let found = finding(&report, Class::ApplierDeadlock);
     assert_eq!(found.error_code, Some(1213));
+    assert_eq!(found.variant, None);
+    assert!(found.fix.alternatives.is_empty());
+}
+
+#[test]
+fn applier_deadlock_of_parallel_replaces_on_a_unique_secondary_key() {
+    // MariaDB optimistic parallel replication with retries at 0: the REPLACE of the failing
+    // transaction (an Annotate_rows event) and the table's keys (SHOW INDEX).
+    let report = diagnose_text(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: 1213\n\
+         Last_SQL_Error: Deadlock found when trying to get lock; try restarting transaction\n\
+         Gtid_IO_Pos: 0-1-907\n\
+         \n\
+         #241118 10:01:12 server id 1  end_log_pos 4711 CRC32 0x5a1b2c3d \tAnnotate_rows:\n\
+         #Q> REPLACE INTO `shop`.`stock` (id, sku, qty) VALUES (7, 'A-1', 3)\n\
+         #241118 10:01:12 server id 1  end_log_pos 4770 CRC32 0x6b2c3d4e \tTable_map: `shop`.`stock` mapped to number 31\n\
+         \n\
+         MariaDB [shop]> show index from stock;\n\
+         +-------+------------+----------+--------------+-------------+\n\
+         | Table | Non_unique | Key_name | Seq_in_index | Column_name |\n\
+         +-------+------------+----------+--------------+-------------+\n\
+         | stock |          0 | PRIMARY  |            1 | id          |\n\
+         | stock |          0 | uk_sku   |            1 | sku         |\n\
+         +-------+------------+----------+--------------+-------------+\n",
+    );
+    let found = finding(&report, Class::ApplierDeadlock);
+    assert_eq!(found.variant.as_deref(), Some("upsert_next_key_locks"));
+    assert_eq!(
+        found.facts.other["unique_secondary_keys"][0],
+        "shop.stock uk_sku (sku)"
+    );
+    assert!(found.root_cause.en.contains("next-key locks"));
+    assert_eq!(found.fix.alternatives.len(), 1);
 }
 
 #[test]

@@ -4,7 +4,8 @@
 
 use evidence::model::{ServerEvidence, TableDefinition, TableName, Upsert, UpsertKind};
 
-use super::ChannelView;
+use super::{ChannelView, Output};
+use crate::{Cited, Finding, Missing, text};
 
 /// One table the failure concerns.
 #[derive(Debug)]
@@ -84,4 +85,117 @@ fn add<'a>(
         upserts: Vec::new(),
     });
     tables.len() - 1
+}
+
+/// What [`cite_upsert_conflict`] found.
+#[derive(Debug, Default)]
+pub struct UpsertConflict {
+    /// REPLACE / INSERT ... ON DUPLICATE KEY UPDATE statements seen.
+    pub statements: usize,
+    /// Unique secondary keys of the tables they write.
+    pub unique_keys: usize,
+    /// Tables whose keys matter but whose definition the evidence lacks.
+    pub undefined_tables: Vec<String>,
+}
+
+/// Names what makes parallel workers block each other on a table with a unique secondary key:
+/// the tables of the failing transactions (`tables`), their REPLACE INTO / INSERT ... ON
+/// DUPLICATE KEY UPDATE statements (`conflicting_statements`, variant
+/// `upsert_next_key_locks`) and the unique keys those take next-key locks on
+/// (`unique_secondary_keys`), each cited.
+pub fn cite_upsert_conflict(view: &ChannelView<'_>, finding: &mut Finding) -> UpsertConflict {
+    let tables = failing_tables(view);
+    let statements: Vec<&str> = tables
+        .iter()
+        .flat_map(|t| t.upserts.iter().map(|(_, s)| *s))
+        .collect();
+    // With upserts, the keys of the tables they write; without, of every failing table.
+    let relevant = |t: &&FailingTable<'_>| !t.upserts.is_empty() || statements.is_empty();
+    let unique_keys: Vec<String> = tables
+        .iter()
+        .filter(relevant)
+        .flat_map(|t| t.unique_secondary_keys())
+        .collect();
+    if !tables.is_empty() {
+        let names: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
+        finding.facts.set("tables", names);
+    }
+    if !statements.is_empty() {
+        finding.variant = Some("upsert_next_key_locks".to_owned());
+        finding
+            .facts
+            .set("conflicting_statements", statements.clone());
+        for event in &view.server.binlog_events {
+            for statement in event.statements().filter(|s| statements.contains(s)) {
+                finding.evidence.push(Cited {
+                    server: view.server_label(),
+                    source: format!("binlog ({})", event.origin),
+                    quote: statement.trim_start_matches('#').trim().to_owned(),
+                });
+            }
+        }
+    }
+    if !unique_keys.is_empty() {
+        finding
+            .facts
+            .set("unique_secondary_keys", unique_keys.clone());
+        for table in tables.iter().filter(relevant) {
+            let keys = table.unique_secondary_keys();
+            if let (Some(definition), false) = (table.definition, keys.is_empty()) {
+                finding.evidence.push(Cited {
+                    server: view.server_label(),
+                    source: format!("table definition ({})", definition.origin),
+                    quote: keys.join("; "),
+                });
+            }
+        }
+    }
+    UpsertConflict {
+        statements: statements.len(),
+        unique_keys: unique_keys.len(),
+        undefined_tables: tables
+            .iter()
+            .filter(relevant)
+            .filter(|t| t.definition.is_none())
+            .map(|t| t.name.to_string())
+            .collect(),
+    }
+}
+
+/// The evidence that would name the statements and keys of a conflict, when it is missing.
+pub fn missing_for_upsert_conflict(
+    view: &ChannelView<'_>,
+    conflict: &UpsertConflict,
+    output: &mut Output,
+) {
+    if view.server.binlog_events.is_empty() {
+        output.missing(Missing {
+            what: text!(
+                "the failing transactions' events",
+                "失败事务的 binlog 事件"
+            ),
+            consequence: text!(
+                "cannot name the REPLACE INTO / INSERT ... ON DUPLICATE statements and the unique key behind the conflict",
+                "无法指出造成冲突的 REPLACE INTO / INSERT ... ON DUPLICATE 语句及唯一键"
+            ),
+            how: text!(
+                "decode them with `repldoctor binlog show FILE --end-log-pos P` using the positions in the worker errors",
+                "用 worker 错误中的位置执行 `repldoctor binlog show FILE --end-log-pos P` 解析"
+            ),
+        });
+    }
+    if !conflict.undefined_tables.is_empty() {
+        let list = conflict.undefined_tables.join(", ");
+        output.missing(Missing {
+            what: text!("the definition of {list}", "{list} 的表结构"),
+            consequence: text!(
+                "cannot tell which unique secondary key the next-key locks are taken on",
+                "无法判断 next-key 锁加在哪个唯一二级索引上"
+            ),
+            how: text!(
+                "add `SHOW CREATE TABLE {list}\\G` from the replica with --evidence",
+                "用 --evidence 加上从库的 `SHOW CREATE TABLE {list}\\G` 输出"
+            ),
+        });
+    }
 }

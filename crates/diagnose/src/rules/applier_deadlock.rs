@@ -1,8 +1,9 @@
 use crate::engine::applier;
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
+use crate::engine::tables;
 use crate::engine::{Context, Output, Rule};
-use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
 use crate::{Class, Reference, text};
 
 /// ## What it detects
@@ -50,6 +51,21 @@ impl Rule for ApplierDeadlock {
                 "应用事务与另一事务（本地会话或并行复制的另一个 worker）以相反顺序加锁；InnoDB 回滚了应用事务，\
                  且配置的重试次数不够。"
             );
+            // Parallel workers conflicting on next-key locks of a unique secondary key: the
+            // same pattern as a commit-order hang, stopped by the deadlock detector instead.
+            let conflict = tables::cite_upsert_conflict(view, &mut finding);
+            if conflict.statements > 0 && conflict.unique_keys > 0 {
+                finding.root_cause = text!(
+                    "REPLACE INTO / INSERT ... ON DUPLICATE KEY UPDATE on a table with a unique \
+                     secondary key take next-key locks on that key; transactions the source \
+                     committed independently then lock each other's gaps when the replica \
+                     applies them in parallel, and InnoDB rolled one back with retries \
+                     exhausted.",
+                    "在有唯一二级索引的表上，REPLACE INTO / INSERT ... ON DUPLICATE KEY UPDATE 会对该索引加 \
+                     next-key 锁；主库上互不依赖地提交的事务在从库并行应用时会互相锁住对方的间隙，InnoDB \
+                     回滚了其中一个，且重试次数已用尽。"
+                );
+            }
             let dialect = Dialect::of(view.server, context.flavor(view.server));
             finding.fix = Plan {
                 summary: text!(
@@ -75,7 +91,22 @@ impl Rule for ApplierDeadlock {
                         ),
                     ),
                 ],
-                alternatives: Vec::new(),
+                alternatives: if conflict.unique_keys > 0 {
+                    vec![Alternative {
+                        when: text!("the conflicts keep coming back", "冲突反复出现"),
+                        plan: Plan {
+                            summary: text!(
+                                "apply that table's transactions with less parallelism (MariaDB: slave_parallel_mode=conservative; MySQL: fewer workers), or rewrite the upserts as select-then-insert/update",
+                                "以更低的并行度应用该表的事务（MariaDB：slave_parallel_mode=conservative；MySQL：减少 worker），或把这些 upsert 改写为先查询再插入/更新"
+                            ),
+                            steps: Vec::new(),
+                            alternatives: Vec::new(),
+                            data_loss: None,
+                        },
+                    }]
+                } else {
+                    Vec::new()
+                },
                 data_loss: None,
             };
             finding.references = vec![

@@ -1,6 +1,6 @@
 use crate::engine::applier;
 use crate::engine::known_bugs;
-use crate::engine::tables::failing_tables;
+use crate::engine::tables;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Severity};
 use crate::plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
@@ -118,106 +118,16 @@ impl Rule for MtsCommitOrderHang {
                 }
             }
             finding.evidence.extend(signs.cited);
-            conflict(view, &mut finding, output);
+            let conflict = tables::cite_upsert_conflict(view, &mut finding);
+            if conflict.statements > 0 && conflict.unique_keys > 0 {
+                finding.confidence = Confidence::High;
+            }
+            tables::missing_for_upsert_conflict(view, &conflict, output);
             finding.fix = plan(affected);
             finding.references = references();
             known_bugs::attach(&mut finding, view.server);
             output.push(finding);
         }
-    }
-}
-
-/// The statements and keys behind the conflict: the REPLACE INTO / INSERT ... ON DUPLICATE
-/// KEY UPDATE statements of the failing transactions and the unique secondary keys of the
-/// tables they write; what is missing to name them is reported.
-fn conflict(view: &ChannelView<'_>, finding: &mut crate::Finding, output: &mut Output) {
-    let tables = failing_tables(view);
-    let statements: Vec<&str> = tables
-        .iter()
-        .flat_map(|t| t.upserts.iter().map(|(_, s)| *s))
-        .collect();
-    let unique_keys: Vec<String> = tables
-        .iter()
-        .filter(|t| !t.upserts.is_empty() || statements.is_empty())
-        .flat_map(|t| t.unique_secondary_keys())
-        .collect();
-    if !tables.is_empty() {
-        finding.facts.set(
-            "tables",
-            tables
-                .iter()
-                .map(|t| t.name.to_string())
-                .collect::<Vec<_>>(),
-        );
-    }
-    if !statements.is_empty() {
-        finding.variant = Some("upsert_next_key_locks".to_owned());
-        finding
-            .facts
-            .set("conflicting_statements", statements.clone());
-        for event in &view.server.binlog_events {
-            for statement in event.statements().filter(|s| statements.contains(s)) {
-                finding.evidence.push(crate::Cited {
-                    server: view.server_label(),
-                    source: format!("binlog ({})", event.origin),
-                    quote: statement.trim_start_matches('#').trim().to_owned(),
-                });
-            }
-        }
-    }
-    if !unique_keys.is_empty() {
-        finding
-            .facts
-            .set("unique_secondary_keys", unique_keys.clone());
-        for table in tables.iter().filter(|t| t.definition.is_some()) {
-            let definition = table.definition.expect("filtered");
-            let keys = table.unique_secondary_keys();
-            if !keys.is_empty() {
-                finding.evidence.push(crate::Cited {
-                    server: view.server_label(),
-                    source: format!("table definition ({})", definition.origin),
-                    quote: keys.join("; "),
-                });
-            }
-        }
-    }
-    if !statements.is_empty() && !unique_keys.is_empty() {
-        finding.confidence = Confidence::High;
-    }
-    if view.server.binlog_events.is_empty() {
-        output.missing(crate::Missing {
-            what: text!(
-                "the failing transactions' events",
-                "失败事务的 binlog 事件"
-            ),
-            consequence: text!(
-                "cannot name the REPLACE INTO / INSERT ... ON DUPLICATE statements and the unique key behind the conflict",
-                "无法指出造成冲突的 REPLACE INTO / INSERT ... ON DUPLICATE 语句及唯一键"
-            ),
-            how: text!(
-                "decode them with `repldoctor binlog show FILE --end-log-pos P` using the positions in the worker errors",
-                "用 worker 错误中的位置执行 `repldoctor binlog show FILE --end-log-pos P` 解析"
-            ),
-        });
-    }
-    let undefined: Vec<String> = tables
-        .iter()
-        .filter(|t| t.definition.is_none() && (!t.upserts.is_empty() || statements.is_empty()))
-        .map(|t| t.name.to_string())
-        .collect();
-    if !undefined.is_empty() {
-        let list = undefined.join(", ");
-        output.missing(crate::Missing {
-            what: text!("the definition of {list}", "{list} 的表结构"),
-            consequence: text!(
-                "cannot tell which unique secondary key the next-key locks are taken on",
-                "无法判断 next-key 锁加在哪个唯一二级索引上"
-            ),
-            how: text!(
-                "add `SHOW CREATE TABLE {list}\\G` from the replica with --evidence",
-                "用 --evidence 加上从库的 `SHOW CREATE TABLE {list}\\G` 输出"
-            ),
-        });
     }
 }
 

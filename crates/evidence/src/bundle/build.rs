@@ -271,7 +271,7 @@ pub(crate) fn slice_events(
         });
     }
     if let (Some(index), Some(t)) = (last_rows, rendered) {
-        events[index].body = t.sql;
+        events[index].body = t.sql.iter().map(ToString::to_string).collect();
     }
     events
 }

@@ -130,7 +130,9 @@ fn client_prompt(line: &str) -> Option<(&str, bool)> {
 /// for a prompt.
 fn custom_prompt(line: &str) -> Option<&str> {
     static CUSTOM_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"^([^\s\d>'"`|=<\[\]][^>'"`|=<\[\]]{0,79})>\s+(\S.*)$"#).expect("static regex")
+        // Not `#`: mysqlbinlog prints MariaDB's annotated statements as `#Q> REPLACE ...`.
+        Regex::new(r#"^([^\s\d>'"`|=<\[\]#][^>'"`|=<\[\]]{0,79})>\s+(\S.*)$"#)
+            .expect("static regex")
     });
     // `Info: insert ... > select` is a field, not a prompt.
     static FIELD_START: LazyLock<Regex> =
@@ -143,7 +145,25 @@ fn custom_prompt(line: &str) -> Option<&str> {
 }
 
 fn is_comment(line: &str) -> bool {
-    line == "--" || line.starts_with("-- ")
+    line == "--" || line.starts_with("-- ") || is_heading(line)
+}
+
+/// `**** SHOW SLAVE STATUS on slave ****`: a heading mysqltest (and some DBAs) print above a
+/// result, not the `*** 1. row ***` header of a vertical record.
+fn is_heading(line: &str) -> bool {
+    let Some(inner) = line
+        .strip_prefix("***")
+        .and_then(|l| l.trim_end().strip_suffix("***"))
+    else {
+        return false;
+    };
+    let inner = inner.trim_matches('*').trim();
+    let row_header = inner
+        .strip_suffix("row")
+        .map(str::trim_end)
+        .and_then(|n| n.strip_suffix('.'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    !inner.is_empty() && !row_header
 }
 
 /// `-- server: db01 role: replica` -> (label, role).
@@ -271,6 +291,12 @@ mod tests {
     }
 
     #[test]
+    fn annotated_statements_of_mysqlbinlog_are_not_prompts() {
+        let p = prepare("#Q> REPLACE INTO t VALUES (1)\n#Q> insert into t select * from u");
+        assert!(p.lines.iter().all(|l| !l.statement), "{:?}", p.lines);
+    }
+
+    #[test]
     fn custom_prompts_need_a_statement() {
         let p = prepare(
             "mysql > show replica status\\G\ndba:(none)> start slave;\nu@h:db 8.0.35 02:47:28> select version();\nx > y\nInfo: a > select\n10.0.0.1> show slave status",
@@ -297,6 +323,18 @@ mod tests {
         ));
         assert!(!is_bare_statement("show me the error"));
         assert!(!is_bare_statement("select the newest backup"));
+    }
+
+    #[test]
+    fn headings_are_not_row_headers() {
+        assert!(is_heading("**** SHOW SLAVE STATUS on slave ****"));
+        assert!(!is_heading(
+            "*************************** 1. row ***************************"
+        ));
+        assert!(!is_heading(
+            "************************** 12. row **************************"
+        ));
+        assert!(!is_heading("*****"));
     }
 
     #[test]
