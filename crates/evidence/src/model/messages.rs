@@ -172,6 +172,10 @@ pub struct ApplierErrorMessage {
     /// exist`), with the statement's default database when the error leaves it out.
     #[serde(default)]
     pub schema_error_table: Option<TableName>,
+    /// The table the failed statement writes (`INSERT INTO t`, `ALTER TABLE db.t`, `CREATE
+    /// INDEX k ON t`), with the default database when the statement leaves it out.
+    #[serde(default)]
+    pub statement_table: Option<TableName>,
 }
 
 impl ApplierErrorMessage {
@@ -189,8 +193,10 @@ impl ApplierErrorMessage {
         static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
             regex(r"the event's (?:master|source) log ([^\s,]+), end_log_pos (\d+)")
         });
+        // The value may hold line breaks (binary keys, wrapped pastes); old servers name the
+        // key by its number (`for key 1`).
         static DUPLICATE: LazyLock<Regex> =
-            LazyLock::new(|| regex(r"Duplicate entry '(.*?)' for key '([^']*)'"));
+            LazyLock::new(|| regex(r"(?s)Duplicate entry '(.*?)' for key (?:'([^']*)'|(\d+)\b)"));
         static NOT_FOUND: LazyLock<Regex> =
             LazyLock::new(|| regex(r"Can't find record in '([^']*)'"));
         static HANDLER: LazyLock<Regex> = LazyLock::new(|| regex(r"handler error (\w+)"));
@@ -213,6 +219,11 @@ impl ApplierErrorMessage {
             )
         });
         static MARIADB_GTID: LazyLock<Regex> = LazyLock::new(|| regex(r"\bGtid (\d+-\d+-\d+)"));
+        static STATEMENT_TABLE: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"(?is)^\s*(?:insert(?:\s+ignore)?\s+into|replace(?:\s+into)?|update(?:\s+ignore)?|delete\s+from|alter\s+table|create\s+(?:temporary\s+)?table(?:\s+if\s+not\s+exists)?|drop\s+(?:temporary\s+)?table(?:\s+if\s+exists)?|truncate(?:\s+table)?|create\s+(?:unique\s+)?index\s+\S+\s+on)\s+([`\w$]+(?:\.[`\w$]+)?)",
+            )
+        });
         static SCHEMA_ERROR_TABLE: LazyLock<Regex> =
             LazyLock::new(|| regex(r"\bTable '([^'\s%]+)' (?:already exists|doesn't exist)"));
         static STOPPED_AT: LazyLock<Regex> = LazyLock::new(|| {
@@ -250,7 +261,7 @@ impl ApplierErrorMessage {
         if let Some(c) = DUPLICATE.captures(message) {
             parsed.duplicate_entry = Some(DuplicateEntry {
                 value: c[1].to_owned(),
-                key: c[2].to_owned(),
+                key: c.get(2).or(c.get(3)).map_or("", |m| m.as_str()).to_owned(),
             });
         }
         parsed.record_not_found_in = NOT_FOUND.captures(message).map(|c| c[1].to_owned());
@@ -291,6 +302,18 @@ impl ApplierErrorMessage {
             }
             table
         });
+        parsed.statement_table = parsed.statement.as_ref().and_then(|statement| {
+            let mut table = STATEMENT_TABLE
+                .captures(statement.query.as_deref()?)
+                .map(|c| TableName::parse(&c[1]))?;
+            if table.schema.is_none() {
+                table.schema = statement
+                    .default_database
+                    .clone()
+                    .filter(|db| !db.is_empty());
+            }
+            Some(table)
+        });
         parsed.mariadb_gtid = MARIADB_GTID.captures(message).map(|c| c[1].to_owned());
         parsed.metadata_table = metadata_table(message);
         parsed.stopped_at = STOPPED_AT
@@ -311,6 +334,7 @@ impl ApplierErrorMessage {
             .as_ref()
             .map(|e| &e.table)
             .or(self.schema_error_table.as_ref())
+            .or(self.statement_table.as_ref())
     }
 
     /// The most specific error number: the inner (worker/event) error rather than the
@@ -780,6 +804,55 @@ mod tests {
         );
         assert_eq!(m.duplicate_entry.as_ref().unwrap().value, "174465");
         assert_eq!(m.table().unwrap().to_string(), "db.atable");
+    }
+
+    #[test]
+    fn the_table_a_failed_statement_writes() {
+        let table = |m: &str| {
+            ApplierErrorMessage::parse(m)
+                .table()
+                .map(ToString::to_string)
+        };
+        assert_eq!(
+            table("Error 'Duplicate entry '%-test-' for key 'PRIMARY'' on query. Default database: 'mysql'. Query: 'INSERT INTO db SELECT * FROM tmp_db WHERE @had_db_table=0;'").as_deref(),
+            Some("mysql.db")
+        );
+        assert_eq!(
+            table("Error 'Duplicate key name 'k_3'' on query. Default database: 'sb'. Query: 'CREATE INDEX k_3 ON sbtest3(k)'").as_deref(),
+            Some("sb.sbtest3")
+        );
+        assert_eq!(
+            table("Error 'x' on query. Default database: 'a'. Query: 'insert into `queueentry`(`identry`) values(1)'").as_deref(),
+            Some("a.queueentry")
+        );
+        assert_eq!(
+            table("Error 'x' on query. Default database: ''. Query: 'ALTER TABLE shop.orders ADD c INT'").as_deref(),
+            Some("shop.orders")
+        );
+        assert_eq!(
+            table("Error 'x' on query. Default database: 'a'. Query: 'BEGIN'"),
+            None
+        );
+    }
+
+    #[test]
+    fn duplicate_values_over_lines_and_keys_by_number() {
+        // Corpus 062: a binary key printed with escapes, wrapped by the terminal.
+        let m = ApplierErrorMessage::parse(
+            "Slave SQL: Error 'Duplicate entry 'L\\xAC\\xF2\\x87'\n\\x87\\xB7' for key 'PRIMARY'' on query. Default database:\n 'vspheredb'. Query: 'INSERT INTO virtual_machine (uuid) VALUES (1)'",
+        );
+        let entry = m.duplicate_entry.unwrap();
+        assert_eq!(entry.value, "L\\xAC\\xF2\\x87'\n\\x87\\xB7");
+        assert_eq!(entry.key_name(), "PRIMARY");
+        // Corpus 061: MySQL 5.0 names the key by its number.
+        let m = ApplierErrorMessage::parse(
+            "Slave: Error 'Duplicate entry '16063-20091009' for key 1' on query. Default database: 'vlm'.",
+        );
+        let entry = m.duplicate_entry.unwrap();
+        assert_eq!(
+            (entry.value.as_str(), entry.key_name()),
+            ("16063-20091009", "1")
+        );
     }
 
     #[test]

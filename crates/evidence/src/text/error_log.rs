@@ -1,7 +1,8 @@
 //! Error-log lines of MySQL 5.5-8.x and MariaDB.
 //!
-//! Lines forwarded by container runtimes keep a prefix (`name | ` of docker compose, a bracketed
-//! collector timestamp); it is skipped.
+//! Lines forwarded by container runtimes, syslog or a chat keep a prefix (`name | ` of docker
+//! compose, a bracketed collector timestamp, `host mysqld[846]: `, `(21:50:17) nick: `); it is
+//! skipped.
 
 use std::sync::LazyLock;
 
@@ -10,7 +11,10 @@ use regex::Regex;
 use crate::model::{ErrorLogFormat, ErrorLogLine, LogLevel, LogTime, Provenance};
 
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\S[^|]{0,100}\|\s+|\[[^\]]{1,64}\]\s+)").expect("static regex")
+    Regex::new(
+        r"^(?:\S[^|]{0,100}\|\s+|\[\d{1,2}:\d{2}(?::\d{2})?\]\s+<[^>\s]{1,32}>\s+|\[[^\]]{1,64}\]\s+|.{0,120}?\b(?:mysqld|mariadbd|mysqld_safe|mariadb)\[\d+\]:\s+|\(\d{1,2}:\d{2}(?::\d{2})?\)\s+[^\s:]{1,32}:\s+)",
+    )
+    .expect("static regex")
 });
 static MYSQL8: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -196,6 +200,28 @@ mod tests {
         assert_eq!(l.thread, None);
         assert_eq!(l.error_codes(), vec![1050]);
         assert!(parse_error_log_line("Last_Errno: 1062", Provenance::pasted("t", 1, 1)).is_none());
+    }
+
+    #[test]
+    fn syslog_and_chat_prefixes() {
+        // NixOS test log: a console prefix, then syslog's `mysqld[pid]: `.
+        let l = parse(
+            "slave2# [   13.411732] mysqld[846]: 2019-05-14 23:05:57 140244448229120 [Note] Master connection name: ''",
+        );
+        assert_eq!(l.format, ErrorLogFormat::SpaceSeparated);
+        assert_eq!(l.message, "Master connection name: ''");
+        let l = parse(
+            "May 14 23:05:56 db2 mariadbd[846]: 2019-05-14 23:05:56 0 [ERROR] Slave SQL: x, Error_code: 1062",
+        );
+        assert_eq!(l.error_codes(), vec![1062]);
+        // Corpus 061: a line quoted in an IRC conversation.
+        let l = parse(
+            "(21:50:17) fm-45: 091012 19:50:05 [ERROR] Slave: Error 'Duplicate entry '1' for key 1' on query. Default database: 'vlm'. Query: 'INSERT INTO h SELECT 1', Error_code: 1062",
+        );
+        assert_eq!(l.format, ErrorLogFormat::Legacy);
+        assert_eq!(l.error_codes(), vec![1062]);
+        let l = parse("[21:50] <fm-45> 091012 19:50:05 [ERROR] Slave: x, Error_code: 1062");
+        assert_eq!(l.error_codes(), vec![1062]);
     }
 
     #[test]

@@ -87,10 +87,17 @@ pub fn parse_evidence(inputs: &[TextInput<'_>]) -> ParsedText {
 pub fn parse_text(input: &str, text: &str) -> ParsedText {
     // Output copied from a web page carries non-breaking spaces between words and around
     // columns; the servers never print them.
-    let normalised;
+    let without_nbsp;
     let text = if text.contains('\u{a0}') {
-        normalised = text.replace('\u{a0}', " ");
-        normalised.as_str()
+        without_nbsp = text.replace('\u{a0}', " ");
+        without_nbsp.as_str()
+    } else {
+        text
+    };
+    let with_colons;
+    let text = if text.contains('\t') {
+        with_colons = tab_pairs_as_fields(text);
+        with_colons.as_str()
     } else {
         text
     };
@@ -170,6 +177,36 @@ fn vertical_field(line: &str) -> Option<(&str, &str)> {
     }
     let c = VERTICAL_FIELD_UNSPACED.captures(line)?;
     Some((c.get(1)?.as_str(), c.get(2)?.as_str()))
+}
+
+/// `Name<TAB>value` lines, as mysqltest prints a vertical result and `mysql --batch` prints a
+/// two-column one, rewritten as the `Name: value` fields the rest of the parser reads. The
+/// `Variable_name<TAB>Value` header of a batch SHOW VARIABLES goes: the names below it are
+/// variables themselves.
+fn tab_pairs_as_fields(text: &str) -> String {
+    static TAB_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)\t([^\t]*)$").expect("static regex")
+    });
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let bare = line.strip_suffix('\r').unwrap_or(line);
+        match TAB_PAIR.captures(bare) {
+            Some(c) if c[1].eq_ignore_ascii_case("variable_name") && c[2].trim() == "Value" => {}
+            Some(c) => {
+                out.push_str(&c[1]);
+                out.push(':');
+                if !c[2].trim().is_empty() {
+                    out.push(' ');
+                    out.push_str(&c[2]);
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// A line that stands for output the DBA left out: dots or an ellipsis of any length
@@ -1205,6 +1242,38 @@ mod tests {
         );
         let channel = &parsed.evidence.servers[0].channels()[0];
         assert_eq!(channel.last_sql_errno, Some(1118));
+    }
+
+    #[test]
+    fn tab_separated_names_and_values() {
+        // Corpus 057: mysqltest prints SHOW SLAVE STATUS as name<TAB>value lines.
+        let parsed = parse_text(
+            "t",
+            "**** SHOW SLAVE STATUS on slave ****\nSHOW SLAVE STATUS;\nSlave_SQL_Running\tNo\nReplicate_Do_DB\t\nLast_Errno\t1032\nLast_Error\tCould not execute Update_rows event on table d.t1; Can't find record in 't1', Error_code: 1032\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let channel = &parsed.evidence.servers[0].channels()[0];
+        assert_eq!(channel.last_errno, Some(1032));
+        assert_eq!(channel.raw_value("Replicate_Do_DB"), Some(""));
+        // mysql --batch: a header, then one variable a line.
+        let parsed = parse_text("t", "Variable_name\tValue\nserver_id\t7\ngtid_mode\tON\n");
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let variables = &parsed.evidence.servers[0].variables;
+        assert_eq!(variables.get("server_id"), Some("7"));
+        assert_eq!(variables.get("gtid_mode"), Some("ON"));
+        // Tabs elsewhere stay as they are.
+        assert_eq!(
+            tab_pairs_as_fields("\tMaster_Host: x\na\tb\tc"),
+            "\tMaster_Host: x\na\tb\tc"
+        );
     }
 
     #[test]
