@@ -93,8 +93,15 @@ impl<'a> ReceiverFailure<'a> {
             ("first_event", &self.message.first_event),
         ];
         for (name, coordinate) in named {
-            if let Some(coordinate) = coordinate {
-                let file = coordinate.file.trim_start_matches("./").to_owned();
+            // The source prints its own path (`./bin.000001`, `/data/bin.000001`); the file
+            // name is what the replica's status and CHANGE MASTER use. `''` names no file.
+            if let Some(coordinate) = coordinate.as_ref().filter(|c| !c.file.is_empty()) {
+                let file = coordinate
+                    .file
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&coordinate.file)
+                    .to_owned();
                 if facts.source_log_file.is_none() {
                     facts.source_log_file = Some(file.clone());
                 }
@@ -111,8 +118,24 @@ impl<'a> ReceiverFailure<'a> {
             if let Some(position) = status.read_source_log_pos {
                 facts.set("read_source_log_pos", position);
             }
+        } else if let Some(read_up_to) = self.read_up_to() {
+            // Only a log was given: its exit note says how far the receiver read.
+            if facts.source_log_file.is_none() {
+                facts.source_log_file = Some(read_up_to.file.clone());
+            }
+            facts.set("read_source_log_pos", read_up_to.position);
         }
         facts
+    }
+
+    /// The receiver's last exit note in the error log: `read up to log 'F', position P`.
+    fn read_up_to(&self) -> Option<evidence::model::LogCoordinate> {
+        self.server
+            .error_log
+            .iter()
+            .rev()
+            .filter_map(ErrorLogLine::receiver_error)
+            .find_map(|m| m.read_up_to)
     }
 }
 
@@ -125,5 +148,39 @@ fn log_citation(server: &ServerEvidence, line: &ErrorLogLine) -> Cited {
         server: server.label.clone(),
         source: format!("error log ({})", line.origin),
         quote: line.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use evidence::text::parse_text;
+
+    fn top_facts(text: &str) -> crate::finding::Facts {
+        let report = crate::diagnose(&parse_text("t", text).evidence);
+        report.findings[0].facts.clone()
+    }
+
+    #[test]
+    fn the_exit_note_says_how_far_the_receiver_read() {
+        // Corpus 065: MySQL 5.0 lines without a level.
+        let facts = top_facts(
+            "050610  6:30:52 Got fatal error 1236: 'binlog truncated in the middle of event' from master when reading data from binary log\n050610  6:30:52 Slave I/O thread exiting, read up to log 'binary-log.1676', position 820347988\n",
+        );
+        assert_eq!(facts.source_log_file.as_deref(), Some("binary-log.1676"));
+        assert_eq!(facts.other["read_source_log_pos"], 820347988);
+    }
+
+    #[test]
+    fn source_paths_become_file_names_and_empty_names_are_left_out() {
+        // Corpus 066: the source prints its binlog's full path, and '' for the first event.
+        let facts = top_facts(
+            "2014-01-16 04:40:53 12758 [ERROR] Slave I/O: Got fatal error 1236 from master when reading data from binary log: 'binlog truncated in the middle of event; consider out of disk space on master; the first event '' at 4, the last event read from '/piasql/pia-db3-bin.000001' at 126098235, the last byte read from '/piasql/pia-db3-bin.000001' at 126098254.', Error_code: 1236\n",
+        );
+        assert_eq!(facts.source_log_file.as_deref(), Some("pia-db3-bin.000001"));
+        assert_eq!(
+            facts.other["last_event_read"],
+            serde_json::json!({"file": "pia-db3-bin.000001", "position": 126098235})
+        );
+        assert!(!facts.other.contains_key("first_event"));
     }
 }

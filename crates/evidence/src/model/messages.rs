@@ -393,6 +393,9 @@ pub struct ReceiverErrorMessage {
     pub last_byte_read: Option<LogCoordinate>,
     /// `user@host:port` of a connection failure.
     pub connection_target: Option<String>,
+    /// The exit note's `read up to log 'F', position P`: how far the receiver got.
+    #[serde(default)]
+    pub read_up_to: Option<LogCoordinate>,
 }
 
 impl ReceiverErrorMessage {
@@ -416,6 +419,8 @@ impl ReceiverErrorMessage {
             LazyLock::new(|| regex(r"the last byte read from '([^']*)' at (\d+)"));
         static TARGET: LazyLock<Regex> =
             LazyLock::new(|| regex(r"[Ee]rror connecting to (?:master|source) '([^']*)'"));
+        static READ_UP_TO: LazyLock<Regex> =
+            LazyLock::new(|| regex(r"read up to log '([^']+)', position (\d+)"));
 
         if message.trim().is_empty() {
             return None;
@@ -451,6 +456,7 @@ impl ReceiverErrorMessage {
             last_event_read: coordinate_of(&LAST_EVENT),
             last_byte_read: coordinate_of(&LAST_BYTE),
             connection_target: capture(&TARGET),
+            read_up_to: coordinate_of(&READ_UP_TO),
         })
     }
 }
@@ -956,6 +962,15 @@ mod tests {
         assert_eq!(m.failure, ReceiverFailure::ConnectionFailed);
         assert_eq!(m.connection_target.as_deref(), Some("repl@db2:3306"));
         assert_eq!(m.error_codes, vec![2005]);
+        let m = ReceiverErrorMessage::parse(
+            "Slave I/O thread exiting, read up to log 'binary-log.1676', position 820347988",
+        )
+        .unwrap();
+        let at = m.read_up_to.unwrap();
+        assert_eq!(
+            (at.file.as_str(), at.position),
+            ("binary-log.1676", 820347988)
+        );
         assert!(ReceiverErrorMessage::parse("  ").is_none());
     }
 }

@@ -26,7 +26,7 @@ impl LogTime {
     pub fn parse(text: &str) -> Option<LogTime> {
         static ISO: LazyLock<Regex> = LazyLock::new(|| {
             Regex::new(
-                r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$",
+                r"^(\d{4})-(\d{2})-(\d{2})(?:T| {1,2})(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$",
             )
             .expect("static regex")
         });

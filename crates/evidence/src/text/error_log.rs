@@ -1,8 +1,8 @@
 //! Error-log lines of MySQL 5.5-8.x and MariaDB.
 //!
 //! Lines forwarded by container runtimes, syslog or a chat keep a prefix (`name | ` of docker
-//! compose, a bracketed collector timestamp, `host mysqld[846]: `, `(21:50:17) nick: `); it is
-//! skipped.
+//! compose, the time `docker logs --timestamps` adds, a bracketed collector timestamp,
+//! `host mysqld[846]: `, `(21:50:17) nick: `); it is skipped.
 
 use std::sync::LazyLock;
 
@@ -12,7 +12,7 @@ use crate::model::{ErrorLogFormat, ErrorLogLine, LogLevel, LogTime, Provenance};
 
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:\S[^|]{0,100}\|\s+|\[\d{1,2}:\d{2}(?::\d{2})?\]\s+<[^>\s]{1,32}>\s+|\[[^\]]{1,64}\]\s+|.{0,120}?\b(?:mysqld|mariadbd|mysqld_safe|mariadb)\[\d+\]:\s+|\(\d{1,2}:\d{2}(?::\d{2})?\)\s+[^\s:]{1,32}:\s+)",
+        r"^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s+|\S[^|]{0,100}\|\s+|\[\d{1,2}:\d{2}(?::\d{2})?\]\s+<[^>\s]{1,32}>\s+|\[[^\]]{1,64}\]\s+|.{0,120}?\b(?:mysqld|mariadbd|mysqld_safe|mariadb)\[\d+\]:\s+|\(\d{1,2}:\d{2}(?::\d{2})?\)\s+[^\s:]{1,32}:\s+)",
     )
     .expect("static regex")
 });
@@ -31,7 +31,7 @@ static MYSQL57: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SPACED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}:\d{2}(?:\.\d+)?)\s+(?:(\d+)\s+)?\[([A-Za-z]+)\]\s?(.*)$",
+        r"^(\d{4}-\d{2}-\d{2} {1,2}\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)\s+(?:(\d+)\s+)?\[([A-Za-z]+)\]\s?(.*)$",
     )
     .expect("static regex")
 });
@@ -222,6 +222,21 @@ mod tests {
         assert_eq!(l.error_codes(), vec![1062]);
         let l = parse("[21:50] <fm-45> 091012 19:50:05 [ERROR] Slave: x, Error_code: 1062");
         assert_eq!(l.error_codes(), vec![1062]);
+        // Corpus 067: `docker logs --timestamps` before a MariaDB line.
+        let l = parse(
+            "2016-10-18T09:35:23.900219828Z 2016-10-18  9:35:22 139714054466304 [ERROR] Slave I/O: error connecting to master 'r@m:3306' - retry-time: 60  retries: 86400  message: Access denied for user 'r'@'10.7.0.13' (using password: YES), Internal MariaDB error code: 1045",
+        );
+        assert_eq!(l.format, ErrorLogFormat::SpaceSeparated);
+        assert_eq!(l.thread, Some(139714054466304));
+        // MariaDB pads a one-digit hour with a second space.
+        assert_eq!(
+            l.time.as_ref().unwrap().local.to_string(),
+            "2016-10-18T09:35:22"
+        );
+        assert_eq!(l.error_codes(), vec![1045]);
+        // A MySQL 5.7 line is read as itself, not as a prefix.
+        let l = parse("2019-10-29T03:29:51.885616Z 11 [ERROR] Slave SQL: x, Error_code: 1062");
+        assert_eq!((l.format, l.thread), (ErrorLogFormat::Mysql57, Some(11)));
     }
 
     #[test]
