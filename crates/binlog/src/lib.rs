@@ -36,11 +36,12 @@ pub use format::{ChecksumAlg, Flavor, FormatDescription};
 pub use header::EventHeader;
 pub use mmap::MappedFile;
 pub use reader::Reader;
+pub use sql::Statements;
 pub use stats::Stats;
 pub use summary::summary;
 pub use transaction::{
-    Options, Render, Transaction, find_by_gtid, find_by_position, find_in_time_window,
-    transactions, transactions_with,
+    Options, Render, Transaction, Transactions, find_by_gtid, find_by_position,
+    find_in_time_window, transactions, transactions_with,
 };
 pub use values::{Row, TableSchema, Value};
 pub use walk::{Event, EventWalk, MAGIC, WalkStats};

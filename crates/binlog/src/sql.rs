@@ -11,10 +11,89 @@ use crate::error::DecodeResult;
 use crate::events::RowsKind;
 use crate::events::table_map::column_type as ct;
 use crate::values::json::{self, DiffOperation};
-use crate::values::{Column, Row, TableSchema, Value};
+use crate::values::{Column, TableSchema, Value};
 
 /// What to print before any statement whose TIMESTAMP values are written in UTC.
 pub const SESSION_PREAMBLE: &str = "SET time_zone = '+00:00';";
+
+/// SQL statements in one buffer, each followed by a line end: a transaction of many rows
+/// grows one string instead of allocating a string per statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Statements {
+    text: String,
+    /// Where each statement ends in `text` (before its line end).
+    ends: Vec<usize>,
+}
+
+impl Statements {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Every statement, each followed by `\n`.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| {
+            let start = i
+                .checked_sub(1)
+                .map_or(0, |previous| self.ends[previous] + 1);
+            &self.text[start..self.ends[i]]
+        })
+    }
+
+    pub fn push(&mut self, statement: &str) {
+        self.text.push_str(statement);
+        self.end_statement();
+    }
+
+    /// Appends the statement `write` writes; when it fails, nothing is appended.
+    pub fn push_with<E>(
+        &mut self,
+        write: impl FnOnce(&mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let start = self.text.len();
+        match write(&mut self.text) {
+            Ok(()) => {
+                self.end_statement();
+                Ok(())
+            }
+            Err(err) => {
+                self.text.truncate(start);
+                Err(err)
+            }
+        }
+    }
+
+    /// Empties it, keeping its memory.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn end_statement(&mut self) {
+        self.ends.push(self.text.len());
+        self.text.push('\n');
+    }
+
+    /// The same statements, last first.
+    pub fn reverse(&mut self) {
+        let mut reversed = Self {
+            text: String::with_capacity(self.text.len()),
+            ends: Vec::with_capacity(self.ends.len()),
+        };
+        for statement in self.iter().rev() {
+            reversed.push(statement);
+        }
+        *self = reversed;
+    }
+}
 
 /// `name` between backquotes, backquotes inside doubled.
 pub fn write_identifier(out: &mut String, name: &str) {
@@ -47,28 +126,41 @@ fn is_utf8_collation(id: u64) -> bool {
     matches!(id, 33 | 45 | 46 | 76 | 83 | 192..=215 | 223..=247 | 255..=323 | 576..=579 | 608..=611 | 2048..=2559)
 }
 
+/// The bytes a string literal escapes, and the letter after the backslash for each.
+const ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[0] = b'0';
+    table[b'\'' as usize] = b'\'';
+    table[b'\\' as usize] = b'\\';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[0x1a] = b'Z';
+    table
+};
+
 /// A string literal with MySQL's backslash escapes.
 pub fn write_string_literal(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('\'');
+    write_escaped(out, text);
+    out.push('\'');
+}
+
+/// `text` with MySQL's backslash escapes, without quotes.
+fn write_escaped(out: &mut String, text: &str) {
     let mut run = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let escape = match b {
-            0 => "\\0",
-            b'\'' => "\\'",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            0x1a => "\\Z",
-            _ => continue,
-        };
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let letter = ESCAPES[usize::from(b)];
+        if letter == 0 {
+            continue;
+        }
         // The escaped bytes are ASCII, so `run..i` are character boundaries.
         out.push_str(&text[run..i]);
-        out.push_str(escape);
+        out.push('\\');
+        out.push(char::from(letter));
         run = i + 1;
     }
     out.push_str(&text[run..]);
-    out.push('\'');
 }
 
 /// `X'...'`, or `''` for no bytes.
@@ -86,6 +178,7 @@ pub fn write_hex_literal(out: &mut String, bytes: &[u8]) {
             pair[0] = HEX[usize::from(b >> 4)];
             pair[1] = HEX[usize::from(b & 15)];
         }
+        // Hex digits are ASCII: this never fails (and checking ASCII is cheap).
         if let Ok(digits) = std::str::from_utf8(&buf[..chunk.len() * 2]) {
             out.push_str(digits);
         }
@@ -123,6 +216,13 @@ fn set_members(column: &Column, bits: u64) -> Option<String> {
     Some(names.join(","))
 }
 
+/// `'text'`, the text written by `write`.
+fn quoted(out: &mut String, write: impl FnOnce(&mut String) -> std::fmt::Result) {
+    out.push('\'');
+    let _ = write(out);
+    out.push('\'');
+}
+
 /// A value as an SQL literal.
 pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> DecodeResult<()> {
     match value {
@@ -137,32 +237,20 @@ pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> De
         }
         Value::Float(_) | Value::Double(_) => out.push_str("NULL"),
         Value::Decimal(d) => {
-            let _ = write!(out, "{d}");
+            let _ = d.write_to(out);
         }
-        Value::Date(d) => {
-            let _ = write!(out, "'{d}'");
-        }
-        Value::Time(t) => {
-            let _ = write!(out, "'{t}'");
-        }
-        Value::DateTime(d) => {
-            let _ = write!(out, "'{d}'");
-        }
-        Value::Timestamp(t) => {
-            let _ = write!(out, "'{t}'");
-        }
-        Value::Year(y) => {
-            let _ = write!(out, "{y}");
-        }
+        Value::Date(d) => quoted(out, |out| d.write_to(out)),
+        Value::Time(t) => quoted(out, |out| t.write_to(out)),
+        Value::DateTime(d) => quoted(out, |out| d.write_to(out)),
+        Value::Timestamp(t) => quoted(out, |out| t.write_to(out)),
+        Value::Year(y) => out.push_str(itoa::Buffer::new().format(*y)),
         Value::Bytes(b) => match as_text(b, column) {
             Some(text) => write_string_literal(out, text),
             None => write_hex_literal(out, b),
         },
-        Value::Enum(i) => match column.members.get(usize::from(*i).wrapping_sub(1)) {
-            Some(name) => write_string_literal(out, &String::from_utf8_lossy(name)),
-            None => {
-                let _ = write!(out, "{i}");
-            }
+        Value::Enum(i) => match column.member_literal(*i) {
+            Some(literal) => out.push_str(literal),
+            None => out.push_str(itoa::Buffer::new().format(*i)),
         },
         Value::Set(bits) => match set_members(column, *bits) {
             Some(names) => write_string_literal(out, &names),
@@ -174,11 +262,18 @@ pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> De
             let _ = write!(out, "b'{v:b}'");
         }
         Value::Json(doc, at) => {
-            let mut text = String::new();
-            json::write_json_text(doc, *at, &mut text)?;
-            out.push_str("CAST(");
-            write_string_literal(out, &text);
-            out.push_str(" AS JSON)");
+            out.push_str("CAST('");
+            let start = out.len();
+            json::write_json_text(doc, *at, out)?;
+            // JSON text rarely holds a byte to escape: only then is it moved and escaped.
+            if out.as_bytes()[start..]
+                .iter()
+                .any(|&b| ESCAPES[usize::from(b)] != 0)
+            {
+                let text = out.split_off(start);
+                write_escaped(out, &text);
+            }
+            out.push_str("' AS JSON)");
         }
         Value::JsonDiff(diffs) => {
             // Only meaningful applied to the column (see `write_assignment`); on its own, the
@@ -284,10 +379,12 @@ fn write_insert(
     schema: &TableSchema,
     image: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
-    out.push_str("INSERT INTO ");
-    write_table(out, schema);
-    // Without names, a full image can still be inserted positionally.
-    if schema.has_names || image.len() != schema.columns.len() {
+    if image.len() == schema.columns.len() {
+        // Every column, in order: the same words for every row of the table.
+        out.push_str(&schema.full_insert_prefix);
+    } else {
+        out.push_str("INSERT INTO ");
+        write_table(out, schema);
         out.push_str(" (");
         for (n, (i, _)) in image.iter().enumerate() {
             if n > 0 {
@@ -295,9 +392,8 @@ fn write_insert(
             }
             write_column_name(out, schema, *i);
         }
-        out.push(')');
+        out.push_str(") VALUES (");
     }
-    out.push_str(" VALUES (");
     for (n, (i, v)) in image.iter().enumerate() {
         if n > 0 {
             out.push_str(", ");
@@ -360,40 +456,18 @@ fn write_assignments<'i, 'v: 'i>(
     Ok(())
 }
 
-/// Room for a statement of a row's images, so that it is written without growing its buffer
-/// again and again: the names, the bytes of text and binary values (hex doubles them) and a
-/// short number for the rest.
-fn statement_size(schema: &TableSchema, row: &Row<'_>) -> usize {
-    let image_size = |image: &Option<Vec<(usize, Value<'_>)>>| -> usize {
-        image.iter().flatten().fold(0, |size, (i, v)| {
-            let name = schema.quoted_names.get(*i).map_or(8, String::len);
-            let value = match v {
-                Value::Bytes(b) | Value::Geometry(b) | Value::Vector(b) => 2 * b.len() + 3,
-                Value::Json(b, _) => 2 * b.len() + 16,
-                _ => 28,
-            };
-            size.saturating_add(name + value + 2)
-        })
-    };
-    (64 + schema.quoted_table.len())
-        .saturating_add(image_size(&row.before))
-        .saturating_add(image_size(&row.after))
-}
-
-/// The statement that makes a row's change (`undo` false) or reverts it (`undo` true). What
-/// the row images lack to revert it (`binlog_row_image=MINIMAL` or `NOBLOB`) is said in a
+/// The statement that makes a row's change (`undo` false) or reverts it (`undo` true), from
+/// the row's before and after images (empty when its kind has none). What the images lack to
+/// revert it (`binlog_row_image=MINIMAL` or `NOBLOB`) is said in a
 /// comment instead of a statement that would be wrong.
 pub fn write_row_statement(
     out: &mut String,
     schema: &TableSchema,
     kind: RowsKind,
-    row: &Row<'_>,
+    before: &[(usize, Value<'_>)],
+    after: &[(usize, Value<'_>)],
     undo: bool,
 ) -> DecodeResult<()> {
-    out.reserve(statement_size(schema, row));
-    let empty = Vec::new();
-    let before = row.before.as_ref().unwrap_or(&empty);
-    let after = row.after.as_ref().unwrap_or(&empty);
     match (kind, undo) {
         (RowsKind::Write, false) => write_insert(out, schema, after),
         (RowsKind::Delete, true) => {
@@ -531,16 +605,18 @@ pub fn value_json(value: &Value<'_>, column: &Column) -> DecodeResult<serde_json
     })
 }
 
-/// One row change as JSON: table, operation, and the images as `{column: value}`.
+/// One row change as JSON: table, operation, and the images as `{column: value}` (`null` for
+/// the image its kind does not have).
 pub fn row_json(
     schema: &TableSchema,
     kind: RowsKind,
-    row: &Row<'_>,
+    before: &[(usize, Value<'_>)],
+    after: &[(usize, Value<'_>)],
 ) -> DecodeResult<serde_json::Value> {
-    let image = |image: &Option<Vec<(usize, Value<'_>)>>| -> DecodeResult<serde_json::Value> {
-        let Some(image) = image else {
+    let image = |image: &[(usize, Value<'_>)], present: bool| -> DecodeResult<serde_json::Value> {
+        if !present {
             return Ok(serde_json::Value::Null);
-        };
+        }
         let mut map = serde_json::Map::with_capacity(image.len());
         for (i, v) in image {
             let column = &schema.columns[*i];
@@ -549,13 +625,11 @@ pub fn row_json(
         }
         Ok(serde_json::Value::Object(map))
     };
-    let mut table = String::new();
-    write_table(&mut table, schema);
     Ok(serde_json::json!({
-        "table": table,
+        "table": schema.quoted_table,
         "operation": kind.name(),
-        "before": image(&row.before)?,
-        "after": image(&row.after)?,
+        "before": image(before, kind != RowsKind::Write)?,
+        "after": image(after, kind != RowsKind::Delete)?,
     }))
 }
 

@@ -2,11 +2,11 @@
 //! XID, `COMMIT`, `ROLLBACK` or XA_PREPARE that ends it; a statement outside `BEGIN` is a
 //! transaction of its own. Events inside a TRANSACTION_PAYLOAD are expanded in place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::error::{DecodeError, DecodeResult, Error, ErrorKind};
 use crate::events::{EventData, Rows, RowsKind, decode};
-use crate::sql;
+use crate::sql::{self, Statements};
 use crate::values::TableMaps;
 use crate::walk::{Event, EventWalk};
 
@@ -93,9 +93,16 @@ impl Transaction {
 }
 
 /// The state between events.
+/// A transaction and its statements, as rendered, before they are handed over.
+type Rendered = (Transaction, Statements);
+
 #[derive(Debug, Default)]
 struct Grouper {
     open: Option<Transaction>,
+    /// The open transaction's statements (when rendered).
+    sql: Statements,
+    /// An emptied buffer handed back by the caller, for the next transaction's statements.
+    spare: Statements,
     /// Inside `BEGIN` ... `COMMIT`.
     in_begin: bool,
     /// The open transaction started with a MariaDB GTID flagged standalone.
@@ -107,19 +114,19 @@ struct Grouper {
 
 impl Grouper {
     /// Feeds one event (with `outer` = the event holding it in the file: itself, or the
-    /// TRANSACTION_PAYLOAD around it). Returns a transaction that this event closed, and one
-    /// left open that a new GTID displaced.
+    /// TRANSACTION_PAYLOAD around it). Returns a transaction left open that a new GTID
+    /// displaced, and one that this event closed.
     fn feed(
         &mut self,
         event: &Event<'_>,
         outer: &Event<'_>,
         data: &EventData<'_>,
-    ) -> DecodeResult<(Option<Transaction>, Option<Transaction>)> {
+    ) -> DecodeResult<(Option<Rendered>, Option<Rendered>)> {
         let mut displaced = None;
         let mut closes = false;
         match data {
             EventData::Gtid(_) | EventData::MariaGtid(_) => {
-                displaced = self.open.take();
+                displaced = self.finish();
                 self.in_begin = false;
                 self.standalone = matches!(data, EventData::MariaGtid(g) if g.is_standalone());
             }
@@ -188,7 +195,7 @@ impl Grouper {
                 } else {
                     let text = String::from_utf8_lossy(&q.statement).into_owned();
                     if render.sql {
-                        t.sql.push(query_sql(q.schema, &text, render.undo));
+                        self.sql.push(&query_sql(q.schema, &text, render.undo));
                     }
                     t.statements.push(text);
                     // Outside BEGIN a statement is its own transaction (DDL, MyISAM writes).
@@ -204,7 +211,7 @@ impl Grouper {
             EventData::RowsQuery(text) | EventData::AnnotateRows(text) => {
                 let text = String::from_utf8_lossy(text).into_owned();
                 if render.sql && !render.undo {
-                    t.sql.push(format!("-- {}", text.replace('\n', " ")));
+                    self.sql.push(&format!("-- {}", text.replace('\n', " ")));
                 }
                 t.statements.push(text);
             }
@@ -215,36 +222,36 @@ impl Grouper {
                 }
             }
             EventData::Rows(r) => {
-                let table = t.tables.last().cloned().unwrap_or_default();
-                *t.rows_events.entry((table, r.kind)).or_default() += 1;
-                render_rows(&self.maps, r, render, t)?;
+                let table = t.tables.last().map_or("", String::as_str);
+                count_in(&mut t.rows_events, table, r.kind, 1);
+                render_rows(&self.maps, r, render, t, &mut self.sql)?;
             }
             _ => {}
         }
         if closes {
-            let mut done = self.open.take();
-            if let Some(done) = done.as_mut() {
-                done.complete = true;
-                if render.undo {
-                    done.sql.reverse();
-                }
-            }
+            t.complete = true;
             self.in_begin = false;
             self.standalone = false;
-            return Ok((displaced, done));
+            return Ok((displaced, self.finish()));
         }
         Ok((displaced, None))
     }
-}
 
-impl Grouper {
-    /// The transaction left open at the end of what was read.
-    fn finish(&mut self) -> Option<Transaction> {
-        let mut t = self.open.take()?;
+    /// Hands over the open transaction (closed, displaced, or left open where the reading
+    /// ended) with its statements, last first for undo.
+    fn finish(&mut self) -> Option<Rendered> {
+        let t = self.open.take()?;
+        let mut sql = std::mem::replace(&mut self.sql, std::mem::take(&mut self.spare));
         if self.render.undo {
-            t.sql.reverse();
+            sql.reverse();
         }
-        Some(t)
+        Some((t, sql))
+    }
+
+    /// Keeps a buffer the caller is done with for the statements of a later transaction.
+    fn recycle(&mut self, mut sql: Statements) {
+        sql.clear();
+        self.spare = sql;
     }
 }
 
@@ -268,92 +275,146 @@ fn query_sql(schema: &[u8], text: &str, undo: bool) -> String {
     out
 }
 
+/// Adds `n` to the count of a table and operation, without making a key when it has one.
+fn count_in(counts: &mut BTreeMap<(String, RowsKind), u64>, table: &str, kind: RowsKind, n: u64) {
+    // A transaction touches a few tables: a scan finds the entry sooner than building a key.
+    match counts
+        .iter_mut()
+        .find(|((t, k), _)| *k == kind && t == table)
+    {
+        Some((_, count)) => *count += n,
+        None => {
+            counts.insert((table.to_owned(), kind), n);
+        }
+    }
+}
+
 /// Counts (and renders, when asked) the rows of a rows event.
 fn render_rows(
     maps: &TableMaps,
     rows: &Rows<'_>,
     render: Render,
     t: &mut Transaction,
+    sql: &mut Statements,
 ) -> DecodeResult<()> {
     let Some(schema) = maps.get(rows.table_id) else {
         if render.sql {
-            t.sql.push(format!(
+            sql.push(&format!(
                 "-- rows of table id {} whose table map was not read",
                 rows.table_id
             ));
         }
         return Ok(());
     };
-    let mut table = String::new();
-    sql::write_table(&mut table, schema);
-    if !t.primary_keys.contains_key(&table) {
-        t.primary_keys.insert(table.clone(), schema.has_primary_key);
+    let table = schema.quoted_table.as_str();
+    if !t.primary_keys.contains_key(table) {
+        t.primary_keys
+            .insert(table.to_owned(), schema.has_primary_key);
     }
     let mut count = 0;
-    for row in schema.rows(rows) {
-        let row = row?;
+    let mut row_iter = schema.rows(rows);
+    // One pair of images for all the rows of the event.
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    while let Some(read) = row_iter.next_into(&mut before, &mut after) {
+        read?;
         count += 1;
         if render.sql {
-            let mut statement = String::new();
-            sql::write_row_statement(&mut statement, schema, rows.kind, &row, render.undo)?;
-            t.sql.push(statement);
+            sql.push_with(|out| {
+                sql::write_row_statement(out, schema, rows.kind, &before, &after, render.undo)
+            })?;
         }
         if render.json {
-            t.rows.push(sql::row_json(schema, rows.kind, &row)?);
+            t.rows
+                .push(sql::row_json(schema, rows.kind, &before, &after)?);
         }
     }
-    *t.row_counts.entry((table, rows.kind)).or_default() += count;
+    count_in(&mut t.row_counts, table, rows.kind, count);
     Ok(())
 }
 
 /// The transactions of a file, in order. A transaction the file ends inside is yielded with
 /// `complete: false`; damage ends the iteration with the walk's error.
-pub fn transactions(data: &[u8]) -> impl Iterator<Item = Result<Transaction, Error>> + '_ {
+pub fn transactions(data: &[u8]) -> Transactions<'_> {
     transactions_with(data, Options::default())
 }
 
 /// [`transactions`] over part of a file, with their statements rendered as asked.
-pub fn transactions_with(
-    data: &[u8],
-    options: Options,
-) -> impl Iterator<Item = Result<Transaction, Error>> + '_ {
-    let mut walk = EventWalk::new(data)
-        .start_at(options.start_offset.unwrap_or(0))
-        .verify_checksums(!options.skip_checksums);
-    let mut grouper = Grouper {
-        render: options.render,
-        ..Grouper::default()
-    };
-    let mut ready: std::collections::VecDeque<Result<Transaction, Error>> = Default::default();
-    let mut finished = false;
-    std::iter::from_fn(move || {
+pub fn transactions_with(data: &[u8], options: Options) -> Transactions<'_> {
+    Transactions {
+        walk: EventWalk::new(data)
+            .start_at(options.start_offset.unwrap_or(0))
+            .verify_checksums(!options.skip_checksums),
+        stop_offset: options.stop_offset,
+        grouper: Grouper {
+            render: options.render,
+            ..Grouper::default()
+        },
+        ready: VecDeque::new(),
+        finished: false,
+    }
+}
+
+/// The transactions of a file, read as they are asked for (see [`transactions_with`]).
+#[derive(Debug)]
+pub struct Transactions<'a> {
+    walk: EventWalk<'a>,
+    stop_offset: Option<u64>,
+    grouper: Grouper,
+    /// Transactions (or the error that ended the reading) waiting to be handed over.
+    ready: VecDeque<Result<Rendered, Error>>,
+    finished: bool,
+}
+
+impl Iterator for Transactions<'_> {
+    type Item = Result<Transaction, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(self.next_rendered()?.map(|(mut t, sql)| {
+            t.sql = sql.iter().map(str::to_owned).collect();
+            self.grouper.recycle(sql);
+            t
+        }))
+    }
+}
+
+impl Transactions<'_> {
+    /// The next transaction with its statements in `sql` (replacing what it held) rather than
+    /// in [`Transaction::sql`], which stays empty: reading a file this way reuses the same
+    /// buffers from one transaction to the next.
+    pub fn next_into(&mut self, sql: &mut Statements) -> Option<Result<Transaction, Error>> {
+        Some(self.next_rendered()?.map(|(t, mut statements)| {
+            std::mem::swap(sql, &mut statements);
+            self.grouper.recycle(statements);
+            t
+        }))
+    }
+
+    fn next_rendered(&mut self) -> Option<Result<Rendered, Error>> {
         loop {
-            if let Some(next) = ready.pop_front() {
+            if let Some(next) = self.ready.pop_front() {
                 return Some(next);
             }
-            if finished {
+            if self.finished {
                 return None;
             }
-            match walk.next() {
-                Some(Ok(event)) if options.stop_offset.is_none_or(|stop| event.offset < stop) => {
-                    if let Err(err) = feed_event(&mut grouper, &event, &mut ready) {
-                        finished = true;
-                        ready.extend(grouper.finish().map(Ok));
-                        ready.push_back(Err(err));
+            match self.walk.next() {
+                Some(Ok(event)) if self.stop_offset.is_none_or(|stop| event.offset < stop) => {
+                    if let Err(err) = feed_event(&mut self.grouper, &event, &mut self.ready) {
+                        self.end(Some(err));
                     }
                 }
-                None | Some(Ok(_)) => {
-                    finished = true;
-                    ready.extend(grouper.finish().map(Ok));
-                }
-                Some(Err(err)) => {
-                    finished = true;
-                    ready.extend(grouper.finish().map(Ok));
-                    ready.push_back(Err(err));
-                }
+                None | Some(Ok(_)) => self.end(None),
+                Some(Err(err)) => self.end(Some(err)),
             }
         }
-    })
+    }
+
+    /// Stops reading: the open transaction is handed over as it is, then the error, if any.
+    fn end(&mut self, err: Option<Error>) {
+        self.finished = true;
+        self.ready.extend(self.grouper.finish().map(Ok));
+        self.ready.extend(err.map(Err));
+    }
 }
 
 /// An error inside a TRANSACTION_PAYLOAD, placed at the payload's offset in the file.
@@ -370,7 +431,7 @@ fn inside_payload(payload_offset: u64, err: Error) -> Error {
 fn feed_event(
     grouper: &mut Grouper,
     event: &Event<'_>,
-    ready: &mut std::collections::VecDeque<Result<Transaction, Error>>,
+    ready: &mut VecDeque<Result<Rendered, Error>>,
 ) -> Result<(), Error> {
     let data = decode(event)?;
     let tie = |e: DecodeError| e.into_error(event.offset, event.event_type());

@@ -83,8 +83,10 @@ impl Groups<'_> {
     }
 }
 
-impl fmt::Display for Decimal<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Decimal<'_> {
+    /// Writes the number exactly: `-`, the integer digits without leading zeros (at least
+    /// one), then `.` and `scale` digits. `Display` and the SQL writer share it.
+    pub fn write_to<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         let negative = self.is_negative();
         let mut groups = Groups {
             raw: self.raw,
@@ -94,61 +96,72 @@ impl fmt::Display for Decimal<'_> {
         let intg = usize::from(self.precision - self.scale);
         let scale = usize::from(self.scale);
         // At most 65 digits, a sign and a point: a stack buffer is enough.
-        let mut int_digits = [0u8; 80];
+        let mut text = [0u8; 80];
         let mut n = 0;
-        let push = |buf: &mut [u8; 80], n: &mut usize, value: u32, width: usize| {
-            let mut digits = [b'0'; 10];
-            let mut v = value;
-            for d in digits[..width].iter_mut().rev() {
-                *d = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-            for &d in &digits[..width] {
-                if *n < buf.len() {
-                    buf[*n] = d;
-                    *n += 1;
-                }
-            }
-        };
+        if negative {
+            text[0] = b'-';
+            n = 1;
+        }
+        let int_start = n;
         let lead = intg % DIGITS_PER_GROUP;
         if lead > 0 {
-            push(&mut int_digits, &mut n, groups.next(lead), lead);
+            push_digits(&mut text, &mut n, groups.next(lead), lead);
         }
         for _ in 0..intg / DIGITS_PER_GROUP {
-            push(
-                &mut int_digits,
+            push_digits(
+                &mut text,
                 &mut n,
                 groups.next(DIGITS_PER_GROUP),
                 DIGITS_PER_GROUP,
             );
         }
-        let significant = int_digits[..n]
+        // Leading zeros of the integer part go; one zero stays when it is all zeros.
+        let zeros = text[int_start..n]
             .iter()
-            .position(|&d| d != b'0')
-            .map_or(&b"0"[..], |start| &int_digits[start..n]);
-        if negative {
-            f.write_str("-")?;
+            .take_while(|&&d| d == b'0')
+            .count();
+        if zeros == n - int_start {
+            text[int_start] = b'0';
+            n = int_start + 1;
+        } else if zeros > 0 {
+            text.copy_within(int_start + zeros..n, int_start);
+            n -= zeros;
         }
-        f.write_str(std::str::from_utf8(significant).map_err(|_| fmt::Error)?)?;
         if scale > 0 {
-            let mut frac = [0u8; 80];
-            let mut m = 0;
+            text[n] = b'.';
+            n += 1;
             for _ in 0..scale / DIGITS_PER_GROUP {
-                push(
-                    &mut frac,
-                    &mut m,
+                push_digits(
+                    &mut text,
+                    &mut n,
                     groups.next(DIGITS_PER_GROUP),
                     DIGITS_PER_GROUP,
                 );
             }
             let tail = scale % DIGITS_PER_GROUP;
             if tail > 0 {
-                push(&mut frac, &mut m, groups.next(tail), tail);
+                push_digits(&mut text, &mut n, groups.next(tail), tail);
             }
-            f.write_str(".")?;
-            f.write_str(std::str::from_utf8(&frac[..m]).map_err(|_| fmt::Error)?)?;
         }
-        Ok(())
+        out.write_str(std::str::from_utf8(&text[..n]).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Appends `value` as exactly `width` digits (at most 9) at `text[*n..]`.
+fn push_digits(text: &mut [u8; 80], n: &mut usize, value: u32, width: usize) {
+    let mut v = value;
+    for i in (0..width).rev() {
+        if let Some(d) = text.get_mut(*n + i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+    }
+    *n = (*n + width).min(text.len());
+}
+
+impl fmt::Display for Decimal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 

@@ -77,6 +77,8 @@ pub struct Column {
     /// CHAR length in bytes, ENUM/SET pack length, BIT length in bits, length-prefix size of
     /// blobs, max length of VARCHAR.
     length: u32,
+    /// Each ENUM member as an SQL string literal, quoted once for every row to use.
+    member_literals: Vec<String>,
 }
 
 impl Column {
@@ -99,6 +101,14 @@ impl Column {
     pub fn bits(&self) -> u32 {
         self.length
     }
+
+    /// The ENUM member with this 1-based index as an SQL string literal, when the binlog
+    /// names the members.
+    pub fn member_literal(&self, index: u16) -> Option<&str> {
+        self.member_literals
+            .get(usize::from(index).wrapping_sub(1))
+            .map(String::as_str)
+    }
 }
 
 /// What the binlog says about a table: everything needed to read its rows and name its
@@ -118,6 +128,9 @@ pub struct TableSchema {
     /// once for every row to use.
     pub quoted_table: String,
     pub quoted_names: Vec<String>,
+    /// `INSERT INTO table (every column) VALUES (`, or without the column list when the
+    /// columns have no names (a full image is then inserted by position).
+    pub(crate) full_insert_prefix: String,
     json_columns: usize,
 }
 
@@ -215,8 +228,20 @@ impl TableSchema {
                 }
                 _ => None,
             }
-            .map(|values| values.iter().map(|v| v.to_vec()).collect())
+            .map(|values| values.iter().map(|v| v.to_vec()).collect::<Vec<_>>())
             .unwrap_or_default();
+            let member_literals = if column_type == ct::ENUM {
+                members
+                    .iter()
+                    .map(|m| {
+                        let mut literal = String::new();
+                        crate::sql::write_string_literal(&mut literal, &String::from_utf8_lossy(m));
+                        literal
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             columns.push(Column {
                 column_type,
                 metadata,
@@ -230,6 +255,7 @@ impl TableSchema {
                 members,
                 primary_key: optional.primary_key.iter().any(|(c, _)| *c == i as u64),
                 length,
+                member_literals,
             });
         }
         let has_names =
@@ -259,9 +285,17 @@ impl TableSchema {
                 }
                 None => format!("@{}", i + 1),
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut full_insert_prefix = format!("INSERT INTO {quoted_table} ");
+        if has_names {
+            full_insert_prefix.push('(');
+            full_insert_prefix.push_str(&quoted_names.join(", "));
+            full_insert_prefix.push_str(") ");
+        }
+        full_insert_prefix.push_str("VALUES (");
         Self {
             table_id: map.table_id,
+            full_insert_prefix,
             schema,
             table,
             quoted_table,
@@ -318,12 +352,15 @@ fn resolve_type(declared: u8, metadata: u16) -> (u8, u32) {
     }
 }
 
+/// The columns present in a row image, each `(column index, value)`, in column order.
+pub type Image<'a> = Vec<(usize, Value<'a>)>;
+
 /// One row of a rows event: the before image (update, delete) and the after image (insert,
-/// update), each the `(column index, value)` of the columns present in it.
+/// update).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<'a> {
-    pub before: Option<Vec<(usize, Value<'a>)>>,
-    pub after: Option<Vec<(usize, Value<'a>)>>,
+    pub before: Option<Image<'a>>,
+    pub after: Option<Image<'a>>,
 }
 
 /// The rows of a rows event, read one at a time.
@@ -341,28 +378,51 @@ impl<'a> Iterator for RowIter<'a> {
     type Item = DecodeResult<Row<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.reader.is_empty() {
-            return None;
-        }
-        let start = self.reader.offset();
-        let row = self.read_row().and_then(|row| {
-            // An image of no bytes would never let the rows end.
-            if self.reader.offset() == start {
-                Err(DecodeError::new(start, "a row image of no bytes"))
-            } else {
-                Ok(row)
-            }
-        });
-        if row.is_err() {
-            // Nothing after a damaged image can be framed.
-            self.reader = Reader::new(&[], self.reader.offset());
-        }
-        Some(row)
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        let read = self.next_into(&mut before, &mut after)?;
+        let (has_before, has_after) = match self.kind {
+            RowsKind::Write => (false, true),
+            RowsKind::Delete => (true, false),
+            RowsKind::Update | RowsKind::PartialUpdate => (true, true),
+        };
+        Some(read.map(|()| Row {
+            before: has_before.then_some(before),
+            after: has_after.then_some(after),
+        }))
     }
 }
 
 impl<'a> RowIter<'a> {
-    fn read_row(&mut self) -> DecodeResult<Row<'a>> {
+    /// Reads the next row into `before` and `after`, which are cleared first and reused, so
+    /// that many rows are read without an allocation each; the image the rows event's kind does
+    /// not have is left empty. `None` after the last row.
+    pub fn next_into(
+        &mut self,
+        before: &mut Image<'a>,
+        after: &mut Image<'a>,
+    ) -> Option<DecodeResult<()>> {
+        before.clear();
+        after.clear();
+        if self.reader.is_empty() {
+            return None;
+        }
+        let start = self.reader.offset();
+        let read = self.read_row(before, after).and_then(|()| {
+            // An image of no bytes would never let the rows end.
+            if self.reader.offset() == start {
+                Err(DecodeError::new(start, "a row image of no bytes"))
+            } else {
+                Ok(())
+            }
+        });
+        if read.is_err() {
+            // Nothing after a damaged image can be framed.
+            self.reader = Reader::new(&[], self.reader.offset());
+        }
+        Some(read)
+    }
+
+    fn read_row(&mut self, before: &mut Image<'a>, after: &mut Image<'a>) -> DecodeResult<()> {
         let at = self.reader.offset();
         if self.column_count > self.schema.columns.len() {
             return Err(DecodeError::new(
@@ -374,24 +434,18 @@ impl<'a> RowIter<'a> {
                 ),
             ));
         }
-        Ok(match self.kind {
-            RowsKind::Write => Row {
-                before: None,
-                after: Some(self.read_image(self.before, false)?),
-            },
-            RowsKind::Delete => Row {
-                before: Some(self.read_image(self.before, false)?),
-                after: None,
-            },
-            RowsKind::Update => Row {
-                before: Some(self.read_image(self.before, false)?),
-                after: Some(self.read_image(self.after, false)?),
-            },
-            RowsKind::PartialUpdate => Row {
-                before: Some(self.read_image(self.before, false)?),
-                after: Some(self.read_image(self.after, true)?),
-            },
-        })
+        match self.kind {
+            RowsKind::Write => self.read_image(self.before, false, after),
+            RowsKind::Delete => self.read_image(self.before, false, before),
+            RowsKind::Update => {
+                self.read_image(self.before, false, before)?;
+                self.read_image(self.after, false, after)
+            }
+            RowsKind::PartialUpdate => {
+                self.read_image(self.before, false, before)?;
+                self.read_image(self.after, true, after)
+            }
+        }
     }
 
     /// One image: (for the after image of a partial update: the value options and the bitmap
@@ -400,7 +454,8 @@ impl<'a> RowIter<'a> {
         &mut self,
         present: &[u8],
         partial_after_image: bool,
-    ) -> DecodeResult<Vec<(usize, Value<'a>)>> {
+        values: &mut Image<'a>,
+    ) -> DecodeResult<()> {
         let r = &mut self.reader;
         let mut partial_bits: &[u8] = &[];
         if partial_after_image {
@@ -412,9 +467,9 @@ impl<'a> RowIter<'a> {
                 partial_bits = r.bytes(self.schema.json_columns.div_ceil(8))?;
             }
         }
-        let count = (0..self.column_count).filter(|&i| bit(present, i)).count();
+        let count = count_present(present, self.column_count);
         let nulls = r.bytes(count.div_ceil(8))?;
-        let mut values = Vec::with_capacity(count);
+        values.reserve(count);
         let mut json_index = 0;
         for (i, column) in self.schema.columns[..self.column_count].iter().enumerate() {
             let partial = column.column_type == ct::JSON && {
@@ -431,8 +486,23 @@ impl<'a> RowIter<'a> {
             };
             values.push((i, value));
         }
-        Ok(values)
+        Ok(())
     }
+}
+
+/// How many of the first `columns` bits of a bitmap are set.
+fn count_present(bitmap: &[u8], columns: usize) -> usize {
+    let whole = (columns / 8).min(bitmap.len());
+    let mut count: usize = bitmap[..whole]
+        .iter()
+        .map(|b| b.count_ones() as usize)
+        .sum();
+    if let Some(last) = bitmap.get(whole)
+        && !columns.is_multiple_of(8)
+    {
+        count += (last & ((1u8 << (columns % 8)) - 1)).count_ones() as usize;
+    }
+    count
 }
 
 fn int_value(column: &Column, raw: u64, bytes: u32) -> Value<'static> {
@@ -445,6 +515,7 @@ fn int_value(column: &Column, raw: u64, bytes: u32) -> Value<'static> {
 }
 
 /// Reads one non-NULL value of `column`.
+#[inline]
 pub fn read_value<'a>(
     r: &mut Reader<'a>,
     column: &Column,

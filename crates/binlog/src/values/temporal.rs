@@ -46,7 +46,7 @@ pub struct Timestamp {
     pub fsp: u8,
 }
 
-fn write_fraction(f: &mut fmt::Formatter<'_>, micros: u32, fsp: u8) -> fmt::Result {
+fn write_fraction<W: fmt::Write>(f: &mut W, micros: u32, fsp: u8) -> fmt::Result {
     if fsp == 0 {
         return Ok(());
     }
@@ -69,6 +69,13 @@ fn digits<const N: usize>(value: u32) -> [u8; N] {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
+}
+
+impl Date {
+    /// What `Display` prints, written straight into `f` (no formatter in between).
+    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
         if self.year > 9999 {
             return write!(f, "{}-{:02}-{:02}", self.year, self.month, self.day);
         }
@@ -82,6 +89,13 @@ impl fmt::Display for Date {
 
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
+}
+
+impl Time {
+    /// What `Display` prints, written straight into `f`.
+    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
         if self.negative {
             f.write_str("-")?;
         }
@@ -96,7 +110,14 @@ impl fmt::Display for Time {
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.date.fmt(f)?;
+        self.write_to(f)
+    }
+}
+
+impl DateTime {
+    /// What `Display` prints, written straight into `f`.
+    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
+        self.date.write_to(f)?;
         let [h0, h1] = digits::<2>(u32::from(self.hour));
         let [m0, m1] = digits::<2>(u32::from(self.minute));
         let [s0, s1] = digits::<2>(u32::from(self.second));
@@ -132,8 +153,15 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// The UTC date and time, `0000-00-00 00:00:00` for the zero timestamp.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
+    }
+}
+
+impl Timestamp {
+    /// What `Display` prints, written straight into `f`.
+    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
         match self.to_utc() {
-            Some(dt) => dt.fmt(f),
+            Some(dt) => dt.write_to(f),
             None => {
                 f.write_str("0000-00-00 00:00:00")?;
                 write_fraction(f, 0, self.fsp)

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use binlog::{ErrorKind, Event, EventData, EventWalk, MappedFile, Options, Render, Transaction};
+use binlog::{
+    ErrorKind, Event, EventData, EventWalk, MappedFile, Options, Render, Statements, Transaction,
+};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -371,15 +373,21 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
             args.file.display()
         )));
     };
-    let t = rendered(&args.file, data, &t, args.undo, format)?;
+    let (t, sql) = rendered(&args.file, data, &t, args.undo, format)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if format != Format::Json {
         emit(&mut out, binlog::sql::SESSION_PREAMBLE)?;
     }
-    let mut text = String::new();
-    render_transaction(&mut text, &args.file, &t, args.undo, format);
-    emit(&mut out, &text)?;
+    write_transaction(
+        &mut out,
+        &mut String::new(),
+        &args.file,
+        &t,
+        &sql,
+        args.undo,
+        format,
+    )?;
     Ok(Status::Healthy)
 }
 
@@ -392,22 +400,23 @@ fn render_for(undo: bool, format: Format) -> Render {
     }
 }
 
-/// The transaction `t` read again with its statements rendered.
+/// The transaction `t` read again, with its statements rendered.
 fn rendered(
     path: &Path,
     data: &[u8],
     t: &Transaction,
     undo: bool,
     format: Format,
-) -> Result<Transaction, Failure> {
+) -> Result<(Transaction, Statements), Failure> {
     let options = Options {
         start_offset: Some(t.start_offset),
         stop_offset: Some(t.end_offset),
         render: render_for(undo, format),
         ..Options::default()
     };
-    match binlog::transactions_with(data, options).next() {
-        Some(Ok(t)) => Ok(t),
+    let mut sql = Statements::default();
+    match binlog::transactions_with(data, options).next_into(&mut sql) {
+        Some(Ok(t)) => Ok((t, sql)),
         Some(Err(err)) => Err(Failure::new(format!(
             "'{}': cannot render the transaction at offset {}: {err}",
             path.display(),
@@ -421,9 +430,12 @@ fn rendered(
     }
 }
 
+/// Bytes of output gathered before each write to stdout.
+const OUTPUT_BUFFER: usize = 256 << 10;
+
 fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
     if format != Format::Json {
         emit(&mut out, binlog::sql::SESSION_PREAMBLE)?;
     }
@@ -461,11 +473,10 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
                     }
                 }
             }
-            let mut text = String::new();
+            let mut scratch = String::new();
             for t in spans.iter().rev() {
-                let t = rendered(path, data, t, true, format)?;
-                render_transaction(&mut text, path, &t, true, format);
-                emit(&mut out, &text)?;
+                let (t, sql) = rendered(path, data, t, true, format)?;
+                write_transaction(&mut out, &mut scratch, path, &t, &sql, true, format)?;
             }
         } else {
             damage = write_transactions(&mut out, path, &file, options, format)?;
@@ -484,8 +495,8 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
     Ok(status)
 }
 
-/// Writes the transactions of a file, oldest first, each formatted into one reused buffer.
-/// Returns the damage that ended the walk early.
+/// Writes the transactions of a file, oldest first, their statements rendered into one
+/// reused buffer. Returns the damage that ended the walk early.
 fn write_transactions(
     out: &mut impl Write,
     path: &Path,
@@ -493,12 +504,12 @@ fn write_transactions(
     options: Options,
     format: Format,
 ) -> Result<Option<binlog::Error>, Failure> {
-    let mut text = String::new();
-    for t in binlog::transactions_with(file.bytes(), options) {
+    let mut transactions = binlog::transactions_with(file.bytes(), options);
+    let (mut sql, mut scratch) = (Statements::default(), String::new());
+    while let Some(t) = transactions.next_into(&mut sql) {
         match t {
             Ok(t) => {
-                render_transaction(&mut text, path, &t, false, format);
-                emit(out, &text)?;
+                write_transaction(out, &mut scratch, path, &t, &sql, false, format)?;
                 file.release_before(t.end_offset);
             }
             Err(err) => return Ok(Some(err)),
@@ -507,22 +518,29 @@ fn write_transactions(
     Ok(None)
 }
 
-/// A transaction as text (SQL, or one line of JSON) into `s`, replacing what it held, with
-/// no line end.
-fn render_transaction(s: &mut String, path: &Path, t: &Transaction, undo: bool, format: Format) {
+/// Writes a transaction with its statements `sql` as text (SQL, or one line of JSON) and a
+/// line end; `scratch` is room for the lines around the statements.
+fn write_transaction(
+    out: &mut impl Write,
+    scratch: &mut String,
+    path: &Path,
+    t: &Transaction,
+    sql: &Statements,
+    undo: bool,
+    format: Format,
+) -> Result<(), Failure> {
     use std::fmt::Write as _;
-    s.clear();
-    let rows: Vec<_> = t
-        .row_counts
-        .iter()
-        .map(|((table, kind), n)| json!({"table": table, "operation": kind.name(), "rows": n}))
-        .collect();
-    match format {
-        Format::Json => {
-            let _ = write!(
-                s,
-                "{}",
-                json!({
+    scratch.clear();
+    if format == Format::Json {
+        let rows: Vec<_> = t
+            .row_counts
+            .iter()
+            .map(|((table, kind), n)| json!({"table": table, "operation": kind.name(), "rows": n}))
+            .collect();
+        let _ = write!(
+            scratch,
+            "{}",
+            json!({
                 "file": path.display().to_string(),
                 "gtid": t.gtid,
                 "start_offset": t.start_offset,
@@ -530,7 +548,7 @@ fn render_transaction(s: &mut String, path: &Path, t: &Transaction, undo: bool, 
                 "end_log_pos": t.last_end_log_pos,
                 "timestamp": t.timestamp,
                 "tables": t.tables,
-                "statements": t.sql,
+                "statements": sql.iter().collect::<Vec<_>>(),
                 "undo": undo,
                 "annotations": t.statements,
                 "row_counts": rows,
@@ -539,49 +557,56 @@ fn render_transaction(s: &mut String, path: &Path, t: &Transaction, undo: bool, 
                 "events": t.events,
                 "size": t.size,
                 "complete": t.complete,
-                    })
-            );
-        }
-        Format::Text | Format::Markdown => {
-            let _ = writeln!(
-                s,
-                "-- {}transaction {} in {} at offsets {}..{} ({} events, {} bytes{})",
-                if undo { "undo of " } else { "" },
-                t.gtid.as_deref().unwrap_or("(anonymous)"),
-                path.display(),
-                t.start_offset,
-                t.end_offset,
-                t.events,
-                t.size,
-                if t.complete {
-                    ""
-                } else {
-                    ", not complete: the file ends inside it"
-                }
-            );
-            if let Some((lc, seq)) = t.logical_clock {
-                let _ = writeln!(s, "-- last_committed={lc} sequence_number={seq}");
-            }
-            if !t.tables.is_empty() {
-                let _ = writeln!(s, "-- tables: {}", t.tables.join(", "));
-            }
-            for ((table, kind), n) in &t.row_counts {
-                let _ = writeln!(s, "-- {n} row(s) {} on {table}", kind.name());
-            }
-            let wrap = !t.row_counts.is_empty();
-            if wrap {
-                s.push_str("BEGIN;\n");
-            }
-            for statement in &t.sql {
-                s.push_str(statement);
-                s.push('\n');
-            }
-            if wrap && t.complete {
-                s.push_str("COMMIT;\n");
-            }
-            s.truncate(s.trim_end().len());
-        }
+            })
+        );
+        return emit(out, scratch);
     }
+    let _ = writeln!(
+        scratch,
+        "-- {}transaction {} in {} at offsets {}..{} ({} events, {} bytes{})",
+        if undo { "undo of " } else { "" },
+        t.gtid.as_deref().unwrap_or("(anonymous)"),
+        path.display(),
+        t.start_offset,
+        t.end_offset,
+        t.events,
+        t.size,
+        if t.complete {
+            ""
+        } else {
+            ", not complete: the file ends inside it"
+        }
+    );
+    if let Some((lc, seq)) = t.logical_clock {
+        let _ = writeln!(scratch, "-- last_committed={lc} sequence_number={seq}");
+    }
+    if !t.tables.is_empty() {
+        let _ = writeln!(scratch, "-- tables: {}", t.tables.join(", "));
+    }
+    for ((table, kind), n) in &t.row_counts {
+        let _ = writeln!(scratch, "-- {n} row(s) {} on {table}", kind.name());
+    }
+    let wrap = !t.row_counts.is_empty();
+    if wrap {
+        scratch.push_str("BEGIN;\n");
+    }
+    // The statements are written from their own buffer, not copied into another; the text
+    // ends without trailing blanks, as if the whole had been trimmed.
+    let commit = if wrap && t.complete { "COMMIT;" } else { "" };
+    let body = if commit.is_empty() {
+        sql.text().trim_end()
+    } else {
+        sql.text()
+    };
+    let head = if body.is_empty() && commit.is_empty() {
+        scratch.trim_end()
+    } else {
+        scratch.as_str()
+    };
+    [head, body, commit, "\n"]
+        .iter()
+        .try_for_each(|part| out.write_all(part.as_bytes()))
+        .map_err(|err| Failure::new(format!("cannot write output: {err}")))
 }
 
 /// Files larger than this get a progress bar (when stderr is a terminal).
