@@ -108,6 +108,20 @@ fn lock_wait_timeout() {
 }
 
 #[test]
+fn applier_deadlock() {
+    let report = diagnose_recording("applier-deadlock");
+    let finding = top(&report);
+    assert_eq!(finding.class, Class::ApplierDeadlock);
+    assert_eq!(finding.error_code, Some(1213));
+    assert_eq!(finding.facts.table.as_deref(), Some("lab.deadlocked"));
+    assert!(finding.facts.end_log_pos.is_some());
+    assert_mariadb_gtid(finding, 1);
+    // A serial applier: the other side was a local session, not a worker's upsert.
+    assert_eq!(finding.variant, None);
+    assert!(!finding.facts.other.contains_key("tables"));
+}
+
+#[test]
 fn killed_applier() {
     let report = diagnose_recording("killed-applier");
     let finding = top(&report);

@@ -284,6 +284,26 @@ async fn lock_wait_timeout() {
 }
 
 #[tokio::test]
+async fn applier_deadlock_with_a_local_session() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    faults::applier_deadlock(&lab, 0, 1).await.unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    let finding = top(&report);
+    assert_eq!(
+        finding.class,
+        Class::ApplierDeadlock,
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(finding.error_code, Some(1213));
+    assert_eq!(finding.facts.table.as_deref(), Some("lab.deadlocked"));
+    assert!(finding.facts.end_log_pos.is_some());
+    assert_gtid_of(finding, 1);
+    // A serial applier deadlocked with a local session, not with another worker.
+    assert_eq!(finding.variant, None);
+}
+
+#[tokio::test]
 async fn killed_applier() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
     faults::killed_applier(&lab, 0, 1).await.unwrap();

@@ -2,7 +2,7 @@
 //! the real `mariadb` client on the replica and the source, the error log, and the binlogs.
 //!
 //! ```sh
-//! cargo run -p testlab --example record_faults -- examples/lab
+//! cargo run -p testlab --example record_faults -- examples/lab [FAULT...]
 //! ```
 //!
 //! Each fault gets a folder `DIR/<fault>/` with one file per server (`s1.txt`, `s2.txt`: a
@@ -19,40 +19,53 @@ type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "examples/lab".into()),
-    );
+    let mut args = std::env::args().skip(1);
+    let out = PathBuf::from(args.next().unwrap_or_else(|| "examples/lab".into()));
+    // Faults named after the folder record only those; none records every fault.
+    let only: Vec<String> = args.collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let serial = LabOptions::default();
 
-    let lab = Lab::primary_replica(&serial).await?;
-    faults::duplicate_key(&lab, 0, 1).await?;
-    record(&lab, &out.join("dup-key"), false)?;
-
-    let lab = Lab::dual_primary(&serial).await?;
-    faults::dual_primary_duplicate_key(&lab).await?;
-    record(&lab, &out.join("dual-primary-dup-key"), true)?;
-
-    let lab = Lab::primary_replica(&serial).await?;
-    faults::row_not_found(&lab, 0, 1).await?;
-    record(&lab, &out.join("row-not-found"), false)?;
-
-    let lab = Lab::primary_replica(&serial).await?;
-    faults::lock_wait_timeout(&lab, 0, 1).await?;
-    record(&lab, &out.join("lock-wait-timeout"), false)?;
-
-    let lab = Lab::primary_replica(&serial).await?;
-    faults::killed_applier(&lab, 0, 1).await?;
-    record(&lab, &out.join("killed-applier"), false)?;
-
-    let lab = Lab::primary_replica(&serial).await?;
-    faults::purged_binlogs(&lab, 0, 1).await?;
-    record(&lab, &out.join("purged-binlogs"), false)?;
-
-    let lab = Lab::primary_replica(&serial).await?;
-    faults::errant_write(&lab, 0, 1).await?;
-    record(&lab, &out.join("errant-write"), false)?;
+    if wanted("dup-key") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::duplicate_key(&lab, 0, 1).await?;
+        record(&lab, &out.join("dup-key"), false)?;
+    }
+    if wanted("dual-primary-dup-key") {
+        let lab = Lab::dual_primary(&serial).await?;
+        faults::dual_primary_duplicate_key(&lab).await?;
+        record(&lab, &out.join("dual-primary-dup-key"), true)?;
+    }
+    if wanted("row-not-found") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::row_not_found(&lab, 0, 1).await?;
+        record(&lab, &out.join("row-not-found"), false)?;
+    }
+    if wanted("lock-wait-timeout") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::lock_wait_timeout(&lab, 0, 1).await?;
+        record(&lab, &out.join("lock-wait-timeout"), false)?;
+    }
+    if wanted("applier-deadlock") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::applier_deadlock(&lab, 0, 1).await?;
+        record(&lab, &out.join("applier-deadlock"), false)?;
+    }
+    if wanted("killed-applier") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::killed_applier(&lab, 0, 1).await?;
+        record(&lab, &out.join("killed-applier"), false)?;
+    }
+    if wanted("purged-binlogs") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::purged_binlogs(&lab, 0, 1).await?;
+        record(&lab, &out.join("purged-binlogs"), false)?;
+    }
+    if wanted("errant-write") {
+        let lab = Lab::primary_replica(&serial).await?;
+        faults::errant_write(&lab, 0, 1).await?;
+        record(&lab, &out.join("errant-write"), false)?;
+    }
     Ok(())
 }
 

@@ -185,6 +185,79 @@ pub async fn lock_wait_timeout(
     })
 }
 
+/// Error 1213: a local session on the replica and the applier lock two rows in opposite order.
+/// The local session has changed many rows, so InnoDB rolls the applier back as the cheaper
+/// victim; with retries off the SQL thread stops. The session is rolled back once the error
+/// shows.
+pub async fn applier_deadlock(
+    lab: &Lab,
+    source: usize,
+    replica: usize,
+) -> Result<Injected, LabError> {
+    let table = create_table(lab, source, replica, "deadlocked").await?;
+    let server = lab.server(replica);
+    server
+        .exec("STOP SLAVE; SET GLOBAL slave_transaction_retries = 0; START SLAVE")
+        .await?;
+    lab.wait_status(replica, "replication threads running again", |s| {
+        s.io_running() && s.sql_running()
+    })
+    .await?;
+    // The local session: heavy (a hundred new rows), holding row 2.
+    let mut local = server.conn().await?;
+    let weight: Vec<String> = (100..200).map(|id| format!("({id}, 'local')")).collect();
+    let take_row_2 = format!(
+        "SET SESSION sql_log_bin = 0; BEGIN; INSERT INTO {table} VALUES {};
+         UPDATE {table} SET v = 'local' WHERE id = 2",
+        weight.join(", ")
+    );
+    local
+        .query_drop(&take_row_2)
+        .await
+        .map_err(|source| LabError::Sql {
+            server: server.name().to_owned(),
+            statement: take_row_2.clone(),
+            source,
+        })?;
+    // The source's transaction changes row 1, then row 2: the applier holds 1 and waits for 2.
+    lab.server(source)
+        .exec(&format!(
+            "BEGIN; UPDATE {table} SET v = 'source first' WHERE id = 1;
+             UPDATE {table} SET v = 'source second' WHERE id = 2; COMMIT"
+        ))
+        .await?;
+    // Once row 1 is locked (a NOWAIT probe fails), the applier holds it and needs row 2.
+    let probe = format!("SELECT id FROM {table} WHERE id = 1 FOR UPDATE NOWAIT");
+    let started = std::time::Instant::now();
+    let mut prober = server.conn().await?;
+    while prober.query_drop(&probe).await.is_ok() {
+        if started.elapsed() > crate::lab::WAIT_TIMEOUT {
+            return Err(LabError::Timeout {
+                what: "the applier locking row 1".to_owned(),
+                seconds: crate::lab::WAIT_TIMEOUT.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = prober.disconnect().await;
+    // Row 1 closes the cycle; InnoDB picks the applier and this statement goes through.
+    let close_cycle = format!("UPDATE {table} SET v = 'local' WHERE id = 1");
+    let closed = local.query_drop(&close_cycle).await;
+    let status = wait_sql_error(lab, replica).await;
+    let _ = local.query_drop("ROLLBACK").await;
+    let _ = local.disconnect().await;
+    closed.map_err(|source| LabError::Sql {
+        server: server.name().to_owned(),
+        statement: close_cycle,
+        source,
+    })?;
+    Ok(Injected {
+        status: status?,
+        table: Some(table),
+        key: Some("2".into()),
+    })
+}
+
 /// Error 1317: the applier's statement is killed (`KILL QUERY`) while it waits for a row lock
 /// held by a local session, as a backup tool's kill-long-queries does.
 pub async fn killed_applier(

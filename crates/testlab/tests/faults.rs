@@ -89,6 +89,24 @@ async fn local_lock_on_the_replica_is_1205() {
 }
 
 #[tokio::test]
+async fn applier_deadlock_with_a_local_session_is_1213() {
+    let lab = Lab::primary_replica(&serial()).await.unwrap();
+    let fault = faults::applier_deadlock(&lab, 0, 1).await.unwrap();
+    assert_eq!(
+        fault.status.sql_errno(),
+        1213,
+        "{}",
+        fault.status.sql_error()
+    );
+    let error = fault.status.sql_error();
+    assert!(
+        error.contains("Deadlock found when trying to get lock"),
+        "{error}"
+    );
+    assert!(error.contains("lab.deadlocked"), "{error}");
+}
+
+#[tokio::test]
 async fn killed_applier_is_1317() {
     let lab = Lab::primary_replica(&serial()).await.unwrap();
     let fault = faults::killed_applier(&lab, 0, 1).await.unwrap();

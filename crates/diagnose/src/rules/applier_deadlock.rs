@@ -52,8 +52,16 @@ impl Rule for ApplierDeadlock {
                  且配置的重试次数不够。"
             );
             // Parallel workers conflicting on next-key locks of a unique secondary key: the
-            // same pattern as a commit-order hang, stopped by the deadlock detector instead.
-            let conflict = tables::cite_upsert_conflict(view, &mut finding);
+            // same pattern as a commit-order hang, stopped by the deadlock detector instead. A
+            // serial applier can only have deadlocked with a local session.
+            let serial = failure.worker.is_none()
+                && failure.message.worker_id.is_none()
+                && view.server.variables.parallel_workers() == Some(0);
+            let conflict = if serial {
+                tables::UpsertConflict::default()
+            } else {
+                tables::cite_upsert_conflict(view, &mut finding)
+            };
             if conflict.statements > 0 && conflict.unique_keys > 0 {
                 finding.root_cause = text!(
                     "REPLACE INTO / INSERT ... ON DUPLICATE KEY UPDATE on a table with a unique \
