@@ -63,6 +63,7 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
     let mut after_statement = false;
     for (index, raw) in text.split('\n').enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let raw = without_grep_line_number(raw);
         let number = index + 1;
         let trimmed = raw.trim_start();
         let mut line = Line {
@@ -99,6 +100,22 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
         lines.push(line);
     }
     PreparedText { lines, servers }
+}
+
+/// The line without the `1234:` / `1234-` that `grep -n` puts before matching and context
+/// lines, when what follows is mysqlbinlog output or a timestamped log line (a bare date such as
+/// `2019-10-29T...` keeps its digits: its remainder is no such line).
+fn without_grep_line_number(line: &str) -> &str {
+    static GREP_LINE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^\d+[-:](#|/\*!|(?:SET|BEGIN|COMMIT|ROLLBACK|DELIMITER|use|BINLOG)\b|\d{4}-\d{2}-\d{2}[T ]|\d{6}\s+\d{1,2}:)",
+        )
+        .expect("static regex")
+    });
+    match GREP_LINE.captures(line).and_then(|c| c.get(1)) {
+        Some(rest) => &line[rest.start()..],
+        None => line,
+    }
 }
 
 /// `mysql> ...`, `MariaDB [(none)]> ...`, `root@db 18:37: [(none)]> ...`, and any other prompt
@@ -323,6 +340,35 @@ mod tests {
         ));
         assert!(!is_bare_statement("show me the error"));
         assert!(!is_bare_statement("select the newest backup"));
+    }
+
+    #[test]
+    fn grep_line_numbers_are_dropped() {
+        // Corpus 069: `grep -n -C` of mysqlbinlog output.
+        let p = prepare(
+            "5424241-BEGIN\n5424245:#120124 11:56:08 server id 1 end_log_pos 25715417 Table_map\n5424247:### UPDATE auto.data_export\n--\n12:2019-10-29T03:29:51Z 11 [ERROR] x",
+        );
+        let contents: Vec<&str> = p.lines.iter().map(|l| l.content).collect();
+        assert_eq!(
+            contents,
+            [
+                "BEGIN",
+                "#120124 11:56:08 server id 1 end_log_pos 25715417 Table_map",
+                "### UPDATE auto.data_export",
+                "--",
+                "2019-10-29T03:29:51Z 11 [ERROR] x"
+            ]
+        );
+        // Lines that only start with digits stay whole.
+        assert_eq!(
+            without_grep_line_number("2019-10-29T03:29:51Z 11 [ERROR] x"),
+            "2019-10-29T03:29:51Z 11 [ERROR] x"
+        );
+        assert_eq!(
+            without_grep_line_number("050610  6:30:52 x"),
+            "050610  6:30:52 x"
+        );
+        assert_eq!(without_grep_line_number("3-4-5"), "3-4-5");
     }
 
     #[test]

@@ -209,6 +209,41 @@ fn tab_pairs_as_fields(text: &str) -> String {
     out
 }
 
+/// The fields of a line that holds several (`Last_SQL_Errno:1146 Last_SQL_Error:Coordinator
+/// stopped...`, `Slave_IO_Running: Yes Slave_SQL_Running: No`), as test harnesses and monitoring
+/// checks print them: a value of one word followed by `Capitalised_Name:` starts another field.
+/// A message (`Could not execute ...; Error_code: 1062`) has more than one word before any such
+/// name, so it stays whole.
+fn fields_on_one_line<'l>(name: &'l str, value: &'l str) -> Vec<(&'l str, &'l str)> {
+    static NEXT_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\S+)\s+([A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*):(?:\s+|$)(.*)$")
+            .expect("static regex")
+    });
+    static NEXT_FIELD_UNSPACED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\S+)\s+([A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*):(\S.*)$").expect("static regex")
+    });
+    let mut fields = Vec::new();
+    let (mut name, mut value) = (name, value);
+    loop {
+        let next = NEXT_FIELD
+            .captures(value)
+            .or_else(|| NEXT_FIELD_UNSPACED.captures(value));
+        // A value that is itself `Name:` (an empty field) is no field boundary: keep it.
+        let Some(c) = next.filter(|c| !c[1].ends_with(':')) else {
+            fields.push((name, value));
+            return fields;
+        };
+        let (first, next_name, rest) = (c.get(1), c.get(2), c.get(3));
+        let (Some(first), Some(next_name), Some(rest)) = (first, next_name, rest) else {
+            fields.push((name, value));
+            return fields;
+        };
+        fields.push((name, first.as_str()));
+        name = next_name.as_str();
+        value = rest.as_str();
+    }
+}
+
 /// A line that stands for output the DBA left out: dots or an ellipsis of any length
 /// (`...`, `……`, `..............................`), bare or in brackets (`(...)`, `[…]`,
 /// `<snip>`, `[output omitted]`).
@@ -505,13 +540,22 @@ impl Parser<'_> {
             if is_field_line(text)
                 && let Some((name, value)) = vertical_field(text)
             {
-                if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                let on_line = fields_on_one_line(name, value);
+                if on_line
+                    .iter()
+                    .any(|(name, _)| fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+                {
                     self.finish_record(server, &mut fields, first, last);
                 }
                 if fields.is_empty() {
                     first = line.number;
                 }
-                fields.push((name.to_owned(), value.to_owned()));
+                let value = on_line.last().map_or(value, |(_, v)| *v);
+                fields.extend(
+                    on_line
+                        .iter()
+                        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+                );
                 quote = QueryQuote::after(value);
                 last = line.number;
                 may_continue = true;
@@ -874,7 +918,8 @@ impl Parser<'_> {
                 || ROW_HEADER.is_match(text)
                 || TABLE_BORDER.is_match(text)
                 || client::is_client_error(text)
-                || parse_error_log_line(text, self.origin(0, 0)).is_some();
+                || parse_error_log_line(text, self.origin(0, 0)).is_some()
+                || error_log::parse_bare_message(text, self.origin(0, 0)).is_some();
             if self.pos > start && ends_block {
                 break;
             }
@@ -1214,6 +1259,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn several_fields_on_one_line() {
+        assert_eq!(
+            fields_on_one_line(
+                "Last_SQL_Errno",
+                "1146 Last_SQL_Error:Coordinator stopped because"
+            ),
+            [
+                ("Last_SQL_Errno", "1146"),
+                ("Last_SQL_Error", "Coordinator stopped because")
+            ]
+        );
+        assert_eq!(
+            fields_on_one_line("Slave_IO_Running", "Yes Slave_SQL_Running: No"),
+            [("Slave_IO_Running", "Yes"), ("Slave_SQL_Running", "No")]
+        );
+        let message = "Could not execute Write_rows event on table t; Duplicate entry '1' for key 'PRIMARY', Error_code: 1062";
+        assert_eq!(
+            fields_on_one_line("Last_Error", message),
+            [("Last_Error", message)]
+        );
+        // Corpus 070.
+        let parsed = parse_text(
+            "t",
+            "Last_SQL_Errno:1146 Last_SQL_Error:Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 1 failed executing transaction 'ANONYMOUS' at master log bin.000003, end_log_pos 53420339.\n",
+        );
+        let channel = &parsed.evidence.servers[0].channels()[0];
+        assert_eq!(channel.last_sql_errno, Some(1146));
+        assert!(
+            channel
+                .last_sql_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("Coordinator"))
+        );
+    }
+
+    #[test]
     fn elided_output_of_any_length() {
         for line in [
             "...",
@@ -1274,6 +1355,28 @@ mod tests {
             tab_pairs_as_fields("\tMaster_Host: x\na\tb\tc"),
             "\tMaster_Host: x\na\tb\tc"
         );
+    }
+
+    #[test]
+    fn grep_numbered_mysqlbinlog_excerpt() {
+        // Corpus 069: `grep -n -C` of decoded row events, starting inside a transaction.
+        let parsed = parse_text(
+            "t",
+            "5424240-SET TIMESTAMP=1327402568/*!*/;\n5424241-BEGIN\n5424242-/*!*/;\n5424243-# at 25715325\n5424245:#120124 11:56:08 server id 1 end_log_pos 25715417 Table_map: `auto`.`data_export` mapped to number 9142508\n5424246-#120124 11:56:08 server id 1 end_log_pos 25716169 Update_rows: table id 9142508 flags: STMT_END_F\n5424247:### UPDATE auto.data_export\n5424249-### @1=350049\n--\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let events = &parsed.evidence.servers[0].binlog_events;
+        assert!(events.iter().any(|e| e.end_log_pos == Some(25716169)));
+        // The applier's message pasted below the excerpt is a message of its own.
+        let parsed = parse_text(
+            "t",
+            "# at 4\n### @1=350049\nCould not execute Update_rows event on table a.b; Can't find record in 'b', Error_code: 1032\n",
+        );
+        assert_eq!(parsed.evidence.servers[0].error_log.len(), 1);
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub(crate) fn starts_mysqlbinlog(line: &str) -> bool {
         || line.starts_with("DELIMITER /*!*/;")
         || line.starts_with("/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/;")
         || line.starts_with("/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE")
+        // An excerpt cut in the middle of a transaction: `SET TIMESTAMP=1327402568/*!*/;`,
+        // `/*!*/;` end mysqlbinlog's statements and nothing else's.
+        || line.ends_with("/*!*/;")
 }
 
 /// Reads mysqlbinlog output from pasted lines. Lines are `(line number, text)`; events keep the
@@ -131,4 +134,17 @@ fn event_type_and_detail(word: &str, rest: &str) -> (String, String) {
         }
     }
     (word.to_owned(), rest.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_may_start_inside_a_transaction() {
+        assert!(starts_mysqlbinlog("SET TIMESTAMP=1327402568/*!*/;"));
+        assert!(starts_mysqlbinlog("/*!*/;"));
+        assert!(!starts_mysqlbinlog("SET GLOBAL read_only=1;"));
+        assert!(!starts_mysqlbinlog("BEGIN"));
+    }
 }
