@@ -149,6 +149,24 @@ impl RowLock {
     }
 }
 
+/// Restarts replication on `replica` with retries off and `settings` applied: the applier
+/// copies `slave_transaction_retries` and `innodb_lock_wait_timeout` when its threads start.
+async fn restart_applier_with(
+    lab: &Lab,
+    replica: usize,
+    settings: &[&str],
+) -> Result<(), LabError> {
+    let mut statements = vec!["STOP SLAVE", "SET GLOBAL slave_transaction_retries = 0"];
+    statements.extend_from_slice(settings);
+    statements.push("START SLAVE");
+    lab.server(replica).exec(&statements.join("; ")).await?;
+    lab.wait_status(replica, "replication threads running again", |s| {
+        s.io_running() && s.sql_running()
+    })
+    .await?;
+    Ok(())
+}
+
 /// Error 1205: a local session on the replica holds a row lock longer than the applier's
 /// `innodb_lock_wait_timeout` (set to 1 s, with retries off). The lock is released once the
 /// error shows.
@@ -159,17 +177,7 @@ pub async fn lock_wait_timeout(
 ) -> Result<Injected, LabError> {
     let table = create_table(lab, source, replica, "locked").await?;
     let server = lab.server(replica);
-    // The applier copies innodb_lock_wait_timeout when its threads start.
-    server
-        .exec(
-            "STOP SLAVE; SET GLOBAL innodb_lock_wait_timeout = 1;
-             SET GLOBAL slave_transaction_retries = 0; START SLAVE",
-        )
-        .await?;
-    lab.wait_status(replica, "replication threads running again", |s| {
-        s.io_running() && s.sql_running()
-    })
-    .await?;
+    restart_applier_with(lab, replica, &["SET GLOBAL innodb_lock_wait_timeout = 1"]).await?;
     let holder = RowLock::take(server, &table, 3).await?;
     lab.server(source)
         .exec(&format!(
@@ -196,13 +204,7 @@ pub async fn applier_deadlock(
 ) -> Result<Injected, LabError> {
     let table = create_table(lab, source, replica, "deadlocked").await?;
     let server = lab.server(replica);
-    server
-        .exec("STOP SLAVE; SET GLOBAL slave_transaction_retries = 0; START SLAVE")
-        .await?;
-    lab.wait_status(replica, "replication threads running again", |s| {
-        s.io_running() && s.sql_running()
-    })
-    .await?;
+    restart_applier_with(lab, replica, &[]).await?;
     // The local session: heavy (a hundred new rows), holding row 2.
     let mut local = server.conn().await?;
     let weight: Vec<String> = (100..200).map(|id| format!("({id}, 'local')")).collect();
