@@ -182,9 +182,11 @@ fn statements(text: &str) -> Vec<(usize, &str)> {
     let mut i = 0;
     while i < bytes.len() {
         let at_line_start = i == 0 || bytes[i - 1] == b'\n';
+        // Bytes, not text: the tenth byte may fall inside a character.
         if at_line_start
-            && text[i..].len() >= 10
-            && text[i..i + 10].eq_ignore_ascii_case("DELIMITER ")
+            && bytes
+                .get(i..i + 10)
+                .is_some_and(|b| b.eq_ignore_ascii_case(b"DELIMITER "))
         {
             let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
             let new = text[i + 10..end].trim();
@@ -344,6 +346,8 @@ mod tests {
             "CREATE TABLE t (a int /*!5",
             "DELIMITER ",
             "DELIMITER \n",
+            "DELIMITER\u{e9}x\nCREATE TABLE",
+            "\u{e9}\nDELIMITE\u{20ac};",
             "CREATE TABLE 'x",
             "USE",
             &format!(
