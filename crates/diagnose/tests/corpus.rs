@@ -17,7 +17,10 @@ use diagnose::Class;
 use evidence::text::{TextInput, parse_evidence};
 
 /// Corpus files that do not pass yet, and why (one line each).
-const KNOWN_GAPS: &[(&str, &str)] = &[];
+const KNOWN_GAPS: &[(&str, &str)] = &[(
+    "073-mts-commit-order-hang-writeset-retries-in-vain-8-0-3-log.txt",
+    "the log names no error (Error_code: 0) and shows no worker or coordinator state: the hang is told only by the page's prose (STOP SLAVE hanging, workers waiting on commit order), so no finding is made",
+)];
 
 struct Case {
     name: String,

@@ -41,6 +41,8 @@ static LEGACY: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LEGACY_NO_LEVEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{6}\s+\d{1,2}:\d{2}:\d{2})\s+(.*)$").expect("static regex"));
+static EARLY_8_0_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[(\d{6})\]\s+(.*)$").expect("static regex"));
 /// `[ERROR] message`: only the levels the server prints, so that other bracketed text is not
 /// taken for a log line.
 static UNTIMED: LazyLock<Regex> = LazyLock::new(|| {
@@ -80,6 +82,17 @@ pub fn parse_bare_message(line: &str, origin: Provenance) -> Option<ErrorLogLine
         format: ErrorLogFormat::MessageOnly,
         origin,
     })
+}
+
+/// A replication thread's message after a label of the paster's or a tool's own (`Mariadb
+/// Master error: Could not execute ...`, `Last_Error错误信息是：Could not execute ...`): read
+/// as [`parse_bare_message`] reads the message alone.
+pub fn parse_labelled_message(line: &str, origin: Provenance) -> Option<ErrorLogLine> {
+    static LABEL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[^:：]{1,60}[:：]\s*").expect("static regex"));
+    let line = line.trim();
+    let label = LABEL.find(line)?;
+    parse_bare_message(&line[label.end()..], origin)
 }
 
 /// Reads one error-log line; `None` when the line has no error-log shape.
@@ -143,7 +156,16 @@ fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {
     for (pattern, format) in layouts {
         if let Some(c) = pattern.captures(line) {
             let thread = c.get(2).map(|m| m.as_str());
-            return Some(make(&c[1], thread, &c[3], None, None, &c[4], format));
+            // MySQL 8.0.3-8.0.4 printed the message code before the message, without `MY-` or
+            // a subsystem: `[ERROR] [001756] Slave SQL ...`.
+            let (code, message) = match EARLY_8_0_CODE.captures(&c[4]) {
+                Some(early) => (
+                    early.get(1).map(|m| m.as_str()),
+                    early.get(2).map_or("", |m| m.as_str()),
+                ),
+                None => (None, &c[4]),
+            };
+            return Some(make(&c[1], thread, &c[3], code, None, message, format));
         }
     }
     let c = LEGACY_NO_LEVEL.captures(line)?;
@@ -200,6 +222,18 @@ mod tests {
         assert_eq!(l.thread, None);
         assert_eq!(l.error_codes(), vec![1050]);
         assert!(parse_error_log_line("Last_Errno: 1062", Provenance::pasted("t", 1, 1)).is_none());
+    }
+
+    #[test]
+    fn early_8_0_message_codes() {
+        // Corpus 073: MySQL 8.0.3.
+        let l = parse(
+            "2018-01-15T12:46:10.695187Z 12397 [ERROR] [000000] Slave SQL for channel '': worker thread retried transaction 10 time(s) in vain, giving up. Error_code: 0",
+        );
+        assert_eq!(l.log_code, Some(0));
+        assert!(l.message.starts_with("Slave SQL for channel ''"));
+        assert_eq!(l.channel(), Some(""));
+        assert!(l.applier_error().is_some());
     }
 
     #[test]
@@ -277,6 +311,17 @@ mod tests {
         assert_eq!(l.applier_error().unwrap().error_codes, vec![1062]);
         let l = bare("error connecting to master 'repl@db2:3306' - retry-time: 60  retries: 1, Error_code: 2003").unwrap();
         assert_eq!(l.receiver_error().unwrap().error_codes, vec![2003]);
+        // A label before the message, with an ASCII or a full-width colon.
+        let labelled = |line: &str| parse_labelled_message(line, Provenance::pasted("t", 1, 1));
+        let l = labelled("Last_Error错误信息是：Could not execute Write_rows event on table z.event; Duplicate entry '1' for key 'event.PRIMARY', Error_code: 1062").unwrap();
+        assert_eq!(l.applier_error().unwrap().error_codes, vec![1062]);
+        assert!(
+            labelled(
+                "Mariadb Master error:  Could not execute Write_rows_v1 event on table a.b; x"
+            )
+            .is_some()
+        );
+        assert!(labelled("Note: nothing to see here").is_none());
         // Prose that merely mentions replication is not a message.
         assert!(bare("Got an error on the slave yesterday").is_none());
         assert!(bare("Slave_IO_Running: No").is_none());

@@ -420,6 +420,8 @@ impl Parser<'_> {
                 self.pos += 1;
             } else if vertical_field(text).is_some() {
                 self.read_vertical();
+            } else if let Some(entry) = error_log::parse_labelled_message(text, origin.clone()) {
+                self.read_error_log(line.server, entry);
             } else if let Some(c) = ASSIGNMENT.captures(text) {
                 let value = c[2].trim().trim_matches(['\'', '"']);
                 let in_option_file = self.option_section;
