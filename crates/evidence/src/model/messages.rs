@@ -403,7 +403,7 @@ impl ReceiverErrorMessage {
     pub fn parse(message: &str) -> Option<ReceiverErrorMessage> {
         static FATAL: LazyLock<Regex> = LazyLock::new(|| {
             regex(
-                r"(?s)Got fatal error (\d+) from (?:master|source) when reading data from binary log: '(.*?)'?$",
+                r"(?s)Got fatal error (\d+) from (?:master|source) when reading data from binary log:\s*'(.*?)'?$",
             )
         });
         static SERVER_ERRNO: LazyLock<Regex> = LazyLock::new(|| regex(r"server_errno=(\d+)"));
@@ -462,7 +462,12 @@ impl ReceiverErrorMessage {
 }
 
 fn receiver_failure(message: &str) -> ReceiverFailure {
-    let m = message.to_ascii_lowercase();
+    // Pasted messages are often wrapped: compare with single spaces.
+    let m = message
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
     let has = |s: &str| m.contains(s);
     if has("purged binary logs containing gtids")
         || has("purged required binary logs")
@@ -930,6 +935,17 @@ mod tests {
         );
         let at = m.stopped_at.unwrap();
         assert_eq!((at.file.as_str(), at.position), ("master-bin.000001", 1234));
+    }
+
+    #[test]
+    fn wrapped_receiver_messages() {
+        // Corpus 075: a MariaDB message wrapped over three lines.
+        let m = ReceiverErrorMessage::parse(
+            "Slave I/O: Got fatal error 1236 from master when reading data from binary log:\n'Error: connecting slave requested to start from GTID 0-10-3251727, which is not in the\nmaster's binlog', Internal MariaDB error code: 1236",
+        )
+        .unwrap();
+        assert_eq!(m.failure, ReceiverFailure::GtidNotInSourceBinlog);
+        assert_eq!(m.source_error_code, Some(1236));
     }
 
     #[test]
