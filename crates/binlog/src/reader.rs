@@ -60,6 +60,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `len` bytes and returns them as a slice of the input.
+    #[inline]
     pub fn bytes(&mut self, len: usize) -> Result<&'a [u8], ShortRead> {
         match self.data.split_at_checked(len) {
             Some((head, tail)) => {
@@ -72,6 +73,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Like [`Reader::bytes`] with a length read from the input (a `u64` that may be hostile).
+    #[inline]
     pub fn bytes_u64(&mut self, len: u64) -> Result<&'a [u8], ShortRead> {
         match usize::try_from(len) {
             Ok(len) if len <= self.data.len() => self.bytes(len),
@@ -89,6 +91,7 @@ impl<'a> Reader<'a> {
         self.bytes(len).map(|_| ())
     }
 
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], ShortRead> {
         let bytes = self.bytes(N)?;
         let mut out = [0u8; N];
@@ -96,35 +99,48 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, ShortRead> {
         self.array::<1>().map(|[b]| b)
     }
 
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, ShortRead> {
         self.array().map(u16::from_le_bytes)
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, ShortRead> {
         self.array().map(u32::from_le_bytes)
     }
 
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, ShortRead> {
         self.array().map(u64::from_le_bytes)
     }
 
     /// An unsigned little-endian integer of `len` bytes (0 to 8).
+    #[inline]
     pub fn uint(&mut self, len: usize) -> Result<u64, ShortRead> {
-        if len > 8 {
-            return Err(self.short(len as u64));
+        // The common widths as fixed-size reads, which compile to one load each.
+        match len {
+            1 => self.u8().map(u64::from),
+            2 => self.u16().map(u64::from),
+            4 => self.u32().map(u64::from),
+            8 => self.u64(),
+            0..8 => {
+                let bytes = self.bytes(len)?;
+                let mut buf = [0u8; 8];
+                buf[..len].copy_from_slice(bytes);
+                Ok(u64::from_le_bytes(buf))
+            }
+            _ => Err(self.short(len as u64)),
         }
-        let bytes = self.bytes(len)?;
-        let mut buf = [0u8; 8];
-        buf[..len].copy_from_slice(bytes);
-        Ok(u64::from_le_bytes(buf))
     }
 
     /// An unsigned big-endian integer of `len` bytes (0 to 8), as MariaDB stores the
     /// uncompressed length of its compressed events and as row images store some values.
+    #[inline]
     pub fn uint_be(&mut self, len: usize) -> Result<u64, ShortRead> {
         if len > 8 {
             return Err(self.short(len as u64));

@@ -5,22 +5,25 @@
 //! with MySQL's escapes when it is known to be UTF-8 text, bytes are written as hex literals,
 //! TIMESTAMP values as UTC date-times (the output sets `time_zone = '+00:00'`).
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
+use std::io::Write as _;
 
 use crate::error::DecodeResult;
 use crate::events::RowsKind;
 use crate::events::table_map::column_type as ct;
 use crate::values::json::{self, DiffOperation};
-use crate::values::{Column, TableSchema, Value};
+use crate::values::{AsciiText, Column, TableSchema, Value};
 
 /// What to print before any statement whose TIMESTAMP values are written in UTC.
 pub const SESSION_PREAMBLE: &str = "SET time_zone = '+00:00';";
 
 /// SQL statements in one buffer, each followed by a line end: a transaction of many rows
-/// grows one string instead of allocating a string per statement.
+/// grows one buffer instead of allocating a string per statement. The buffer holds bytes so
+/// that what is ASCII by construction (numbers, dates, hex) is not checked again; what goes
+/// in is UTF-8 (names and queries made so when read, text values checked).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Statements {
-    text: String,
+    text: Vec<u8>,
     /// Where each statement ends in `text` (before its line end).
     ends: Vec<usize>,
 }
@@ -35,28 +38,47 @@ impl Statements {
     }
 
     /// Every statement, each followed by `\n`.
-    pub fn text(&self) -> &str {
+    pub fn text(&self) -> &[u8] {
         &self.text
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + '_ {
-        (0..self.ends.len()).map(|i| {
-            let start = i
-                .checked_sub(1)
-                .map_or(0, |previous| self.ends[previous] + 1);
-            &self.text[start..self.ends[i]]
-        })
+    /// [`Statements::text`] without the blanks at its end (line ends included), as
+    /// `str::trim_end` would cut them.
+    pub fn trimmed_text(&self) -> &[u8] {
+        for i in (0..self.ends.len()).rev() {
+            let start = self.start(i);
+            let kept = String::from_utf8_lossy(&self.text[start..self.ends[i]])
+                .trim_end()
+                .len();
+            if kept > 0 {
+                return &self.text[..start + kept];
+            }
+        }
+        &[]
+    }
+
+    fn start(&self, i: usize) -> usize {
+        i.checked_sub(1)
+            .map_or(0, |previous| self.ends[previous] + 1)
+    }
+
+    fn statement(&self, i: usize) -> &[u8] {
+        &self.text[self.start(i)..self.ends[i]]
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Cow<'_, str>> + '_ {
+        (0..self.ends.len()).map(|i| String::from_utf8_lossy(self.statement(i)))
     }
 
     pub fn push(&mut self, statement: &str) {
-        self.text.push_str(statement);
+        self.text.extend_from_slice(statement.as_bytes());
         self.end_statement();
     }
 
     /// Appends the statement `write` writes; when it fails, nothing is appended.
     pub fn push_with<E>(
         &mut self,
-        write: impl FnOnce(&mut String) -> Result<(), E>,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
     ) -> Result<(), E> {
         let start = self.text.len();
         match write(&mut self.text) {
@@ -79,17 +101,18 @@ impl Statements {
 
     fn end_statement(&mut self) {
         self.ends.push(self.text.len());
-        self.text.push('\n');
+        self.text.push(b'\n');
     }
 
     /// The same statements, last first.
     pub fn reverse(&mut self) {
         let mut reversed = Self {
-            text: String::with_capacity(self.text.len()),
+            text: Vec::with_capacity(self.text.len()),
             ends: Vec::with_capacity(self.ends.len()),
         };
-        for statement in self.iter().rev() {
-            reversed.push(statement);
+        for i in (0..self.ends.len()).rev() {
+            reversed.text.extend_from_slice(self.statement(i));
+            reversed.end_statement();
         }
         *self = reversed;
     }
@@ -108,15 +131,16 @@ pub fn write_identifier(out: &mut String, name: &str) {
 }
 
 /// `` `schema`.`table` ``
-pub fn write_table(out: &mut String, schema: &TableSchema) {
-    out.push_str(&schema.quoted_table);
+pub fn write_table(out: &mut Vec<u8>, schema: &TableSchema) {
+    out.extend_from_slice(schema.quoted_table.as_bytes());
 }
 
-fn write_column_name(out: &mut String, schema: &TableSchema, index: usize) {
+fn write_column_name(out: &mut Vec<u8>, schema: &TableSchema, index: usize) {
     match schema.quoted_names.get(index) {
-        Some(name) => out.push_str(name),
+        Some(name) => out.extend_from_slice(name.as_bytes()),
         None => {
-            let _ = write!(out, "@{}", index + 1);
+            out.push(b'@');
+            out.extend_from_slice(itoa::Buffer::new().format(index + 1).as_bytes());
         }
     }
 }
@@ -126,7 +150,7 @@ fn is_utf8_collation(id: u64) -> bool {
     matches!(id, 33 | 45 | 46 | 76 | 83 | 192..=215 | 223..=247 | 255..=323 | 576..=579 | 608..=611 | 2048..=2559)
 }
 
-/// The bytes a string literal escapes, and the letter after the backslash for each.
+/// For each byte: the letter after the backslash that escapes it in a string literal, or 0.
 const ESCAPES: [u8; 256] = {
     let mut table = [0u8; 256];
     table[0] = b'0';
@@ -138,56 +162,108 @@ const ESCAPES: [u8; 256] = {
     table
 };
 
+/// [`ESCAPES`], with [`NOT_ASCII`] for the bytes above 127: one look-up per byte tells whether
+/// a text value is plain ASCII and what to escape in it.
+const ESCAPES_OR_NOT_ASCII: [u8; 256] = {
+    let mut table = ESCAPES;
+    let mut b = 0x80;
+    while b < 256 {
+        table[b] = NOT_ASCII;
+        b += 1;
+    }
+    table
+};
+const NOT_ASCII: u8 = 0xff;
+
 /// A string literal with MySQL's backslash escapes.
-pub fn write_string_literal(out: &mut String, text: &str) {
+pub fn write_string_literal(out: &mut Vec<u8>, text: &str) {
     out.reserve(text.len() + 2);
-    out.push('\'');
-    write_escaped(out, text);
-    out.push('\'');
+    out.push(b'\'');
+    write_escaped(out, text.as_bytes());
+    out.push(b'\'');
 }
 
 /// `text` with MySQL's backslash escapes, without quotes.
-fn write_escaped(out: &mut String, text: &str) {
+fn write_escaped(out: &mut Vec<u8>, text: &[u8]) {
     let mut run = 0;
-    for (i, &b) in text.as_bytes().iter().enumerate() {
+    for (i, &b) in text.iter().enumerate() {
         let letter = ESCAPES[usize::from(b)];
-        if letter == 0 {
-            continue;
+        if letter != 0 {
+            out.extend_from_slice(&text[run..i]);
+            out.extend_from_slice(&[b'\\', letter]);
+            run = i + 1;
         }
-        // The escaped bytes are ASCII, so `run..i` are character boundaries.
-        out.push_str(&text[run..i]);
-        out.push('\\');
-        out.push(char::from(letter));
-        run = i + 1;
     }
-    out.push_str(&text[run..]);
+    out.extend_from_slice(&text[run..]);
 }
 
-/// `X'...'`, or `''` for no bytes.
-pub fn write_hex_literal(out: &mut String, bytes: &[u8]) {
+/// The bytes of a text column as a string literal, when that keeps them exact: UTF-8 in a
+/// UTF-8 collation (or in an unknown one), or plain ASCII in any text collation. Returns false,
+/// having written nothing, otherwise.
+fn write_text_literal(out: &mut Vec<u8>, bytes: &[u8], column: &Column) -> bool {
+    let start = out.len();
+    out.reserve(bytes.len() + 2);
+    out.push(b'\'');
+    // One pass escapes ASCII text; at the first byte above 127 the rest is checked as UTF-8
+    // and escaped on its own (the bytes before it are ASCII, so it starts a character).
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match ESCAPES_OR_NOT_ASCII[usize::from(b)] {
+            0 => {}
+            NOT_ASCII => {
+                let rest = &bytes[i..];
+                if !column.charset.is_none_or(is_utf8_collation)
+                    || std::str::from_utf8(rest).is_err()
+                {
+                    out.truncate(start);
+                    return false;
+                }
+                out.extend_from_slice(&bytes[run..i]);
+                write_escaped(out, rest);
+                out.push(b'\'');
+                return true;
+            }
+            letter => {
+                out.extend_from_slice(&bytes[run..i]);
+                out.extend_from_slice(&[b'\\', letter]);
+                run = i + 1;
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'\'');
+    true
+}
+
+/// Each byte's two hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut table = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = [HEX[b >> 4], HEX[b & 15]];
+        b += 1;
+    }
+    table
+};
+
+/// `X'...'`, or `''` for no bytes.
+pub fn write_hex_literal(out: &mut Vec<u8>, bytes: &[u8]) {
     if bytes.is_empty() {
-        out.push_str("''");
+        out.extend_from_slice(b"''");
         return;
     }
     out.reserve(bytes.len() * 2 + 3);
-    out.push_str("X'");
-    let mut buf = [0u8; 512];
-    for chunk in bytes.chunks(buf.len() / 2) {
-        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair[0] = HEX[usize::from(b >> 4)];
-            pair[1] = HEX[usize::from(b & 15)];
-        }
-        // Hex digits are ASCII: this never fails (and checking ASCII is cheap).
-        if let Ok(digits) = std::str::from_utf8(&buf[..chunk.len() * 2]) {
-            out.push_str(digits);
-        }
+    out.extend_from_slice(b"X'");
+    let start = out.len();
+    out.resize(start + bytes.len() * 2, 0);
+    for (pair, &b) in out[start..].chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
-    out.push('\'');
+    out.push(b'\'');
 }
 
-/// The bytes of a text column as text, when writing them as a quoted string keeps them exact:
-/// UTF-8 in a UTF-8 collation (or in an unknown one), or plain ASCII in any text collation.
+/// The bytes of a text column as text, under the rule of [`write_text_literal`].
 fn as_text<'v>(bytes: &'v [u8], column: &Column) -> Option<&'v str> {
     if !column.is_text() {
         return None;
@@ -216,64 +292,63 @@ fn set_members(column: &Column, bits: u64) -> Option<String> {
     Some(names.join(","))
 }
 
-/// `'text'`, the text written by `write`.
-fn quoted(out: &mut String, write: impl FnOnce(&mut String) -> std::fmt::Result) {
-    out.push('\'');
-    let _ = write(out);
-    out.push('\'');
+/// `'text'`
+fn write_quoted<const N: usize>(out: &mut Vec<u8>, text: &AsciiText<N>) {
+    out.push(b'\'');
+    text.append_to(out);
+    out.push(b'\'');
+}
+
+/// A value as an SQL literal, appended to a string.
+pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> DecodeResult<()> {
+    let mut literal = Vec::new();
+    write_value(&mut literal, value, column)?;
+    // Everything written is UTF-8: text values are checked, the rest is ASCII.
+    out.push_str(&String::from_utf8_lossy(&literal));
+    Ok(())
 }
 
 /// A value as an SQL literal.
-pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> DecodeResult<()> {
+fn write_value(out: &mut Vec<u8>, value: &Value<'_>, column: &Column) -> DecodeResult<()> {
     match value {
-        Value::Null => out.push_str("NULL"),
-        Value::Int(v) => out.push_str(itoa::Buffer::new().format(*v)),
-        Value::UInt(v) => out.push_str(itoa::Buffer::new().format(*v)),
+        Value::Null => out.extend_from_slice(b"NULL"),
+        Value::Int(v) => out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
+        Value::UInt(v) => out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes()),
         Value::Float(v) if v.is_finite() => {
             let _ = write!(out, "{v:?}");
         }
         Value::Double(v) if v.is_finite() => {
             let _ = write!(out, "{v:?}");
         }
-        Value::Float(_) | Value::Double(_) => out.push_str("NULL"),
-        Value::Decimal(d) => {
-            let _ = d.write_to(out);
+        Value::Float(_) | Value::Double(_) => out.extend_from_slice(b"NULL"),
+        Value::Decimal(d) => d.text().append_to(out),
+        Value::Date(d) => write_quoted(out, &d.text()),
+        Value::Time(t) => write_quoted(out, &t.text()),
+        Value::DateTime(d) => write_quoted(out, &d.text()),
+        Value::Timestamp(t) => write_quoted(out, &t.text()),
+        Value::Year(y) => out.extend_from_slice(itoa::Buffer::new().format(*y).as_bytes()),
+        Value::Bytes(b) => {
+            if !(column.is_text() && write_text_literal(out, b, column)) {
+                write_hex_literal(out, b);
+            }
         }
-        Value::Date(d) => quoted(out, |out| d.write_to(out)),
-        Value::Time(t) => quoted(out, |out| t.write_to(out)),
-        Value::DateTime(d) => quoted(out, |out| d.write_to(out)),
-        Value::Timestamp(t) => quoted(out, |out| t.write_to(out)),
-        Value::Year(y) => out.push_str(itoa::Buffer::new().format(*y)),
-        Value::Bytes(b) => match as_text(b, column) {
-            Some(text) => write_string_literal(out, text),
-            None => write_hex_literal(out, b),
-        },
         Value::Enum(i) => match column.member_literal(*i) {
-            Some(literal) => out.push_str(literal),
-            None => out.push_str(itoa::Buffer::new().format(*i)),
+            Some(literal) => out.extend_from_slice(literal.as_bytes()),
+            None => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
         },
         Value::Set(bits) => match set_members(column, *bits) {
             Some(names) => write_string_literal(out, &names),
-            None => {
-                let _ = write!(out, "{bits}");
-            }
+            None => out.extend_from_slice(itoa::Buffer::new().format(*bits).as_bytes()),
         },
         Value::Bit(v) => {
             let _ = write!(out, "b'{v:b}'");
         }
         Value::Json(doc, at) => {
-            out.push_str("CAST('");
-            let start = out.len();
-            json::write_json_text(doc, *at, out)?;
-            // JSON text rarely holds a byte to escape: only then is it moved and escaped.
-            if out.as_bytes()[start..]
-                .iter()
-                .any(|&b| ESCAPES[usize::from(b)] != 0)
-            {
-                let text = out.split_off(start);
-                write_escaped(out, &text);
-            }
-            out.push_str("' AS JSON)");
+            let mut text = String::new();
+            json::write_json_text(doc, *at, &mut text)?;
+            out.extend_from_slice(b"CAST(");
+            write_string_literal(out, &text);
+            out.extend_from_slice(b" AS JSON)");
         }
         Value::JsonDiff(diffs) => {
             // Only meaningful applied to the column (see `write_assignment`); on its own, the
@@ -283,8 +358,8 @@ pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> De
                 .rev()
                 .find_map(|d| Some((d.value?, d.value_offset)))
             {
-                Some((doc, at)) => write_literal(out, &Value::Json(doc, at), column)?,
-                None => out.push_str("NULL"),
+                Some((doc, at)) => write_value(out, &Value::Json(doc, at), column)?,
+                None => out.extend_from_slice(b"NULL"),
             }
         }
         Value::Geometry(b) | Value::Vector(b) => write_hex_literal(out, b),
@@ -294,34 +369,34 @@ pub fn write_literal(out: &mut String, value: &Value<'_>, column: &Column) -> De
 
 /// `col=value`, or for a partial JSON update `col=JSON_REPLACE(col, '$.a', ...)`.
 fn write_assignment(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     index: usize,
     value: &Value<'_>,
 ) -> DecodeResult<()> {
     let column = &schema.columns[index];
     write_column_name(out, schema, index);
-    out.push('=');
+    out.push(b'=');
     if let Value::JsonDiff(diffs) = value {
         for diff in diffs.iter().rev() {
-            out.push_str(diff.operation.function());
-            out.push('(');
+            out.extend_from_slice(diff.operation.function().as_bytes());
+            out.push(b'(');
         }
         write_column_name(out, schema, index);
         for diff in diffs {
-            out.push_str(", ");
+            out.extend_from_slice(b", ");
             write_string_literal(out, &String::from_utf8_lossy(diff.path));
             if let (Some(doc), DiffOperation::Replace | DiffOperation::Insert) =
                 (diff.value, diff.operation)
             {
-                out.push_str(", ");
-                write_literal(out, &Value::Json(doc, diff.value_offset), column)?;
+                out.extend_from_slice(b", ");
+                write_value(out, &Value::Json(doc, diff.value_offset), column)?;
             }
-            out.push(')');
+            out.push(b')');
         }
         return Ok(());
     }
-    write_literal(out, value, column)
+    write_value(out, value, column)
 }
 
 /// Whether a column can identify a row in a WHERE clause: floats and geometries do not
@@ -333,7 +408,7 @@ fn comparable(column: &Column) -> bool {
 /// `WHERE a=1 AND b IS NULL`: the primary key when the binlog names it and the image holds it,
 /// every comparable column of the image otherwise.
 fn write_where(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     image: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
@@ -343,7 +418,7 @@ fn write_where(
     };
     let key = image.iter().filter(is_key).count();
     let all_key_columns = schema.columns.iter().filter(|c| c.primary_key).count();
-    out.push_str(" WHERE ");
+    out.extend_from_slice(b" WHERE ");
     if key != 0 && key == all_key_columns {
         write_conditions(out, schema, image.iter().filter(is_key))
     } else if image.iter().any(|entry| is_comparable(&entry)) {
@@ -355,76 +430,76 @@ fn write_where(
 
 /// `a=1 AND b IS NULL`
 fn write_conditions<'i, 'v: 'i>(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     chosen: impl Iterator<Item = &'i (usize, Value<'v>)>,
 ) -> DecodeResult<()> {
     for (n, (i, v)) in chosen.enumerate() {
         if n > 0 {
-            out.push_str(" AND ");
+            out.extend_from_slice(b" AND ");
         }
         write_column_name(out, schema, *i);
         if *v == Value::Null {
-            out.push_str(" IS NULL");
+            out.extend_from_slice(b" IS NULL");
         } else {
-            out.push('=');
-            write_literal(out, v, &schema.columns[*i])?;
+            out.push(b'=');
+            write_value(out, v, &schema.columns[*i])?;
         }
     }
     Ok(())
 }
 
 fn write_insert(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     image: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
     if image.len() == schema.columns.len() {
         // Every column, in order: the same words for every row of the table.
-        out.push_str(&schema.full_insert_prefix);
+        out.extend_from_slice(schema.full_insert_prefix.as_bytes());
     } else {
-        out.push_str("INSERT INTO ");
+        out.extend_from_slice(b"INSERT INTO ");
         write_table(out, schema);
-        out.push_str(" (");
+        out.extend_from_slice(b" (");
         for (n, (i, _)) in image.iter().enumerate() {
             if n > 0 {
-                out.push_str(", ");
+                out.extend_from_slice(b", ");
             }
             write_column_name(out, schema, *i);
         }
-        out.push_str(") VALUES (");
+        out.extend_from_slice(b") VALUES (");
     }
     for (n, (i, v)) in image.iter().enumerate() {
         if n > 0 {
-            out.push_str(", ");
+            out.extend_from_slice(b", ");
         }
-        write_literal(out, v, &schema.columns[*i])?;
+        write_value(out, v, &schema.columns[*i])?;
     }
-    out.push_str(");");
+    out.extend_from_slice(b");");
     Ok(())
 }
 
 fn write_delete(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     image: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
-    out.push_str("DELETE FROM ");
+    out.extend_from_slice(b"DELETE FROM ");
     write_table(out, schema);
     write_where(out, schema, image)?;
-    out.push_str(" LIMIT 1;");
+    out.extend_from_slice(b" LIMIT 1;");
     Ok(())
 }
 
 fn write_update(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     from: &[(usize, Value<'_>)],
     to: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
-    out.push_str("UPDATE ");
+    out.extend_from_slice(b"UPDATE ");
     write_table(out, schema);
-    out.push_str(" SET ");
+    out.extend_from_slice(b" SET ");
     // Only the columns that change, unless none does.
     let changes = |(i, v): &&(usize, Value<'_>)| {
         from.iter()
@@ -437,19 +512,19 @@ fn write_update(
         write_assignments(out, schema, to.iter())?;
     }
     write_where(out, schema, from)?;
-    out.push_str(" LIMIT 1;");
+    out.extend_from_slice(b" LIMIT 1;");
     Ok(())
 }
 
 /// `a=1, b=2`
 fn write_assignments<'i, 'v: 'i>(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     assigned: impl Iterator<Item = &'i (usize, Value<'v>)>,
 ) -> DecodeResult<()> {
     for (n, (i, v)) in assigned.enumerate() {
         if n > 0 {
-            out.push_str(", ");
+            out.extend_from_slice(b", ");
         }
         write_assignment(out, schema, *i, v)?;
     }
@@ -461,7 +536,7 @@ fn write_assignments<'i, 'v: 'i>(
 /// revert it (`binlog_row_image=MINIMAL` or `NOBLOB`) is said in a
 /// comment instead of a statement that would be wrong.
 pub fn write_row_statement(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     kind: RowsKind,
     before: &[(usize, Value<'_>)],
@@ -496,7 +571,7 @@ pub fn write_row_statement(
 /// (for a partial JSON update the before image holds the whole document), and the row is
 /// found by its values after the update (the after image over the before image).
 fn write_update_undo(
-    out: &mut String,
+    out: &mut Vec<u8>,
     schema: &TableSchema,
     before: &[(usize, Value<'_>)],
     after: &[(usize, Value<'_>)],
@@ -507,14 +582,16 @@ fn write_update_undo(
         .map(|(i, _)| *i)
         .collect();
     if !missing.is_empty() {
-        out.push_str("-- cannot revert this update: the before image lacks the old value of ");
+        out.extend_from_slice(
+            b"-- cannot revert this update: the before image lacks the old value of ",
+        );
         for (n, i) in missing.into_iter().enumerate() {
             if n > 0 {
-                out.push_str(", ");
+                out.extend_from_slice(b", ");
             }
             write_column_name(out, schema, i);
         }
-        out.push_str(" (binlog_row_image is not FULL)");
+        out.extend_from_slice(b" (binlog_row_image is not FULL)");
         return Ok(());
     }
     let mut current: Vec<(usize, Value<'_>)> = before
@@ -546,9 +623,10 @@ fn write_update_undo(
 pub fn value_json(value: &Value<'_>, column: &Column) -> DecodeResult<serde_json::Value> {
     use serde_json::Value as J;
     let hex = |b: &[u8]| {
-        let mut s = String::new();
-        write_hex_literal(&mut s, b);
-        let digits = s.trim_start_matches("X'").trim_matches('\'').to_owned();
+        let digits: String = b
+            .iter()
+            .flat_map(|&b| HEX_PAIRS[usize::from(b)].map(char::from))
+            .collect();
         serde_json::json!({ "hex": digits })
     };
     Ok(match value {
@@ -642,11 +720,11 @@ mod tests {
         let mut s = String::new();
         write_identifier(&mut s, "we`ird");
         assert_eq!(s, "`we``ird`");
-        s.clear();
-        write_string_literal(&mut s, "it's a\\b\n\0");
-        assert_eq!(s, r"'it\'s a\\b\n\0'");
-        s.clear();
-        write_hex_literal(&mut s, &[0xde, 0xad, 0x01]);
-        assert_eq!(s, "X'DEAD01'");
+        let mut b = Vec::new();
+        write_string_literal(&mut b, "it's a\\b\n\0\r\x1a");
+        assert_eq!(b, br"'it\'s a\\b\n\0\r\Z'");
+        b.clear();
+        write_hex_literal(&mut b, &[0xde, 0xad, 0x01]);
+        assert_eq!(b, b"X'DEAD01'");
     }
 }

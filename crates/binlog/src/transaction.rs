@@ -2,6 +2,7 @@
 //! XID, `COMMIT`, `ROLLBACK` or XA_PREPARE that ends it; a statement outside `BEGIN` is a
 //! transaction of its own. Events inside a TRANSACTION_PAYLOAD are expanded in place.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::error::{DecodeError, DecodeResult, Error, ErrorKind};
@@ -370,7 +371,7 @@ impl Iterator for Transactions<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         Some(self.next_rendered()?.map(|(mut t, sql)| {
-            t.sql = sql.iter().map(str::to_owned).collect();
+            t.sql = sql.iter().map(Cow::into_owned).collect();
             self.grouper.recycle(sql);
             t
         }))

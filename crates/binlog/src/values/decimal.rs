@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use super::AsciiText;
 use crate::error::{DecodeError, DecodeResult};
 use crate::reader::Reader;
 
@@ -83,10 +84,27 @@ impl Groups<'_> {
     }
 }
 
+/// `10^n` for the widths of a digit group.
+const POWERS_OF_TEN: [u32; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
+/// Room for the longest decimal: a sign, 65 digits and a point.
+const TEXT_LEN: usize = 80;
+
 impl Decimal<'_> {
-    /// Writes the number exactly: `-`, the integer digits without leading zeros (at least
-    /// one), then `.` and `scale` digits. `Display` and the SQL writer share it.
-    pub fn write_to<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+    /// The number exactly, built on the stack: `-`, the integer digits without leading zeros
+    /// (at least one), then `.` and `scale` digits.
+    pub fn text(&self) -> AsciiText<TEXT_LEN> {
         let negative = self.is_negative();
         let mut groups = Groups {
             raw: self.raw,
@@ -95,73 +113,63 @@ impl Decimal<'_> {
         };
         let intg = usize::from(self.precision - self.scale);
         let scale = usize::from(self.scale);
-        // At most 65 digits, a sign and a point: a stack buffer is enough.
-        let mut text = [0u8; 80];
-        let mut n = 0;
+        let mut text = AsciiText::new();
         if negative {
-            text[0] = b'-';
-            n = 1;
+            text.push(b'-');
         }
-        let int_start = n;
         let lead = intg % DIGITS_PER_GROUP;
-        if lead > 0 {
-            push_digits(&mut text, &mut n, groups.next(lead), lead);
-        }
-        for _ in 0..intg / DIGITS_PER_GROUP {
-            push_digits(
-                &mut text,
-                &mut n,
-                groups.next(DIGITS_PER_GROUP),
+        let int_widths = std::iter::once(lead)
+            .filter(|&w| w > 0)
+            .chain(std::iter::repeat_n(
                 DIGITS_PER_GROUP,
-            );
-        }
+                intg / DIGITS_PER_GROUP,
+            ));
         // Leading zeros of the integer part go; one zero stays when it is all zeros.
-        let zeros = text[int_start..n]
-            .iter()
-            .take_while(|&&d| d == b'0')
-            .count();
-        if zeros == n - int_start {
-            text[int_start] = b'0';
-            n = int_start + 1;
-        } else if zeros > 0 {
-            text.copy_within(int_start + zeros..n, int_start);
-            n -= zeros;
+        let mut all_zeros = true;
+        for width in int_widths {
+            // A group holds `width` digits; bytes that encode more (damage) keep the low ones.
+            let value = groups.next(width) % POWERS_OF_TEN[width];
+            if all_zeros {
+                if value != 0 {
+                    text.extend(itoa::Buffer::new().format(value).as_bytes());
+                    all_zeros = false;
+                }
+            } else {
+                push_padded(&mut text, value, width);
+            }
+        }
+        if all_zeros {
+            text.push(b'0');
         }
         if scale > 0 {
-            text[n] = b'.';
-            n += 1;
+            text.push(b'.');
             for _ in 0..scale / DIGITS_PER_GROUP {
-                push_digits(
-                    &mut text,
-                    &mut n,
-                    groups.next(DIGITS_PER_GROUP),
-                    DIGITS_PER_GROUP,
-                );
+                let value = groups.next(DIGITS_PER_GROUP) % POWERS_OF_TEN[DIGITS_PER_GROUP];
+                push_padded(&mut text, value, DIGITS_PER_GROUP);
             }
             let tail = scale % DIGITS_PER_GROUP;
             if tail > 0 {
-                push_digits(&mut text, &mut n, groups.next(tail), tail);
+                push_padded(&mut text, groups.next(tail) % POWERS_OF_TEN[tail], tail);
             }
         }
-        out.write_str(std::str::from_utf8(&text[..n]).map_err(|_| fmt::Error)?)
+        text
     }
 }
 
-/// Appends `value` as exactly `width` digits (at most 9) at `text[*n..]`.
-fn push_digits(text: &mut [u8; 80], n: &mut usize, value: u32, width: usize) {
+/// Appends `value` (below `10^width`) as exactly `width` digits (at most 9).
+fn push_padded(text: &mut AsciiText<TEXT_LEN>, value: u32, width: usize) {
+    let mut digits = [b'0'; DIGITS_PER_GROUP];
     let mut v = value;
-    for i in (0..width).rev() {
-        if let Some(d) = text.get_mut(*n + i) {
-            *d = b'0' + (v % 10) as u8;
-        }
+    for d in digits[..width].iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    *n = (*n + width).min(text.len());
+    text.extend(&digits[..width]);
 }
 
 impl fmt::Display for Decimal<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_to(f)
+        f.write_str(self.text().as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::AsciiText;
 use crate::error::{DecodeError, DecodeResult};
 use crate::reader::Reader;
 
@@ -46,14 +47,13 @@ pub struct Timestamp {
     pub fsp: u8,
 }
 
-fn write_fraction<W: fmt::Write>(f: &mut W, micros: u32, fsp: u8) -> fmt::Result {
+/// `.ffffff` cut to `fsp` digits; nothing for fsp 0.
+fn push_fraction(text: &mut AsciiText<TEXT_LEN>, micros: u32, fsp: u8) {
     if fsp == 0 {
-        return Ok(());
+        return;
     }
-    let fsp = usize::from(fsp.min(6));
-    let mut text = [b'.'; 7];
-    text[1..].copy_from_slice(&digits::<6>(micros));
-    f.write_str(std::str::from_utf8(&text[..=fsp]).map_err(|_| fmt::Error)?)
+    text.push(b'.');
+    text.extend(&digits::<6>(micros)[..usize::from(fsp.min(6))]);
 }
 
 /// `value` as exactly `N` decimal digits (the low ones).
@@ -67,63 +67,87 @@ fn digits<const N: usize>(value: u32) -> [u8; N] {
     out
 }
 
+/// `value` with at least two digits, as `{:02}` prints it.
+fn push_two_or_more(text: &mut AsciiText<TEXT_LEN>, value: u32) {
+    if value < 10 {
+        text.push(b'0');
+    }
+    text.extend(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// Room for the longest date, time or date-time printed here.
+const TEXT_LEN: usize = 32;
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_to(f)
+        f.write_str(self.text().as_str())
     }
 }
 
 impl Date {
-    /// What `Display` prints, written straight into `f` (no formatter in between).
-    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
+    /// What `Display` prints, built on the stack.
+    pub fn text(&self) -> AsciiText<TEXT_LEN> {
+        let mut text = AsciiText::new();
+        self.push_to(&mut text);
+        text
+    }
+
+    fn push_to(&self, text: &mut AsciiText<TEXT_LEN>) {
         if self.year > 9999 {
-            return write!(f, "{}-{:02}-{:02}", self.year, self.month, self.day);
+            text.extend(itoa::Buffer::new().format(self.year).as_bytes());
+            text.push(b'-');
+            push_two_or_more(text, u32::from(self.month));
+            text.push(b'-');
+            push_two_or_more(text, u32::from(self.day));
+            return;
         }
         let [y0, y1, y2, y3] = digits::<4>(u32::from(self.year));
         let [m0, m1] = digits::<2>(u32::from(self.month));
         let [d0, d1] = digits::<2>(u32::from(self.day));
-        let text = [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1];
-        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+        text.extend(&[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1]);
     }
 }
 
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_to(f)
+        f.write_str(self.text().as_str())
     }
 }
 
 impl Time {
-    /// What `Display` prints, written straight into `f`.
-    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
+    /// What `Display` prints, built on the stack.
+    pub fn text(&self) -> AsciiText<TEXT_LEN> {
+        let mut text = AsciiText::new();
         if self.negative {
-            f.write_str("-")?;
+            text.push(b'-');
         }
-        write!(
-            f,
-            "{:02}:{:02}:{:02}",
-            self.hours, self.minutes, self.seconds
-        )?;
-        write_fraction(f, self.micros, self.fsp)
+        push_two_or_more(&mut text, self.hours);
+        text.push(b':');
+        push_two_or_more(&mut text, u32::from(self.minutes));
+        text.push(b':');
+        push_two_or_more(&mut text, u32::from(self.seconds));
+        push_fraction(&mut text, self.micros, self.fsp);
+        text
     }
 }
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_to(f)
+        f.write_str(self.text().as_str())
     }
 }
 
 impl DateTime {
-    /// What `Display` prints, written straight into `f`.
-    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
-        self.date.write_to(f)?;
+    /// What `Display` prints, built on the stack.
+    pub fn text(&self) -> AsciiText<TEXT_LEN> {
+        let mut text = AsciiText::new();
+        self.date.push_to(&mut text);
         let [h0, h1] = digits::<2>(u32::from(self.hour));
         let [m0, m1] = digits::<2>(u32::from(self.minute));
         let [s0, s1] = digits::<2>(u32::from(self.second));
-        let text = [b' ', h0, h1, b':', m0, m1, b':', s0, s1];
-        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)?;
-        write_fraction(f, self.micros, self.fsp)
+        text.extend(&[b' ', h0, h1, b':', m0, m1, b':', s0, s1]);
+        push_fraction(&mut text, self.micros, self.fsp);
+        text
     }
 }
 
@@ -153,18 +177,20 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// The UTC date and time, `0000-00-00 00:00:00` for the zero timestamp.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_to(f)
+        f.write_str(self.text().as_str())
     }
 }
 
 impl Timestamp {
-    /// What `Display` prints, written straight into `f`.
-    pub fn write_to<W: fmt::Write>(&self, f: &mut W) -> fmt::Result {
+    /// What `Display` prints, built on the stack.
+    pub fn text(&self) -> AsciiText<TEXT_LEN> {
         match self.to_utc() {
-            Some(dt) => dt.write_to(f),
+            Some(dt) => dt.text(),
             None => {
-                f.write_str("0000-00-00 00:00:00")?;
-                write_fraction(f, 0, self.fsp)
+                let mut text = AsciiText::new();
+                text.extend(b"0000-00-00 00:00:00");
+                push_fraction(&mut text, 0, self.fsp);
+                text
             }
         }
     }

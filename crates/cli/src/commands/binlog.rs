@@ -592,9 +592,9 @@ fn write_transaction(
     }
     // The statements are written from their own buffer, not copied into another; the text
     // ends without trailing blanks, as if the whole had been trimmed.
-    let commit = if wrap && t.complete { "COMMIT;" } else { "" };
+    let commit: &[u8] = if wrap && t.complete { b"COMMIT;" } else { b"" };
     let body = if commit.is_empty() {
-        sql.text().trim_end()
+        sql.trimmed_text()
     } else {
         sql.text()
     };
@@ -603,9 +603,9 @@ fn write_transaction(
     } else {
         scratch.as_str()
     };
-    [head, body, commit, "\n"]
+    [head.as_bytes(), body, commit, b"\n"]
         .iter()
-        .try_for_each(|part| out.write_all(part.as_bytes()))
+        .try_for_each(|part| out.write_all(part))
         .map_err(|err| Failure::new(format!("cannot write output: {err}")))
 }
 
