@@ -183,6 +183,11 @@ impl<'a> ApplierFailure<'a> {
             facts.key = Some(entry.value.clone());
             facts.key_name = Some(entry.key_name().to_owned());
         }
+        if let Some(conversion) = self.find(|m| m.column_conversion.clone()) {
+            facts.set("column_number", conversion.column);
+            facts.set("type_in_event", conversion.from_type);
+            facts.set("type_on_replica", conversion.to_type);
+        }
         facts.worker_id = self
             .find(|m| m.worker_id)
             .or(self.worker.and_then(|w| w.worker_id))
@@ -352,6 +357,7 @@ pub fn finding(
 /// `of table 'db.t'` / `on table db.t` in messages that are not row-event failures (column
 /// conversion, some DDL errors).
 fn quoted_table(message: &str) -> Option<String> {
+    let message = evidence::model::messages::straight_quotes(message);
     let after = message
         .split_once("of table '")
         .or_else(|| message.split_once("on table '"))?
@@ -373,5 +379,22 @@ fn root_cause_code(errno: Option<u32>, incident: &[ApplierErrorMessage]) -> Opti
             .find(|c| CAUSES.contains(c))
             .or(errno),
         _ => errno,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use evidence::text::parse_text;
+
+    #[test]
+    fn a_type_conversion_names_its_table_column_and_types() {
+        // Corpus 076: quotes curled by the page, no error number in the message.
+        let text = "Last_Errno: 1677\nLast_Error: Column 7 of table \u{2018}user_0.user_00\u{2032} cannot be converted from type \u{2018}varchar(10)\u{2019} to type \u{2018}varbinary(30)\u{2019}\n";
+        let report = crate::diagnose(&parse_text("t", text).evidence);
+        let facts = &report.findings[0].facts;
+        assert_eq!(facts.table.as_deref(), Some("user_0.user_00"));
+        assert_eq!(facts.other["column_number"], 7);
+        assert_eq!(facts.other["type_in_event"], "varchar(10)");
+        assert_eq!(facts.other["type_on_replica"], "varbinary(30)");
     }
 }

@@ -126,6 +126,19 @@ pub struct DifferentErrors {
     pub replica_error_code: Option<u32>,
 }
 
+/// `Column N of table 'db.t' cannot be converted from type 'A' to type 'B'` (1677, 13146): a row
+/// event's column whose type the replica's table cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnConversionFailure {
+    /// 0-based, as the server counts the row event's columns.
+    pub column: u32,
+    pub table: TableName,
+    /// The type in the row event (the source's).
+    pub from_type: String,
+    /// The type of the replica's column.
+    pub to_type: String,
+}
+
 /// `Error 'M' on query. Default database: 'D'. Query: 'Q'` and the tail of the different-errors
 /// message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +189,8 @@ pub struct ApplierErrorMessage {
     /// INDEX k ON t`), with the default database when the statement leaves it out.
     #[serde(default)]
     pub statement_table: Option<TableName>,
+    #[serde(default)]
+    pub column_conversion: Option<ColumnConversionFailure>,
 }
 
 impl ApplierErrorMessage {
@@ -216,6 +231,11 @@ impl ApplierErrorMessage {
         static PARTIAL_ON_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
             regex(
                 r"Query partially completed on the (?:master|source) \(error on (?:master|source): (\d+)\) and was aborted",
+            )
+        });
+        static CONVERSION: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"Column (\d+) of table '([^'\s]+)' cannot be converted from type '([^']*)' to type '([^']*)'",
             )
         });
         static MARIADB_GTID: LazyLock<Regex> = LazyLock::new(|| regex(r"\bGtid (\d+-\d+-\d+)"));
@@ -314,6 +334,14 @@ impl ApplierErrorMessage {
             }
             Some(table)
         });
+        parsed.column_conversion = CONVERSION
+            .captures(message)
+            .map(|c| ColumnConversionFailure {
+                column: c[1].parse().unwrap_or(0),
+                table: TableName::parse(&c[2]),
+                from_type: c[3].to_owned(),
+                to_type: c[4].to_owned(),
+            });
         parsed.mariadb_gtid = MARIADB_GTID.captures(message).map(|c| c[1].to_owned());
         parsed.metadata_table = metadata_table(message);
         parsed.stopped_at = STOPPED_AT
@@ -333,6 +361,7 @@ impl ApplierErrorMessage {
         self.row_event
             .as_ref()
             .map(|e| &e.table)
+            .or(self.column_conversion.as_ref().map(|c| &c.table))
             .or(self.schema_error_table.as_ref())
             .or(self.statement_table.as_ref())
     }
@@ -598,6 +627,8 @@ fn implied_error_code(message: &str) -> Option<u32> {
         (&["Connection was killed"], 1927),
         (&["Duplicate entry"], 1062),
         (&["Can't find record in"], 1032),
+        // ER_SLAVE_CONVERSION_FAILED.
+        (&["of table '", "cannot be converted from type"], 1677),
         (&["Commit failed due to failure of an earlier commit"], 1964),
         // ER_DB_CREATE_EXISTS: "Can't create database '%s'; database exists".
         (&["Can't create database '", "'; database exists"], 1007),
@@ -815,6 +846,20 @@ mod tests {
         );
         assert_eq!(m.duplicate_entry.as_ref().unwrap().value, "174465");
         assert_eq!(m.table().unwrap().to_string(), "db.atable");
+    }
+
+    #[test]
+    fn column_type_conversion_failures() {
+        // Corpus 076: the page curled the quotes and printed a prime for one of them.
+        let parsed = ApplierErrorMessage::parse(
+            "Column 7 of table \u{2018}user_0.user_00\u{2032} cannot be converted from type \u{2018}varchar(10)\u{2019} to type \u{2018}varbinary(30)\u{2019}",
+        );
+        let conversion = parsed.column_conversion.clone().unwrap();
+        assert_eq!(conversion.column, 7);
+        assert_eq!(conversion.from_type, "varchar(10)");
+        assert_eq!(conversion.to_type, "varbinary(30)");
+        assert_eq!(parsed.table().unwrap().to_string(), "user_0.user_00");
+        assert_eq!(parsed.error_code(), Some(1677));
     }
 
     #[test]

@@ -35,8 +35,9 @@ pub use logs::{
     ErrorLogLine, LogLevel, ReplicationThread,
 };
 pub use messages::{
-    ApplierErrorMessage, DifferentErrors, DuplicateEntry, FailedStatement, LogCoordinate,
-    ReceiverErrorMessage, ReceiverFailure, RowEventFailure, TableName, TransactionRef,
+    ApplierErrorMessage, ColumnConversionFailure, DifferentErrors, DuplicateEntry, FailedStatement,
+    LogCoordinate, ReceiverErrorMessage, ReceiverFailure, RowEventFailure, TableName,
+    TransactionRef,
 };
 pub use provenance::{Obtained, Provenance};
 pub use rows::{ColumnValue, RowComparison};
