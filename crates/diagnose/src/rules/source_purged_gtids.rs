@@ -70,6 +70,20 @@ impl Rule for SourcePurgedGtids {
                         purged = purged
                     );
                 }
+                None if let Some(holes) = interior_holes(failure.server) => {
+                    // Auto-positioning asks the source for every GTID missing below the
+                    // replica's highest: a permanent hole is what it asks for first.
+                    finding.facts.gtid = Some(holes.clone());
+                    finding.facts.set("replica_holes", holes.clone());
+                    finding.root_cause = text!(
+                        "The replica's executed set has holes ({holes}): it was moved by file and \
+                         position, or skipped transactions. Auto-positioning asks the source for \
+                         them, and the source has purged the binlogs that held them.",
+                        "从库已执行的 GTID 集合中有空洞（{holes}）：它曾按文件和位置切换，或跳过了事务。\
+                         自动定位会向主库索要这些事务，而主库已清除了包含它们的 binlog。",
+                        holes = holes
+                    );
+                }
                 None => {
                     finding.root_cause = text!(
                         "The replica asked for transactions that are no longer in any of the source's \
@@ -120,6 +134,13 @@ impl Rule for SourcePurgedGtids {
             output.push(finding);
         }
     }
+}
+
+/// The holes below each UUID's highest transaction in a MySQL replica's executed set.
+fn interior_holes(replica: &evidence::model::ServerEvidence) -> Option<String> {
+    let executed = gtids::mysql_executed(replica)?;
+    let holes = gtid::compare::Holes::classify(&executed, 0);
+    (!holes.interior.is_empty()).then(|| holes.interior.to_string())
 }
 
 fn plan(mariadb: bool) -> Plan {
@@ -182,5 +203,25 @@ fn plan(mariadb: bool) -> Plan {
             },
         }],
         data_loss: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use evidence::text::parse_text;
+
+    use crate::Class;
+
+    #[test]
+    fn the_replicas_own_holes_are_what_it_asks_the_source_for() {
+        // Corpus 080: only the replica was pasted; its executed set has a hole.
+        let text = "Last_IO_Errno: 1236\nLast_IO_Error: Got fatal error 1236 from master when reading data from binary log: 'The slave is connecting using CHANGE MASTER TO MASTER_AUTO_POSITION = 1, but the master has purged binary logs containing GTIDs that the slave requires.'\nExecuted_Gtid_Set: e076f2d3-a280-11eb-843a-525400e828c6:1-68031420,\ne1b12c8b-a280-11eb-9499-525400eb5da6:1-77594846:77780816-163459776\n";
+        let report = crate::diagnose(&parse_text("t", text).evidence);
+        let top = &report.findings[0];
+        assert_eq!(top.class, Class::SourcePurgedGtids);
+        assert_eq!(
+            top.facts.gtid.as_deref(),
+            Some("e1b12c8b-a280-11eb-9499-525400eb5da6:77594847-77780815")
+        );
     }
 }
