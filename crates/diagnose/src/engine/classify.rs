@@ -101,15 +101,41 @@ pub fn receiver_class(failure: &ReceiverFailure<'_>) -> Class {
         | Kind::BinlogUnreadable
         | Kind::PositionBeyondFileSize => Class::SourceBinlogUnreadable,
         Kind::IdentityConflict => Class::IdentityConflict,
+        Kind::ChecksumsUnsupportedByReplica => Class::VersionIncompatibility,
         Kind::ConnectionFailed => Class::ConnectionFailed,
+        // A checksum the replica cannot verify from a source that does not know binlog_checksum
+        // (before MySQL 5.6, MariaDB 5.3): the two versions disagree on the event format.
+        Kind::Other if source_predates_checksums(failure) && names_checksum_failure(failure) => {
+            Class::VersionIncompatibility
+        }
         Kind::Other => match failure.errno {
             Some(1045 | 2003 | 2005 | 2013 | 2026 | 2061 | 1130) => Class::ConnectionFailed,
-            Some(1593) => Class::IdentityConflict,
+            // 1593 is the receiver's generic fatal error: an identity conflict only when the
+            // text that would say otherwise is missing (its identity texts are read above).
+            Some(1593) if failure.message_text.trim().is_empty() => Class::IdentityConflict,
             Some(13114) => Class::SourcePurgedGtids,
             Some(1021 | 3 | 28) => Class::ReplicaDiskFull,
             _ => Class::ReceiverErrorOther,
         },
     }
+}
+
+/// The replica's log says the source has no `binlog_checksum` variable.
+fn source_predates_checksums(failure: &ReceiverFailure<'_>) -> bool {
+    failure.server.error_log.iter().any(|line| {
+        line.message
+            .contains("Unknown system variable 'binlog_checksum'")
+    })
+}
+
+/// The receiver failed verifying or queueing events (1743 and 13115 are checksum failures on the
+/// network read, 1595 and 13122 the relay log write that follows them).
+fn names_checksum_failure(failure: &ReceiverFailure<'_>) -> bool {
+    const CODES: [u32; 4] = [1743, 13115, 1595, 13122];
+    failure.errno.is_some_and(|n| CODES.contains(&n))
+        || failure
+            .message_text
+            .contains("checksum verification failed")
 }
 
 #[cfg(test)]
@@ -134,5 +160,21 @@ mod tests {
         // The same duplicate on a user table is user data.
         let user = "Slave_SQL_Running: No\nLast_SQL_Errno: 1062\nLast_SQL_Error: Could not execute Write_rows event on table shop.gtid_executed; Duplicate entry 'x' for key 'PRIMARY', Error_code: 1062\n";
         assert_eq!(top_class(user), Class::DupKey);
+    }
+
+    #[test]
+    fn checksums_a_version_does_not_know_are_a_version_problem() {
+        // Corpus 081: a 5.5 replica of a 5.6 source writing CRC32 checksums.
+        let status = "Slave_IO_Running: No\nLast_IO_Errno: 1236\nLast_IO_Error: Got fatal error 1236 from master when reading data from binary log: 'Slave can not handle replication events with the checksum that master is configured to log; the first event 'mysql-bin.000990' at 661485030, the last event read from './mysql-bin.000990' at 661485030, the last byte read from './mysql-bin.000990' at 120.'\n";
+        assert_eq!(top_class(status), Class::VersionIncompatibility);
+        // Corpus 082: a MySQL 5.0 source that has no binlog_checksum, a MariaDB 10.2 replica.
+        let log = "Last_IO_Errno: 1595\nLast_IO_Error: Relay log write failure: could not queue event from master\n2017-11-20 8:26:43 140154252973824 [Warning] Slave I/O: Notifying master by SET @master_binlog_checksum= @@global.binlog_checksum failed with error: Unknown system variable 'binlog_checksum', Internal MariaDB error code: 1193\n";
+        assert_eq!(top_class(log), Class::VersionIncompatibility);
+        // The same 1595 without that sign stays a receiver error of its own.
+        let plain = "Last_IO_Errno: 1595\nLast_IO_Error: Relay log write failure: could not queue event from master\n";
+        assert_eq!(top_class(plain), Class::ReceiverErrorOther);
+        // 1593 with another fatal text is no identity conflict.
+        let fatal = "Slave_IO_Running: No\nLast_IO_Errno: 1593\nLast_IO_Error: Fatal error: The slave I/O thread stops because a fatal error is encountered when it tried to SET @master_binlog_checksum on master.\n";
+        assert_eq!(top_class(fatal), Class::ReceiverErrorOther);
     }
 }

@@ -5,7 +5,9 @@ use crate::{Class, Text};
 /// ## What it detects
 /// The applier stopped on something its version cannot apply: 1755 (cannot execute the current
 /// event group in the parallel mode), 1064 (syntax the replica does not know), collation or event
-/// types from a newer source.
+/// types from a newer source. The receiver stopped because the two versions disagree on event
+/// checksums (a replica before MySQL 5.6 refused by a source that writes them, or a source that
+/// has no `binlog_checksum` at all).
 ///
 /// ## Why it happens
 /// The source runs a newer version or another flavor than the replica and writes events, syntax,
@@ -15,7 +17,8 @@ use crate::{Class, Text};
 /// ## How to fix
 /// Replicate from older to newer only; upgrade the replica first; on the source avoid the new
 /// syntax or collation for replicated objects (e.g. set `collation_server`,
-/// `default_collation_for_utf8mb4`).
+/// `default_collation_for_utf8mb4`); for checksums, `binlog_checksum=NONE` on the source until the
+/// replica is upgraded.
 ///
 /// ## References
 /// - MySQL manual: Replication compatibility between versions: <https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html>
@@ -28,7 +31,7 @@ impl Rule for VersionIncompatibility {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        ErrorRule {
+        let rule = ErrorRule {
             class: Class::VersionIncompatibility,
             title: Text::new(
                 "The replica's version cannot apply what the source wrote",
@@ -46,8 +49,12 @@ impl Rule for VersionIncompatibility {
                 "the event cannot apply on this version",
                 "该版本无法应用此事件",
             ),
-            references: &[("MySQL manual: Replication compatibility between versions", "https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html")],
-        }
-        .check_applier(context, output);
+            references: &[(
+                "MySQL manual: Replication compatibility between versions",
+                "https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html",
+            )],
+        };
+        rule.check_applier(context, output);
+        rule.check_receiver(context, output);
     }
 }

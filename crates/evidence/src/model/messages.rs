@@ -392,6 +392,9 @@ pub enum ReceiverFailure {
     BinlogUnreadable,
     /// "Client requested master to start replication from position > file size".
     PositionBeyondFileSize,
+    /// "Slave can not handle replication events with the checksum that master is configured to
+    /// log": the replica's version predates event checksums.
+    ChecksumsUnsupportedByReplica,
     /// Equal server ids / server UUIDs on both ends, or another replica with the same identity.
     IdentityConflict,
     /// "error connecting to master" / "Error connecting to source".
@@ -515,6 +518,10 @@ fn receiver_failure(message: &str) -> ReceiverFailure {
         ReceiverFailure::EventExceedsMaxAllowedPacket
     } else if has("position > file size") || has("position larger than file size") {
         ReceiverFailure::PositionBeyondFileSize
+    } else if has("can not handle replication events with the checksum")
+        || has("cannot handle replication events with the checksum")
+    {
+        ReceiverFailure::ChecksumsUnsupportedByReplica
     } else if has("binlog truncated in the middle of event")
         || has("bogus data in log event")
         || has("did not pass crc check")
@@ -1010,6 +1017,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.failure, ReceiverFailure::BinlogFileMissing);
+        // Corpus 081.
+        let m = ReceiverErrorMessage::parse(
+            "Got fatal error 1236 from master when reading data from binary log: 'Slave can not handle replication events with the checksum that master is configured to log; the first event 'mysql-bin.000990' at 661485030, the last event read from './mysql-bin.000990' at 661485030, the last byte read from './mysql-bin.000990' at 120.'",
+        )
+        .unwrap();
+        assert_eq!(m.failure, ReceiverFailure::ChecksumsUnsupportedByReplica);
+        assert_eq!(m.first_event.unwrap().position, 661485030);
         let m = ReceiverErrorMessage::parse(
             "Got fatal error 1236 from master when reading data from binary log: 'log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event 'mysql-bin.000001' at 4, the last event read from './mysql-bin.000003' at 1234, the last byte read from './mysql-bin.000003' at 1253.'",
         )
