@@ -411,6 +411,34 @@ fn commit_order_hang_names_the_unique_secondary_key_from_the_table_definition() 
 }
 
 #[test]
+fn commit_order_hang_reads_only_the_failing_transactions_of_a_longer_binlog_excerpt() {
+    let report = diagnose_text(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\nLast_SQL_Errno: 1205\n\
+         Last_SQL_Error: Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 3 failed executing transaction 'c50d7f49-ef3f-11ea-949c-287b09c1cb73:77' at master log mysql-bin.000379, end_log_pos 2900. See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.\n\
+         Slave_SQL_Running_State: Waiting for workers to exit\n\
+         \n\
+         # at 1000\n\
+         #201127 14:01:12 server id 11  end_log_pos 1065 CRC32 0x5a1b2c3d \tGTID\tlast_committed=5\tsequence_number=6\n\
+         SET @@SESSION.GTID_NEXT= 'c50d7f49-ef3f-11ea-949c-287b09c1cb73:76'/*!*/;\n\
+         # at 1065\n\
+         #201127 14:01:12 server id 11  end_log_pos 1200 CRC32 0x5a1b2c3e \tRows_query\n\
+         # REPLACE INTO app.sessions (id, token) VALUES (1, 'x')\n\
+         # at 2700\n\
+         #201127 14:01:12 server id 11  end_log_pos 2765 CRC32 0x5a1b2c3f \tGTID\tlast_committed=5\tsequence_number=7\n\
+         SET @@SESSION.GTID_NEXT= 'c50d7f49-ef3f-11ea-949c-287b09c1cb73:77'/*!*/;\n\
+         # at 2765\n\
+         #201127 14:01:12 server id 11  end_log_pos 2900 CRC32 0x5a1b2c40 \tRows_query\n\
+         # REPLACE INTO quota.t_quota (id, a, b) VALUES (1001, 7, 3)\n",
+    );
+    let found = finding(&report, Class::MtsCommitOrderHang);
+    assert_eq!(found.facts.other["tables"], serde_json::json!(["quota.t_quota"]));
+    assert_eq!(
+        found.facts.other["conflicting_statements"],
+        serde_json::json!(["REPLACE INTO quota.t_quota (id, a, b) VALUES (1001, 7, 3)"])
+    );
+}
+
+#[test]
 fn commit_order_hang_without_the_table_definition_asks_for_it() {
     let report = hang_with_upsert("");
     let found = finding(&report, Class::MtsCommitOrderHang);

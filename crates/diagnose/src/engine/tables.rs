@@ -2,7 +2,10 @@
 //! them (the error messages, the binlog events' table maps and statements), each with its
 //! definition when the evidence holds one.
 
-use evidence::model::{ServerEvidence, TableDefinition, TableName, Upsert, UpsertKind};
+use evidence::model::{
+    ApplierErrorMessage, BinlogEvent, ServerEvidence, TableDefinition, TableName, Upsert,
+    UpsertKind,
+};
 
 use super::{ChannelView, Output};
 use crate::{Cited, Finding, Missing, text};
@@ -28,19 +31,42 @@ impl FailingTable<'_> {
 }
 
 /// The tables of the channel's applier failure, in the order first named: the error
-/// messages' tables, then those of the server's binlog events.
+/// messages' tables, then those of the binlog events of the failing transactions (of every
+/// event given, when none carries a failing GTID).
 pub fn failing_tables<'a>(view: &ChannelView<'a>) -> Vec<FailingTable<'a>> {
     let mut tables: Vec<FailingTable<'a>> = Vec::new();
     let server = view.server;
+    let mut failing_gtids: Vec<String> = Vec::new();
     if let Some(failure) = &view.applier_failure {
+        let workers: Vec<ApplierErrorMessage> = failure
+            .failed_workers
+            .iter()
+            .filter_map(|w| w.last_error_message.as_deref())
+            .map(ApplierErrorMessage::parse)
+            .collect();
         let messages = std::iter::once(&failure.message)
             .chain(failure.worker_message.as_ref())
-            .chain(&failure.log_messages);
-        for table in messages.filter_map(|m| m.table()) {
-            add(&mut tables, server, table.clone());
+            .chain(&failure.log_messages)
+            .chain(&workers);
+        for message in messages {
+            if let Some(table) = message.table() {
+                add(&mut tables, server, table.clone());
+            }
+            let gtid = message.transaction.as_ref().and_then(|t| t.gtid());
+            failing_gtids.extend(gtid.or(message.mariadb_gtid.as_deref()).map(str::to_owned));
         }
     }
-    for event in &server.binlog_events {
+    let of_failure = |e: &&BinlogEvent| {
+        e.gtid
+            .as_deref()
+            .is_some_and(|g| failing_gtids.iter().any(|f| f == g))
+    };
+    let events: Vec<&BinlogEvent> = if server.binlog_events.iter().any(|e| of_failure(&e)) {
+        server.binlog_events.iter().filter(of_failure).collect()
+    } else {
+        server.binlog_events.iter().collect()
+    };
+    for event in events {
         if let Some(table) = event.mapped_table() {
             add(&mut tables, server, table);
         }
