@@ -304,6 +304,43 @@ async fn applier_deadlock_with_a_local_session() {
 }
 
 #[tokio::test]
+async fn receiver_stalled_behind_a_silent_relay() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let stall = faults::stalled_receiver(&lab, 0, 1).await.unwrap();
+    // The source keeps writing while repldoctor samples the pair. The replica's status names
+    // the silent relay as its source, so the DBA gives the real one.
+    let writing = async {
+        for id in 100..130 {
+            let insert = format!("INSERT INTO lab.stalled VALUES ({id}, 'written on')");
+            lab.server(0).exec(&insert).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    let replica = endpoint(&lab.server(1).monitor_dsn());
+    let source = endpoint(&lab.server(0).monitor_dsn());
+    let options = CollectOptions::default();
+    let (collection, ()) = tokio::join!(collect(&replica, Some(&source), &options), writing);
+    let collection = collection.unwrap();
+    let report = diagnose::diagnose_collection(&collection);
+    let finding = top(&report);
+    assert_eq!(
+        finding.class,
+        Class::ReceiverStalled,
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(finding.confidence, diagnose::Confidence::High);
+    assert_eq!(
+        finding.facts.source_log_file.as_deref(),
+        Some("mariadb-bin.000001")
+    );
+    let read = finding.facts.other["read_source_log_pos"].as_u64().unwrap();
+    let written = finding.facts.other["source_binlog_pos"].as_u64().unwrap();
+    assert!(read < written, "read {read}, source at {written}");
+    drop(stall);
+}
+
+#[tokio::test]
 async fn killed_applier() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
     faults::killed_applier(&lab, 0, 1).await.unwrap();

@@ -9,7 +9,8 @@ use mysql_async::prelude::Queryable;
 
 use crate::LAB_DATABASE;
 use crate::error::LabError;
-use crate::lab::Lab;
+use crate::lab::{Lab, ReplicationOptions};
+use crate::proxy::Proxy;
 use crate::status::SlaveStatus;
 
 /// A fault left on a replica: its status once the fault shows, and where it happened.
@@ -295,6 +296,49 @@ pub async fn killed_applier(
         table: Some(table),
         key: Some("1".into()),
     })
+}
+
+/// A receiver that says `Yes` but receives nothing, with what the replica showed then.
+#[derive(Debug)]
+pub struct StalledReceiver {
+    /// Replication runs through it, paused; dropping it ends the stall.
+    pub proxy: Proxy,
+    pub status: SlaveStatus,
+}
+
+/// No error at all: the replica is moved behind a TCP relay that then stops relaying without
+/// closing the connection (a firewall or NAT dropping it silently). The receiver keeps saying
+/// `Yes` until `slave_net_timeout` (60 s) while the source writes on.
+pub async fn stalled_receiver(
+    lab: &Lab,
+    source: usize,
+    replica: usize,
+) -> Result<StalledReceiver, LabError> {
+    let table = create_table(lab, source, replica, "stalled").await?;
+    let proxy = Proxy::start(lab.server(source).port()).await?;
+    lab.server(replica).exec("STOP SLAVE").await?;
+    let through_proxy = ReplicationOptions {
+        port: Some(proxy.port()),
+        ..ReplicationOptions::default()
+    };
+    lab.replicate(replica, source, &through_proxy).await?;
+    // A row through the relay first, so the receiver has its file and position from it.
+    lab.server(source)
+        .exec(&format!(
+            "INSERT INTO {table} VALUES (39, 'through the relay')"
+        ))
+        .await?;
+    lab.wait_caught_up(replica, source).await?;
+    proxy.pause();
+    lab.server(source)
+        .exec(&format!(
+            "INSERT INTO {table} VALUES (40, 'never arrives'), (41, 'never arrives')"
+        ))
+        .await?;
+    let status = lab
+        .wait_status(replica, "the receiver still running", |s| s.io_running())
+        .await?;
+    Ok(StalledReceiver { proxy, status })
 }
 
 /// Error 1236 on the IO thread: while the replica is stopped, the source writes and purges the

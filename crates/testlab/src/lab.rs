@@ -29,6 +29,8 @@ pub struct LabOptions {
 pub struct ReplicationOptions {
     /// `MASTER_DELAY` in seconds.
     pub delay: Option<u32>,
+    /// Connect to this port instead of the source's own: a [`crate::Proxy`] in between.
+    pub port: Option<u16>,
 }
 
 /// Running instances; dropping the lab stops them all by pid and removes their files.
@@ -123,7 +125,7 @@ impl Lab {
         source: usize,
         options: &ReplicationOptions,
     ) -> Result<(), LabError> {
-        let port = self.servers[source].port();
+        let port = options.port.unwrap_or(self.servers[source].port());
         let delay = options
             .delay
             .map(|seconds| format!(", MASTER_DELAY={seconds}"))

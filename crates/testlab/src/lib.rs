@@ -14,12 +14,14 @@
 mod error;
 pub mod faults;
 mod lab;
+mod proxy;
 mod server;
 mod status;
 pub mod template;
 
 pub use error::LabError;
 pub use lab::{Lab, LabOptions, ReplicationOptions};
+pub use proxy::Proxy;
 pub use server::{REPLICATION_PASSWORD, REPLICATION_USER, Server};
 pub use status::SlaveStatus;
 

@@ -107,6 +107,28 @@ async fn applier_deadlock_with_a_local_session_is_1213() {
 }
 
 #[tokio::test]
+async fn receiver_stalled_behind_a_silent_relay_still_says_yes() {
+    let lab = Lab::primary_replica(&serial()).await.unwrap();
+    let stall = faults::stalled_receiver(&lab, 0, 1).await.unwrap();
+    assert!(stall.status.io_running());
+    assert_eq!(stall.status.sql_errno(), 0);
+    assert_eq!(
+        stall.status.get("Master_Log_File"),
+        Some("mariadb-bin.000001")
+    );
+    // The source wrote on; nothing of it reached the replica.
+    let read: u64 = stall
+        .status
+        .get("Read_Master_Log_Pos")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let source = lab.server(0).rows("SHOW MASTER STATUS").await.unwrap();
+    let written: u64 = source[0]["Position"].as_deref().unwrap().parse().unwrap();
+    assert!(read < written, "read {read}, written {written}");
+}
+
+#[tokio::test]
 async fn killed_applier_is_1317() {
     let lab = Lab::primary_replica(&serial()).await.unwrap();
     let fault = faults::killed_applier(&lab, 0, 1).await.unwrap();
@@ -147,9 +169,16 @@ async fn errant_write_leaves_a_replica_only_gtid() {
 #[tokio::test]
 async fn delayed_replica_reports_its_delay() {
     let lab = Lab::start(2, &serial()).await.unwrap();
-    lab.replicate(1, 0, &ReplicationOptions { delay: Some(5) })
-        .await
-        .unwrap();
+    lab.replicate(
+        1,
+        0,
+        &ReplicationOptions {
+            delay: Some(5),
+            ..ReplicationOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     lab.server(0)
         .exec("CREATE DATABASE delayed_probe")
         .await
