@@ -431,7 +431,10 @@ fn commit_order_hang_reads_only_the_failing_transactions_of_a_longer_binlog_exce
          # REPLACE INTO quota.t_quota (id, a, b) VALUES (1001, 7, 3)\n",
     );
     let found = finding(&report, Class::MtsCommitOrderHang);
-    assert_eq!(found.facts.other["tables"], serde_json::json!(["quota.t_quota"]));
+    assert_eq!(
+        found.facts.other["tables"],
+        serde_json::json!(["quota.t_quota"])
+    );
     assert_eq!(
         found.facts.other["conflicting_statements"],
         serde_json::json!(["REPLACE INTO quota.t_quota (id, a, b) VALUES (1001, 7, 3)"])
