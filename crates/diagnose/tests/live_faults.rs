@@ -341,6 +341,41 @@ async fn receiver_stalled_behind_a_silent_relay() {
 }
 
 #[tokio::test]
+async fn delayed_replica_is_information_not_a_fault() {
+    let lab = Lab::start(2, &LabOptions::default()).await.unwrap();
+    let delayed = testlab::ReplicationOptions {
+        delay: Some(30),
+        ..testlab::ReplicationOptions::default()
+    };
+    lab.replicate(1, 0, &delayed).await.unwrap();
+    lab.server(0)
+        .exec("CREATE DATABASE delayed_probe")
+        .await
+        .unwrap();
+    lab.wait_status(1, "the applier waiting out its delay", |s| {
+        s.get("SQL_Remaining_Delay").is_some()
+    })
+    .await
+    .unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    let delayed = report
+        .findings
+        .iter()
+        .find(|f| f.class == Class::DelayedReplica)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(delayed.severity, diagnose::Severity::Info);
+    assert_eq!(delayed.facts.other["sql_delay"], 30);
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.severity != diagnose::Severity::Critical),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[tokio::test]
 async fn killed_applier() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
     faults::killed_applier(&lab, 0, 1).await.unwrap();
