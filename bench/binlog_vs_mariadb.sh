@@ -5,7 +5,8 @@
 # /usr/bin/time -v). Each command runs RUNS times (default 3); the best wall time counts.
 # Usage: bench/binlog_vs_mariadb.sh [FILE]
 #   Without FILE it reads target/binlog-bench/rows.000001, writing it first (a ~500 MB binlog
-#   from a testlab MariaDB, several minutes) when it is missing.
+#   from a testlab MariaDB, several minutes) when it is missing. Builds go to CARGO_TARGET_DIR
+#   when it is set (target/ otherwise), so that the benchmark need not wait for other builds.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 file=${1:-$root/target/binlog-bench/rows.000001}
@@ -15,7 +16,7 @@ if [ ! -f "$file" ]; then
         --test binlog_cli write_benchmark_binlog -- --ignored
 fi
 cargo build --quiet --release -p repldoctor --manifest-path "$root/Cargo.toml"
-repldoctor=$root/target/release/repldoctor
+repldoctor=${CARGO_TARGET_DIR:-$root/target}/release/repldoctor
 bytes=$(stat -c %s "$file")
 cat "$file" > /dev/null # into the page cache
 

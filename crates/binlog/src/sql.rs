@@ -417,9 +417,8 @@ fn write_where(
         comparable(&schema.columns[*i]) && !matches!(v, Value::JsonDiff(_))
     };
     let key = image.iter().filter(is_key).count();
-    let all_key_columns = schema.columns.iter().filter(|c| c.primary_key).count();
     out.extend_from_slice(b" WHERE ");
-    if key != 0 && key == all_key_columns {
+    if key != 0 && key == schema.key_columns {
         write_conditions(out, schema, image.iter().filter(is_key))
     } else if image.iter().any(|entry| is_comparable(&entry)) {
         write_conditions(out, schema, image.iter().filter(is_comparable))
@@ -501,11 +500,7 @@ fn write_update(
     write_table(out, schema);
     out.extend_from_slice(b" SET ");
     // Only the columns that change, unless none does.
-    let changes = |(i, v): &&(usize, Value<'_>)| {
-        from.iter()
-            .find(|(j, _)| j == i)
-            .is_none_or(|(_, old)| old != v)
-    };
+    let changes = |(i, v): &&(usize, Value<'_>)| old_value(from, *i).is_none_or(|old| old != v);
     if to.iter().any(|entry| changes(&entry)) {
         write_assignments(out, schema, to.iter().filter(changes))?;
     } else {
@@ -514,6 +509,18 @@ fn write_update(
     write_where(out, schema, from)?;
     out.extend_from_slice(b" LIMIT 1;");
     Ok(())
+}
+
+/// The value of column `index` in an image, if the image holds it.
+fn old_value<'i, 'v>(image: &'i [(usize, Value<'v>)], index: usize) -> Option<&'i Value<'v>> {
+    // An image of every column holds column `index` at that place: look there first.
+    match image.get(index) {
+        Some((i, value)) if *i == index => Some(value),
+        _ => image
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, value)| value),
+    }
 }
 
 /// `a=1, b=2`

@@ -112,6 +112,8 @@ pub struct TableMap<'a> {
     pub optional_metadata_raw: &'a [u8],
     /// Absolute offset of `optional_metadata_raw`.
     optional_metadata_offset: u64,
+    /// The whole event body: two table maps with the same body describe the same table.
+    pub(crate) body: &'a [u8],
 }
 
 impl<'a> TableMap<'a> {
@@ -163,6 +165,7 @@ impl<'a> TableMap<'a> {
             null_bitmap,
             optional_metadata_raw: r.take_rest(),
             optional_metadata_offset,
+            body: event.body,
         })
     }
 

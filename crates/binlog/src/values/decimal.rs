@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::AsciiText;
+use super::{AsciiText, DIGIT_PAIRS};
 use crate::error::{DecodeError, DecodeResult};
 use crate::reader::Reader;
 
@@ -37,6 +37,7 @@ pub fn binary_size(precision: u8, scale: u8) -> usize {
 
 impl<'a> Decimal<'a> {
     /// Reads a DECIMAL(precision, scale).
+    #[inline]
     pub fn read(r: &mut Reader<'a>, precision: u8, scale: u8) -> DecodeResult<Self> {
         if precision == 0 || precision > MAX_PRECISION || scale > precision || scale > MAX_SCALE {
             return Err(DecodeError::new(
@@ -56,31 +57,39 @@ impl<'a> Decimal<'a> {
     }
 }
 
-/// Reads the digit groups of a decimal's bytes, undoing the sign flip and inversion.
-struct Groups<'b> {
-    raw: &'b [u8],
+/// The longest DECIMAL takes 30 bytes (65 digits).
+const MAX_BYTES: usize = 32;
+
+/// Reads the digit groups of a decimal's bytes, with the sign flip and inversion undone.
+struct Groups {
+    raw: [u8; MAX_BYTES],
     pos: usize,
-    mask: u8,
 }
 
-impl Groups<'_> {
-    /// The next group of `digits` digits as a number.
+impl Groups {
+    fn new(stored: &[u8], negative: bool) -> Self {
+        let mask = if negative { 0xff } else { 0 };
+        let mut raw = [0u8; MAX_BYTES];
+        for (plain, &b) in raw.iter_mut().zip(stored) {
+            *plain = b ^ mask;
+        }
+        raw[0] ^= 0x80;
+        Self { raw, pos: 0 }
+    }
+
+    /// The next group of `digits` digits as a number (its low `digits` digits: bytes that
+    /// encode more are damage).
     fn next(&mut self, digits: usize) -> u32 {
         let len = if digits == DIGITS_PER_GROUP {
             GROUP_BYTES
         } else {
             DIG2BYTES[digits]
         };
-        let mut value = 0u32;
-        for i in self.pos..self.pos + len {
-            let mut b = self.raw.get(i).copied().unwrap_or(0) ^ self.mask;
-            if i == 0 {
-                b ^= 0x80;
-            }
-            value = (value << 8) | u32::from(b);
-        }
+        let value = self.raw.get(self.pos..self.pos + len).map_or(0, |bytes| {
+            bytes.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b))
+        });
         self.pos += len;
-        value
+        value % POWERS_OF_TEN[digits]
     }
 }
 
@@ -106,16 +115,14 @@ impl Decimal<'_> {
     /// (at least one), then `.` and `scale` digits.
     pub fn text(&self) -> AsciiText<TEXT_LEN> {
         let negative = self.is_negative();
-        let mut groups = Groups {
-            raw: self.raw,
-            pos: 0,
-            mask: if negative { 0xff } else { 0 },
-        };
+        let mut groups = Groups::new(self.raw, negative);
         let intg = usize::from(self.precision - self.scale);
         let scale = usize::from(self.scale);
-        let mut text = AsciiText::new();
+        let mut text = [0u8; TEXT_LEN];
+        let mut n = 0;
         if negative {
-            text.push(b'-');
+            text[0] = b'-';
+            n = 1;
         }
         let lead = intg % DIGITS_PER_GROUP;
         let int_widths = std::iter::once(lead)
@@ -127,44 +134,57 @@ impl Decimal<'_> {
         // Leading zeros of the integer part go; one zero stays when it is all zeros.
         let mut all_zeros = true;
         for width in int_widths {
-            // A group holds `width` digits; bytes that encode more (damage) keep the low ones.
-            let value = groups.next(width) % POWERS_OF_TEN[width];
-            if all_zeros {
-                if value != 0 {
-                    text.extend(itoa::Buffer::new().format(value).as_bytes());
-                    all_zeros = false;
-                }
-            } else {
-                push_padded(&mut text, value, width);
+            let value = groups.next(width);
+            if !all_zeros {
+                put_digits(&mut text, &mut n, value, width);
+            } else if value != 0 {
+                let digits = value.checked_ilog10().map_or(1, |d| d as usize + 1);
+                put_digits(&mut text, &mut n, value, digits);
+                all_zeros = false;
             }
         }
         if all_zeros {
-            text.push(b'0');
+            put_digits(&mut text, &mut n, 0, 1);
         }
         if scale > 0 {
-            text.push(b'.');
+            if let Some(point) = text.get_mut(n) {
+                *point = b'.';
+                n += 1;
+            }
             for _ in 0..scale / DIGITS_PER_GROUP {
-                let value = groups.next(DIGITS_PER_GROUP) % POWERS_OF_TEN[DIGITS_PER_GROUP];
-                push_padded(&mut text, value, DIGITS_PER_GROUP);
+                put_digits(
+                    &mut text,
+                    &mut n,
+                    groups.next(DIGITS_PER_GROUP),
+                    DIGITS_PER_GROUP,
+                );
             }
             let tail = scale % DIGITS_PER_GROUP;
             if tail > 0 {
-                push_padded(&mut text, groups.next(tail) % POWERS_OF_TEN[tail], tail);
+                put_digits(&mut text, &mut n, groups.next(tail), tail);
             }
         }
-        text
+        AsciiText::from_array(text, n)
     }
 }
 
-/// Appends `value` (below `10^width`) as exactly `width` digits (at most 9).
-fn push_padded(text: &mut AsciiText<TEXT_LEN>, value: u32, width: usize) {
-    let mut digits = [b'0'; DIGITS_PER_GROUP];
+/// Writes `value` (below `10^width`) as exactly `width` digits (at most 10) at `text[*n..]`,
+/// two digits at a time.
+fn put_digits(text: &mut [u8; TEXT_LEN], n: &mut usize, value: u32, width: usize) {
+    let Some(slot) = text.get_mut(*n..*n + width) else {
+        return;
+    };
     let mut v = value;
-    for d in digits[..width].iter_mut().rev() {
-        *d = b'0' + (v % 10) as u8;
-        v /= 10;
+    let mut end = width;
+    while end >= 2 {
+        slot[end - 2..end].copy_from_slice(&DIGIT_PAIRS[(v % 100) as usize]);
+        v /= 100;
+        end -= 2;
     }
-    text.extend(&digits[..width]);
+    if end == 1 {
+        slot[0] = b'0' + (v % 10) as u8;
+    }
+    *n += width;
 }
 
 impl fmt::Display for Decimal<'_> {
@@ -198,6 +218,36 @@ mod tests {
         assert_eq!(binary_size(10, 2), 5);
         assert_eq!(binary_size(65, 0), 29);
         assert_eq!(text(&[0x80, 0, 0, 0, 0], 10, 2), "0.00");
+    }
+
+    #[test]
+    fn several_groups_leading_zeros_and_signs() {
+        // Bytes from an independent encoder of decimal2bin's layout.
+        assert_eq!(
+            text(
+                &[
+                    0x80, 0x00, 0x00, 0x00, 0x01, 0x0D, 0xFB, 0x38, 0xD2, 0x00, 0x00, 0x00, 0x00,
+                    0x00, 0x00, 0x00, 0x00, 0x01
+                ],
+                40,
+                20
+            ),
+            "1234567890.00000000000000000001"
+        );
+        assert_eq!(text(&[0x7F, 0xFF, 0xFF, 0xFF, 0xCD], 10, 2), "-0.50");
+        assert_eq!(text(&[0x80, 0x00, 0x00, 0x00, 0x00], 10, 0), "0");
+        assert_eq!(
+            text(
+                &[
+                    0x1D, 0xD2, 0x60, 0x6E, 0xD2, 0xCB, 0xC1, 0x03, 0x15, 0xF8, 0xA4, 0x32, 0xEA,
+                    0xFF, 0xF3
+                ],
+                32,
+                12
+            ),
+            "-98765432109876543210.123456789012"
+        );
+        assert_eq!(text(&[0x85, 0xF5, 0xE1, 0x00], 9, 0), "100000000");
     }
 
     #[test]

@@ -27,11 +27,30 @@ pub struct AsciiText<const N: usize> {
     len: usize,
 }
 
+/// `00` to `99`: numbers are printed two digits at a time.
+pub(crate) const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut table = [[0u8; 2]; 100];
+    let mut n = 0;
+    while n < 100 {
+        table[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        n += 1;
+    }
+    table
+};
+
 impl<const N: usize> AsciiText<N> {
     pub(crate) fn new() -> Self {
         Self {
             bytes: [0; N],
             len: 0,
+        }
+    }
+
+    /// The first `len` bytes of `bytes` (ASCII).
+    pub(crate) fn from_array(bytes: [u8; N], len: usize) -> Self {
+        Self {
+            bytes,
+            len: len.min(N),
         }
     }
 
@@ -184,6 +203,10 @@ pub struct TableSchema {
     /// columns have no names (a full image is then inserted by position).
     pub(crate) full_insert_prefix: String,
     json_columns: usize,
+    /// Columns in the primary key.
+    pub(crate) key_columns: usize,
+    /// The body of the table map it was built from.
+    map_body: Vec<u8>,
 }
 
 /// Numeric columns, which get one signedness bit each (MySQL's `is_numeric_type`).
@@ -347,12 +370,14 @@ impl TableSchema {
         full_insert_prefix.push_str("VALUES (");
         Self {
             table_id: map.table_id,
+            map_body: map.body.to_vec(),
             full_insert_prefix,
             schema,
             table,
             quoted_table,
             quoted_names,
             json_columns: columns.iter().filter(|c| c.column_type == ct::JSON).count(),
+            key_columns: columns.iter().filter(|c| c.primary_key).count(),
             columns,
             has_names,
             has_primary_key,
@@ -677,18 +702,29 @@ pub struct TableMaps {
     tables: std::collections::HashMap<u64, TableSchema>,
 }
 
+/// Table ids remembered at most. A table map is only needed until the end of its statement,
+/// and servers give a table a new id each time they open it again: without a bound a long file
+/// would fill memory with ids no rows event will name again.
+const MAX_TABLE_MAPS: usize = 4096;
+
 impl TableMaps {
-    /// Remembers a table map's schema (replacing any earlier one with the same id).
+    /// Remembers a table map's schema (replacing any earlier one with the same id). A table is
+    /// mapped again before every statement that writes it, with the same bytes: its schema is
+    /// built only when they change.
     pub fn insert(&mut self, map: &TableMap<'_>) -> &TableSchema {
-        let schema = TableSchema::from_table_map(map);
+        if self.tables.len() >= MAX_TABLE_MAPS && !self.tables.contains_key(&map.table_id) {
+            self.tables.clear();
+        }
         match self.tables.entry(map.table_id) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
-                if *e.get() != schema {
-                    e.insert(schema);
+                if e.get().map_body != map.body {
+                    e.insert(TableSchema::from_table_map(map));
                 }
                 e.into_mut()
             }
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(schema),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(TableSchema::from_table_map(map))
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::AsciiText;
+use super::{AsciiText, DIGIT_PAIRS};
 use crate::error::{DecodeError, DecodeResult};
 use crate::reader::Reader;
 
@@ -54,6 +54,11 @@ fn push_fraction(text: &mut AsciiText<TEXT_LEN>, micros: u32, fsp: u8) {
     }
     text.push(b'.');
     text.extend(&digits::<6>(micros)[..usize::from(fsp.min(6))]);
+}
+
+/// The low two decimal digits of `value`.
+fn pair(value: u32) -> [u8; 2] {
+    DIGIT_PAIRS[(value % 100) as usize]
 }
 
 /// `value` as exactly `N` decimal digits (the low ones).
@@ -140,6 +145,29 @@ impl fmt::Display for DateTime {
 impl DateTime {
     /// What `Display` prints, built on the stack.
     pub fn text(&self) -> AsciiText<TEXT_LEN> {
+        if self.date.year <= 9999 {
+            // The usual case, in fixed places two digits at a time.
+            let [y0, y1] = pair(u32::from(self.date.year) / 100);
+            let [y2, y3] = pair(u32::from(self.date.year));
+            let [mo0, mo1] = pair(u32::from(self.date.month));
+            let [d0, d1] = pair(u32::from(self.date.day));
+            let [h0, h1] = pair(u32::from(self.hour));
+            let [mi0, mi1] = pair(u32::from(self.minute));
+            let [s0, s1] = pair(u32::from(self.second));
+            let [f0, f1] = pair(self.micros / 10_000);
+            let [f2, f3] = pair(self.micros / 100);
+            let [f4, f5] = pair(self.micros);
+            let mut bytes = [0u8; TEXT_LEN];
+            bytes[..26].copy_from_slice(&[
+                y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b' ', h0, h1, b':', mi0, mi1, b':',
+                s0, s1, b'.', f0, f1, f2, f3, f4, f5,
+            ]);
+            let fraction = match self.fsp.min(6) {
+                0 => 0,
+                fsp => 1 + usize::from(fsp),
+            };
+            return AsciiText::from_array(bytes, 19 + fraction);
+        }
         let mut text = AsciiText::new();
         self.date.push_to(&mut text);
         let [h0, h1] = digits::<2>(u32::from(self.hour));
@@ -201,6 +229,7 @@ fn fraction_len(fsp: u8) -> usize {
     usize::from(fsp.min(6)).div_ceil(2)
 }
 
+#[inline]
 fn check_fsp(r: &Reader<'_>, fsp: u8) -> DecodeResult<()> {
     if fsp > 6 {
         return Err(DecodeError::new(
@@ -221,6 +250,7 @@ fn micros_of(fraction: u64, len: usize) -> u32 {
 }
 
 /// DATE: day in bits 0-4, month in 5-8, year above.
+#[inline]
 pub fn read_date(r: &mut Reader<'_>) -> DecodeResult<Date> {
     let v = r.uint(3)?;
     Ok(Date {
@@ -231,6 +261,7 @@ pub fn read_date(r: &mut Reader<'_>) -> DecodeResult<Date> {
 }
 
 /// The old TIME: a signed 3-byte integer `[-]HHMMSS`.
+#[inline]
 pub fn read_time_v1(r: &mut Reader<'_>) -> DecodeResult<Time> {
     let raw = r.uint(3)? as u32;
     // Sign-extend the 24-bit value.
@@ -247,6 +278,7 @@ pub fn read_time_v1(r: &mut Reader<'_>) -> DecodeResult<Time> {
 }
 
 /// The old DATETIME: an 8-byte integer `YYYYMMDDhhmmss`.
+#[inline]
 pub fn read_datetime_v1(r: &mut Reader<'_>) -> DecodeResult<DateTime> {
     let v = r.u64()?;
     let (d, t) = (v / 1_000_000, v % 1_000_000);
@@ -265,6 +297,7 @@ pub fn read_datetime_v1(r: &mut Reader<'_>) -> DecodeResult<DateTime> {
 }
 
 /// TIMESTAMP2: 4 big-endian bytes of seconds, then the fraction.
+#[inline]
 pub fn read_timestamp2(r: &mut Reader<'_>, fsp: u8) -> DecodeResult<Timestamp> {
     check_fsp(r, fsp)?;
     let seconds = r.uint_be(4)? as u32;
@@ -282,6 +315,7 @@ const DATETIME2_OFFSET: i64 = 0x80_0000_0000;
 
 /// DATETIME2: 5 big-endian bytes (offset by 2^39) holding year*13+month, day, hour, minute,
 /// second in bit fields, then a signed fraction.
+#[inline]
 pub fn read_datetime2(r: &mut Reader<'_>, fsp: u8) -> DecodeResult<DateTime> {
     check_fsp(r, fsp)?;
     let int_part = r.uint_be(5)? as i64 - DATETIME2_OFFSET;
@@ -306,6 +340,7 @@ pub fn read_datetime2(r: &mut Reader<'_>, fsp: u8) -> DecodeResult<DateTime> {
 }
 
 /// A DATETIME from the server's packed 64-bit form (`TIME_from_longlong_datetime_packed`).
+#[inline]
 pub fn datetime_from_packed(packed: i64, fsp: u8) -> DateTime {
     let v = packed.unsigned_abs();
     let micros = (v % (1 << 24)) as u32;
@@ -335,6 +370,7 @@ const TIME2_OFFSET: i64 = 0x8000_0000_0000;
 /// TIME2 (`my_time_packed_from_binary`): 3 big-endian bytes offset by 2^23 holding hours,
 /// minutes and seconds in bit fields, then the fraction. A negative time with a fraction is
 /// stored as the next integer down plus a positive fraction, hence the borrow below.
+#[inline]
 pub fn read_time2(r: &mut Reader<'_>, fsp: u8) -> DecodeResult<Time> {
     check_fsp(r, fsp)?;
     let packed = match fraction_len(fsp) {
@@ -363,6 +399,7 @@ pub fn read_time2(r: &mut Reader<'_>, fsp: u8) -> DecodeResult<Time> {
 }
 
 /// A TIME from the server's packed 64-bit form (`TIME_from_longlong_time_packed`).
+#[inline]
 pub fn time_from_packed(packed: i64, fsp: u8) -> Time {
     let v = packed.unsigned_abs();
     let hms = v >> 24;
@@ -394,6 +431,30 @@ mod tests {
             fsp: 0,
         };
         assert_eq!(zero.to_string(), "0000-00-00 00:00:00");
+    }
+
+    #[test]
+    fn date_times_print_their_fraction_to_fsp_digits() {
+        let mut dt = DateTime {
+            date: Date {
+                year: 2001,
+                month: 2,
+                day: 3,
+            },
+            hour: 4,
+            minute: 5,
+            second: 6,
+            micros: 7,
+            fsp: 6,
+        };
+        assert_eq!(dt.to_string(), "2001-02-03 04:05:06.000007");
+        dt.fsp = 3;
+        dt.micros = 123_456;
+        assert_eq!(dt.to_string(), "2001-02-03 04:05:06.123");
+        dt.fsp = 0;
+        assert_eq!(dt.to_string(), "2001-02-03 04:05:06");
+        dt.date.year = 12_345;
+        assert_eq!(dt.to_string(), "12345-02-03 04:05:06");
     }
 
     #[test]
