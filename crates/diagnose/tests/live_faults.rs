@@ -376,6 +376,34 @@ async fn delayed_replica_is_information_not_a_fault() {
 }
 
 #[tokio::test]
+async fn applier_blocked_by_a_local_session_before_any_timeout() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let blocked = faults::blocked_applier(&lab, 0, 1).await.unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    let holder = blocked.holder_id;
+    blocked.release().await;
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.class == Class::ApplierLockWait)
+        .unwrap_or_else(|| panic!("{:#?}", report.findings));
+    assert_eq!(finding.variant.as_deref(), Some("waiting_now"));
+    assert_eq!(finding.severity, diagnose::Severity::Warning);
+    assert_eq!(finding.facts.thread_ids, vec![holder]);
+    assert_eq!(finding.facts.table.as_deref(), Some("lab.blocked"));
+    assert_eq!(finding.error_code, None);
+    // Blocked, not busy: no lag rule blames a large transaction for it.
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.class == Class::LagLargeTransaction),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[tokio::test]
 async fn killed_applier() {
     let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
     faults::killed_applier(&lab, 0, 1).await.unwrap();

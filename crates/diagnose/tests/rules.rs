@@ -180,6 +180,45 @@ fn applier_deadlock_of_parallel_replaces_on_a_unique_secondary_key() {
 }
 
 #[test]
+fn applier_waiting_for_a_lock_now_names_the_blocking_session() {
+    // MySQL 8.0: the SQL thread (processlist id 12) waits in sys.innodb_lock_waits.
+    let report = diagnose_text(
+        "Replica_IO_Running: Yes\nReplica_SQL_Running: Yes\nSeconds_Behind_Source: 41\n\
+         Last_SQL_Errno: 0\n\
+         \n\
+         mysql> show processlist;\n\
+         +----+-------------+-----------+------+---------+------+----------------------------------+------------------+\n\
+         | Id | User        | Host      | db   | Command | Time | State                            | Info             |\n\
+         +----+-------------+-----------+------+---------+------+----------------------------------+------------------+\n\
+         | 11 | system user |           | NULL | Connect |  900 | Waiting for source to send event | NULL             |\n\
+         | 12 | system user |           | shop | Query   |   41 | Applying batch of row changes (update) | NULL       |\n\
+         | 57 | report      | localhost | shop | Sleep   |   44 |                                  | NULL             |\n\
+         +----+-------------+-----------+------+---------+------+----------------------------------+------------------+\n\
+         \n\
+         mysql> select * from sys.innodb_lock_waits\\G\n\
+         *************************** 1. row ***************************\n\
+                         wait_started: 2024-03-01 10:00:00\n\
+                             wait_age: 00:00:41\n\
+                        wait_age_secs: 41\n\
+                         locked_table: `shop`.`orders`\n\
+                         locked_index: PRIMARY\n\
+                          locked_type: RECORD\n\
+                       waiting_trx_id: 4711\n\
+                          waiting_pid: 12\n\
+                        waiting_query: NULL\n\
+                      blocking_trx_id: 4690\n\
+                         blocking_pid: 57\n\
+                       blocking_query: NULL\n",
+    );
+    let found = finding(&report, Class::ApplierLockWait);
+    assert_eq!(found.variant.as_deref(), Some("waiting_now"));
+    assert_eq!(found.facts.thread_ids, vec![57]);
+    assert_eq!(found.facts.table.as_deref(), Some("shop.orders"));
+    assert_eq!(found.facts.other["wait_seconds"], 41);
+    assert!(!has(&report, Class::LagLargeTransaction));
+}
+
+#[test]
 fn backup_kill_risk_and_killed_by_backup() {
     let report = diagnose_text(
         "Slave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: 1317\n\

@@ -125,6 +125,7 @@ pub async fn row_not_found(lab: &Lab, source: usize, replica: usize) -> Result<I
 }
 
 /// A local session on a server holding one row's lock in an open transaction.
+#[derive(Debug)]
 struct RowLock {
     conn: mysql_async::Conn,
 }
@@ -166,6 +167,61 @@ async fn restart_applier_with(
     })
     .await?;
     Ok(())
+}
+
+/// An applier waiting for a row lock a local session holds, before any timeout.
+#[derive(Debug)]
+pub struct BlockedApplier {
+    holder: RowLock,
+    /// The local session's connection id, as the lock-wait tables name it.
+    pub holder_id: u64,
+    pub table: String,
+}
+
+impl BlockedApplier {
+    /// Ends the local session's transaction: the applier goes on.
+    pub async fn release(self) {
+        self.holder.release().await;
+    }
+}
+
+/// No error yet: a local session on the replica holds a row lock that the source's next update
+/// needs, so the applier waits (up to the default 50 s `innodb_lock_wait_timeout`) and the
+/// replica falls behind. Returns once the applier is seen waiting.
+pub async fn blocked_applier(
+    lab: &Lab,
+    source: usize,
+    replica: usize,
+) -> Result<BlockedApplier, LabError> {
+    let table = create_table(lab, source, replica, "blocked").await?;
+    let server = lab.server(replica);
+    let mut holder = RowLock::take(server, &table, 2).await?;
+    let holder_id: u64 = holder
+        .conn
+        .query_first("SELECT CONNECTION_ID()")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    lab.server(source)
+        .exec(&format!(
+            "UPDATE {table} SET v = 'waits on the replica' WHERE id = 2"
+        ))
+        .await?;
+    let waiting = "SELECT r.trx_mysql_thread_id FROM information_schema.INNODB_LOCK_WAITS w \
+         JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id";
+    poll_value(
+        lab,
+        replica,
+        waiting,
+        "the applier waiting for the row lock",
+    )
+    .await?;
+    Ok(BlockedApplier {
+        holder,
+        holder_id,
+        table,
+    })
 }
 
 /// Error 1205: a local session on the replica holds a row lock longer than the applier's

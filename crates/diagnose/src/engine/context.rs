@@ -2,7 +2,8 @@
 //! analysis several rules share done once.
 
 use evidence::model::{
-    ChannelStatus, CoordinatorRow, Evidence, Flavor, ProcessRow, Role, ServerEvidence, WorkerRow,
+    ChannelStatus, CoordinatorRow, Evidence, Flavor, LockWait, ProcessRow, Role, ServerEvidence,
+    WorkerRow,
 };
 
 use super::applier::ApplierFailure;
@@ -24,7 +25,7 @@ pub struct ChannelView<'a> {
     pub receiver_failure: Option<ReceiverFailure<'a>>,
 }
 
-impl ChannelView<'_> {
+impl<'a> ChannelView<'a> {
     /// The server's label, for facts and citations.
     pub fn server_label(&self) -> Option<String> {
         self.server.label.clone()
@@ -42,6 +43,26 @@ impl ChannelView<'_> {
             .replica_sql_running
             .as_ref()
             .map(|r| r.is_running())
+    }
+
+    /// Lock waits of the latest sample in which an applier thread (the SQL thread or a
+    /// worker, a `system user` of the processlist) is the one waiting.
+    pub fn applier_lock_waits(&self) -> Vec<&'a LockWait> {
+        let appliers: Vec<u64> = self
+            .processlist
+            .iter()
+            .filter(|p| p.is_system_user())
+            .filter_map(|p| p.id)
+            .collect();
+        self.server
+            .latest_sample()
+            .map(|s| {
+                s.lock_waits
+                    .iter()
+                    .filter(|w| w.waiting_thread_id.is_some_and(|id| appliers.contains(&id)))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether the applier moved between the two samples; `None` with one sample.

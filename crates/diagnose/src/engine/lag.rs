@@ -52,12 +52,18 @@ impl Lag {
 }
 
 /// Applier threads (SQL thread or workers) busy on one event for at least `seconds`, longest
-/// first.
+/// first. A thread waiting for a row lock is blocked, not busy.
 pub fn busy_appliers<'a>(view: &ChannelView<'a>, seconds: i64) -> Vec<&'a ProcessRow> {
+    let blocked: Vec<u64> = view
+        .applier_lock_waits()
+        .iter()
+        .filter_map(|w| w.waiting_thread_id)
+        .collect();
     let mut busy: Vec<&ProcessRow> = view
         .processlist
         .iter()
         .filter(|p| p.is_system_user() && p.time.unwrap_or(0) >= seconds)
+        .filter(|p| p.id.is_none_or(|id| !blocked.contains(&id)))
         .filter(|p| {
             let state = p.state.as_deref().unwrap_or("");
             // Working on rows or a statement, not waiting for anything.

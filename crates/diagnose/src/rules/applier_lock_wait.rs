@@ -1,15 +1,18 @@
 use crate::engine::applier;
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
-use crate::engine::{Context, Output, Rule};
-use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::engine::{ChannelView, Context, Output, Rule};
+use crate::finding::{Cited, Confidence, Finding, Severity};
+use crate::plan::{Check, Plan, RiskLevel, Step, Target};
 use crate::{Class, Reference, text};
 
 /// ## What it detects
 /// The applier stopped with error 1205, "Lock wait timeout exceeded": an applier transaction
 /// waited longer than `innodb_lock_wait_timeout` for a row lock and `slave_transaction_retries`
 /// ran out. When the processlist or lock-wait tables show who held the lock, the finding names
-/// the blocking session.
+/// the blocking session. Before the timeout, an applier thread found waiting in the lock-wait
+/// tables while it still runs is reported too (variant `waiting_now`): the lag it causes has a
+/// name, and the error can still be avoided.
 ///
 /// ## Why it happens
 /// Something else held the rows the applier needed: a long transaction of a local session on the
@@ -163,5 +166,126 @@ impl Rule for ApplierLockWait {
             )];
             output.push(finding);
         }
+        for view in &context.channels {
+            let current_failure = view.applier_failure.as_ref().is_some_and(|f| !f.stale);
+            if current_failure || view.sql_running() != Some(true) {
+                continue;
+            }
+            if let Some(finding) = waiting_now(view) {
+                output.push(finding);
+            }
+        }
     }
+}
+
+/// An applier thread that waits for a row lock right now, with the session that holds it.
+fn waiting_now(view: &ChannelView<'_>) -> Option<Finding> {
+    let waits = view.applier_lock_waits();
+    let wait = waits.iter().max_by_key(|w| w.wait_seconds.unwrap_or(0))?;
+    let blocker = wait
+        .blocking_thread_id
+        .map_or_else(|| "?".to_owned(), |id| id.to_string());
+    let seconds = wait.wait_seconds.unwrap_or(0);
+    let table = wait.locked_table.clone().unwrap_or_default();
+    let mut finding = Finding::new(
+        Class::ApplierLockWait,
+        Severity::Warning,
+        if seconds >= 5 {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        },
+        text!(
+            "The applier is blocked: it has waited {seconds} s for a row lock held by session {blocker}",
+            "应用线程被阻塞：已等待会话 {blocker} 持有的行锁 {seconds} 秒"
+        ),
+    );
+    finding.variant = Some("waiting_now".to_owned());
+    finding.facts.server = view.server_label();
+    finding.facts.channel = Some(view.status.channel_name.clone());
+    finding.facts.thread_ids = wait.blocking_thread_id.into_iter().collect();
+    if let Some(waiting) = wait.waiting_thread_id {
+        finding.facts.set("waiting_thread_id", waiting);
+    }
+    if !table.is_empty() {
+        finding.facts.table = Some(table.trim_matches('`').replace("`.`", "."));
+    }
+    finding.facts.set("wait_seconds", seconds);
+    if let Some(query) = &wait.blocking_query {
+        finding.facts.set("blocking_query", query.clone());
+    }
+    if let Some(timeout) = view.server.variables.get("innodb_lock_wait_timeout") {
+        finding.facts.set("innodb_lock_wait_timeout", timeout);
+    }
+    if let Some(lag) = view.status.seconds_behind_source {
+        finding.facts.set("seconds_behind_source", lag);
+    }
+    finding.evidence.push(Cited {
+        server: view.server_label(),
+        source: format!("lock waits ({})", wait.origin),
+        quote: format!(
+            "applier thread {} waits {seconds} s for {} held by thread {blocker}{}",
+            wait.waiting_thread_id
+                .map_or_else(|| "?".to_owned(), |id| id.to_string()),
+            if table.is_empty() {
+                "a row lock"
+            } else {
+                table.as_str()
+            },
+            wait.blocking_query
+                .as_deref()
+                .map(|q| format!(" (running: {q})"))
+                .unwrap_or_default()
+        ),
+    });
+    finding.root_cause = text!(
+        "A session on the replica holds row locks the applier needs, so replication stands still \
+         behind it; when the wait passes innodb_lock_wait_timeout the applier fails with 1205 \
+         (or retries it).",
+        "从库上的某个会话持有应用线程需要的行锁，复制因此停在它后面；等待超过 innodb_lock_wait_timeout \
+         时应用线程会以 1205 失败（或重试）。"
+    );
+    finding.fix = Plan {
+        summary: text!(
+            "end or wait out the blocking transaction",
+            "结束或等待阻塞的事务"
+        ),
+        steps: vec![
+            Step::sql(
+                Target::Replica,
+                &[&format!(
+                    "SELECT * FROM information_schema.PROCESSLIST WHERE ID = {blocker}"
+                )],
+                text!(
+                    "see what the blocking session is and how long its transaction has been open",
+                    "查看阻塞会话是什么、其事务已打开多久"
+                ),
+                RiskLevel::None,
+            ),
+            Step::sql(
+                Target::Replica,
+                &[&format!("KILL {blocker}")],
+                text!(
+                    "its transaction is rolled back and the applier goes on",
+                    "其事务会被回滚，应用线程继续执行"
+                ),
+                RiskLevel::Medium,
+            )
+            .with_precondition(Check::confirmed(text!(
+                "the blocking session's owner agrees that its open transaction may be rolled back",
+                "阻塞会话的所有者同意回滚其未提交的事务"
+            )))
+            .with_risk_note(text!(
+                "what that session changed and did not commit is lost",
+                "该会话已修改但未提交的内容会丢失"
+            )),
+        ],
+        alternatives: Vec::new(),
+        data_loss: None,
+    };
+    finding.references = vec![Reference::new(
+        "MySQL manual: innodb_lock_wait_timeout",
+        "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
+    )];
+    Some(finding)
 }
