@@ -57,39 +57,43 @@ impl<'a> Decimal<'a> {
     }
 }
 
-/// The longest DECIMAL takes 30 bytes (65 digits).
-const MAX_BYTES: usize = 32;
-
-/// Reads the digit groups of a decimal's bytes, with the sign flip and inversion undone.
-struct Groups {
-    raw: [u8; MAX_BYTES],
+/// The digit groups of a decimal's bytes, read in order.
+struct Groups<'b> {
+    raw: &'b [u8],
     pos: usize,
+    negative: bool,
 }
 
-impl Groups {
-    fn new(stored: &[u8], negative: bool) -> Self {
-        let mask = if negative { 0xff } else { 0 };
-        let mut raw = [0u8; MAX_BYTES];
-        for (plain, &b) in raw.iter_mut().zip(stored) {
-            *plain = b ^ mask;
-        }
-        raw[0] ^= 0x80;
-        Self { raw, pos: 0 }
-    }
-
-    /// The next group of `digits` digits as a number (its low `digits` digits: bytes that
-    /// encode more are damage).
+impl Groups<'_> {
+    /// The next group of `digits` digits (1 to 9) as a number, with the sign flip and the
+    /// inversion of negative numbers undone; its low `digits` digits only (bytes that encode
+    /// more are damage).
     fn next(&mut self, digits: usize) -> u32 {
         let len = if digits == DIGITS_PER_GROUP {
             GROUP_BYTES
         } else {
             DIG2BYTES[digits]
         };
-        let value = self.raw.get(self.pos..self.pos + len).map_or(0, |bytes| {
-            bytes.iter().fold(0u32, |v, &b| (v << 8) | u32::from(b))
-        });
+        let at = self.pos;
         self.pos += len;
-        value % POWERS_OF_TEN[digits]
+        let Some(bytes) = self.raw.get(at..at + len).filter(|_| len > 0) else {
+            return 0;
+        };
+        let mut value = match *bytes {
+            [a, b, c, d] => u32::from_be_bytes([a, b, c, d]),
+            _ => bytes.iter().fold(0, |v, &b| (v << 8) | u32::from(b)),
+        };
+        let bits = 8 * len as u32;
+        if at == 0 {
+            value ^= 0x80 << (bits - 8);
+        }
+        if self.negative {
+            value ^= u32::MAX >> (32 - bits);
+        }
+        if value >= POWERS_OF_TEN[digits] {
+            value %= POWERS_OF_TEN[digits];
+        }
+        value
     }
 }
 
@@ -115,7 +119,11 @@ impl Decimal<'_> {
     /// (at least one), then `.` and `scale` digits.
     pub fn text(&self) -> AsciiText<TEXT_LEN> {
         let negative = self.is_negative();
-        let mut groups = Groups::new(self.raw, negative);
+        let mut groups = Groups {
+            raw: self.raw,
+            pos: 0,
+            negative,
+        };
         let intg = usize::from(self.precision - self.scale);
         let scale = usize::from(self.scale);
         let mut text = [0u8; TEXT_LEN];
@@ -124,16 +132,17 @@ impl Decimal<'_> {
             text[0] = b'-';
             n = 1;
         }
-        let lead = intg % DIGITS_PER_GROUP;
-        let int_widths = std::iter::once(lead)
-            .filter(|&w| w > 0)
-            .chain(std::iter::repeat_n(
-                DIGITS_PER_GROUP,
-                intg / DIGITS_PER_GROUP,
-            ));
         // Leading zeros of the integer part go; one zero stays when it is all zeros.
         let mut all_zeros = true;
-        for width in int_widths {
+        let lead = intg % DIGITS_PER_GROUP;
+        let mut left = intg;
+        while left > 0 {
+            let width = if left == intg && lead > 0 {
+                lead
+            } else {
+                DIGITS_PER_GROUP
+            };
+            left -= width;
             let value = groups.next(width);
             if !all_zeros {
                 put_digits(&mut text, &mut n, value, width);

@@ -556,12 +556,11 @@ impl<'a> RowIter<'a> {
             if !bit(present, i) {
                 continue;
             }
-            let value = if bit(nulls, values.len()) {
-                Value::Null
+            if bit(nulls, values.len()) {
+                values.push((i, Value::Null));
             } else {
-                read_value(r, column, partial)?
-            };
-            values.push((i, value));
+                push_value(r, column, partial, i, values)?;
+            }
         }
         Ok(())
     }
@@ -591,56 +590,59 @@ fn int_value(column: &Column, raw: u64, bytes: u32) -> Value<'static> {
     }
 }
 
-/// Reads one non-NULL value of `column`.
+/// Reads one non-NULL value of column `index` and appends it to `values`. Each kind of value
+/// is pushed where it is read: building one `Value` for all kinds first and then moving it
+/// made the processor wait on the copy (loads of bytes just stored in smaller pieces).
 #[inline]
-pub fn read_value<'a>(
+fn push_value<'a>(
     r: &mut Reader<'a>,
     column: &Column,
     partial_json: bool,
-) -> DecodeResult<Value<'a>> {
+    index: usize,
+    values: &mut Image<'a>,
+) -> DecodeResult<()> {
     let at = r.offset();
     let [meta_hi, meta_lo] = column.metadata.to_be_bytes();
-    Ok(match column.column_type {
-        ct::TINY => int_value(column, r.uint(1)?, 1),
-        ct::SHORT => int_value(column, r.uint(2)?, 2),
-        ct::INT24 => int_value(column, r.uint(3)?, 3),
-        ct::LONG => int_value(column, r.uint(4)?, 4),
-        ct::LONGLONG => int_value(column, r.u64()?, 8),
-        ct::FLOAT => Value::Float(f32::from_bits(r.u32()?)),
-        ct::DOUBLE => Value::Double(f64::from_bits(r.u64()?)),
-        ct::NEWDECIMAL => Value::Decimal(Decimal::read(r, meta_hi, meta_lo)?),
-        ct::DATE | ct::NEWDATE => Value::Date(temporal::read_date(r)?),
-        ct::TIME => Value::Time(temporal::read_time_v1(r)?),
-        ct::DATETIME => Value::DateTime(temporal::read_datetime_v1(r)?),
-        ct::TIMESTAMP => Value::Timestamp(Timestamp {
+    let mut put = |value| values.push((index, value));
+    match column.column_type {
+        ct::TINY => put(int_value(column, r.uint(1)?, 1)),
+        ct::SHORT => put(int_value(column, r.uint(2)?, 2)),
+        ct::INT24 => put(int_value(column, r.uint(3)?, 3)),
+        ct::LONG => put(int_value(column, r.uint(4)?, 4)),
+        ct::LONGLONG => put(int_value(column, r.u64()?, 8)),
+        ct::FLOAT => put(Value::Float(f32::from_bits(r.u32()?))),
+        ct::DOUBLE => put(Value::Double(f64::from_bits(r.u64()?))),
+        ct::NEWDECIMAL => put(Value::Decimal(Decimal::read(r, meta_hi, meta_lo)?)),
+        ct::DATE | ct::NEWDATE => put(Value::Date(temporal::read_date(r)?)),
+        ct::TIME => put(Value::Time(temporal::read_time_v1(r)?)),
+        ct::DATETIME => put(Value::DateTime(temporal::read_datetime_v1(r)?)),
+        ct::TIMESTAMP => put(Value::Timestamp(Timestamp {
             seconds: r.u32()?,
             micros: 0,
             fsp: 0,
-        }),
-        ct::TIME2 => Value::Time(temporal::read_time2(r, meta_lo)?),
-        ct::DATETIME2 => Value::DateTime(temporal::read_datetime2(r, meta_lo)?),
-        ct::TIMESTAMP2 => Value::Timestamp(temporal::read_timestamp2(r, meta_lo)?),
+        })),
+        ct::TIME2 => put(Value::Time(temporal::read_time2(r, meta_lo)?)),
+        ct::DATETIME2 => put(Value::DateTime(temporal::read_datetime2(r, meta_lo)?)),
+        ct::TIMESTAMP2 => put(Value::Timestamp(temporal::read_timestamp2(r, meta_lo)?)),
         ct::YEAR => match r.u8()? {
-            0 => Value::Year(0),
-            y => Value::Year(1900 + u16::from(y)),
+            0 => put(Value::Year(0)),
+            y => put(Value::Year(1900 + u16::from(y))),
         },
-        ct::VARCHAR | ct::VAR_STRING => {
-            let prefix = if column.length < 256 { 1 } else { 2 };
-            let len = r.uint(prefix)?;
-            Value::Bytes(r.bytes_u64(len)?)
-        }
-        ct::STRING => {
-            let prefix = if column.length < 256 { 1 } else { 2 };
-            let len = r.uint(prefix)?;
-            Value::Bytes(r.bytes_u64(len)?)
+        ct::VARCHAR | ct::VAR_STRING | ct::STRING => {
+            let len = if column.length < 256 {
+                u64::from(r.u8()?)
+            } else {
+                u64::from(r.u16()?)
+            };
+            put(Value::Bytes(r.bytes_u64(len)?))
         }
         ct::ENUM => match column.length {
-            1 => Value::Enum(u16::from(r.u8()?)),
-            2 => Value::Enum(r.u16()?),
+            1 => put(Value::Enum(u16::from(r.u8()?))),
+            2 => put(Value::Enum(r.u16()?)),
             n => return Err(DecodeError::new(at, format!("ENUM of {n} bytes"))),
         },
         ct::SET => match column.length {
-            n @ 1..=8 => Value::Set(r.uint(n as usize)?),
+            n @ 1..=8 => put(Value::Set(r.uint(n as usize)?)),
             n => return Err(DecodeError::new(at, format!("SET of {n} bytes"))),
         },
         ct::BIT => {
@@ -651,7 +653,7 @@ pub fn read_value<'a>(
                     format!("BIT({}) is wider than 64", column.length),
                 ));
             }
-            Value::Bit(r.uint_be(bytes)?)
+            put(Value::Bit(r.uint_be(bytes)?))
         }
         ct::BLOB | ct::TINY_BLOB | ct::MEDIUM_BLOB | ct::LONG_BLOB | ct::GEOMETRY | ct::VECTOR => {
             let prefix = match column.length {
@@ -665,11 +667,11 @@ pub fn read_value<'a>(
             };
             let len = r.uint(prefix)?;
             let bytes = r.bytes_u64(len)?;
-            match column.column_type {
+            put(match column.column_type {
                 ct::GEOMETRY => Value::Geometry(bytes),
                 ct::VECTOR => Value::Vector(bytes),
                 _ => Value::Bytes(bytes),
-            }
+            })
         }
         ct::JSON => {
             let prefix = match column.length {
@@ -680,19 +682,20 @@ pub fn read_value<'a>(
             let offset = r.offset();
             let doc = r.bytes_u64(len)?;
             if partial_json {
-                Value::JsonDiff(json::read_diffs(Reader::new(doc, offset))?)
+                put(Value::JsonDiff(json::read_diffs(Reader::new(doc, offset))?))
             } else {
-                Value::Json(doc, offset)
+                put(Value::Json(doc, offset))
             }
         }
-        ct::NULL => Value::Null,
+        ct::NULL => put(Value::Null),
         other => {
             return Err(DecodeError::new(
                 at,
                 format!("column type {} ({other}) cannot be read", ct::name(other)),
             ));
         }
-    })
+    }
+    Ok(())
 }
 
 /// The table maps in force: a rows event names its table by the id the last table map with that
