@@ -40,8 +40,8 @@ pub use sql::Statements;
 pub use stats::Stats;
 pub use summary::summary;
 pub use transaction::{
-    Options, Render, Transaction, Transactions, find_by_gtid, find_by_position,
-    find_in_time_window, transactions, transactions_with,
+    NewestFirst, Options, Render, Transaction, Transactions, find_by_gtid, find_by_position,
+    find_in_time_window, newest_first, transactions, transactions_with,
 };
 pub use values::{Row, TableSchema, Value};
 pub use walk::{Event, EventWalk, MAGIC, WalkStats};

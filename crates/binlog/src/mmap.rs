@@ -15,6 +15,9 @@ pub struct MappedFile {
     map: Option<memmap2::Mmap>,
     /// Bytes from the start already handed back with [`MappedFile::release_before`].
     released: Cell<usize>,
+    /// Where the bytes handed back with [`MappedFile::release_from`] start (the length when
+    /// none were).
+    released_from: Cell<usize>,
 }
 
 /// Pages are released in steps of at least this many bytes.
@@ -30,6 +33,7 @@ impl MappedFile {
             return Ok(Self {
                 map: None,
                 released: Cell::new(0),
+                released_from: Cell::new(0),
             });
         }
         // SAFETY: the mapping is read-only and private to this process. The invariant memmap2
@@ -39,9 +43,11 @@ impl MappedFile {
         // truncated in place by the server, and the tool documents that files must not be
         // truncated while it reads them.
         let map = unsafe { memmap2::Mmap::map(&file)? };
+        let len = map.len();
         Ok(Self {
             map: Some(map),
             released: Cell::new(0),
+            released_from: Cell::new(len),
         })
     }
 
@@ -68,5 +74,26 @@ impl MappedFile {
             map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
         };
         self.released.set(end);
+    }
+
+    /// Tells the kernel that the bytes from `offset` to the end are done with: the same as
+    /// [`MappedFile::release_before`] for a reader that goes from the end of the file back.
+    pub fn release_from(&self, offset: u64) {
+        let Some(map) = &self.map else { return };
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(map.len())
+            .next_multiple_of(RELEASE_ALIGN)
+            .min(map.len());
+        let end = self.released_from.get();
+        if start.saturating_add(RELEASE_STEP) > end {
+            return;
+        }
+        // SAFETY: as in `release_before`: the mapping is read-only, so dropping its pages only
+        // makes the next access fault the same file bytes in again.
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+        };
+        self.released_from.set(start);
     }
 }

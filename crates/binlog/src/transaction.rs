@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::error::{DecodeError, DecodeResult, Error, ErrorKind};
 use crate::events::{EventData, Rows, RowsKind, decode};
+use crate::format::FormatDescription;
+use crate::mmap::MappedFile;
 use crate::sql::{self, Statements};
 use crate::values::TableMaps;
 use crate::walk::{Event, EventWalk};
@@ -93,13 +95,26 @@ impl Transaction {
     }
 }
 
-/// The state between events.
-/// A transaction and its statements, as rendered, before they are handed over.
-type Rendered = (Transaction, Statements);
+/// A transaction with its statements as rendered, before they are handed over, and the
+/// FORMAT_DESCRIPTION in force where it starts (to read it again from there).
+#[derive(Debug)]
+struct Finished<'a> {
+    transaction: Transaction,
+    sql: Statements,
+    format: FormatDescription<'a>,
+}
 
+/// The transaction being read, with the FORMAT_DESCRIPTION in force where it started.
+#[derive(Debug)]
+struct Open<'a> {
+    transaction: Transaction,
+    format: FormatDescription<'a>,
+}
+
+/// The state between events.
 #[derive(Debug, Default)]
-struct Grouper {
-    open: Option<Transaction>,
+struct Grouper<'a> {
+    open: Option<Open<'a>>,
     /// The open transaction's statements (when rendered).
     sql: Statements,
     /// An emptied buffer handed back by the caller, for the next transaction's statements.
@@ -113,16 +128,16 @@ struct Grouper {
     maps: TableMaps,
 }
 
-impl Grouper {
+impl<'a> Grouper<'a> {
     /// Feeds one event (with `outer` = the event holding it in the file: itself, or the
     /// TRANSACTION_PAYLOAD around it). Returns a transaction left open that a new GTID
     /// displaced, and one that this event closed.
     fn feed(
         &mut self,
         event: &Event<'_>,
-        outer: &Event<'_>,
+        outer: &Event<'a>,
         data: &EventData<'_>,
-    ) -> DecodeResult<(Option<Rendered>, Option<Rendered>)> {
+    ) -> DecodeResult<(Option<Finished<'a>>, Option<Finished<'a>>)> {
         let mut displaced = None;
         let mut closes = false;
         match data {
@@ -150,8 +165,8 @@ impl Grouper {
         if matches!(data, EventData::TransactionPayload(_)) {
             // Its inner events are fed next; only count the container here.
             if let Some(open) = self.open.as_mut() {
-                open.events += 1;
-                open.size += outer.size();
+                open.transaction.events += 1;
+                open.transaction.size += outer.size();
             }
             return Ok((displaced, None));
         }
@@ -163,11 +178,17 @@ impl Grouper {
         }
         let new = self.open.is_none();
         let inner = !std::ptr::eq(event, outer);
-        let t = self.open.get_or_insert_with(|| Transaction {
-            start_offset: outer.offset,
-            timestamp: outer.header.timestamp,
-            ..Transaction::default()
-        });
+        let t = &mut self
+            .open
+            .get_or_insert_with(|| Open {
+                transaction: Transaction {
+                    start_offset: outer.offset,
+                    timestamp: outer.header.timestamp,
+                    ..Transaction::default()
+                },
+                format: outer.format,
+            })
+            .transaction;
         t.events += 1;
         if new || !inner {
             t.size += outer.size();
@@ -240,13 +261,17 @@ impl Grouper {
 
     /// Hands over the open transaction (closed, displaced, or left open where the reading
     /// ended) with its statements, last first for undo.
-    fn finish(&mut self) -> Option<Rendered> {
-        let t = self.open.take()?;
+    fn finish(&mut self) -> Option<Finished<'a>> {
+        let open = self.open.take()?;
         let mut sql = std::mem::replace(&mut self.sql, std::mem::take(&mut self.spare));
         if self.render.undo {
             sql.reverse();
         }
-        Some((t, sql))
+        Some(Finished {
+            transaction: open.transaction,
+            sql,
+            format: open.format,
+        })
     }
 
     /// Keeps a buffer the caller is done with for the statements of a later transaction.
@@ -360,9 +385,9 @@ pub fn transactions_with(data: &[u8], options: Options) -> Transactions<'_> {
 pub struct Transactions<'a> {
     walk: EventWalk<'a>,
     stop_offset: Option<u64>,
-    grouper: Grouper,
+    grouper: Grouper<'a>,
     /// Transactions (or the error that ended the reading) waiting to be handed over.
-    ready: VecDeque<Result<Rendered, Error>>,
+    ready: VecDeque<Result<Finished<'a>, Error>>,
     finished: bool,
 }
 
@@ -370,27 +395,35 @@ impl Iterator for Transactions<'_> {
     type Item = Result<Transaction, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.next_rendered()?.map(|(mut t, sql)| {
-            t.sql = sql.iter().map(Cow::into_owned).collect();
-            self.grouper.recycle(sql);
+        Some(self.next_finished()?.map(|finished| {
+            let mut t = finished.transaction;
+            t.sql = finished.sql.iter().map(Cow::into_owned).collect();
+            self.grouper.recycle(finished.sql);
             t
         }))
     }
 }
 
-impl Transactions<'_> {
+impl<'a> Transactions<'a> {
     /// The next transaction with its statements in `sql` (replacing what it held) rather than
     /// in [`Transaction::sql`], which stays empty: reading a file this way reuses the same
     /// buffers from one transaction to the next.
     pub fn next_into(&mut self, sql: &mut Statements) -> Option<Result<Transaction, Error>> {
-        Some(self.next_rendered()?.map(|(t, mut statements)| {
-            std::mem::swap(sql, &mut statements);
-            self.grouper.recycle(statements);
-            t
+        Some(self.next_finished()?.map(|mut finished| {
+            std::mem::swap(sql, &mut finished.sql);
+            self.grouper.recycle(finished.sql);
+            finished.transaction
         }))
     }
 
-    fn next_rendered(&mut self) -> Option<Result<Rendered, Error>> {
+    /// Reads from `offset`, an event's start where `format` is in force, instead of from
+    /// where the options said, without reading what comes before.
+    fn resume_at(mut self, offset: u64, format: FormatDescription<'a>) -> Self {
+        self.walk = self.walk.resume_at(offset, format);
+        self
+    }
+
+    fn next_finished(&mut self) -> Option<Result<Finished<'a>, Error>> {
         loop {
             if let Some(next) = self.ready.pop_front() {
                 return Some(next);
@@ -418,6 +451,124 @@ impl Transactions<'_> {
     }
 }
 
+/// Bytes of the file read again at a time by [`newest_first`]: its memory is about what the
+/// transactions of this many bytes take once rendered.
+const CHUNK_BYTES: u64 = 4 << 20;
+
+/// Where a reading can start again without reading what comes before.
+#[derive(Debug, Clone, Copy)]
+struct ResumePoint<'a> {
+    offset: u64,
+    format: FormatDescription<'a>,
+}
+
+/// The transactions of a mapped file, newest first, each with its statements (the reading
+/// [`newest_first`] makes for undo SQL).
+#[derive(Debug)]
+pub struct NewestFirst<'a> {
+    file: &'a MappedFile,
+    options: Options,
+    /// Where each stretch of transactions still to read starts, oldest first: the last one
+    /// is read next.
+    chunks: Vec<ResumePoint<'a>>,
+    /// Where the stretch read next ends.
+    chunk_end: u64,
+    /// The transactions of the stretch being handed over, oldest first.
+    current: Vec<(Transaction, Statements)>,
+    /// The damage that ended the first reading, handed over last.
+    damage: Option<Error>,
+}
+
+/// The transactions of a file, newest first (the order that reverts them), rendered as
+/// `options` say, in memory bounded whatever the file size (one transaction larger than that
+/// aside). A first reading notes where every few megabytes a transaction starts (and the
+/// format in force there), handing the mapped pages back as it goes; each stretch is then read
+/// again from the end of the file back, rendered, and handed over last transaction first.
+/// Damage that ended the first reading is handed over last, as by [`transactions_with`].
+pub fn newest_first(file: &MappedFile, options: Options) -> NewestFirst<'_> {
+    newest_first_in(file, options, CHUNK_BYTES)
+}
+
+/// [`newest_first`] with stretches of `chunk_bytes`.
+fn newest_first_in(file: &MappedFile, options: Options, chunk_bytes: u64) -> NewestFirst<'_> {
+    let plain = Options {
+        render: Render::default(),
+        ..options
+    };
+    let mut reading = transactions_with(file.bytes(), plain);
+    let mut chunks: Vec<ResumePoint<'_>> = Vec::new();
+    let mut chunk_end = 0;
+    let mut damage = None;
+    while let Some(next) = reading.next_finished() {
+        match next {
+            Ok(finished) => {
+                let t = &finished.transaction;
+                if chunks
+                    .last()
+                    .is_none_or(|chunk| t.start_offset >= chunk.offset + chunk_bytes)
+                {
+                    chunks.push(ResumePoint {
+                        offset: t.start_offset,
+                        format: finished.format,
+                    });
+                }
+                chunk_end = t.end_offset;
+                file.release_before(t.end_offset);
+            }
+            Err(err) => {
+                damage = Some(err);
+                break;
+            }
+        }
+    }
+    NewestFirst {
+        file,
+        options,
+        chunks,
+        chunk_end,
+        current: Vec::new(),
+        damage,
+    }
+}
+
+impl Iterator for NewestFirst<'_> {
+    type Item = Result<(Transaction, Statements), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(done) = self.current.pop() {
+                return Some(Ok(done));
+            }
+            let Some(chunk) = self.chunks.pop() else {
+                return self.damage.take().map(Err);
+            };
+            // The stretch read before this one (after it in the file) is done with.
+            self.file.release_from(self.chunk_end);
+            let options = Options {
+                start_offset: None,
+                stop_offset: Some(self.chunk_end),
+                ..self.options
+            };
+            let mut reading =
+                transactions_with(self.file.bytes(), options).resume_at(chunk.offset, chunk.format);
+            while let Some(next) = reading.next_finished() {
+                match next {
+                    Ok(finished) => self.current.push((finished.transaction, finished.sql)),
+                    // The first reading went through these bytes: they cannot be damaged
+                    // now unless the file changed under us.
+                    Err(err) => {
+                        self.chunks.clear();
+                        self.current.clear();
+                        self.damage = None;
+                        return Some(Err(err));
+                    }
+                }
+            }
+            self.chunk_end = chunk.offset;
+        }
+    }
+}
+
 /// An error inside a TRANSACTION_PAYLOAD, placed at the payload's offset in the file.
 fn inside_payload(payload_offset: u64, err: Error) -> Error {
     Error {
@@ -429,10 +580,10 @@ fn inside_payload(payload_offset: u64, err: Error) -> Error {
     }
 }
 
-fn feed_event(
-    grouper: &mut Grouper,
-    event: &Event<'_>,
-    ready: &mut VecDeque<Result<Rendered, Error>>,
+fn feed_event<'a>(
+    grouper: &mut Grouper<'a>,
+    event: &Event<'a>,
+    ready: &mut VecDeque<Result<Finished<'a>, Error>>,
 ) -> Result<(), Error> {
     let data = decode(event)?;
     let tie = |e: DecodeError| e.into_error(event.offset, event.event_type());
@@ -494,4 +645,61 @@ pub fn find_in_time_window(data: &[u8], from: u32, to: u32) -> Result<Vec<Transa
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// Newest first, in stretches of a few kilobytes (many re-readings from a resume point),
+    /// gives the transactions of a forward reading, with the same undo statements, reversed.
+    #[test]
+    fn newest_first_is_the_forward_reading_reversed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs");
+        if !dir.is_dir() {
+            eprintln!("skipped: fixtures folder absent ({})", dir.display());
+            return;
+        }
+        let options = Options {
+            render: Render {
+                sql: true,
+                undo: true,
+                json: true,
+            },
+            ..Options::default()
+        };
+        for name in [
+            "mariadb-poc/domain_id_0/mariadb-repl-bin.000002",
+            "generated-mariadb-10.11/primary/mariadb-bin.000001",
+            "generated-mariadb-10.11/replica-relay/replica-relay-bin.000005",
+            "rust_mysql_common/ver_5_1_23.001",
+            "rust_mysql_common/ver_trunk_row_v2.001",
+        ] {
+            let file = MappedFile::open(&dir.join(name)).unwrap();
+            let mut forward = Vec::new();
+            let mut reading = transactions_with(file.bytes(), options);
+            loop {
+                let mut sql = Statements::default();
+                match reading.next_into(&mut sql) {
+                    Some(Ok(t)) => forward.push((t, sql)),
+                    Some(Err(err)) => panic!("{name}: {err}"),
+                    None => break,
+                }
+            }
+            assert!(forward.len() > 3, "{name}: {} transactions", forward.len());
+            for chunk_bytes in [1, 4 << 10, CHUNK_BYTES] {
+                let backward: Vec<_> = newest_first_in(&file, options, chunk_bytes)
+                    .map(|item| item.unwrap())
+                    .collect();
+                let mut expected = forward.clone();
+                expected.reverse();
+                assert_eq!(backward.len(), expected.len(), "{name}, {chunk_bytes}");
+                for (got, want) in backward.iter().zip(&expected) {
+                    assert_eq!(got, want, "{name}, stretches of {chunk_bytes} bytes");
+                }
+            }
+        }
+    }
 }

@@ -124,6 +124,17 @@ impl<'a> EventWalk<'a> {
         self
     }
 
+    /// Starts at `offset`, the first byte of an event where `format` is in force (as found by
+    /// an earlier reading of the same bytes), without reading anything before it.
+    pub fn resume_at(mut self, offset: u64, format: FormatDescription<'a>) -> Self {
+        self.pos = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.data.len());
+        self.format = Some(format);
+        self.state = State::Walking;
+        self
+    }
+
     /// Turns CRC32 verification off (framing is still checked).
     pub fn verify_checksums(mut self, verify: bool) -> Self {
         self.verify_checksums = verify;

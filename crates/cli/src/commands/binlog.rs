@@ -448,7 +448,6 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
     };
     for path in files {
         let file = open(path)?;
-        let data = file.bytes();
         let options = Options {
             start_offset: args.range.start_offset,
             stop_offset: args.range.stop_offset,
@@ -457,26 +456,14 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
         };
         let mut damage = None;
         if args.undo {
-            // Newest transaction first: find their offsets (a few bytes each), then render
-            // each one on its own, so that memory stays bounded whatever the file size.
-            let plain = Options {
-                render: Render::default(),
-                ..options
-            };
-            let mut spans = Vec::new();
-            for t in binlog::transactions_with(data, plain) {
-                match t {
-                    Ok(t) => spans.push(t),
-                    Err(err) => {
-                        damage = Some(err);
-                        break;
-                    }
-                }
-            }
             let mut scratch = String::new();
-            for t in spans.iter().rev() {
-                let (t, sql) = rendered(path, data, t, true, format)?;
-                write_transaction(&mut out, &mut scratch, path, &t, &sql, true, format)?;
+            for item in binlog::newest_first(&file, options) {
+                match item {
+                    Ok((t, sql)) => {
+                        write_transaction(&mut out, &mut scratch, path, &t, &sql, true, format)?
+                    }
+                    Err(err) => damage = Some(err),
+                }
             }
         } else {
             damage = write_transactions(&mut out, path, &file, options, format)?;
