@@ -40,7 +40,7 @@ pub use sql::Statements;
 pub use stats::Stats;
 pub use summary::summary;
 pub use transaction::{
-    NewestFirst, Options, Render, Transaction, Transactions, find_by_gtid, find_by_position,
+    NewestFirst, Options, Render, Transaction, Transactions, find, find_by_gtid, find_by_position,
     find_in_time_window, newest_first, transactions, transactions_with,
 };
 pub use values::{Row, TableSchema, Value};

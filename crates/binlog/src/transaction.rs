@@ -81,6 +81,14 @@ pub struct Transaction {
 }
 
 impl Transaction {
+    /// Whether this is the transaction with GTID `gtid` (as a DBA may type it: spaces around,
+    /// capitals in the UUID).
+    pub fn has_gtid(&self, gtid: &str) -> bool {
+        self.gtid
+            .as_deref()
+            .is_some_and(|own| own.eq_ignore_ascii_case(gtid.trim()))
+    }
+
     /// Whether `position` (an `end_log_pos` from an error message) falls inside this
     /// transaction, as a file offset or as a header position (relay logs).
     pub fn contains_position(&self, position: u64) -> bool {
@@ -624,12 +632,45 @@ pub fn find_by_position(data: &[u8], position: u64) -> Result<Option<Transaction
 
 /// The transaction with this GTID (`uuid:n`, `uuid:tag:n` or `domain-server-seq`).
 pub fn find_by_gtid(data: &[u8], gtid: &str) -> Result<Option<Transaction>, Error> {
-    let wanted = gtid.trim().to_ascii_lowercase();
     for t in transactions(data) {
         let t = t?;
-        if t.gtid.as_deref() == Some(wanted.as_str()) {
+        if t.has_gtid(gtid) {
             return Ok(Some(t));
         }
+    }
+    Ok(None)
+}
+
+/// The first transaction of a mapped file for which `wanted` holds, read a second time from
+/// where it starts with its statements rendered as `options` say. The pages read are handed
+/// back as it goes, so memory stays bounded whatever the file size.
+pub fn find(
+    file: &MappedFile,
+    options: Options,
+    mut wanted: impl FnMut(&Transaction) -> bool,
+) -> Result<Option<(Transaction, Statements)>, Error> {
+    let plain = Options {
+        render: Render::default(),
+        ..options
+    };
+    let mut reading = transactions_with(file.bytes(), plain);
+    while let Some(next) = reading.next_finished() {
+        let finished = next?;
+        let t = &finished.transaction;
+        if wanted(t) {
+            let again = Options {
+                start_offset: None,
+                stop_offset: Some(t.end_offset),
+                ..options
+            };
+            let mut sql = Statements::default();
+            return transactions_with(file.bytes(), again)
+                .resume_at(t.start_offset, finished.format)
+                .next_into(&mut sql)
+                .transpose()
+                .map(|found| found.map(|t| (t, sql)));
+        }
+        file.release_before(t.end_offset);
     }
     Ok(None)
 }

@@ -352,13 +352,19 @@ fn check(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
 
 fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
     let file = open(&args.file)?;
-    let data = file.bytes();
+    let options = Options {
+        render: render_for(args.undo, format),
+        ..Options::default()
+    };
     let (found, wanted) = match (&args.end_log_pos, &args.gtid) {
         (Some(pos), _) => (
-            binlog::find_by_position(data, *pos),
+            binlog::find(&file, options, |t| t.contains_position(*pos)),
             format!("end_log_pos {pos}"),
         ),
-        (None, Some(gtid)) => (binlog::find_by_gtid(data, gtid), format!("GTID '{gtid}'")),
+        (None, Some(gtid)) => (
+            binlog::find(&file, options, |t| t.has_gtid(gtid)),
+            format!("GTID '{gtid}'"),
+        ),
         (None, None) => return Err(Failure::new("give --end-log-pos or --gtid")),
     };
     let found = found.map_err(|err| {
@@ -367,13 +373,12 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
             args.file.display()
         ))
     })?;
-    let Some(t) = found else {
+    let Some((t, sql)) = found else {
         return Err(Failure::new(format!(
             "no transaction with {wanted} in '{}'",
             args.file.display()
         )));
     };
-    let (t, sql) = rendered(&args.file, data, &t, args.undo, format)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if format != Format::Json {
@@ -397,36 +402,6 @@ fn render_for(undo: bool, format: Format) -> Render {
         sql: true,
         undo,
         json: format == Format::Json,
-    }
-}
-
-/// The transaction `t` read again, with its statements rendered.
-fn rendered(
-    path: &Path,
-    data: &[u8],
-    t: &Transaction,
-    undo: bool,
-    format: Format,
-) -> Result<(Transaction, Statements), Failure> {
-    let options = Options {
-        start_offset: Some(t.start_offset),
-        stop_offset: Some(t.end_offset),
-        render: render_for(undo, format),
-        ..Options::default()
-    };
-    let mut sql = Statements::default();
-    match binlog::transactions_with(data, options).next_into(&mut sql) {
-        Some(Ok(t)) => Ok((t, sql)),
-        Some(Err(err)) => Err(Failure::new(format!(
-            "'{}': cannot render the transaction at offset {}: {err}",
-            path.display(),
-            t.start_offset
-        ))),
-        None => Err(Failure::new(format!(
-            "'{}': the transaction at offset {} vanished on a second reading",
-            path.display(),
-            t.start_offset
-        ))),
     }
 }
 
