@@ -9,6 +9,7 @@ use crate::error::{DecodeError, DecodeResult, Error, ErrorKind};
 use crate::events::{EventData, Rows, RowsKind, decode};
 use crate::format::FormatDescription;
 use crate::mmap::MappedFile;
+use crate::schema::Schema;
 use crate::sql::{self, Statements};
 use crate::values::TableMaps;
 use crate::walk::{Event, EventWalk};
@@ -26,7 +27,7 @@ pub struct Render {
 
 /// Which part of a file to read and what to render.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Options {
+pub struct Options<'a> {
     /// Start at the event at this offset (it must be an event's first byte).
     pub start_offset: Option<u64>,
     /// Stop before the first event that starts at or after this offset.
@@ -34,6 +35,8 @@ pub struct Options {
     pub render: Render,
     /// Read without verifying CRC32s (framing is still checked).
     pub skip_checksums: bool,
+    /// Names for the columns of tables the binlog does not name (see [`Schema`]).
+    pub column_names: Option<&'a Schema>,
 }
 
 /// One transaction, summarised.
@@ -78,6 +81,9 @@ pub struct Transaction {
     /// Each table it wrote rows to, with whether the table has a primary key (`None` when the
     /// binlog does not say: MySQL writes it only with `binlog_row_metadata=FULL`).
     pub primary_keys: BTreeMap<String, Option<bool>>,
+    /// What could not be done as asked, for the reader to hear (a table the column names
+    /// given do not fit).
+    pub warnings: Vec<String>,
 }
 
 impl Transaction {
@@ -134,6 +140,8 @@ struct Grouper<'a> {
     render: Render,
     /// The table maps in force, kept when rows are rendered or counted.
     maps: TableMaps,
+    /// Names for columns the binlog does not name.
+    names: Option<&'a Schema>,
 }
 
 impl<'a> Grouper<'a> {
@@ -181,8 +189,19 @@ impl<'a> Grouper<'a> {
         let in_begin = self.in_begin;
         let standalone = self.standalone;
         let render = self.render;
+        let mut warning = None;
         if let EventData::TableMap(m) = data {
-            self.maps.insert(m);
+            let (table, mismatch) = self.maps.insert_named(m, self.names);
+            if let (Some(given), Some(names)) = (mismatch, self.names)
+                && names.note_mismatch(&table.schema, &table.table)
+            {
+                warning = Some(format!(
+                    "the schema given has {given} column(s) for {}, the binlog's table map {}: \
+                     its columns stay @1, @2, ...",
+                    table.quoted_table,
+                    table.columns.len()
+                ));
+            }
         }
         let new = self.open.is_none();
         let inner = !std::ptr::eq(event, outer);
@@ -198,6 +217,7 @@ impl<'a> Grouper<'a> {
             })
             .transaction;
         t.events += 1;
+        t.warnings.extend(warning);
         if new || !inner {
             t.size += outer.size();
         }
@@ -373,7 +393,7 @@ pub fn transactions(data: &[u8]) -> Transactions<'_> {
 }
 
 /// [`transactions`] over part of a file, with their statements rendered as asked.
-pub fn transactions_with(data: &[u8], options: Options) -> Transactions<'_> {
+pub fn transactions_with<'a>(data: &'a [u8], options: Options<'a>) -> Transactions<'a> {
     Transactions {
         walk: EventWalk::new(data)
             .start_at(options.start_offset.unwrap_or(0))
@@ -381,6 +401,7 @@ pub fn transactions_with(data: &[u8], options: Options) -> Transactions<'_> {
         stop_offset: options.stop_offset,
         grouper: Grouper {
             render: options.render,
+            names: options.column_names,
             ..Grouper::default()
         },
         ready: VecDeque::new(),
@@ -475,7 +496,7 @@ struct ResumePoint<'a> {
 #[derive(Debug)]
 pub struct NewestFirst<'a> {
     file: &'a MappedFile,
-    options: Options,
+    options: Options<'a>,
     /// Where each stretch of transactions still to read starts, oldest first: the last one
     /// is read next.
     chunks: Vec<ResumePoint<'a>>,
@@ -493,12 +514,16 @@ pub struct NewestFirst<'a> {
 /// format in force there), handing the mapped pages back as it goes; each stretch is then read
 /// again from the end of the file back, rendered, and handed over last transaction first.
 /// Damage that ended the first reading is handed over last, as by [`transactions_with`].
-pub fn newest_first(file: &MappedFile, options: Options) -> NewestFirst<'_> {
+pub fn newest_first<'a>(file: &'a MappedFile, options: Options<'a>) -> NewestFirst<'a> {
     newest_first_in(file, options, CHUNK_BYTES)
 }
 
 /// [`newest_first`] with stretches of `chunk_bytes`.
-fn newest_first_in(file: &MappedFile, options: Options, chunk_bytes: u64) -> NewestFirst<'_> {
+fn newest_first_in<'a>(
+    file: &'a MappedFile,
+    options: Options<'a>,
+    chunk_bytes: u64,
+) -> NewestFirst<'a> {
     let plain = Options {
         render: Render::default(),
         ..options
@@ -646,7 +671,7 @@ pub fn find_by_gtid(data: &[u8], gtid: &str) -> Result<Option<Transaction>, Erro
 /// back as it goes, so memory stays bounded whatever the file size.
 pub fn find(
     file: &MappedFile,
-    options: Options,
+    options: Options<'_>,
     mut wanted: impl FnMut(&Transaction) -> bool,
 ) -> Result<Option<(Transaction, Statements)>, Error> {
     let plain = Options {

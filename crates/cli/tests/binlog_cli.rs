@@ -226,6 +226,34 @@ fn show_of_a_gtid_not_in_the_file_exits_3_with_one_line() {
 }
 
 #[test]
+fn a_schema_file_that_does_not_read_exits_3_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "USE shop;\nCREATE TABLE t (\n  `a` int,\n  'b' int\n);\n",
+    )
+    .unwrap();
+    let binlog = dir.path().join("empty-binlog");
+    std::fs::write(&binlog, binlog::MAGIC).unwrap();
+    let out = repldoctor(&[
+        "binlog",
+        "sql",
+        binlog.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("schema.sql': line 4: expected a column name in `t`, found a string"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_file_that_is_not_a_binlog_is_reported_at_offset_0() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("not-a-binlog");
@@ -332,6 +360,117 @@ mod live {
         let redo = repldoctor_sql(&["binlog", "sql", path]);
         server.exec(&redo).await.unwrap();
         assert_eq!(checksum(&lab).await, after, "SQL:\n{redo}");
+    }
+
+    /// A binlog written without column names (MariaDB's default binlog_row_metadata=NO_LOG)
+    /// gets them from the server's own SHOW CREATE TABLE through --schema: names that need
+    /// quoting, a generated column and index lines included, each name on the value written to
+    /// that column. A table the schema describes with another column count keeps @1, @2 and is
+    /// warned about.
+    #[tokio::test]
+    async fn schema_file_names_the_columns_of_a_binlog_without_metadata() {
+        let lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+        let server = lab.server(0);
+        server
+            .exec(
+                "CREATE DATABASE names; CREATE TABLE names.people (id INT NOT NULL, \
+                 `full name` VARCHAR(50), `we``ird` INT, `key` INT, \
+                 twice INT AS (`we``ird` * 2) STORED, KEY by_name (`full name`), \
+                 UNIQUE KEY (id)) COMMENT 'a, (tricky) one'; \
+                 CREATE TABLE names.other (a INT, b INT)",
+            )
+            .await
+            .unwrap();
+        let mut schema = String::from("USE `names`;\n");
+        for table in ["people", "other"] {
+            let rows = server
+                .rows(&format!("SHOW CREATE TABLE names.{table}"))
+                .await
+                .unwrap();
+            let create = rows[0]["Create Table"].clone().unwrap();
+            if table == "other" {
+                // One column short: its columns must not be named.
+                schema.push_str("CREATE TABLE `other` (`a` int(11));\n");
+            } else {
+                schema.push_str(&create);
+                schema.push_str(";\n");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let schema_path = dir.path().join("schema.sql");
+        std::fs::write(&schema_path, &schema).unwrap();
+        let schema_path = schema_path.to_str().unwrap();
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let file: String = server
+            .rows("SHOW MASTER STATUS")
+            .await
+            .unwrap()
+            .remove(0)
+            .remove("File")
+            .flatten()
+            .unwrap();
+        for statement in [
+            "INSERT INTO names.people (id, `full name`, `we``ird`, `key`) VALUES (1, 'Ann Lee', 3, 4)",
+            "UPDATE names.people SET `full name` = 'Bob' WHERE id = 1",
+            "INSERT INTO names.other VALUES (1, 2)",
+            "DELETE FROM names.people WHERE id = 1",
+        ] {
+            server.exec(statement).await.unwrap();
+        }
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let path = server.data_dir().join(&file);
+        let path = path.to_str().unwrap();
+
+        let unnamed = repldoctor_sql(&["binlog", "sql", path]);
+        assert!(
+            unnamed.contains("INSERT INTO `names`.`people` VALUES (1, 'Ann Lee', 3, 4, 6);"),
+            "{unnamed}"
+        );
+
+        let out = super::repldoctor(&["binlog", "sql", path, "--schema", schema_path]);
+        assert_eq!(out.status.code(), Some(0));
+        let named = String::from_utf8(out.stdout).unwrap();
+        for statement in [
+            "INSERT INTO `names`.`people` (`id`, `full name`, `we``ird`, `key`, `twice`) \
+             VALUES (1, 'Ann Lee', 3, 4, 6);",
+            "UPDATE `names`.`people` SET `full name`='Bob' WHERE `id`=1 AND \
+             `full name`='Ann Lee' AND `we``ird`=3 AND `key`=4 AND `twice`=6 LIMIT 1;",
+            "DELETE FROM `names`.`people` WHERE `id`=1 AND `full name`='Bob' AND `we``ird`=3 \
+             AND `key`=4 AND `twice`=6 LIMIT 1;",
+            "INSERT INTO `names`.`other` VALUES (1, 2);",
+        ] {
+            assert!(named.contains(statement), "{statement}\nnot in:\n{named}");
+        }
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            stderr.trim(),
+            format!(
+                "{path}: warning: the schema given has 1 column(s) for `names`.`other`, \
+                 the binlog's table map 2: its columns stay @1, @2, ..."
+            )
+        );
+
+        let undo = repldoctor_sql(&["binlog", "sql", "--undo", path, "--schema", schema_path]);
+        assert!(
+            undo.contains(
+                "INSERT INTO `names`.`people` (`id`, `full name`, `we``ird`, `key`, `twice`) \
+                 VALUES (1, 'Bob', 3, 4, 6);"
+            ),
+            "{undo}"
+        );
+        let show = repldoctor_sql(&[
+            "binlog",
+            "show",
+            path,
+            "--gtid",
+            "0-1-5",
+            "--schema",
+            schema_path,
+        ]);
+        assert!(
+            show.contains("UPDATE `names`.`people` SET `full name`='Bob' WHERE `id`=1"),
+            "{show}"
+        );
     }
 }
 

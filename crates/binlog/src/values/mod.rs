@@ -11,6 +11,7 @@ use crate::error::{DecodeError, DecodeResult};
 use crate::events::table_map::{TableMap, bit, column_type as ct};
 use crate::events::{Rows, RowsKind};
 use crate::reader::Reader;
+use crate::schema::Schema;
 
 pub use decimal::Decimal;
 pub use json::{DiffOperation, JsonDiff};
@@ -192,6 +193,8 @@ pub struct TableSchema {
     pub columns: Vec<Column>,
     /// Whether the optional metadata names the columns (`binlog_row_metadata=FULL`).
     pub has_names: bool,
+    /// Whether the columns are named from a schema the caller gave, the binlog naming none.
+    pub named_by_caller: bool,
     /// Whether the table has a primary key: `None` when the binlog does not say (MySQL writes
     /// the primary key only with `binlog_row_metadata=FULL`).
     pub has_primary_key: Option<bool>,
@@ -349,7 +352,29 @@ impl TableSchema {
         crate::sql::write_identifier(&mut quoted_table, &schema);
         quoted_table.push('.');
         crate::sql::write_identifier(&mut quoted_table, &table);
-        let quoted_names = columns
+        let mut table_schema = Self {
+            table_id: map.table_id,
+            map_body: map.body.to_vec(),
+            full_insert_prefix: String::new(),
+            schema,
+            table,
+            quoted_table,
+            quoted_names: Vec::new(),
+            json_columns: columns.iter().filter(|c| c.column_type == ct::JSON).count(),
+            key_columns: columns.iter().filter(|c| c.primary_key).count(),
+            columns,
+            has_names,
+            named_by_caller: false,
+            has_primary_key,
+        };
+        table_schema.quote_names();
+        table_schema
+    }
+
+    /// Makes [`TableSchema::quoted_names`] and the INSERT prefix from the column names.
+    fn quote_names(&mut self) {
+        self.quoted_names = self
+            .columns
             .iter()
             .enumerate()
             .map(|(i, c)| match &c.name {
@@ -360,28 +385,37 @@ impl TableSchema {
                 }
                 None => format!("@{}", i + 1),
             })
-            .collect::<Vec<_>>();
-        let mut full_insert_prefix = format!("INSERT INTO {quoted_table} ");
-        if has_names {
-            full_insert_prefix.push('(');
-            full_insert_prefix.push_str(&quoted_names.join(", "));
-            full_insert_prefix.push_str(") ");
+            .collect();
+        self.full_insert_prefix = format!("INSERT INTO {} ", self.quoted_table);
+        if self.has_names || self.named_by_caller {
+            self.full_insert_prefix.push('(');
+            self.full_insert_prefix
+                .push_str(&self.quoted_names.join(", "));
+            self.full_insert_prefix.push_str(") ");
         }
-        full_insert_prefix.push_str("VALUES (");
-        Self {
-            table_id: map.table_id,
-            map_body: map.body.to_vec(),
-            full_insert_prefix,
-            schema,
-            table,
-            quoted_table,
-            quoted_names,
-            json_columns: columns.iter().filter(|c| c.column_type == ct::JSON).count(),
-            key_columns: columns.iter().filter(|c| c.primary_key).count(),
-            columns,
-            has_names,
-            has_primary_key,
+        self.full_insert_prefix.push_str("VALUES (");
+    }
+
+    /// Gives the columns the names the caller's schema has for this table, when the binlog
+    /// does not name them. Names are given by position, so only when the schema has exactly
+    /// as many columns; returns the schema's count when it differs (the columns then keep
+    /// `@1`, `@2`: a wrong name is worse than none).
+    fn name_from(&mut self, names: &Schema) -> Result<(), usize> {
+        if self.has_names {
+            return Ok(());
         }
+        let Some(given) = names.columns(&self.schema, &self.table) else {
+            return Ok(());
+        };
+        if given.len() != self.columns.len() {
+            return Err(given.len());
+        }
+        for (column, name) in self.columns.iter_mut().zip(given) {
+            column.name = Some(name.clone());
+        }
+        self.named_by_caller = true;
+        self.quote_names();
+        Ok(())
     }
 
     /// The rows of a rows event of this table.
@@ -715,18 +749,38 @@ impl TableMaps {
     /// mapped again before every statement that writes it, with the same bytes: its schema is
     /// built only when they change.
     pub fn insert(&mut self, map: &TableMap<'_>) -> &TableSchema {
+        self.insert_named(map, None).0
+    }
+
+    /// [`TableMaps::insert`], the columns named from `names` when the binlog does not name
+    /// them. When the schema is built anew and `names` has the table with a column count other
+    /// than the table map's, that count comes back too (its columns stay unnamed).
+    pub fn insert_named(
+        &mut self,
+        map: &TableMap<'_>,
+        names: Option<&Schema>,
+    ) -> (&TableSchema, Option<usize>) {
         if self.tables.len() >= MAX_TABLE_MAPS && !self.tables.contains_key(&map.table_id) {
             self.tables.clear();
         }
+        let build = || {
+            let mut schema = TableSchema::from_table_map(map);
+            let mismatch = names.and_then(|names| schema.name_from(names).err());
+            (schema, mismatch)
+        };
         match self.tables.entry(map.table_id) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
+                let mut mismatch = None;
                 if e.get().map_body != map.body {
-                    e.insert(TableSchema::from_table_map(map));
+                    let (schema, count) = build();
+                    e.insert(schema);
+                    mismatch = count;
                 }
-                e.into_mut()
+                (e.into_mut(), mismatch)
             }
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(TableSchema::from_table_map(map))
+                let (schema, mismatch) = build();
+                (e.insert(schema), mismatch)
             }
         }
     }

@@ -79,9 +79,19 @@ pub struct ShowArgs {
     /// Print the statements that revert the transaction instead (flashback)
     #[arg(long)]
     pub undo: bool,
+
+    #[command(flatten)]
+    pub names: SchemaArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Column names: with binlog_row_metadata=FULL the binlog names the columns; \
+    otherwise they are @1, @2, ... as in mysqlbinlog -v, unless --schema gives the tables' \
+    CREATE TABLE statements:\n  \
+    mysqldump --no-data --all-databases > schema.sql\n  \
+    repldoctor binlog sql mysql-bin.000379 --schema schema.sql"
+)]
 pub struct SqlArgs {
     #[command(flatten)]
     pub files: FilesArgs,
@@ -91,6 +101,40 @@ pub struct SqlArgs {
     /// Print the statements that revert each transaction, newest first (flashback)
     #[arg(long)]
     pub undo: bool,
+
+    #[command(flatten)]
+    pub names: SchemaArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Name the columns of tables the binlog does not name (binlog_row_metadata=MINIMAL) from
+    /// the CREATE TABLE statements in FILE, as `mysqldump --no-data` or SHOW CREATE TABLE print
+    /// them (USE and qualified names say the database). A table whose column count differs
+    /// from the binlog's keeps @1, @2, ... with a warning.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+}
+
+impl SchemaArgs {
+    /// The column names of `--schema`, when given.
+    fn load(&self) -> Result<Option<binlog::Schema>, Failure> {
+        let Some(path) = &self.schema else {
+            return Ok(None);
+        };
+        let text = std::fs::read(path)
+            .map_err(|err| Failure::new(format!("cannot read '{}': {err}", path.display())))?;
+        binlog::Schema::parse(&String::from_utf8_lossy(&text))
+            .map(Some)
+            .map_err(|err| Failure::new(format!("--schema '{}': {err}", path.display())))
+    }
+}
+
+/// Says on stderr what a transaction's reading could not do as asked.
+fn warn(path: &Path, t: &Transaction) {
+    for warning in &t.warnings {
+        eprintln!("{}: warning: {warning}", path.display());
+    }
 }
 
 pub fn run(command: BinlogCommand, global: &GlobalArgs) -> Result<Status, Failure> {
@@ -351,9 +395,11 @@ fn check(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
 }
 
 fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
+    let names = args.names.load()?;
     let file = open(&args.file)?;
     let options = Options {
         render: render_for(args.undo, format),
+        column_names: names.as_ref(),
         ..Options::default()
     };
     let (found, wanted) = match (&args.end_log_pos, &args.gtid) {
@@ -379,6 +425,7 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
             args.file.display()
         )));
     };
+    warn(&args.file, &t);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if format != Format::Json {
@@ -409,6 +456,7 @@ fn render_for(undo: bool, format: Format) -> Render {
 const OUTPUT_BUFFER: usize = 256 << 10;
 
 fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
+    let names = args.names.load()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
     if format != Format::Json {
@@ -427,6 +475,7 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
             start_offset: args.range.start_offset,
             stop_offset: args.range.stop_offset,
             render: render_for(args.undo, format),
+            column_names: names.as_ref(),
             ..Options::default()
         };
         let mut damage = None;
@@ -435,6 +484,7 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
             for item in binlog::newest_first(&file, options) {
                 match item {
                     Ok((t, sql)) => {
+                        warn(path, &t);
                         write_transaction(&mut out, &mut scratch, path, &t, &sql, true, format)?
                     }
                     Err(err) => damage = Some(err),
@@ -463,7 +513,7 @@ fn write_transactions(
     out: &mut impl Write,
     path: &Path,
     file: &MappedFile,
-    options: Options,
+    options: Options<'_>,
     format: Format,
 ) -> Result<Option<binlog::Error>, Failure> {
     let mut transactions = binlog::transactions_with(file.bytes(), options);
@@ -471,6 +521,7 @@ fn write_transactions(
     while let Some(t) = transactions.next_into(&mut sql) {
         match t {
             Ok(t) => {
+                warn(path, &t);
                 write_transaction(out, &mut scratch, path, &t, &sql, false, format)?;
                 file.release_before(t.end_offset);
             }
