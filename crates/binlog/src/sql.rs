@@ -257,8 +257,21 @@ pub fn write_hex_literal(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(b"X'");
     let start = out.len();
     out.resize(start + bytes.len() * 2, 0);
-    for (pair, &b) in out[start..].chunks_exact_mut(2).zip(bytes) {
-        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    // Eight bytes at a time into sixteen digits: arrays of known length, no bounds checks.
+    let (digits, digits_rest) = out[start..].as_chunks_mut::<16>();
+    let (octets, octets_rest) = bytes.as_chunks::<8>();
+    for (digits, octet) in digits.iter_mut().zip(octets) {
+        for (pair, &b) in digits.as_chunks_mut::<2>().0.iter_mut().zip(octet) {
+            *pair = HEX_PAIRS[usize::from(b)];
+        }
+    }
+    for (pair, &b) in digits_rest
+        .as_chunks_mut::<2>()
+        .0
+        .iter_mut()
+        .zip(octets_rest)
+    {
+        *pair = HEX_PAIRS[usize::from(b)];
     }
     out.push(b'\'');
 }
@@ -501,9 +514,7 @@ fn write_update(
     out.extend_from_slice(b" SET ");
     // Only the columns that change, unless none does.
     let changes = |(i, v): &&(usize, Value<'_>)| old_value(from, *i).is_none_or(|old| old != v);
-    if to.iter().any(|entry| changes(&entry)) {
-        write_assignments(out, schema, to.iter().filter(changes))?;
-    } else {
+    if write_assignments(out, schema, to.iter().filter(changes))? == 0 {
         write_assignments(out, schema, to.iter())?;
     }
     write_where(out, schema, from)?;
@@ -523,19 +534,21 @@ fn old_value<'i, 'v>(image: &'i [(usize, Value<'v>)], index: usize) -> Option<&'
     }
 }
 
-/// `a=1, b=2`
+/// `a=1, b=2`; returns how many.
 fn write_assignments<'i, 'v: 'i>(
     out: &mut Vec<u8>,
     schema: &TableSchema,
     assigned: impl Iterator<Item = &'i (usize, Value<'v>)>,
-) -> DecodeResult<()> {
-    for (n, (i, v)) in assigned.enumerate() {
-        if n > 0 {
+) -> DecodeResult<usize> {
+    let mut count = 0;
+    for (i, v) in assigned {
+        if count > 0 {
             out.extend_from_slice(b", ");
         }
         write_assignment(out, schema, *i, v)?;
+        count += 1;
     }
-    Ok(())
+    Ok(count)
 }
 
 /// The statement that makes a row's change (`undo` false) or reverts it (`undo` true), from
