@@ -6,7 +6,7 @@
 use sqlparser::ast::{
     ColumnOption, CreateTable, Expr, IndexColumn, ObjectName, Statement, TableConstraint,
 };
-use sqlparser::dialect::MySqlDialect;
+use sqlparser::dialect::{GenericDialect, MySqlDialect};
 use sqlparser::parser::Parser;
 
 use crate::model::{Provenance, TableColumn, TableDefinition};
@@ -30,6 +30,7 @@ pub fn create_tables(
 ) -> Vec<Result<TableDefinition, CreateTableError>> {
     let mut schema = default_schema.map(str::to_owned);
     let mut tables = Vec::new();
+    let text = &without_vertical_labels(text);
     for (start, statement) in statements(text) {
         let head: String = statement
             .split_whitespace()
@@ -66,11 +67,99 @@ fn definition(
     schema: Option<&str>,
     origin: &Provenance,
 ) -> Result<TableDefinition, String> {
-    let parsed = Parser::parse_sql(&MySqlDialect {}, sql).map_err(|e| e.to_string())?;
+    let sql = columns_and_keys(sql);
+    // `"name"` identifiers come from servers in ANSI_QUOTES mode, which MySQL's dialect reads
+    // as strings; the generic dialect takes both quotes.
+    let parsed = Parser::parse_sql(&MySqlDialect {}, &sql).or_else(|mysql| {
+        if sql.contains('"') {
+            Parser::parse_sql(&GenericDialect {}, &sql).map_err(|_| mysql)
+        } else {
+            Err(mysql)
+        }
+    });
+    let parsed = parsed.map_err(|e| e.to_string())?;
     let Some(Statement::CreateTable(create)) = parsed.into_iter().next() else {
         return Err("not a CREATE TABLE statement".into());
     };
     Ok(from_ast(&create, schema, origin))
+}
+
+/// The statement down to what names columns and keys: `CREATE TABLE name (elements)` without
+/// the table options after it (`ENGINE=`, MariaDB's `WITH SYSTEM VERSIONING`, partitioning),
+/// without MariaDB's `PERIOD FOR` elements and `WITHOUT OVERLAPS` key parts, which the parser
+/// does not know and which name neither.
+fn columns_and_keys(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let Some(open) = find_outside_quotes(bytes, 0, |b| b == b'(') else {
+        return sql.to_owned();
+    };
+    let mut depth = 0usize;
+    let mut elements = Vec::new();
+    let mut element_start = open + 1;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"' | b'`') => {
+                i = skip_quoted(bytes, i, quote);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    elements.push(&sql[element_start..i]);
+                    let kept: Vec<String> = elements
+                        .iter()
+                        .filter(|e| {
+                            let mut words = e.split_whitespace();
+                            let period = words
+                                .next()
+                                .is_some_and(|w| w.eq_ignore_ascii_case("PERIOD"))
+                                && words.next().is_some_and(|w| w.eq_ignore_ascii_case("FOR"));
+                            !period
+                        })
+                        .map(|e| without_overlaps(e))
+                        .collect();
+                    return format!("{}({})", &sql[..open], kept.join(","));
+                }
+            }
+            b',' if depth == 1 => {
+                elements.push(&sql[element_start..i]);
+                element_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    sql.to_owned()
+}
+
+/// `PRIMARY KEY (id, p WITHOUT OVERLAPS)` without the period part.
+fn without_overlaps(element: &str) -> String {
+    let upper = element.to_ascii_uppercase();
+    let Some(at) = upper.find(" WITHOUT OVERLAPS") else {
+        return element.to_owned();
+    };
+    // Drop `, p WITHOUT OVERLAPS`: the period's name, the words and the comma before them.
+    let before = &element[..at];
+    let cut = before.rfind(',').unwrap_or(at);
+    format!(
+        "{}{}",
+        &element[..cut],
+        &element[at + " WITHOUT OVERLAPS".len()..]
+    )
+}
+
+fn find_outside_quotes(bytes: &[u8], from: usize, wanted: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"' | b'`') => i = skip_quoted(bytes, i, quote),
+            b if wanted(b) => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn from_ast(create: &CreateTable, schema: Option<&str>, origin: &Provenance) -> TableDefinition {
@@ -160,6 +249,27 @@ fn split_name(name: &ObjectName) -> (Option<String>, String) {
         [table] => (None, table.clone()),
         [] => (None, String::new()),
     }
+}
+
+/// `SHOW CREATE TABLE ... \\G` output as plain statements: the row headers and `Table:` lines
+/// blanked, the `Create Table:` label taken off (lines kept, so errors name the right line).
+fn without_vertical_labels(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let is_row_header = trimmed.starts_with("***") && trimmed.contains(" row ");
+        if is_row_header {
+            // A row ends the statement of the row before (vertical output has no `;`).
+            out.push_str(if line.ends_with('\n') { ";\n" } else { ";" });
+        } else if trimmed.starts_with("Table: ") {
+            out.push_str(if line.ends_with('\n') { "\n" } else { "" });
+        } else if let Some(statement) = trimmed.strip_prefix("Create Table:") {
+            out.push_str(statement.trim_start());
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// `` `db` `` or `db` into `db`.
@@ -257,7 +367,7 @@ fn skip_line(bytes: &[u8], from: usize) -> usize {
 fn without_version_comments(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;
-    while let Some(at) = rest.find("/*!") {
+    while let Some(at) = rest.find("/*!").or_else(|| rest.find("/*M!")) {
         out.push_str(&rest[..at]);
         rest = rest[at..]
             .find("*/")
@@ -305,7 +415,10 @@ mod tests {
         let dump = "-- MySQL dump 10.13\n/*!40101 SET NAMES utf8mb4 */;\nUSE `shop`;\n\
             DROP TABLE IF EXISTS `we;ird``s`;\n\
             CREATE TABLE `we;ird``s` (\n  `my col` int unsigned NOT NULL AUTO_INCREMENT COMMENT 'a;b',\n  \
-            `n` varchar(10) /*!80023 INVISIBLE */ DEFAULT NULL,\n  `t` text,\n  \
+            `n` varchar(10) /*!80023 INVISIBLE */ DEFAULT NULL,\n  # a comment line\n  \
+            `t` text, -- a trailing comment\n  \
+            `g` int GENERATED ALWAYS AS ((length(`t`) + 1)) STORED,\n  \
+            CONSTRAINT `c` CHECK ((`g` > 0)),\n  \
             PRIMARY KEY (`my col`),\n  UNIQUE KEY `n` (`n`),\n  KEY `t_prefix` (`t`(10))\n\
             ) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4\n\
             /*!50100 PARTITION BY HASH (`my col`)\nPARTITIONS 4 */;\n\
@@ -316,7 +429,7 @@ mod tests {
         assert_eq!(tables.len(), 2);
         let first = tables[0].as_ref().unwrap();
         assert_eq!(first.qualified_name(), "shop.we;ird`s");
-        assert_eq!(names(first), ["my col", "n", "t"]);
+        assert_eq!(names(first), ["my col", "n", "t", "g"]);
         assert!(first.columns[0].auto_increment);
         assert_eq!(first.primary_key().unwrap().columns, ["my col"]);
         let prefix = first.indexes.iter().find(|i| i.name == "t_prefix").unwrap();
@@ -329,6 +442,66 @@ mod tests {
             .map(|k| k.describe())
             .collect();
         assert_eq!(unique, ["code (code)"]);
+    }
+
+    #[test]
+    fn vertical_output_of_mariadb_with_its_own_syntax_and_ansi_quotes() {
+        // MariaDB 10.11's SHOW CREATE TABLE ...\\G of a system-versioned table, an
+        // application-time period and its own types; then a table printed under ANSI_QUOTES.
+        let text = "*************************** 1. row ***************************
+       Table: sv
+Create Table: CREATE TABLE `sv` (
+  `id` int(11) NOT NULL,
+  `x` int(11) DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci WITH SYSTEM VERSIONING
+*************************** 1. row ***************************
+       Table: ap
+Create Table: CREATE TABLE `ap` (
+  `id` int(11) NOT NULL,
+  `s` date NOT NULL,
+  `e` date NOT NULL,
+  PERIOD FOR `p` (`s`, `e`),
+  PRIMARY KEY (`id`,`p` WITHOUT OVERLAPS)
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci
+*************************** 1. row ***************************
+       Table: ty
+Create Table: CREATE TABLE `ty` (
+  `id` int(11) NOT NULL,
+  `a` inet6 DEFAULT NULL,
+  `b` blob /*M!100301 COMPRESSED*/ DEFAULT NULL,
+  `c` int(11) INVISIBLE DEFAULT NULL,
+  `j` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(`j`)),
+  `period` int DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci
+*************************** 1. row ***************************
+       Table: q
+Create Table: CREATE TABLE \"q\" (
+  \"x\" int(11) DEFAULT NULL,
+  UNIQUE KEY \"ux\" (\"x\")
+)
+";
+        let tables: Vec<TableDefinition> = parse(text).into_iter().map(Result::unwrap).collect();
+        let read: Vec<(String, Vec<&str>)> = tables
+            .iter()
+            .map(|t| (t.qualified_name(), names(t)))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("sv".to_owned(), vec!["id", "x"]),
+                ("ap".to_owned(), vec!["id", "s", "e"]),
+                ("ty".to_owned(), vec!["id", "a", "b", "c", "j", "period"]),
+                ("q".to_owned(), vec!["x"]),
+            ]
+        );
+        assert_eq!(tables[1].primary_key().unwrap().columns, ["id"]);
+        let unique: Vec<String> = tables[3]
+            .unique_secondary_keys()
+            .map(|k| k.describe())
+            .collect();
+        assert_eq!(unique, ["ux (x)"]);
     }
 
     #[test]
