@@ -637,30 +637,36 @@ fn push_value<'a>(
 ) -> DecodeResult<()> {
     let at = r.offset();
     let [meta_hi, meta_lo] = column.metadata.to_be_bytes();
-    let mut put = |value| values.push((index, value));
+    // A macro, not a closure: called from every arm, a closure is not inlined and its value
+    // goes through memory again.
+    macro_rules! put {
+        ($value:expr) => {
+            values.push((index, $value))
+        };
+    }
     match column.column_type {
-        ct::TINY => put(int_value(column, r.uint(1)?, 1)),
-        ct::SHORT => put(int_value(column, r.uint(2)?, 2)),
-        ct::INT24 => put(int_value(column, r.uint(3)?, 3)),
-        ct::LONG => put(int_value(column, r.uint(4)?, 4)),
-        ct::LONGLONG => put(int_value(column, r.u64()?, 8)),
-        ct::FLOAT => put(Value::Float(f32::from_bits(r.u32()?))),
-        ct::DOUBLE => put(Value::Double(f64::from_bits(r.u64()?))),
-        ct::NEWDECIMAL => put(Value::Decimal(Decimal::read(r, meta_hi, meta_lo)?)),
-        ct::DATE | ct::NEWDATE => put(Value::Date(temporal::read_date(r)?)),
-        ct::TIME => put(Value::Time(temporal::read_time_v1(r)?)),
-        ct::DATETIME => put(Value::DateTime(temporal::read_datetime_v1(r)?)),
-        ct::TIMESTAMP => put(Value::Timestamp(Timestamp {
+        ct::TINY => put!(int_value(column, r.uint(1)?, 1)),
+        ct::SHORT => put!(int_value(column, r.uint(2)?, 2)),
+        ct::INT24 => put!(int_value(column, r.uint(3)?, 3)),
+        ct::LONG => put!(int_value(column, r.uint(4)?, 4)),
+        ct::LONGLONG => put!(int_value(column, r.u64()?, 8)),
+        ct::FLOAT => put!(Value::Float(f32::from_bits(r.u32()?))),
+        ct::DOUBLE => put!(Value::Double(f64::from_bits(r.u64()?))),
+        ct::NEWDECIMAL => put!(Value::Decimal(Decimal::read(r, meta_hi, meta_lo)?)),
+        ct::DATE | ct::NEWDATE => put!(Value::Date(temporal::read_date(r)?)),
+        ct::TIME => put!(Value::Time(temporal::read_time_v1(r)?)),
+        ct::DATETIME => put!(Value::DateTime(temporal::read_datetime_v1(r)?)),
+        ct::TIMESTAMP => put!(Value::Timestamp(Timestamp {
             seconds: r.u32()?,
             micros: 0,
             fsp: 0,
         })),
-        ct::TIME2 => put(Value::Time(temporal::read_time2(r, meta_lo)?)),
-        ct::DATETIME2 => put(Value::DateTime(temporal::read_datetime2(r, meta_lo)?)),
-        ct::TIMESTAMP2 => put(Value::Timestamp(temporal::read_timestamp2(r, meta_lo)?)),
+        ct::TIME2 => put!(Value::Time(temporal::read_time2(r, meta_lo)?)),
+        ct::DATETIME2 => put!(Value::DateTime(temporal::read_datetime2(r, meta_lo)?)),
+        ct::TIMESTAMP2 => put!(Value::Timestamp(temporal::read_timestamp2(r, meta_lo)?)),
         ct::YEAR => match r.u8()? {
-            0 => put(Value::Year(0)),
-            y => put(Value::Year(1900 + u16::from(y))),
+            0 => put!(Value::Year(0)),
+            y => put!(Value::Year(1900 + u16::from(y))),
         },
         ct::VARCHAR | ct::VAR_STRING | ct::STRING => {
             let len = if column.length < 256 {
@@ -668,15 +674,15 @@ fn push_value<'a>(
             } else {
                 u64::from(r.u16()?)
             };
-            put(Value::Bytes(r.bytes_u64(len)?))
+            put!(Value::Bytes(r.bytes_u64(len)?))
         }
         ct::ENUM => match column.length {
-            1 => put(Value::Enum(u16::from(r.u8()?))),
-            2 => put(Value::Enum(r.u16()?)),
+            1 => put!(Value::Enum(u16::from(r.u8()?))),
+            2 => put!(Value::Enum(r.u16()?)),
             n => return Err(DecodeError::new(at, format!("ENUM of {n} bytes"))),
         },
         ct::SET => match column.length {
-            n @ 1..=8 => put(Value::Set(r.uint(n as usize)?)),
+            n @ 1..=8 => put!(Value::Set(r.uint(n as usize)?)),
             n => return Err(DecodeError::new(at, format!("SET of {n} bytes"))),
         },
         ct::BIT => {
@@ -687,7 +693,7 @@ fn push_value<'a>(
                     format!("BIT({}) is wider than 64", column.length),
                 ));
             }
-            put(Value::Bit(r.uint_be(bytes)?))
+            put!(Value::Bit(r.uint_be(bytes)?))
         }
         ct::BLOB | ct::TINY_BLOB | ct::MEDIUM_BLOB | ct::LONG_BLOB | ct::GEOMETRY | ct::VECTOR => {
             let prefix = match column.length {
@@ -701,7 +707,7 @@ fn push_value<'a>(
             };
             let len = r.uint(prefix)?;
             let bytes = r.bytes_u64(len)?;
-            put(match column.column_type {
+            put!(match column.column_type {
                 ct::GEOMETRY => Value::Geometry(bytes),
                 ct::VECTOR => Value::Vector(bytes),
                 _ => Value::Bytes(bytes),
@@ -716,12 +722,12 @@ fn push_value<'a>(
             let offset = r.offset();
             let doc = r.bytes_u64(len)?;
             if partial_json {
-                put(Value::JsonDiff(json::read_diffs(Reader::new(doc, offset))?))
+                put!(Value::JsonDiff(json::read_diffs(Reader::new(doc, offset))?))
             } else {
-                put(Value::Json(doc, offset))
+                put!(Value::Json(doc, offset))
             }
         }
-        ct::NULL => put(Value::Null),
+        ct::NULL => put!(Value::Null),
         other => {
             return Err(DecodeError::new(
                 at,
