@@ -1,8 +1,8 @@
 #!/bin/sh
-# Times `repldoctor binlog check`, `repldoctor binlog sql` and `mariadb-binlog
-# --base64-output=decode-rows -vv` on the same ROW-format binlog, in one run, from page cache,
-# and prints throughput, the ratio to mariadb-binlog and each one's peak memory (max RSS from
-# /usr/bin/time -v). Each command runs RUNS times (default 3); the best wall time counts.
+# Times `repldoctor binlog check`, `repldoctor binlog sql`, `repldoctor binlog sql --undo` and
+# `mariadb-binlog --base64-output=decode-rows -vv` on the same ROW-format binlog, in one run,
+# from page cache, and prints throughput, the ratio to mariadb-binlog and each one's peak
+# memory (max RSS from /usr/bin/time -v). Each command runs RUNS times (default 3); the best wall time counts.
 # Usage: bench/binlog_vs_mariadb.sh [FILE]
 #   Without FILE it reads target/binlog-bench/rows.000001, writing it first (a ~500 MB binlog
 #   from a testlab MariaDB, several minutes) when it is missing. Builds go to CARGO_TARGET_DIR
@@ -45,13 +45,14 @@ echo "file: $file ($bytes bytes), best of $runs runs"
 results=$(
     best_of check "$repldoctor" binlog check "$file"
     best_of sql "$repldoctor" binlog sql "$file"
+    best_of sql-undo "$repldoctor" binlog sql --undo "$file"
     best_of mariadb-binlog mariadb-binlog --base64-output=decode-rows -vv "$file"
 )
 echo "$results" | awk -v bytes="$bytes" '
     { t[$1] = $2; r[$1] = $3 }
     END {
         printf "%-16s %10s %12s %14s\n", "command", "seconds", "throughput", "peak RSS"
-        n = split("check sql mariadb-binlog", order, " ")
+        n = split("check sql sql-undo mariadb-binlog", order, " ")
         for (i = 1; i <= n; i++) {
             c = order[i]
             printf "%-16s %10.2f %9.2f GB/s %11.1f MB\n", c, t[c], bytes / t[c] / 1e9, r[c] / 1024
