@@ -29,14 +29,6 @@ pub struct Statements {
 }
 
 impl Statements {
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     /// Every statement, each followed by `\n`.
     pub fn text(&self) -> &[u8] {
         &self.text
@@ -70,13 +62,13 @@ impl Statements {
         (0..self.ends.len()).map(|i| String::from_utf8_lossy(self.statement(i)))
     }
 
-    pub fn push(&mut self, statement: &str) {
+    pub(crate) fn push(&mut self, statement: &str) {
         self.text.extend_from_slice(statement.as_bytes());
         self.end_statement();
     }
 
     /// Appends the statement `write` writes; when it fails, nothing is appended.
-    pub fn push_with<E>(
+    pub(crate) fn push_with<E>(
         &mut self,
         write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
     ) -> Result<(), E> {
@@ -94,7 +86,7 @@ impl Statements {
     }
 
     /// Empties it, keeping its memory.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.text.clear();
         self.ends.clear();
     }
@@ -105,7 +97,7 @@ impl Statements {
     }
 
     /// The same statements, last first.
-    pub fn reverse(&mut self) {
+    pub(crate) fn reverse(&mut self) {
         let mut reversed = Self {
             text: Vec::with_capacity(self.text.len()),
             ends: Vec::with_capacity(self.ends.len()),
