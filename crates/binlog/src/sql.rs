@@ -85,6 +85,11 @@ impl Statements {
         }
     }
 
+    /// Bytes it can hold without growing.
+    pub(crate) fn capacity(&self) -> usize {
+        self.text.capacity()
+    }
+
     /// Empties it, keeping its memory.
     pub(crate) fn clear(&mut self) {
         self.text.clear();

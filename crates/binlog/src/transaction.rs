@@ -109,6 +109,9 @@ impl Transaction {
     }
 }
 
+/// The largest statements buffer kept for reuse.
+const RECYCLED_BYTES: usize = 16 << 20;
+
 /// A transaction with its statements as rendered, before they are handed over, and the
 /// FORMAT_DESCRIPTION in force where it starts (to read it again from there).
 #[derive(Debug)]
@@ -302,10 +305,13 @@ impl<'a> Grouper<'a> {
         })
     }
 
-    /// Keeps a buffer the caller is done with for the statements of a later transaction.
+    /// Keeps a buffer the caller is done with for the statements of a later transaction,
+    /// unless a large transaction grew it: that memory goes back once the transaction is done.
     fn recycle(&mut self, mut sql: Statements) {
-        sql.clear();
-        self.spare = sql;
+        if sql.capacity() <= RECYCLED_BYTES {
+            sql.clear();
+            self.spare = sql;
+        }
     }
 }
 
