@@ -37,7 +37,7 @@ pub use format::{ChecksumAlg, Flavor, FormatDescription};
 pub use header::EventHeader;
 pub use mmap::MappedFile;
 pub use reader::Reader;
-pub use schema::{Schema, SchemaError};
+pub use schema::Schema;
 pub use sql::Statements;
 pub use stats::Stats;
 pub use summary::summary;

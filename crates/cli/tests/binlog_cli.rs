@@ -248,7 +248,7 @@ fn a_schema_file_that_does_not_read_exits_3_naming_its_line() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("schema.sql': line 4: expected a column name in `t`, found a string"),
+        stderr.contains("schema.sql': line 4: cannot read CREATE TABLE: Expected: "),
         "{stderr}"
     );
 }
@@ -377,12 +377,13 @@ mod live {
                  `full name` VARCHAR(50), `we``ird` INT, `key` INT, \
                  twice INT AS (`we``ird` * 2) STORED, KEY by_name (`full name`), \
                  UNIQUE KEY (id)) COMMENT 'a, (tricky) one'; \
-                 CREATE TABLE names.other (a INT, b INT)",
+                 CREATE TABLE names.other (a INT, b INT); \
+                 CREATE TABLE names.keyed (k INT, id INT PRIMARY KEY)",
             )
             .await
             .unwrap();
         let mut schema = String::from("USE `names`;\n");
-        for table in ["people", "other"] {
+        for table in ["people", "other", "keyed"] {
             let rows = server
                 .rows(&format!("SHOW CREATE TABLE names.{table}"))
                 .await
@@ -414,6 +415,8 @@ mod live {
             "UPDATE names.people SET `full name` = 'Bob' WHERE id = 1",
             "INSERT INTO names.other VALUES (1, 2)",
             "DELETE FROM names.people WHERE id = 1",
+            "INSERT INTO names.keyed VALUES (7, 1)",
+            "UPDATE names.keyed SET k = 8 WHERE id = 1",
         ] {
             server.exec(statement).await.unwrap();
         }
@@ -438,6 +441,8 @@ mod live {
             "DELETE FROM `names`.`people` WHERE `id`=1 AND `full name`='Bob' AND `we``ird`=3 \
              AND `key`=4 AND `twice`=6 LIMIT 1;",
             "INSERT INTO `names`.`other` VALUES (1, 2);",
+            // The schema's primary key finds the row, as FULL metadata would.
+            "UPDATE `names`.`keyed` SET `k`=8 WHERE `id`=1 LIMIT 1;",
         ] {
             assert!(named.contains(statement), "{statement}\nnot in:\n{named}");
         }
@@ -463,7 +468,7 @@ mod live {
             "show",
             path,
             "--gtid",
-            "0-1-5",
+            "0-1-6",
             "--schema",
             schema_path,
         ]);

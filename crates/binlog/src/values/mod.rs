@@ -396,10 +396,10 @@ impl TableSchema {
         self.full_insert_prefix.push_str("VALUES (");
     }
 
-    /// Gives the columns the names the caller's schema has for this table, when the binlog
-    /// does not name them. Names are given by position, so only when the schema has exactly
-    /// as many columns; returns the schema's count when it differs (the columns then keep
-    /// `@1`, `@2`: a wrong name is worse than none).
+    /// Gives the columns the names (and the primary key) the caller's schema has for this
+    /// table, when the binlog does not name them. Names are given by position, so only when
+    /// the schema has exactly as many columns; returns the schema's count when it differs (the
+    /// columns then keep `@1`, `@2`: a wrong name is worse than none).
     fn name_from(&mut self, names: &Schema) -> Result<(), usize> {
         if self.has_names {
             return Ok(());
@@ -412,6 +412,18 @@ impl TableSchema {
         }
         for (column, name) in self.columns.iter_mut().zip(given) {
             column.name = Some(name.clone());
+        }
+        // Its primary key too, when the binlog does not say: statements then find rows by it.
+        if self.has_primary_key.is_none()
+            && let Some(key) = names.primary_key(&self.schema, &self.table)
+        {
+            for &position in key {
+                if let Some(column) = self.columns.get_mut(position) {
+                    column.primary_key = true;
+                }
+            }
+            self.key_columns = self.columns.iter().filter(|c| c.primary_key).count();
+            self.has_primary_key = Some(true);
         }
         self.named_by_caller = true;
         self.quote_names();

@@ -7,6 +7,8 @@ use binlog::{
     ErrorKind, Event, EventData, EventWalk, MappedFile, Options, Render, Statements, Transaction,
 };
 use clap::{Args, Subcommand};
+use evidence::model::{Obtained, Provenance};
+use evidence::text::create_table::create_tables;
 use serde_json::json;
 
 use crate::args::{Format, GlobalArgs};
@@ -124,9 +126,29 @@ impl SchemaArgs {
         };
         let text = std::fs::read(path)
             .map_err(|err| Failure::new(format!("cannot read '{}': {err}", path.display())))?;
-        binlog::Schema::parse(&String::from_utf8_lossy(&text))
-            .map(Some)
-            .map_err(|err| Failure::new(format!("--schema '{}': {err}", path.display())))
+        let origin = Provenance {
+            how: Obtained::File {
+                path: path.display().to_string(),
+            },
+            captured_at: None,
+        };
+        let mut schema = binlog::Schema::default();
+        for table in create_tables(&String::from_utf8_lossy(&text), None, &origin) {
+            let table = table
+                .map_err(|err| Failure::new(format!("--schema '{}': {err}", path.display())))?;
+            let columns = table.columns.iter().map(|c| c.name.clone()).collect();
+            let key = table
+                .primary_key()
+                .map_or(&[][..], |k| k.columns.as_slice());
+            schema.insert(table.schema.clone(), table.name.clone(), columns, key);
+        }
+        if schema.is_empty() {
+            return Err(Failure::new(format!(
+                "--schema '{}': no CREATE TABLE statement found",
+                path.display()
+            )));
+        }
+        Ok(Some(schema))
     }
 }
 

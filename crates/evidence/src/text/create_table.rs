@@ -49,24 +49,29 @@ pub fn create_tables(
         if !creates {
             continue;
         }
-        let line = text[..start].matches('\n').count() + 1;
+        let first_line = text[..start].matches('\n').count() + 1;
         tables.push(
             definition(
                 &without_version_comments(statement),
                 schema.as_deref(),
                 origin,
             )
-            .map_err(|reason| CreateTableError { line, reason }),
+            .map_err(|(line_in_statement, reason)| CreateTableError {
+                line: first_line + line_in_statement.unwrap_or(1) - 1,
+                reason,
+            }),
         );
     }
     tables
 }
 
+/// The table `sql` defines; an error says on which line of `sql` (when the parser knows) and
+/// what was wrong.
 fn definition(
     sql: &str,
     schema: Option<&str>,
     origin: &Provenance,
-) -> Result<TableDefinition, String> {
+) -> Result<TableDefinition, (Option<usize>, String)> {
     let sql = columns_and_keys(sql);
     // `"name"` identifiers come from servers in ANSI_QUOTES mode, which MySQL's dialect reads
     // as strings; the generic dialect takes both quotes.
@@ -77,11 +82,26 @@ fn definition(
             Err(mysql)
         }
     });
-    let parsed = parsed.map_err(|e| e.to_string())?;
+    let parsed = parsed.map_err(|e| parser_error(&e.to_string()))?;
     let Some(Statement::CreateTable(create)) = parsed.into_iter().next() else {
-        return Err("not a CREATE TABLE statement".into());
+        return Err((None, "not a CREATE TABLE statement".into()));
     };
     Ok(from_ast(&create, schema, origin))
+}
+
+/// `sql parser error: Expected: X, found: Y at Line: 3, Column: 5` as the line (of the
+/// statement) and `Expected: X, found: Y`.
+fn parser_error(message: &str) -> (Option<usize>, String) {
+    let message = message
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(message);
+    match message.rsplit_once(" at Line: ") {
+        Some((what, place)) => {
+            let line = place.split(',').next().and_then(|l| l.trim().parse().ok());
+            (line, what.to_owned())
+        }
+        None => (None, message.to_owned()),
+    }
 }
 
 /// The statement down to what names columns and keys: `CREATE TABLE name (elements)` without
@@ -108,19 +128,23 @@ fn columns_and_keys(sql: &str) -> String {
                 depth -= 1;
                 if depth == 0 {
                     elements.push(&sql[element_start..i]);
-                    let kept: Vec<String> = elements
-                        .iter()
-                        .filter(|e| {
-                            let mut words = e.split_whitespace();
-                            let period = words
-                                .next()
-                                .is_some_and(|w| w.eq_ignore_ascii_case("PERIOD"))
-                                && words.next().is_some_and(|w| w.eq_ignore_ascii_case("FOR"));
-                            !period
-                        })
-                        .map(|e| without_overlaps(e))
-                        .collect();
-                    return format!("{}({})", &sql[..open], kept.join(","));
+                    // A dropped element leaves its line breaks, so errors keep their lines.
+                    let mut kept: Vec<String> = Vec::new();
+                    let mut breaks = String::new();
+                    for element in elements {
+                        let mut words = element.split_whitespace();
+                        let period = words
+                            .next()
+                            .is_some_and(|w| w.eq_ignore_ascii_case("PERIOD"))
+                            && words.next().is_some_and(|w| w.eq_ignore_ascii_case("FOR"));
+                        if period {
+                            breaks.extend(element.matches('\n'));
+                        } else {
+                            let element = without_overlaps(element);
+                            kept.push(format!("{}{element}", std::mem::take(&mut breaks)));
+                        }
+                    }
+                    return format!("{}({}{breaks})", &sql[..open], kept.join(","));
                 }
             }
             b',' if depth == 1 => {
@@ -369,9 +393,12 @@ fn without_version_comments(sql: &str) -> String {
     let mut rest = sql;
     while let Some(at) = rest.find("/*!").or_else(|| rest.find("/*M!")) {
         out.push_str(&rest[..at]);
-        rest = rest[at..]
+        let comment = rest[at..]
             .find("*/")
-            .map_or("", |end| &rest[at + end + 2..]);
+            .map_or(&rest[at..], |end| &rest[at..at + end + 2]);
+        // Its line breaks stay, so errors keep their lines.
+        out.extend(comment.matches('\n'));
+        rest = &rest[at + comment.len()..];
     }
     out.push_str(rest);
     out
@@ -509,6 +536,13 @@ Create Table: CREATE TABLE \"q\" (
         let tables = parse("SELECT 1;\n\nCREATE TABLE t (id int,, );\nCREATE TABLE u (id int);");
         let error = tables[0].as_ref().unwrap_err();
         assert_eq!(error.line, 3);
+        // The line of the token the parser stopped at, past a dropped PERIOD and a comment.
+        let text = "USE shop;\nCREATE TABLE t (\n  `a` int /*!80023 INVISIBLE\n */,\n  \
+                    PERIOD FOR p (a, a),\n  'b' int\n);";
+        let error = parse(text).remove(0).unwrap_err();
+        assert_eq!(error.line, 6, "{error}");
+        assert!(error.reason.starts_with("Expected: "), "{error}");
+        assert!(!error.reason.contains("Line:"), "{error}");
         assert_eq!(names(tables[1].as_ref().unwrap()), ["id"]);
     }
 
