@@ -136,11 +136,7 @@ impl RowLock {
         let lock = format!("SELECT * FROM {table} WHERE id = {id} FOR UPDATE");
         conn.query_drop(format!("BEGIN; {lock}"))
             .await
-            .map_err(|source| LabError::Sql {
-                server: server.name().to_owned(),
-                statement: lock,
-                source,
-            })?;
+            .map_err(|source| server.sql_error(&lock, source))?;
         Ok(Self { conn })
     }
 
@@ -273,11 +269,7 @@ pub async fn applier_deadlock(
     local
         .query_drop(&take_row_2)
         .await
-        .map_err(|source| LabError::Sql {
-            server: server.name().to_owned(),
-            statement: take_row_2.clone(),
-            source,
-        })?;
+        .map_err(|source| server.sql_error(&take_row_2, source))?;
     // The source's transaction changes row 1, then row 2: the applier holds 1 and waits for 2.
     lab.server(source)
         .exec(&format!(
@@ -305,11 +297,7 @@ pub async fn applier_deadlock(
     let status = wait_sql_error(lab, replica).await;
     let _ = local.query_drop("ROLLBACK").await;
     let _ = local.disconnect().await;
-    closed.map_err(|source| LabError::Sql {
-        server: server.name().to_owned(),
-        statement: close_cycle,
-        source,
-    })?;
+    closed.map_err(|source| server.sql_error(&close_cycle, source))?;
     Ok(Injected {
         status: status?,
         table: Some(table),
@@ -476,11 +464,7 @@ pub async fn errant_write(
         conn.query_first("SELECT @@last_gtid").await
     }
     .await
-    .map_err(|source| LabError::Sql {
-        server: server.name().to_owned(),
-        statement: write,
-        source,
-    })?;
+    .map_err(|source| server.sql_error(&write, source))?;
     let _ = conn.disconnect().await;
     Ok(ErrantWrite {
         gtid: gtid.unwrap_or_default(),

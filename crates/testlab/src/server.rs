@@ -276,7 +276,8 @@ impl Server {
             .map_err(|source| self.sql_error("connect", source))
     }
 
-    fn sql_error(&self, statement: &str, source: mysql_async::Error) -> LabError {
+    /// A failed statement on this server, as an error naming both.
+    pub(crate) fn sql_error(&self, statement: &str, source: mysql_async::Error) -> LabError {
         LabError::Sql {
             server: format!("{} (127.0.0.1:{})", self.config.name, self.port),
             statement: statement.to_owned(),
