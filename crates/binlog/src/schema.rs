@@ -22,27 +22,35 @@ struct KnownTable {
     /// Positions (0-based) of the primary key's columns; empty when there is none or it is not
     /// known.
     primary_key: Vec<usize>,
+    /// Positions of the generated columns, which statements must not write.
+    generated: Vec<usize>,
 }
 
 impl Schema {
-    /// Adds a table: its columns in order and its primary key's column names (those not among
-    /// the columns are left out).
+    /// Adds a table: its columns in order, its primary key's columns and its generated columns,
+    /// by name (names not among the columns are left out).
     pub fn insert(
         &mut self,
         database: Option<String>,
         table: String,
         columns: Vec<String>,
         primary_key: &[String],
+        generated: &[String],
     ) {
-        let primary_key = primary_key
-            .iter()
-            .filter_map(|key| columns.iter().position(|c| c.eq_ignore_ascii_case(key)))
-            .collect();
+        let positions = |names: &[String]| -> Vec<usize> {
+            names
+                .iter()
+                .filter_map(|name| columns.iter().position(|c| c.eq_ignore_ascii_case(name)))
+                .collect()
+        };
+        let primary_key = positions(primary_key);
+        let generated = positions(generated);
         self.tables.insert(
             (database, table),
             KnownTable {
                 columns,
                 primary_key,
+                generated,
             },
         );
     }
@@ -59,6 +67,12 @@ impl Schema {
         self.table(database, table)
             .map(|t| t.primary_key.as_slice())
             .filter(|key| !key.is_empty())
+    }
+
+    /// The positions of `database`.`table`'s generated columns (none when not known).
+    pub fn generated(&self, database: &str, table: &str) -> &[usize] {
+        self.table(database, table)
+            .map_or(&[], |t| t.generated.as_slice())
     }
 
     fn table(&self, database: &str, table: &str) -> Option<&KnownTable> {
@@ -115,10 +129,11 @@ mod tests {
             "orders".into(),
             columns,
             &names(&["ID", "nowhere"]),
+            &names(&["total"]),
         );
-        schema.insert(None, "plain".into(), names(&["a", "b"]), &[]);
-        schema.insert(Some("a".into()), "t".into(), names(&["x"]), &[]);
-        schema.insert(Some("b".into()), "T".into(), names(&["y"]), &[]);
+        schema.insert(None, "plain".into(), names(&["a", "b"]), &[], &[]);
+        schema.insert(Some("a".into()), "t".into(), names(&["x"]), &[], &[]);
+        schema.insert(Some("b".into()), "T".into(), names(&["y"]), &[], &[]);
         schema
     }
 
@@ -146,6 +161,8 @@ mod tests {
         let schema = schema();
         assert_eq!(schema.primary_key("shop", "orders"), Some(&[0][..]));
         assert_eq!(schema.primary_key("x", "plain"), None);
+        assert_eq!(schema.generated("shop", "orders"), [2]);
+        assert!(schema.generated("x", "plain").is_empty());
     }
 
     #[test]

@@ -463,14 +463,17 @@ fn write_insert(
     schema: &TableSchema,
     image: &[(usize, Value<'_>)],
 ) -> DecodeResult<()> {
-    if image.len() == schema.columns.len() {
+    let written = |(i, _): &&(usize, Value<'_>)| {
+        schema.generated_columns == 0 || !schema.columns[*i].generated
+    };
+    if image.len() == schema.columns.len() && schema.generated_columns == 0 {
         // Every column, in order: the same words for every row of the table.
         out.extend_from_slice(schema.full_insert_prefix.as_bytes());
     } else {
         out.extend_from_slice(b"INSERT INTO ");
         write_table(out, schema);
         out.extend_from_slice(b" (");
-        for (n, (i, _)) in image.iter().enumerate() {
+        for (n, (i, _)) in image.iter().filter(written).enumerate() {
             if n > 0 {
                 out.extend_from_slice(b", ");
             }
@@ -478,7 +481,7 @@ fn write_insert(
         }
         out.extend_from_slice(b") VALUES (");
     }
-    for (n, (i, v)) in image.iter().enumerate() {
+    for (n, (i, v)) in image.iter().filter(written).enumerate() {
         if n > 0 {
             out.extend_from_slice(b", ");
         }
@@ -538,7 +541,11 @@ fn write_assignments<'i, 'v: 'i>(
     assigned: impl Iterator<Item = &'i (usize, Value<'v>)>,
 ) -> DecodeResult<usize> {
     let mut count = 0;
-    for (i, v) in assigned {
+    // The server computes generated columns and refuses a value for them.
+    let written = |(i, _): &&(usize, Value<'_>)| {
+        schema.generated_columns == 0 || !schema.columns[*i].generated
+    };
+    for (i, v) in assigned.filter(written) {
         if count > 0 {
             out.extend_from_slice(b", ");
         }

@@ -144,8 +144,10 @@ pub struct Column {
     pub name: Option<String>,
     /// The member names of an ENUM or SET column (`binlog_row_metadata=FULL`).
     pub members: Vec<Vec<u8>>,
-    /// Part of the primary key (`binlog_row_metadata=FULL`).
+    /// Part of the primary key (`binlog_row_metadata=FULL`, or a schema the caller gave).
     pub primary_key: bool,
+    /// Computed by the server (known from a schema the caller gave): statements do not write it.
+    pub generated: bool,
     /// CHAR length in bytes, ENUM/SET pack length, BIT length in bits, length-prefix size of
     /// blobs, max length of VARCHAR.
     length: u32,
@@ -208,6 +210,8 @@ pub struct TableSchema {
     json_columns: usize,
     /// Columns in the primary key.
     pub(crate) key_columns: usize,
+    /// Generated columns: an INSERT or SET must leave them out.
+    pub(crate) generated_columns: usize,
     /// The body of the table map it was built from.
     map_body: Vec<u8>,
 }
@@ -332,6 +336,7 @@ impl TableSchema {
                     .map(|n| String::from_utf8_lossy(n).into_owned()),
                 members,
                 primary_key: optional.primary_key.iter().any(|(c, _)| *c == i as u64),
+                generated: false,
                 length,
                 member_literals,
             });
@@ -362,6 +367,7 @@ impl TableSchema {
             quoted_names: Vec::new(),
             json_columns: columns.iter().filter(|c| c.column_type == ct::JSON).count(),
             key_columns: columns.iter().filter(|c| c.primary_key).count(),
+            generated_columns: 0,
             columns,
             has_names,
             named_by_caller: false,
@@ -425,6 +431,12 @@ impl TableSchema {
             self.key_columns = self.columns.iter().filter(|c| c.primary_key).count();
             self.has_primary_key = Some(true);
         }
+        for &position in names.generated(&self.schema, &self.table) {
+            if let Some(column) = self.columns.get_mut(position) {
+                column.generated = true;
+            }
+        }
+        self.generated_columns = self.columns.iter().filter(|c| c.generated).count();
         self.named_by_caller = true;
         self.quote_names();
         Ok(())

@@ -140,7 +140,19 @@ impl SchemaArgs {
             let key = table
                 .primary_key()
                 .map_or(&[][..], |k| k.columns.as_slice());
-            schema.insert(table.schema.clone(), table.name.clone(), columns, key);
+            let generated: Vec<String> = table
+                .columns
+                .iter()
+                .filter(|c| c.generated)
+                .map(|c| c.name.clone())
+                .collect();
+            schema.insert(
+                table.schema.clone(),
+                table.name.clone(),
+                columns,
+                key,
+                &generated,
+            );
         }
         if schema.is_empty() {
             return Err(Failure::new(format!(

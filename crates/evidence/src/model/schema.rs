@@ -25,6 +25,10 @@ pub struct TableColumn {
     /// `int(10) unsigned`, `enum('a','b')`, as information_schema's COLUMN_TYPE writes it.
     pub column_type: Option<String>,
     pub auto_increment: bool,
+    /// A generated column (`GENERATED ALWAYS AS`, `AS (...) VIRTUAL|STORED`): the server
+    /// computes it and refuses a value written to it. Absent from evidence saved before.
+    #[serde(default)]
+    pub generated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +103,7 @@ impl TableDefinition {
                     name: String::new(),
                     column_type: None,
                     auto_increment: false,
+                    generated: false,
                 },
             );
         }
@@ -170,6 +175,7 @@ mod tests {
             name: name.into(),
             column_type: Some("int".into()),
             auto_increment: false,
+            generated: false,
         };
         t.set_column(2, column("b"));
         t.set_column(1, column("a"));

@@ -196,8 +196,10 @@ fn from_ast(create: &CreateTable, schema: Option<&str>, origin: &Provenance) -> 
     for (position, column) in create.columns.iter().enumerate() {
         let name = column.name.value.clone();
         let mut auto_increment = false;
+        let mut generated = false;
         for option in &column.options {
             match &option.option {
+                ColumnOption::Generated { .. } => generated = true,
                 ColumnOption::DialectSpecific(tokens) => {
                     auto_increment |= tokens
                         .iter()
@@ -215,6 +217,7 @@ fn from_ast(create: &CreateTable, schema: Option<&str>, origin: &Provenance) -> 
                 column_type: Some(column.data_type.to_string().to_ascii_lowercase()),
                 name,
                 auto_increment,
+                generated,
             },
         );
     }
@@ -458,6 +461,8 @@ mod tests {
         assert_eq!(first.qualified_name(), "shop.we;ird`s");
         assert_eq!(names(first), ["my col", "n", "t", "g"]);
         assert!(first.columns[0].auto_increment);
+        assert!(first.columns[3].generated);
+        assert!(!first.columns[2].generated);
         assert_eq!(first.primary_key().unwrap().columns, ["my col"]);
         let prefix = first.indexes.iter().find(|i| i.name == "t_prefix").unwrap();
         assert_eq!(prefix.columns, ["t"]);

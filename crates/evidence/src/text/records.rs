@@ -438,6 +438,12 @@ fn add_table_row(server: &mut ServerEvidence, fields: &[Field], origin: Provenan
                     .map(str::to_owned),
                 auto_increment: value("extra")
                     .is_some_and(|e| e.to_ascii_lowercase().contains("auto_increment")),
+                // `VIRTUAL GENERATED`, `STORED GENERATED`; not MySQL's `DEFAULT_GENERATED` of a
+                // column with an expression as its default.
+                generated: value("extra").is_some_and(|e| {
+                    let e = e.to_ascii_uppercase();
+                    e.contains("VIRTUAL GENERATED") || e.contains("STORED GENERATED")
+                }),
             },
         );
     }
