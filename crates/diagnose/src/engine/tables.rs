@@ -4,7 +4,6 @@
 
 use evidence::model::{
     ApplierErrorMessage, BinlogEvent, ServerEvidence, TableDefinition, TableName, Upsert,
-    UpsertKind,
 };
 
 use super::{ChannelView, Output};
@@ -15,7 +14,7 @@ use crate::{Cited, Finding, Missing, text};
 pub struct FailingTable<'a> {
     pub name: TableName,
     /// REPLACE / INSERT ... ON DUPLICATE KEY UPDATE statements on it, as the binlog shows them.
-    pub upserts: Vec<(UpsertKind, &'a str)>,
+    pub upserts: Vec<&'a str>,
     pub definition: Option<&'a TableDefinition>,
 }
 
@@ -74,8 +73,8 @@ pub fn failing_tables<'a>(view: &ChannelView<'a>) -> Vec<FailingTable<'a>> {
             if let Some(upsert) = Upsert::parse(statement) {
                 let index = add(&mut tables, server, upsert.table);
                 let upserts = &mut tables[index].upserts;
-                if !upserts.iter().any(|(_, s)| *s == statement) {
-                    upserts.push((upsert.kind, statement));
+                if !upserts.contains(&statement) {
+                    upserts.push(statement);
                 }
             }
         }
@@ -133,7 +132,7 @@ pub fn cite_upsert_conflict(view: &ChannelView<'_>, finding: &mut Finding) -> Up
     let tables = failing_tables(view);
     let statements: Vec<&str> = tables
         .iter()
-        .flat_map(|t| t.upserts.iter().map(|(_, s)| *s))
+        .flat_map(|t| t.upserts.iter().copied())
         .collect();
     // With upserts, the keys of the tables they write; without, of every failing table.
     let relevant = |t: &&FailingTable<'_>| !t.upserts.is_empty() || statements.is_empty();
