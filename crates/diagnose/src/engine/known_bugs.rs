@@ -54,7 +54,8 @@ pub struct KnownBug {
     pub id: &'static str,
     /// Other reports of the same bug.
     pub duplicates: &'static [&'static str],
-    pub summary: (&'static str, &'static str),
+    /// What goes wrong, for the reference's title.
+    pub summary: &'static str,
     pub url: &'static str,
     pub classes: &'static [Class],
     pub product: Product,
@@ -70,10 +71,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "MySQL #99440",
         duplicates: &["MySQL #87796", "MySQL #89247", "MySQL #95249"],
-        summary: (
-            "a worker rolled back by a lock conflict under slave_preserve_commit_order is never woken: the multi-threaded applier hangs and STOP SLAVE hangs with it",
-            "在 slave_preserve_commit_order 下因锁冲突回滚的 worker 永远不会被唤醒：多线程复制挂起，STOP SLAVE 也随之挂起",
-        ),
+        summary: "a worker rolled back by a lock conflict under slave_preserve_commit_order is never woken, so the multi-threaded applier (and STOP SLAVE) hangs",
         url: "https://bugs.mysql.com/bug.php?id=99440",
         classes: &[Class::MtsCommitOrderHang, Class::ParallelConflictRisk],
         product: Product::Mysql,
@@ -87,10 +85,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
         id: "PS-7232",
         duplicates: &["MySQL #99440"],
-        summary: (
-            "Percona's fix of the commit-order hang when slave_transaction_retries runs out (upstream bug #99440)",
-            "Percona 对 slave_transaction_retries 耗尽时提交顺序挂起的修复（上游 bug #99440）",
-        ),
+        summary: "Percona's fix of the commit-order hang when slave_transaction_retries runs out (upstream bug #99440)",
         url: "https://jira.percona.com/browse/PS-7232",
         classes: &[Class::MtsCommitOrderHang, Class::ParallelConflictRisk],
         product: Product::Percona,
@@ -182,9 +177,10 @@ pub fn attach(finding: &mut Finding, server: &ServerEvidence) {
     }
     for (bug, _) in bugs {
         let title = if bug.duplicates.is_empty() {
-            bug.id.to_owned()
+            format!("{}: {}", bug.id, bug.summary)
         } else {
-            format!("{} (also {})", bug.id, bug.duplicates.join(", "))
+            let also = bug.duplicates.join(", ");
+            format!("{} (also {also}): {}", bug.id, bug.summary)
         };
         if !finding.references.iter().any(|r| r.url == bug.url) {
             finding.references.push(Reference::new(title, bug.url));
