@@ -57,10 +57,6 @@ impl Proxy {
     pub fn pause(&self) {
         self.paused.send_replace(true);
     }
-
-    pub fn resume(&self) {
-        self.paused.send_replace(false);
-    }
 }
 
 impl Drop for Proxy {
