@@ -301,6 +301,19 @@ mod live {
         rows[0]["Checksum"].clone().unwrap()
     }
 
+    /// Starts a new binlog on `server` and returns its name: what follows is written there.
+    async fn new_binlog(server: &testlab::Server) -> String {
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        server
+            .rows("SHOW MASTER STATUS")
+            .await
+            .unwrap()
+            .remove(0)
+            .remove("File")
+            .flatten()
+            .unwrap()
+    }
+
     fn repldoctor_sql(args: &[&str]) -> String {
         let out = super::repldoctor(args);
         assert_eq!(
@@ -364,15 +377,7 @@ mod live {
             .await
             .unwrap();
         let before = checksum(&lab).await;
-        server.exec("FLUSH BINARY LOGS").await.unwrap();
-        let file: String = server
-            .rows("SHOW MASTER STATUS")
-            .await
-            .unwrap()
-            .remove(0)
-            .remove("File")
-            .flatten()
-            .unwrap();
+        let file = new_binlog(server).await;
         for statement in WORKLOAD {
             server.exec(statement).await.unwrap();
         }
@@ -446,15 +451,7 @@ mod live {
                 .collect::<Vec<_>>()
         };
         let before = checksums().await;
-        server.exec("FLUSH BINARY LOGS").await.unwrap();
-        let file: String = server
-            .rows("SHOW MASTER STATUS")
-            .await
-            .unwrap()
-            .remove(0)
-            .remove("File")
-            .flatten()
-            .unwrap();
+        let file = new_binlog(server).await;
         for statement in [
             "INSERT INTO names.people (id, `full name`, `we``ird`, `key`) VALUES (1, 'Ann Lee', 3, 4)",
             "UPDATE names.people SET `full name` = 'Bob' WHERE id = 1",
