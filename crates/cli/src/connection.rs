@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use evidence::dsn::{Dsn, Endpoint};
-use evidence::option_file::ClientDefaults;
+use session::dsn::{Dsn, Endpoint};
+use session::option_file::ClientDefaults;
 
 use crate::args::ConnectionArgs;
 use crate::failure::Failure;

@@ -5,7 +5,6 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use evidence::bundle::Collection;
 use evidence::text::{TextInput, parse_evidence};
 
 fn examples() -> PathBuf {
@@ -16,7 +15,7 @@ fn bundle(c: &mut Criterion) {
     let path = examples().join("lab/dual-primary-dup-key/bundle");
     c.bench_function("bundle: load, build the evidence, diagnose", |b| {
         b.iter(|| {
-            let collection = Collection::load(black_box(&path)).expect("the example bundle loads");
+            let collection = bundle::load(black_box(&path)).expect("the example bundle loads");
             diagnose::diagnose_collection(&collection)
         })
     });

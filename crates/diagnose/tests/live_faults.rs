@@ -2,11 +2,11 @@
 //! least-privilege `monitor` account): the top finding's class and facts are those of the fault,
 //! and the bundle saved from the collection, replayed, gives the same report.
 
+use collect::{CollectOptions, collect};
 use diagnose::{Class, Finding, Lang, Report};
 use evidence::bundle::Collection;
-use evidence::collect::{CollectOptions, collect};
-use evidence::dsn::{Dsn, Endpoint};
-use evidence::option_file::ClientDefaults;
+use session::dsn::{Dsn, Endpoint};
+use session::option_file::ClientDefaults;
 use testlab::{Lab, LabOptions, faults};
 
 fn endpoint(dsn: &str) -> Endpoint {
@@ -30,8 +30,8 @@ async fn diagnose_collected(lab: &Lab, replica: usize) -> (Report, Collection) {
     let json = diagnose::render::json(&report, Lang::En);
     let dir = tempfile::tempdir().unwrap();
     for path in [dir.path().join("bundle"), dir.path().join("bundle.tar.gz")] {
-        collection.save(&path).unwrap();
-        let replayed = Collection::load(&path).unwrap();
+        bundle::save(&collection, &path).unwrap();
+        let replayed = bundle::load(&path).unwrap();
         assert_eq!(replayed, collection, "{}", path.display());
         let replayed_evidence = replayed.evidence();
         assert_eq!(replayed_evidence, evidence);

@@ -123,9 +123,9 @@ fn record(lab: &Lab, dir: &Path, dual: bool) -> Result<(), Failure> {
 /// Collects from instance 2 (the replica; one side of a dual-primary pair) as
 /// `repldoctor collect` does, and saves the bundle.
 fn save_bundle(lab: &Lab, dir: &Path) -> Result<(), Failure> {
-    use evidence::collect::{CollectOptions, collect};
-    use evidence::dsn::{Dsn, Endpoint};
-    use evidence::option_file::ClientDefaults;
+    use collect::{CollectOptions, collect};
+    use session::dsn::{Dsn, Endpoint};
+    use session::option_file::ClientDefaults;
     let endpoint = |server: &Server| {
         let dsn = Dsn::parse(&server.monitor_dsn())?;
         Ok::<_, Failure>(Endpoint::resolve(&dsn, &ClientDefaults::default(), None))
@@ -139,7 +139,7 @@ fn save_bundle(lab: &Lab, dir: &Path) -> Result<(), Failure> {
             &CollectOptions::default(),
         ))
     })?;
-    collection.save(dir)?;
+    bundle::save(&collection, dir)?;
     Ok(())
 }
 

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use ::collect::{CollectOptions, collect};
 use evidence::bundle::Collection;
 use evidence::bundle::redact::redact;
-use evidence::collect::{CollectOptions, collect};
 use evidence::model::Evidence;
 
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
@@ -88,7 +88,7 @@ pub fn run(args: CollectArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         let users: Vec<&str> = users.iter().map(String::as_str).collect();
         redact(&mut collection, &users);
     }
-    collection.save(&args.output)?;
+    bundle::save(&collection, &args.output)?;
     let evidence = collection.evidence();
     match global.format {
         Format::Json => {

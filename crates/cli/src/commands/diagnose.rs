@@ -8,8 +8,8 @@ use diagnose::render::{self, TextOptions};
 use diagnose::{Lang, Report, Severity};
 use evidence::text::{NotUnderstood, ParsedText, TextInput, parse_evidence};
 
+use ::collect::CollectOptions;
 use evidence::bundle::Collection;
-use evidence::collect::CollectOptions;
 
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::commands::collect;
@@ -66,7 +66,7 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         LangArg::Zh => Lang::Zh,
     };
     if let Some(path) = &args.bundle {
-        let collection = Collection::load(path)?;
+        let collection = bundle::load(path)?;
         return Ok(diagnose_collection(&collection, lang, global));
     }
     if !args.evidence.is_empty() {

@@ -5,13 +5,12 @@ use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use evidence::connect::connect;
+use ::collect::gtid_state::{GtidState, read_gtid_state};
 use gtid::compare::{
     DEFAULT_IN_FLIGHT_WINDOW, DomainState, MariadbComparison, MariadbInput, MysqlComparison,
     MysqlInput, compare_mariadb, compare_mysql,
 };
 use gtid::{AnyGtids, Gtid, GtidPosition, GtidSet, MariaGtid, Uuid};
-use mysql_async::prelude::Queryable;
 use serde::Serialize;
 
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
@@ -552,119 +551,51 @@ fn read_live(
             endpoint.user
         );
     }
+    let timeouts = session::Timeouts {
+        connect: timeout,
+        statement: timeout,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let (mut conn, identity) = connect(&endpoint, role.name(), timeout).await?;
-        let reading = tokio::time::timeout(timeout, async {
-            if identity.is_mariadb() {
-                read_mariadb(&mut conn, role, global).await
-            } else {
-                read_mysql(&mut conn, role).await
-            }
-        })
-        .await;
-        // Closing politely is a courtesy to the server; failing to is harmless here.
-        let _ = conn.disconnect().await;
-        let server = format!("{} {endpoint}", role.name());
-        match reading {
-            Err(_) => Err(Failure::new(format!(
-                "{server}: no answer within {} s while reading its GTIDs",
-                timeout.as_secs()
-            ))),
-            Ok(Err(err)) => Err(Failure::new(format!(
-                "{server}: cannot read its GTIDs: {}",
-                describe(&err)
-            ))),
-            Ok(Ok(Err(parse))) => Err(Failure::new(format!("{server}: {parse}"))),
-            Ok(Ok(Ok(observed))) => Ok(observed),
-        }
-    })
-}
-
-fn describe(err: &mysql_async::Error) -> String {
-    match err {
-        mysql_async::Error::Server(server) => format!("error {}: {}", server.code, server.message),
-        other => other.to_string(),
-    }
-}
-
-type Reading = Result<Result<Observed, gtid::ParseError>, mysql_async::Error>;
-
-async fn read_mysql(conn: &mut mysql_async::Conn, role: Role) -> Reading {
-    let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
-        .query_first("SELECT @@GLOBAL.gtid_executed, @@GLOBAL.gtid_purged, @@server_uuid")
-        .await?;
-    let (executed, purged, uuid) = row.unwrap_or_default();
-    Ok((|| {
-        Ok(Observed::Mysql {
-            executed: executed.unwrap_or_default().parse()?,
-            purged: match role {
-                Role::Source => Some(purged.unwrap_or_default().parse()?),
-                Role::Replica => None,
-            },
-            uuid: uuid.and_then(|text| Uuid::try_parse(&text).ok()),
-        })
-    })())
-}
-
-/// The replica's gtid_current_pos (its local writes included), or the source's
-/// gtid_binlog_state and the GTID_LIST of its oldest binlog.
-async fn read_mariadb(conn: &mut mysql_async::Conn, role: Role, global: &GlobalArgs) -> Reading {
-    let variable = match role {
-        Role::Source => "@@GLOBAL.gtid_binlog_state",
-        Role::Replica => "@@GLOBAL.gtid_current_pos",
-    };
-    let value: Option<Option<String>> = conn.query_first(format!("SELECT {variable}")).await?;
-    let position = match value.flatten().unwrap_or_default().parse::<GtidPosition>() {
-        Ok(position) => position,
-        Err(err) => return Ok(Err(err)),
-    };
-    let purged = match role {
-        Role::Replica => None,
-        Role::Source => match oldest_binlog_gtid_list(conn).await {
-            Ok(purged) => purged,
-            Err(err) => {
-                // Without BINLOG MONITOR the comparison still stands; only 1236 goes unchecked.
-                if global.verbose > 0 {
-                    eprintln!(
-                        "repldoctor: cannot read the source's oldest binlog: {}",
-                        describe(&err)
-                    );
-                }
-                None
-            }
+    let state = runtime
+        .block_on(read_gtid_state(&endpoint, role.name(), timeouts))
+        .map_err(Failure::new)?;
+    Ok(match state {
+        GtidState::Mysql {
+            executed,
+            purged,
+            uuid,
+        } => Observed::Mysql {
+            executed,
+            purged: (role == Role::Source).then_some(purged),
+            uuid,
         },
-    };
-    Ok(Ok(Observed::Mariadb { position, purged }))
-}
-
-/// The GTID_LIST event at the start of the source's oldest binlog: the state before it, i.e.
-/// what purging has removed.
-async fn oldest_binlog_gtid_list(
-    conn: &mut mysql_async::Conn,
-) -> Result<Option<GtidPosition>, mysql_async::Error> {
-    let logs: Vec<mysql_async::Row> = conn.query("SHOW BINARY LOGS").await?;
-    let Some(oldest) = logs
-        .first()
-        .and_then(|row| row.get_opt::<String, _>(0)?.ok())
-    else {
-        return Ok(None);
-    };
-    if oldest.contains(['\'', '\\']) {
-        return Ok(None);
-    }
-    let events: Vec<mysql_async::Row> = conn
-        .query(format!("SHOW BINLOG EVENTS IN '{oldest}' LIMIT 4"))
-        .await?;
-    Ok(events.iter().find_map(|row| {
-        let event_type: String = row.get_opt(2)?.ok()?;
-        let info: String = row.get_opt(5)?.ok()?;
-        (event_type == "Gtid_list")
-            .then(|| info.parse().ok())
-            .flatten()
-    }))
+        GtidState::Mariadb {
+            binlog_state,
+            current_pos,
+            purged,
+        } => match role {
+            Role::Source => Observed::Mariadb {
+                position: binlog_state,
+                purged: match purged {
+                    Ok(purged) => Some(purged),
+                    Err(reason) => {
+                        // Without BINLOG MONITOR the comparison still stands; only 1236 goes
+                        // unchecked.
+                        if global.verbose > 0 {
+                            eprintln!("repldoctor: the source's purged GTIDs: {reason}");
+                        }
+                        None
+                    }
+                },
+            },
+            Role::Replica => Observed::Mariadb {
+                position: current_pos,
+                purged: None,
+            },
+        },
+    })
 }
 
 /// The verdict of a comparison and why.

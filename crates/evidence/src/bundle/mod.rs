@@ -5,18 +5,16 @@
 //! backup-log text ([`CapturedFile`]), the failing transaction's events as a small binlog file,
 //! and a [`Manifest`] saying what ran, on which server, and what could not be read ([`Gap`]).
 //! [`Collection::evidence`] is the one way from raw output to the model: a live collection and
-//! a bundle read back from disk go through it alike. On disk a bundle is a directory or a
-//! `.tar.gz` holding `manifest.json`, `captures.json`, the log files and `binlog-slice.bin`.
+//! a bundle read back from disk go through it alike. On disk (`crates/bundle`) a bundle is a
+//! directory or a `.tar.gz` holding `manifest.json`, `captures.json`, the log files and
+//! `binlog-slice.bin`.
 
 mod build;
 pub mod redact;
-mod store;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Flavor, Role};
-
-pub use store::BundleError;
 
 /// What `manifest.json` says its format is.
 pub const FORMAT_NAME: &str = "repldoctor-bundle";

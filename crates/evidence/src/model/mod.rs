@@ -45,14 +45,7 @@ pub use schema::{TableColumn, TableDefinition, TableIndex};
 pub use time::LogTime;
 pub use variables::{ParallelType, VariableValue, Variables};
 
-/// Which server software.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flavor {
-    /// Oracle MySQL and Percona Server for MySQL.
-    Mysql,
-    Mariadb,
-}
+pub use dialect::{Flavor, Fork, Version};
 
 /// The server's place in the topology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,21 +67,23 @@ pub struct ServerIdentity {
     pub identified_by: Option<String>,
     pub server_id: Option<u32>,
     pub server_uuid: Option<String>,
+    /// Oracle MySQL, Percona Server or MariaDB, when `@@version_comment` was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork: Option<Fork>,
+    /// `@@read_only`, when read live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
 }
 
 impl ServerIdentity {
+    /// The release, read by the one version parser (`dialect::Version`).
+    pub fn release(&self) -> Option<Version> {
+        Version::parse(self.version.as_deref()?)
+    }
+
     /// `(major, minor, patch)` of the version, when it has that shape.
     pub fn version_triple(&self) -> Option<(u32, u32, u32)> {
-        let version = self.version.as_deref()?;
-        let mut parts = version
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|p| !p.is_empty())
-            .map(|p| p.parse::<u32>().ok());
-        Some((
-            parts.next()??,
-            parts.next()??,
-            parts.next().flatten().unwrap_or(0),
-        ))
+        self.release().map(|v| v.triple())
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{CapturedFile, FileEntry, FileKind};
+use evidence::bundle::{CapturedFile, FileEntry, FileKind};
 
 /// Only the end of a log matters for an incident; a log can be gigabytes.
 pub const TAIL_BYTES: u64 = 1 << 20;

@@ -5,22 +5,13 @@
 
 use binlog::{EventData, EventWalk};
 
-use crate::bundle::Capture;
+use dialect::catalogue;
+use evidence::bundle::Capture;
 
-use super::session::Session;
+use super::recorder::Recorder;
 
 /// Tables read at most: a transaction over more is a bulk job whose first tables tell enough.
 const MAX_TABLES: usize = 16;
-
-/// One statement per table; the rows say which table they describe, so captures of several
-/// tables are told apart without the parameters.
-pub(crate) const TABLE_DEFINITION: &str = "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, \
-c.ORDINAL_POSITION, c.COLUMN_NAME, c.COLUMN_TYPE, c.EXTRA, s.INDEX_NAME, s.NON_UNIQUE, \
-s.SEQ_IN_INDEX \
-FROM information_schema.COLUMNS c LEFT JOIN information_schema.STATISTICS s \
-ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME \
-AND s.COLUMN_NAME = c.COLUMN_NAME \
-WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION, s.INDEX_NAME, s.SEQ_IN_INDEX";
 
 /// `(schema, table)` of every table map in the slice, in order, each once.
 pub(crate) fn in_slice(bytes: &[u8]) -> Vec<(String, String)> {
@@ -45,13 +36,17 @@ pub(crate) fn in_slice(bytes: &[u8]) -> Vec<(String, String)> {
 
 /// Reads each table's definition; a table the replica lacks answers with no rows (the
 /// capture says so), a statement that fails is the session's gap.
-pub(crate) async fn read_definitions(session: &mut Session<'_>, tables: &[(String, String)]) {
+pub(crate) async fn read_definitions(session: &mut Recorder, tables: &[(String, String)]) {
     for (schema, table) in tables {
         let parameters = vec![
             schema.clone().into_bytes().into(),
             table.clone().into_bytes().into(),
         ];
-        session.run_with(TABLE_DEFINITION, parameters, None).await;
+        // The rows say which table they describe, so captures of several tables are told apart
+        // without the parameters.
+        session
+            .run_with(catalogue::TABLE_DEFINITION.sql, parameters, None)
+            .await;
     }
 }
 
@@ -63,7 +58,7 @@ pub(crate) fn definition_rows<'c>(
 ) -> impl Iterator<Item = DefinitionRow<'c>> {
     captures
         .iter()
-        .filter(|c| c.statement == TABLE_DEFINITION)
+        .filter(|c| c.statement == catalogue::TABLE_DEFINITION.sql)
         .flat_map(|c| {
             c.rows
                 .iter()
@@ -74,7 +69,7 @@ pub(crate) fn definition_rows<'c>(
         })
 }
 
-/// One row of [`TABLE_DEFINITION`]: a column, and one index it is part of.
+/// One row of [`catalogue::TABLE_DEFINITION`]: a column, and one index it is part of.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DefinitionRow<'c> {
     capture: &'c Capture,

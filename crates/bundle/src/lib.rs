@@ -1,4 +1,7 @@
-//! Writing a bundle to a directory or a `.tar.gz`, and reading it back.
+//! Bundles on disk: writing a collection to a directory or a `.tar.gz`, and reading it back.
+//!
+//! The format itself (manifest, captures, files, slice) is `evidence::bundle`'s; this crate
+//! holds the file and archive handling only.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -6,7 +9,9 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use super::{Capture, CapturedFile, Collection, FORMAT_NAME, FORMAT_VERSION, Manifest, SLICE_FILE};
+use evidence::bundle::{
+    Capture, CapturedFile, Collection, FORMAT_NAME, FORMAT_VERSION, Manifest, SLICE_FILE,
+};
 
 const MANIFEST_FILE: &str = "manifest.json";
 const CAPTURES_FILE: &str = "captures.json";
@@ -34,93 +39,90 @@ pub fn is_archive(path: &Path) -> bool {
     name.ends_with(".tar.gz") || name.ends_with(".tgz")
 }
 
-impl Collection {
-    /// The bundle's members: name and bytes.
-    fn members(&self) -> Result<Vec<(String, Vec<u8>)>, serde_json::Error> {
-        let mut members = vec![
-            (
-                MANIFEST_FILE.to_owned(),
-                serde_json::to_vec_pretty(&self.manifest)?,
-            ),
-            (
-                CAPTURES_FILE.to_owned(),
-                serde_json::to_vec_pretty(&self.captures)?,
-            ),
-        ];
-        for file in &self.files {
-            members.push((
-                file.entry.bundle_name.clone(),
-                file.text.clone().into_bytes(),
-            ));
-        }
-        if let Some(slice) = &self.binlog_slice {
-            members.push((SLICE_FILE.to_owned(), slice.clone()));
-        }
-        Ok(members)
+/// The bundle's members: name and bytes.
+fn members(collection: &Collection) -> Result<Vec<(String, Vec<u8>)>, serde_json::Error> {
+    let mut members = vec![
+        (
+            MANIFEST_FILE.to_owned(),
+            serde_json::to_vec_pretty(&collection.manifest)?,
+        ),
+        (
+            CAPTURES_FILE.to_owned(),
+            serde_json::to_vec_pretty(&collection.captures)?,
+        ),
+    ];
+    for file in &collection.files {
+        members.push((
+            file.entry.bundle_name.clone(),
+            file.text.clone().into_bytes(),
+        ));
     }
+    if let Some(slice) = &collection.binlog_slice {
+        members.push((SLICE_FILE.to_owned(), slice.clone()));
+    }
+    Ok(members)
+}
 
-    /// Writes the bundle: a `.tar.gz` when the path ends so, else a new (or empty) directory.
-    pub fn save(&self, path: &Path) -> Result<(), BundleError> {
-        let members = self
-            .members()
-            .map_err(|err| error(path, format!("cannot encode: {err}")))?;
-        if is_archive(path) {
-            write_archive(path, &members)
-        } else {
-            write_directory(path, &members)
-        }
+/// Writes the bundle: a `.tar.gz` when the path ends so, else a new (or empty) directory.
+pub fn save(collection: &Collection, path: &Path) -> Result<(), BundleError> {
+    let members =
+        members(collection).map_err(|err| error(path, format!("cannot encode: {err}")))?;
+    if is_archive(path) {
+        write_archive(path, &members)
+    } else {
+        write_directory(path, &members)
     }
+}
 
-    /// Reads a bundle written by [`Collection::save`].
-    pub fn load(path: &Path) -> Result<Collection, BundleError> {
-        let mut members = if path.is_dir() {
-            read_directory(path)?
-        } else {
-            read_archive(path)?
-        };
-        let mut take = |name: &str| {
-            members
-                .remove(name)
-                .ok_or_else(|| error(path, format!("has no {name}")))
-        };
-        let manifest: Manifest = serde_json::from_slice(&take(MANIFEST_FILE)?)
-            .map_err(|err| error(path, format!("{MANIFEST_FILE} is not a manifest: {err}")))?;
-        if manifest.format != FORMAT_NAME {
-            return Err(error(
-                path,
-                format!("{MANIFEST_FILE} says format '{}'", manifest.format),
-            ));
-        }
-        if manifest.format_version > FORMAT_VERSION {
-            return Err(error(
-                path,
-                format!(
-                    "format version {} is newer than this repldoctor reads ({FORMAT_VERSION})",
-                    manifest.format_version
-                ),
-            ));
-        }
-        let captures: Vec<Capture> = serde_json::from_slice(&take(CAPTURES_FILE)?)
-            .map_err(|err| error(path, format!("{CAPTURES_FILE}: {err}")))?;
-        let mut files = Vec::with_capacity(manifest.files.len());
-        for entry in &manifest.files {
-            let bytes = take(&entry.bundle_name)?;
-            files.push(CapturedFile {
-                entry: entry.clone(),
-                text: String::from_utf8_lossy(&bytes).into_owned(),
-            });
-        }
-        let binlog_slice = match &manifest.binlog_slice {
-            Some(_) => Some(take(SLICE_FILE)?),
-            None => None,
-        };
-        Ok(Collection {
-            manifest,
-            captures,
-            files,
-            binlog_slice,
-        })
+/// Reads a bundle written by [`save`].
+pub fn load(path: &Path) -> Result<Collection, BundleError> {
+    let mut members = if path.is_dir() {
+        read_directory(path)?
+    } else {
+        read_archive(path)?
+    };
+    let mut take = |name: &str| {
+        members
+            .remove(name)
+            .ok_or_else(|| error(path, format!("has no {name}")))
+    };
+    let manifest: Manifest = serde_json::from_slice(&take(MANIFEST_FILE)?)
+        .map_err(|err| error(path, format!("{MANIFEST_FILE} is not a manifest: {err}")))?;
+    if manifest.format != FORMAT_NAME {
+        return Err(error(
+            path,
+            format!("{MANIFEST_FILE} says format '{}'", manifest.format),
+        ));
     }
+    if manifest.format_version > FORMAT_VERSION {
+        return Err(error(
+            path,
+            format!(
+                "format version {} is newer than this repldoctor reads ({FORMAT_VERSION})",
+                manifest.format_version
+            ),
+        ));
+    }
+    let captures: Vec<Capture> = serde_json::from_slice(&take(CAPTURES_FILE)?)
+        .map_err(|err| error(path, format!("{CAPTURES_FILE}: {err}")))?;
+    let mut files = Vec::with_capacity(manifest.files.len());
+    for entry in &manifest.files {
+        let bytes = take(&entry.bundle_name)?;
+        files.push(CapturedFile {
+            entry: entry.clone(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        });
+    }
+    let binlog_slice = match &manifest.binlog_slice {
+        Some(_) => Some(take(SLICE_FILE)?),
+        None => None,
+    };
+    Ok(Collection {
+        manifest,
+        captures,
+        files,
+        binlog_slice,
+    })
 }
 
 fn write_directory(path: &Path, members: &[(String, Vec<u8>)]) -> Result<(), BundleError> {

@@ -19,9 +19,10 @@
 //! is sliced from a relay log or binlog readable on this host, or recorded as a gap.
 
 pub mod files;
+pub mod gtid_state;
 pub mod plan;
+mod recorder;
 mod rows;
-mod session;
 pub mod slice;
 mod tables;
 
@@ -29,16 +30,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::bundle::{
+use dialect::catalogue;
+use evidence::bundle::{
     Capture, CapturedFile, Collection, FORMAT_NAME, FORMAT_VERSION, FileKind, Gap, Manifest,
     OptionsEntry, ServerEntry, SliceEntry,
 };
-use crate::connect::{ConnectError, connect};
-use crate::dsn::Endpoint;
-use crate::model::{Flavor, Role};
+use evidence::model::{Role, ServerIdentity};
+use session::dsn::Endpoint;
+use session::{ConnectError, Session, Timeouts};
 
-use plan::{IDENTIFY, VARIABLES, Version};
-use session::{ServerRecord, Session};
+use recorder::{Recorder, ServerRecord};
 
 /// How a collection runs.
 #[derive(Debug, Clone)]
@@ -73,6 +74,15 @@ impl Default for CollectOptions {
     }
 }
 
+impl CollectOptions {
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            connect: self.connect_timeout,
+            statement: self.query_timeout,
+        }
+    }
+}
+
 /// What was learnt about one server while reading it.
 #[derive(Debug, Default)]
 struct ServerRead {
@@ -89,16 +99,11 @@ pub async fn collect(
 ) -> Result<Collection, ConnectError> {
     let started = Instant::now();
     let collected_at = jiff::Timestamp::now();
-    let (conn, replica_identity) = connect(replica, "replica", options.connect_timeout).await?;
-    let mut replica_session = Session::new(conn, replica, Role::Replica, options);
+    let session = Session::connect(replica, "replica", options.timeouts()).await?;
+    let replica_identity = session.identity().clone();
+    let mut replica_session = Recorder::new(session, Role::Replica, options);
     let (found_source, source_found) = tokio::sync::oneshot::channel::<Option<Endpoint>>();
-    let replica_version = replica_identity.version.clone();
-    let read_replica = read_server(
-        &mut replica_session,
-        &replica_version,
-        options,
-        Some(found_source),
-    );
+    let read_replica = read_server(&mut replica_session, options, Some(found_source));
     let read_source = async {
         let endpoint = match source {
             Some(endpoint) => Some(endpoint.clone()),
@@ -106,10 +111,11 @@ pub async fn collect(
         };
         let endpoint = endpoint?;
         Some(
-            match connect(&endpoint, "source", options.connect_timeout).await {
-                Ok((conn, identity)) => {
-                    let mut session = Session::new(conn, &endpoint, Role::Source, options);
-                    let read = read_server(&mut session, &identity.version, options, None).await;
+            match Session::connect(&endpoint, "source", options.timeouts()).await {
+                Ok(session) => {
+                    let identity = session.identity().clone();
+                    let mut session = Recorder::new(session, Role::Source, options);
+                    let read = read_server(&mut session, options, None).await;
                     (endpoint.clone(), Ok((identity, read)))
                 }
                 Err(err) => (endpoint, Err(err.reason)),
@@ -164,7 +170,11 @@ pub async fn collect(
             statements.extend(read.record.statements);
             gaps.extend(read.record.gaps);
             files.extend(read.files);
-            source_reached = Some((endpoint, read.variables, identity.is_mariadb()));
+            source_reached = Some((
+                endpoint,
+                read.variables,
+                identity.flavor == Some(dialect::Flavor::Mariadb),
+            ));
             if replicates {
                 // Each replicates from the other: dual primary (or a chain through the replica).
                 for entry in &mut servers {
@@ -221,7 +231,7 @@ pub async fn collect(
         .flatten()
         .filter_map(|e| e.password.as_ref().map(|p| p.expose()))
         .collect();
-    crate::bundle::redact::scrub_secrets(&mut collection, &secrets);
+    evidence::bundle::redact::scrub_secrets(&mut collection, &secrets);
     collection.manifest.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(collection)
 }
@@ -230,19 +240,15 @@ fn server_entry(
     label: &str,
     role: Role,
     endpoint: &Endpoint,
-    identity: &crate::connect::ServerIdentity,
+    identity: &ServerIdentity,
 ) -> ServerEntry {
     ServerEntry {
         label: label.to_owned(),
         role,
         endpoint: endpoint.to_string(),
-        flavor: Some(if identity.is_mariadb() {
-            Flavor::Mariadb
-        } else {
-            Flavor::Mysql
-        }),
-        version: Some(identity.version.clone()),
-        server_id: Some(identity.server_id),
+        flavor: identity.flavor,
+        version: identity.version.clone(),
+        server_id: identity.server_id.map(u64::from),
         reached: true,
     }
 }
@@ -257,17 +263,16 @@ fn is_channel_status(statement: &str) -> bool {
 /// Reads one server: identity, variables, the once-only statements, two samples, its logs.
 /// `found_source` receives the source named in the replica's first sample.
 async fn read_server(
-    session: &mut Session<'_>,
-    version: &str,
+    session: &mut Recorder,
     options: &CollectOptions,
     found_source: Option<tokio::sync::oneshot::Sender<Option<Endpoint>>>,
 ) -> ServerRead {
     let mut read = ServerRead::default();
-    session.run(IDENTIFY, None).await;
-    if let Some(capture) = session.run(VARIABLES, None).await {
+    session.run(catalogue::IDENTIFY.sql, None).await;
+    if let Some(capture) = session.run(catalogue::VARIABLES.sql, None).await {
         read.variables = variable_map(capture);
     }
-    let plan = plan::plan(Version::parse(version), &read.variables);
+    let plan = plan::plan(session.session().dialect(), &read.variables);
     for (what, reason) in &plan.not_available {
         session.gap(what.clone(), reason.clone());
     }
@@ -346,14 +351,14 @@ fn source_of(status: &Capture, replica: &Endpoint) -> Option<Endpoint> {
 /// here) and, for the replica, the backup log. MySQL 8.0.22+ also gave its error log through
 /// performance_schema; a log read neither way is a gap.
 fn read_logs(
-    session: &mut Session<'_>,
+    session: &mut Recorder,
     variables: &HashMap<String, String>,
     options: &CollectOptions,
 ) -> Vec<CapturedFile> {
     let mut files = Vec::new();
     let label = session.label.clone();
     // Named by role, not address: a redacted bundle must not name the host in a file name.
-    let slug = session::role_name(session.role);
+    let slug = recorder::role_name(session.role);
     let is_replica = session.role == Role::Replica;
     let given = options.error_log.clone().filter(|_| is_replica);
     let datadir = variables.get("datadir").map(String::as_str);

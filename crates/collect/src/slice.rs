@@ -8,13 +8,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use binlog::{EventType, EventWalk, MAGIC, Options, Transaction};
+use dialect::catalogue::MARIADB_SLAVE_CAPABILITY;
+use evidence::model::ServerEvidence;
 use futures_util::StreamExt;
 use mysql_async::BinlogStreamRequest;
-use mysql_async::prelude::Queryable;
-
-use crate::connect::connect;
-use crate::dsn::Endpoint;
-use crate::model::ServerEvidence;
+use session::dsn::Endpoint;
+use session::{Session, StatementError, Timeouts};
 
 /// A transaction larger than this is not copied whole: the diagnosis needs its first events.
 const MAX_SLICE_BYTES: usize = 64 << 20;
@@ -184,28 +183,31 @@ pub async fn slice_from_source(
     mariadb: bool,
     timeout: Duration,
 ) -> Result<Slice, String> {
-    let (mut conn, _) = connect(endpoint, "source", timeout)
+    let timeouts = Timeouts {
+        connect: timeout,
+        statement: timeout,
+    };
+    let mut session = Session::connect(endpoint, "source", timeouts)
         .await
         .map_err(|err| err.reason)?;
     if mariadb {
         // Without this MariaDB rewrites its GTID events as BEGIN for old replicas.
-        conn.query_drop("SET @mariadb_slave_capability = 4")
+        session
+            .query(MARIADB_SLAVE_CAPABILITY.sql, 0)
             .await
-            .map_err(|err| super::session::describe(&err))?;
+            .map_err(|err| err.to_string())?;
     }
     let request = BinlogStreamRequest::new(fake_server_id())
         .with_filename(failed.source_log_file.as_bytes())
         .with_pos(failed.start_position)
         .with_non_blocking();
     let read = async {
-        let mut stream = conn.get_binlog_stream(request).await.map_err(|err| {
-            let denied =
-                matches!(&err, mysql_async::Error::Server(e) if e.code == 1045 || e.code == 1227);
-            let reason = super::session::describe(&err);
+        let mut stream = session.binlog_stream(request).await.map_err(|err| {
+            let denied = matches!(err, StatementError::Denied { .. }) || err.code() == Some(1045);
             if denied {
-                format!("{reason} (reading the source's binlog needs REPLICATION SLAVE)")
+                format!("{err} (reading the source's binlog needs REPLICATION SLAVE)")
             } else {
-                reason
+                err.to_string()
             }
         })?;
         let outcome = read_transaction(&mut stream, failed.end_log_pos).await;
@@ -229,7 +231,7 @@ async fn read_transaction(
     let mut events: Vec<u8> = Vec::new();
     let mut searched = 0;
     while let Some(event) = stream.next().await {
-        let event = event.map_err(|err| super::session::describe(&err))?;
+        let event = event.map_err(|err| describe(&err))?;
         let header = event.header();
         let event_type = EventType(header.event_type_raw());
         if event_type == EventType::FORMAT_DESCRIPTION {
@@ -292,6 +294,14 @@ async fn read_transaction(
         Some(p) => format!("the source's binlog ended before a transaction with end_log_pos {p}"),
         None => "the source's binlog ended before the transaction did".into(),
     })
+}
+
+/// The server's error with its number, or the stream's failure.
+fn describe(err: &mysql_async::Error) -> String {
+    match err {
+        mysql_async::Error::Server(server) => format!("error {}: {}", server.code, server.message),
+        other => other.to_string(),
+    }
 }
 
 /// An event as it stands in a binlog file: header, body, the checksum algorithm byte for a

@@ -6,15 +6,15 @@
 
 use binlog::values::TableMaps;
 use binlog::{EventData, EventWalk, Value};
-use mysql_async::prelude::Queryable;
 
-use crate::bundle::{Capture, Collection, Gap, RowLookup, RowSide, SLICE_FILE};
-use crate::connect::connect;
-use crate::dsn::Endpoint;
-use crate::model::{ApplierErrorMessage, Role};
+use dialect::catalogue::SESSION_UTC;
+use evidence::bundle::{Capture, Collection, Gap, RowLookup, RowSide, SLICE_FILE};
+use evidence::model::{ApplierErrorMessage, Role};
+use session::Session;
+use session::dsn::Endpoint;
 
 use super::CollectOptions;
-use super::session::{Session, role_name};
+use super::recorder::{Recorder, role_name};
 use super::tables;
 
 /// Rows of the failing event read while looking for the one that failed.
@@ -200,8 +200,8 @@ pub(crate) async fn add_tables_and_rows(
 /// Closes the sessions and moves what they read into the collection.
 async fn finish(
     collection: &mut Collection,
-    mut sessions: Vec<Session<'_>>,
-    replica_session: Session<'_>,
+    mut sessions: Vec<Recorder>,
+    replica_session: Recorder,
     mut captures: Vec<Capture>,
 ) {
     sessions.push(replica_session);
@@ -225,25 +225,17 @@ fn gap(collection: &mut Collection, server: &str, reason: &str) {
 
 /// A fresh connection to `endpoint`, its session in UTC so that TIMESTAMP values read as the
 /// binlog gives them.
-async fn open<'e>(
-    endpoint: &'e Endpoint,
-    role: Role,
-    options: &CollectOptions,
-) -> Option<Session<'e>> {
-    let (mut conn, _) = connect(endpoint, role_name(role), options.connect_timeout)
+async fn open(endpoint: &Endpoint, role: Role, options: &CollectOptions) -> Option<Recorder> {
+    let mut session = Session::connect(endpoint, role_name(role), options.timeouts())
         .await
         .ok()?;
-    let utc = tokio::time::timeout(
-        options.query_timeout,
-        conn.query_drop("SET time_zone = '+00:00'"),
-    )
-    .await;
-    matches!(utc, Ok(Ok(()))).then(|| Session::new(conn, endpoint, role, options))
+    let utc = session.query(SESSION_UTC.sql, 0).await;
+    utc.is_ok().then(|| Recorder::new(session, role, options))
 }
 
 /// Runs the lookup and marks its capture (a lookup that fails is left as the session's gap).
 async fn look_up(
-    session: &mut Session<'_>,
+    session: &mut Recorder,
     select: &str,
     parameters: Vec<mysql_async::Value>,
     lookup: RowLookup,

@@ -5,11 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use collect::{CollectOptions, collect};
 use evidence::bundle::Collection;
-use evidence::collect::{CollectOptions, collect};
-use evidence::dsn::{Dsn, Endpoint};
 use evidence::model::{Evidence, ServerEvidence};
-use evidence::option_file::ClientDefaults;
+use session::dsn::{Dsn, Endpoint};
+use session::option_file::ClientDefaults;
 use testlab::{Lab, LabOptions, faults};
 
 fn endpoint(dsn: &str) -> Endpoint {
