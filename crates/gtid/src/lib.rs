@@ -36,6 +36,7 @@ pub mod error;
 pub mod intervals;
 pub mod mariadb;
 pub mod mysql;
+pub mod verdict;
 
 use std::fmt;
 

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use ::collect::{CollectOptions, collect};
+use clap::Args;
 use evidence::bundle::Collection;
 use evidence::bundle::redact::redact;
 use evidence::model::Evidence;

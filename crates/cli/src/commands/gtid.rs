@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
 use ::collect::gtid_state::{GtidState, read_gtid_state};
+use clap::{Args, Subcommand};
 use gtid::compare::{
     DEFAULT_IN_FLIGHT_WINDOW, DomainState, MariadbComparison, MariadbInput, MysqlComparison,
     MysqlInput, compare_mariadb, compare_mysql,
 };
+use gtid::verdict::{Severity, mariadb_verdict, mysql_verdict};
 use gtid::{AnyGtids, Gtid, GtidPosition, GtidSet, MariaGtid, Uuid};
 use serde::Serialize;
 
@@ -606,6 +607,14 @@ struct Verdict {
     reasons: Vec<String>,
 }
 
+fn status_of(severity: Severity) -> Status {
+    match severity {
+        Severity::Healthy => Status::Healthy,
+        Severity::Warning => Status::Warning,
+        Severity::Critical => Status::Critical,
+    }
+}
+
 fn verdict(status: Status, reasons: Vec<String>) -> Verdict {
     Verdict {
         status: match status {
@@ -630,29 +639,9 @@ fn sized(set: &GtidSet) -> String {
 }
 
 fn report_mysql(comparison: &MysqlComparison, json: bool) -> Result<Status, Failure> {
-    let mut status = Status::Healthy;
-    let mut reasons = Vec::new();
-    if !comparison.errant.is_empty() {
-        status = Status::Critical;
-        reasons.push(format!(
-            "{} errant transactions on the replica",
-            comparison.errant_count
-        ));
-    }
-    if let Some(purged) = comparison.missing_purged.as_ref().filter(|p| !p.is_empty()) {
-        status = Status::Critical;
-        reasons.push(format!(
-            "the source has purged {} transactions the replica still needs (error 1236)",
-            purged.count()
-        ));
-    }
-    if !comparison.replica_holes.interior.is_empty() {
-        status = status.max(Status::Warning);
-        reasons.push(format!(
-            "{} transactions missing below the replica's highest ones (holes that persist)",
-            comparison.replica_holes.interior.count()
-        ));
-    }
+    let judged = mysql_verdict(comparison);
+    let status = status_of(judged.severity);
+    let reasons = judged.reasons;
     let verdict = verdict(status, reasons);
     if json {
         #[derive(Serialize)]
@@ -780,13 +769,11 @@ fn report_mariadb(
     purged_known: bool,
     json: bool,
 ) -> Result<Status, Failure> {
-    let mut status = Status::Healthy;
-    let mut reasons = Vec::new();
+    let judged = mariadb_verdict(comparison);
+    let status = status_of(judged.severity);
+    let reasons = judged.reasons;
     let mut out = Vec::new();
     for d in &comparison.domains {
-        if d.state.blocks_replication() {
-            status = Status::Critical;
-        }
         let (source, replica) = (optional(d.source), optional(d.replica));
         let meaning = match d.state {
             DomainState::InSync => "in sync".to_owned(),
@@ -799,20 +786,17 @@ fn report_mariadb(
                 }
             ),
             DomainState::Purged => {
-                reasons.push(format!("domain {}: purged on the source", d.domain));
                 "the source has purged binlogs the replica still needs: it cannot continue \
                  (error 1236, \"Could not find GTID state requested by slave\")"
                     .to_owned()
             }
             DomainState::Ahead { by } => {
-                reasons.push(format!("domain {}: replica ahead by {by}", d.domain));
                 format!(
                     "the replica is {by} ahead: writes on the replica, or transactions the \
                      source lost; it cannot replicate from this source in this domain"
                 )
             }
             DomainState::Diverged => {
-                reasons.push(format!("domain {}: histories diverged", d.domain));
                 "the replica's last GTID was never logged by the source although the source got \
                  that far: an errant write on the replica; the histories differ"
                     .to_owned()
@@ -823,7 +807,6 @@ fn report_mariadb(
                     .to_owned()
             }
             DomainState::OnlyOnReplica => {
-                reasons.push(format!("domain {}: only on the replica", d.domain));
                 "the source never logged this domain: errant writes on the replica, or another \
                  upstream's domain (--ignore it)"
                     .to_owned()
