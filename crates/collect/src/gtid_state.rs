@@ -7,6 +7,14 @@ use gtid::{GtidPosition, GtidSet, Uuid};
 use session::dsn::Endpoint;
 use session::{Session, StatementError, Timeouts};
 
+/// One server's GTIDs, and whether it replicates from anyone (a source that does is an
+/// intermediate or the other half of a dual primary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerGtids {
+    pub state: GtidState,
+    pub replicates: bool,
+}
+
 /// What one server's GTIDs are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GtidState {
@@ -32,13 +40,19 @@ pub async fn read_gtid_state(
     endpoint: &Endpoint,
     role: &str,
     timeouts: Timeouts,
-) -> Result<GtidState, String> {
+) -> Result<ServerGtids, String> {
     let mut session = Session::connect(endpoint, role, timeouts)
         .await
         .map_err(|err| err.to_string())?;
     let state = read(&mut session).await;
+    // An account that may not read the replica status is taken as not replicating.
+    let replicates = session
+        .query(&session.dialect().all_channels_status(), 1)
+        .await
+        .is_ok_and(|status| !status.rows.is_empty());
     session.close().await;
-    state.map_err(|reason| format!("{role} {endpoint}: {reason}"))
+    let state = state.map_err(|reason| format!("{role} {endpoint}: {reason}"))?;
+    Ok(ServerGtids { state, replicates })
 }
 
 async fn read(session: &mut Session) -> Result<GtidState, String> {

@@ -279,6 +279,14 @@ async fn read_server(
     for statement in &plan.once {
         session.run(statement, None).await;
     }
+    if session.session().is_mariadb()
+        && let Some(oldest) = oldest_binlog(&session.record.captures)
+    {
+        // Its GTID_LIST is what purging removed: a replica behind it cannot continue.
+        session
+            .run(&gtid_state::oldest_binlog_head(&oldest), None)
+            .await;
+    }
     let first = Instant::now();
     for statement in &plan.sampled {
         session.run(statement, Some(0)).await;
@@ -301,6 +309,18 @@ async fn read_server(
     read.files = read_logs(session, &read.variables, options);
     read.record = std::mem::take(&mut session.record);
     read
+}
+
+/// The first binlog `SHOW BINARY LOGS` listed.
+fn oldest_binlog(captures: &[Capture]) -> Option<String> {
+    let capture = captures
+        .iter()
+        .find(|c| c.statement == catalogue::BINARY_LOGS.sql)?;
+    let column = capture
+        .columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case("Log_name"))?;
+    capture.rows.first()?.get(column)?.clone()
 }
 
 /// `SHOW GLOBAL VARIABLES` as a map with lower-case names.

@@ -14,6 +14,18 @@ pub enum Severity {
     Critical,
 }
 
+/// How the two servers compared stand to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pair {
+    /// The replica replicates from the source, and the source from no one we know of.
+    #[default]
+    SourceAndReplica,
+    /// Each replicates (from the other, or the source through a chain): each one's own
+    /// transactions missing on the other are replication in flight or broken, not errant
+    /// writes.
+    DualPrimary,
+}
+
 /// A comparison's severity and its reasons, one short phrase each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
@@ -37,9 +49,9 @@ impl Verdict {
 
 /// Errant transactions and purged ones the replica needs are critical (the replica cannot be
 /// trusted, or cannot continue); holes that persist are a warning.
-pub fn mysql_verdict(comparison: &MysqlComparison) -> Verdict {
+pub fn mysql_verdict(comparison: &MysqlComparison, pair: Pair) -> Verdict {
     let mut verdict = Verdict::new();
-    if !comparison.errant.is_empty() {
+    if !comparison.errant.is_empty() && pair == Pair::SourceAndReplica {
         verdict.raise(
             Severity::Critical,
             format!(
@@ -70,12 +82,13 @@ pub fn mysql_verdict(comparison: &MysqlComparison) -> Verdict {
 }
 
 /// A domain the replica cannot replicate from this source (purged, ahead, diverged, only on
-/// the replica) is critical.
-pub fn mariadb_verdict(comparison: &MariadbComparison) -> Verdict {
+/// the replica) is critical; in a dual primary only a purged one is.
+pub fn mariadb_verdict(comparison: &MariadbComparison, pair: Pair) -> Verdict {
     let mut verdict = Verdict::new();
     for d in &comparison.domains {
         let reason = match d.state {
             DomainState::Purged => format!("domain {}: purged on the source", d.domain),
+            _ if pair == Pair::DualPrimary => continue,
             DomainState::Ahead { by } => format!("domain {}: replica ahead by {by}", d.domain),
             DomainState::Diverged => format!("domain {}: histories diverged", d.domain),
             DomainState::OnlyOnReplica => format!("domain {}: only on the replica", d.domain),

@@ -4,13 +4,13 @@ use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
-use ::collect::gtid_state::{GtidState, read_gtid_state};
+use ::collect::gtid_state::{GtidState, ServerGtids, read_gtid_state};
 use clap::{Args, Subcommand};
 use gtid::compare::{
     DEFAULT_IN_FLIGHT_WINDOW, DomainState, MariadbComparison, MariadbInput, MysqlComparison,
     MysqlInput, compare_mariadb, compare_mysql,
 };
-use gtid::verdict::{Severity, mariadb_verdict, mysql_verdict};
+use gtid::verdict::{Pair, Severity, mariadb_verdict, mysql_verdict};
 use gtid::{AnyGtids, Gtid, GtidPosition, GtidSet, MariaGtid, Uuid};
 use serde::Serialize;
 
@@ -388,20 +388,25 @@ impl Role {
 }
 
 fn compare(args: &CompareArgs, global: &GlobalArgs) -> Result<Status, Failure> {
-    let source = observe(
+    let (source, source_replicates) = observe(
         Role::Source,
         args.source_set.as_deref(),
         args.connection.source.as_deref(),
         args,
         global,
     )?;
-    let replica = observe(
+    let (replica, replica_replicates) = observe(
         Role::Replica,
         args.replica_set.as_deref(),
         args.connection.replica.as_deref(),
         args,
         global,
     )?;
+    let pair = if source_replicates && replica_replicates {
+        Pair::DualPrimary
+    } else {
+        Pair::SourceAndReplica
+    };
     // Blank text parses as the empty MySQL set; next to a MariaDB position it is an empty one.
     let empty_position = || Observed::Mariadb {
         position: GtidPosition::new(),
@@ -459,7 +464,7 @@ fn compare(args: &CompareArgs, global: &GlobalArgs) -> Result<Status, Failure> {
                 ignore: &ignore,
                 in_flight_window: args.in_flight_window,
             });
-            report_mysql(&comparison, global.format == Format::Json)
+            report_mysql(&comparison, pair, global.format == Format::Json)
         }
         (
             Observed::Mariadb {
@@ -495,7 +500,12 @@ fn compare(args: &CompareArgs, global: &GlobalArgs) -> Result<Status, Failure> {
                 source_purged: purged.as_ref(),
                 ignore_domains: &ignore_domains,
             });
-            report_mariadb(&comparison, purged.is_some(), global.format == Format::Json)
+            report_mariadb(
+                &comparison,
+                purged.is_some(),
+                pair,
+                global.format == Format::Json,
+            )
         }
         _ => Err(Failure::new(
             "the source and the replica are of different flavors (one MySQL, one MariaDB)",
@@ -508,27 +518,31 @@ fn parse_uuid(text: &str, option: &str) -> Result<Uuid, Failure> {
         .map_err(|_| Failure::new(format!("{option}: '{text}' is not a UUID")))
 }
 
-/// One side of the comparison, from its literal set or from its server.
+/// One side of the comparison, from its literal set or from its server, and whether that
+/// server replicates from anyone (never known of a literal set).
 fn observe(
     role: Role,
     literal: Option<&str>,
     dsn: Option<&str>,
     args: &CompareArgs,
     global: &GlobalArgs,
-) -> Result<Observed, Failure> {
+) -> Result<(Observed, bool), Failure> {
     let option = format!("--{}-set", role.name());
     match (literal, dsn) {
-        (Some(text), _) => Ok(match read_gtids(text, &option)? {
-            AnyGtids::Mysql(executed) => Observed::Mysql {
-                executed,
-                purged: None,
-                uuid: None,
+        (Some(text), _) => Ok((
+            match read_gtids(text, &option)? {
+                AnyGtids::Mysql(executed) => Observed::Mysql {
+                    executed,
+                    purged: None,
+                    uuid: None,
+                },
+                AnyGtids::Mariadb(position) => Observed::Mariadb {
+                    position,
+                    purged: None,
+                },
             },
-            AnyGtids::Mariadb(position) => Observed::Mariadb {
-                position,
-                purged: None,
-            },
-        }),
+            false,
+        )),
         (None, Some(dsn)) => read_live(role, dsn, args, global),
         (None, None) => Err(Failure::new(format!(
             "compare needs the {0}: --{0} DSN or {option} SET",
@@ -542,7 +556,7 @@ fn read_live(
     dsn: &str,
     args: &CompareArgs,
     global: &GlobalArgs,
-) -> Result<Observed, Failure> {
+) -> Result<(Observed, bool), Failure> {
     let endpoint = connection::resolve(dsn, role.name(), &args.connection)?;
     let timeout = Duration::from_secs(args.connection.connect_timeout.max(1));
     if global.verbose > 0 {
@@ -559,10 +573,10 @@ fn read_live(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let state = runtime
+    let ServerGtids { state, replicates } = runtime
         .block_on(read_gtid_state(&endpoint, role.name(), timeouts))
         .map_err(Failure::new)?;
-    Ok(match state {
+    let observed = match state {
         GtidState::Mysql {
             executed,
             purged,
@@ -596,7 +610,8 @@ fn read_live(
                 purged: None,
             },
         },
-    })
+    };
+    Ok((observed, replicates))
 }
 
 /// The verdict of a comparison and why.
@@ -638,8 +653,8 @@ fn sized(set: &GtidSet) -> String {
     format!("{set} ({count} {noun})")
 }
 
-fn report_mysql(comparison: &MysqlComparison, json: bool) -> Result<Status, Failure> {
-    let judged = mysql_verdict(comparison);
+fn report_mysql(comparison: &MysqlComparison, pair: Pair, json: bool) -> Result<Status, Failure> {
+    let judged = mysql_verdict(comparison, pair);
     let status = status_of(judged.severity);
     let reasons = judged.reasons;
     let verdict = verdict(status, reasons);
@@ -649,11 +664,13 @@ fn report_mysql(comparison: &MysqlComparison, json: bool) -> Result<Status, Fail
             flavor: &'static str,
             #[serde(flatten)]
             verdict: &'a Verdict,
+            dual_primary: bool,
             comparison: &'a MysqlComparison,
         }
         print_json(&Output {
             flavor: "mysql",
             verdict: &verdict,
+            dual_primary: pair == Pair::DualPrimary,
             comparison,
         })?;
         return Ok(status);
@@ -743,10 +760,17 @@ fn report_mysql(comparison: &MysqlComparison, json: bool) -> Result<Status, Fail
     if holes.tail.is_empty() && holes.interior.is_empty() {
         out.push("Holes in the replica's set: none.".to_owned());
     }
+    if pair == Pair::DualPrimary {
+        out.push(DUAL_PRIMARY_NOTE.to_owned());
+    }
     out.push(verdict_line(&verdict));
     emit(out.join("\n"))?;
     Ok(status)
 }
+
+const DUAL_PRIMARY_NOTE: &str = "Both servers replicate (a dual primary, or a chain through the \
+    replica): the transactions of one missing on the other are replication in flight or broken, \
+    not errant writes.";
 
 fn verdict_line(verdict: &Verdict) -> String {
     if verdict.reasons.is_empty() {
@@ -767,9 +791,10 @@ fn optional(gtid: Option<MariaGtid>) -> String {
 fn report_mariadb(
     comparison: &MariadbComparison,
     purged_known: bool,
+    pair: Pair,
     json: bool,
 ) -> Result<Status, Failure> {
-    let judged = mariadb_verdict(comparison);
+    let judged = mariadb_verdict(comparison, pair);
     let status = status_of(judged.severity);
     let reasons = judged.reasons;
     let mut out = Vec::new();
@@ -833,17 +858,22 @@ fn report_mariadb(
             #[serde(flatten)]
             verdict: &'a Verdict,
             source_purged_known: bool,
+            dual_primary: bool,
             comparison: &'a MariadbComparison,
         }
         print_json(&Output {
             flavor: "mariadb",
             verdict: &verdict,
             source_purged_known: purged_known,
+            dual_primary: pair == Pair::DualPrimary,
             comparison,
         })?;
     } else {
         if comparison.domains.is_empty() {
             out.insert(0, "No GTIDs on either side.".to_owned());
+        }
+        if pair == Pair::DualPrimary {
+            out.push(DUAL_PRIMARY_NOTE.to_owned());
         }
         out.push(verdict_line(&verdict));
         emit(out.join("\n"))?;

@@ -90,6 +90,20 @@ pub fn compare_mysql_servers(
     }))
 }
 
+/// What a MariaDB server purged: the GTID_LIST event at the head of its oldest binlog (the
+/// first `SHOW BINARY LOGS` lists), as `SHOW BINLOG EVENTS` gave it.
+pub fn mariadb_purged(server: &ServerEvidence) -> Option<GtidPosition> {
+    let oldest = &server.binary_logs.first()?.name;
+    server
+        .binlog_events
+        .iter()
+        .find(|e| {
+            e.event_type.eq_ignore_ascii_case("Gtid_list")
+                && e.log_file.as_deref() == Some(oldest.as_str())
+        })
+        .and_then(|e| e.detail.trim().parse().ok())
+}
+
 /// A MariaDB replica compared with its source, when the source's binlog state and the
 /// replica's position are known.
 pub fn compare_mariadb_servers(
@@ -101,10 +115,11 @@ pub fn compare_mariadb_servers(
     let replica_position = parse_position(replica.variables.gtid_current_pos())
         .or_else(|| parse_position(replica.variables.gtid_binlog_pos()))?;
     let ignore = BTreeSet::new();
+    let purged = mariadb_purged(source);
     Some(compare_mariadb(&MariadbInput {
         source_binlog_state: &source_state,
         replica_position: &replica_position,
-        source_purged: None,
+        source_purged: purged.as_ref(),
         ignore_domains: &ignore,
     }))
 }
