@@ -25,6 +25,7 @@ mod error_log;
 mod innodb_status;
 mod lines;
 mod listing;
+pub mod messages;
 mod mysqlbinlog;
 pub(crate) mod records;
 
