@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::messages::{self, ApplierErrorMessage, ReceiverErrorMessage};
+use super::messages::{ApplierErrorMessage, ReceiverErrorMessage};
 use super::provenance::Provenance;
 use super::time::LogTime;
+use crate::text::messages;
 
 /// The layout an error-log line was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,14 +19,19 @@
 //! everything belongs to one unnamed server. Lines starting with `-- ` are comments.
 
 mod backup_log;
+mod blocks;
 mod client;
 pub mod create_table;
 mod error_log;
+mod identify;
 mod innodb_status;
 mod lines;
 mod listing;
+pub mod messages;
 mod mysqlbinlog;
 pub(crate) mod records;
+mod table;
+mod vertical;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -34,17 +39,18 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{
-    BackupEvent, BackupTool, ErrorLogFormat, ErrorLogLine, Evidence, Flavor, GtidText,
-    LogFileEntry, Provenance, Role, ServerEvidence,
-};
+use crate::model::{Evidence, GtidText, Provenance, ServerEvidence};
 
 pub use backup_log::{classify_backup_message, parse_backup_log_line};
 pub use error_log::parse_error_log_line;
 
 use crate::model::variables::normalise_variable_name;
+use blocks::starts_create_table;
+use identify::identify;
 use lines::{Line, ServerTag};
 use records::Field;
+use table::{TABLE_BORDER, is_borderless_row, tab_pairs_as_fields};
+use vertical::{ROW_HEADER, vertical_field};
 
 /// One text to read: `name` is what reports call it (a file name, `-` for standard input).
 #[derive(Debug, Clone, Copy)]
@@ -148,20 +154,8 @@ fn is_empty(server: &ServerEvidence) -> bool {
     server.label.is_none() && server.role.is_none() && *server == ServerEvidence::default()
 }
 
-static VERTICAL_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    // `Create Table:` of SHOW CREATE TABLE is the one column name with a space.
-    Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*|@@[\w.]+|Create [A-Z][a-z]+)[ \t]*:(?:[ \t]+(.*)|$)")
-        .expect("static regex")
-});
-static VERTICAL_FIELD_UNSPACED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*):([^\s:/].*)$").expect("static regex")
-});
 static STARTUP_VERSION_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^Version: '([^']+)'\s+socket: ").expect("static regex"));
-static ROW_HEADER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\*{3,}\s*\d+\.\s*row\s*\*{3,}$").expect("static regex"));
-static TABLE_BORDER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\+[-+]*-[-+]*$").expect("static regex"));
 static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z_@][\w.@-]*)\s*=\s*(.*?)\s*;?\s*$").expect("static regex")
 });
@@ -169,80 +163,6 @@ static OPTION_SECTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\[[A-Za-z][\w.-]*\]$").expect("static regex"));
 static OPTION_FLAG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_-]*$").expect("static regex"));
-
-fn vertical_field(line: &str) -> Option<(&str, &str)> {
-    if let Some(c) = VERTICAL_FIELD.captures(line) {
-        let (name, value) = (c.get(1)?, c.get(2).map_or("", |m| m.as_str()));
-        return Some((name.as_str(), value));
-    }
-    let c = VERTICAL_FIELD_UNSPACED.captures(line)?;
-    Some((c.get(1)?.as_str(), c.get(2)?.as_str()))
-}
-
-/// `Name<TAB>value` lines, as mysqltest prints a vertical result and `mysql --batch` prints a
-/// two-column one, rewritten as the `Name: value` fields the rest of the parser reads. The
-/// `Variable_name<TAB>Value` header of a batch SHOW VARIABLES goes: the names below it are
-/// variables themselves.
-fn tab_pairs_as_fields(text: &str) -> String {
-    static TAB_PAIR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)\t([^\t]*)$").expect("static regex")
-    });
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let bare = line.strip_suffix('\r').unwrap_or(line);
-        match TAB_PAIR.captures(bare) {
-            Some(c) if c[1].eq_ignore_ascii_case("variable_name") && c[2].trim() == "Value" => {}
-            Some(c) => {
-                out.push_str(&c[1]);
-                out.push(':');
-                if !c[2].trim().is_empty() {
-                    out.push(' ');
-                    out.push_str(&c[2]);
-                }
-            }
-            None => out.push_str(line),
-        }
-    }
-    out
-}
-
-/// The fields of a line that holds several (`Last_SQL_Errno:1146 Last_SQL_Error:Coordinator
-/// stopped...`, `Slave_IO_Running: Yes Slave_SQL_Running: No`), as test harnesses and monitoring
-/// checks print them: a value of one word followed by `Capitalised_Name:` starts another field.
-/// A message (`Could not execute ...; Error_code: 1062`) has more than one word before any such
-/// name, so it stays whole.
-fn fields_on_one_line<'l>(name: &'l str, value: &'l str) -> Vec<(&'l str, &'l str)> {
-    static NEXT_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(\S+)\s+([A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*):(?:\s+|$)(.*)$")
-            .expect("static regex")
-    });
-    static NEXT_FIELD_UNSPACED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(\S+)\s+([A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*):(\S.*)$").expect("static regex")
-    });
-    let mut fields = Vec::new();
-    let (mut name, mut value) = (name, value);
-    loop {
-        let next = NEXT_FIELD
-            .captures(value)
-            .or_else(|| NEXT_FIELD_UNSPACED.captures(value));
-        // A value that is itself `Name:` (an empty field) is no field boundary: keep it.
-        let Some(c) = next.filter(|c| !c[1].ends_with(':')) else {
-            fields.push((name, value));
-            return fields;
-        };
-        let (first, next_name, rest) = (c.get(1), c.get(2), c.get(3));
-        let (Some(first), Some(next_name), Some(rest)) = (first, next_name, rest) else {
-            fields.push((name, value));
-            return fields;
-        };
-        fields.push((name, first.as_str()));
-        name = next_name.as_str();
-        value = rest.as_str();
-    }
-}
 
 /// A line that stands for output the DBA left out: dots or an ellipsis of any length
 /// (`...`, `……`, `..............................`), bare or in brackets (`(...)`, `[…]`,
@@ -279,6 +199,8 @@ fn is_client_footer(line: &str) -> bool {
     FOOTER.is_match(line)
 }
 
+/// Reading one text: the line it is at, and what it has found so far. Each kind of part has its
+/// reader (`vertical`, `table`, `blocks`); [`Parser::read_one`] says which gets the next part.
 struct Parser<'t> {
     input: &'t str,
     lines: &'t [Line<'t>],
@@ -492,143 +414,6 @@ impl Parser<'_> {
             .is_some_and(|l| l.server == server && !l.statement)
     }
 
-    fn read_vertical(&mut self) {
-        let start = self.pos;
-        let server = self.lines[start].server;
-        let mut fields: Vec<Field> = Vec::new();
-        let (mut first, mut last) = (0, 0);
-        let mut may_continue = false;
-        let mut quote = QueryQuote::default();
-        while self.continues_block(self.pos, server) {
-            let line = self.lines[self.pos];
-            let text = line.content.trim();
-            if line.consumed {
-                self.pos += 1;
-                continue;
-            }
-            if ROW_HEADER.is_match(text) {
-                self.finish_record(server, &mut fields, first, last);
-                may_continue = false;
-                self.pos += 1;
-                continue;
-            }
-            if text.is_empty() || is_elision(text) {
-                // Blogs and tickets leave gaps inside one record; go on if a field follows.
-                let mut next = self.pos + 1;
-                while self.continues_block(next, server) {
-                    let l = self.lines[next];
-                    let t = l.content.trim();
-                    if !(l.consumed || t.is_empty() || is_elision(t)) {
-                        break;
-                    }
-                    next += 1;
-                }
-                let field_follows = self.continues_block(next, server)
-                    && self.content(next).is_some_and(is_field_line);
-                if !field_follows {
-                    break;
-                }
-                may_continue = false;
-                self.pos = next;
-                continue;
-            }
-            let next = self.content(self.pos + 1);
-            if innodb_status::starts_innodb_status(text, next)
-                || mysqlbinlog::starts_mysqlbinlog(text)
-                || TABLE_BORDER.is_match(text)
-            {
-                break;
-            }
-            if is_field_line(text)
-                && let Some((name, value)) = vertical_field(text)
-            {
-                let on_line = fields_on_one_line(name, value);
-                if on_line
-                    .iter()
-                    .any(|(name, _)| fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
-                {
-                    self.finish_record(server, &mut fields, first, last);
-                }
-                if fields.is_empty() {
-                    first = line.number;
-                }
-                let value = on_line.last().map_or(value, |(_, v)| *v);
-                fields.extend(
-                    on_line
-                        .iter()
-                        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
-                );
-                quote = QueryQuote::after(value);
-                last = line.number;
-                may_continue = true;
-                self.pos += 1;
-                continue;
-            }
-            // Only text values run over lines (GTID sets, queries, messages); a line after a
-            // number or an empty value is something else, often a line cut short.
-            let can_continue = |value: &str| {
-                let value = value.trim();
-                !value.is_empty() && !value.chars().all(|c| c.is_ascii_digit())
-            };
-            if may_continue
-                && let Some((_, value)) = fields.last_mut()
-                && can_continue(value)
-                && self.continues_value(self.pos, value, quote.open())
-            {
-                // A value printed over several lines: a long GTID set, a query.
-                value.push('\n');
-                value.push_str(text);
-                quote.feed(text);
-                last = line.number;
-                self.pos += 1;
-                continue;
-            }
-            break;
-        }
-        self.finish_record(server, &mut fields, first, last);
-        if self.pos == start {
-            let text = self.lines[start].content.trim().to_owned();
-            let number = self.lines[start].number;
-            self.not_understood(number, number, "not a recognised kind of output", &text);
-            self.pos += 1;
-        }
-    }
-
-    /// Whether line `index` continues a vertical value printed over several lines: a long GTID
-    /// set (its lines end in `,`), or text that cannot start anything else.
-    fn continues_value(&self, index: usize, value: &str, in_query: bool) -> bool {
-        let Some(text) = self.content(index) else {
-            return false;
-        };
-        (value.trim_end().ends_with(',') && GtidText::looks_like_gtid_set(text))
-            || !self.starts_something(index, in_query)
-    }
-
-    fn finish_record(&mut self, server: usize, fields: &mut Vec<Field>, first: usize, last: usize) {
-        if fields.is_empty() {
-            return;
-        }
-        let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
-        let statement = self.statement.clone();
-        let kind = records::classify(&names, statement.as_deref())
-            .or_else(|| records::is_worker_error_row(fields).then_some(records::RowKind::Worker));
-        match kind {
-            Some(kind) => {
-                let origin = self.origin(first, last);
-                self.add_row(server, kind, fields, statement.as_deref(), origin);
-            }
-            None => {
-                let reason = format!(
-                    "a record with columns {} is not a known kind",
-                    names.join(", ")
-                );
-                let excerpt = format!("{}: {}", fields[0].0, fields[0].1);
-                self.not_understood(first, last, &reason, &excerpt);
-            }
-        }
-        fields.clear();
-    }
-
     /// Adds a row to the server's evidence; what in it could not be read is reported.
     fn add_row(
         &mut self,
@@ -650,185 +435,6 @@ impl Parser<'_> {
         if let Err(problem) = records::add_row(target, keys, kind, fields, statement, origin) {
             let excerpt = fields.first().map_or("", |(_, v)| v.as_str()).to_owned();
             self.not_understood(first, last, &problem, &excerpt);
-        }
-    }
-
-    /// A table row whose last value runs over several lines (`SHOW CREATE TABLE`, a query with
-    /// line breaks): the mysql client prints the line breaks as they are, so the row ends at
-    /// the first line that ends in `|`. The cells before the long value come from the first
-    /// line, those after it from the last. Returns the cells and the index of the row's last
-    /// line; `None` for a row on one line.
-    fn multi_line_row(
-        &self,
-        row: &str,
-        server: usize,
-        columns: usize,
-    ) -> Option<(Vec<String>, usize)> {
-        /// A value longer than this many lines is not a table cell.
-        const MAX_LINES: usize = 10_000;
-        if row.ends_with('|') {
-            return None;
-        }
-        let mut end = self.pos + 1;
-        while self.continues_block(end, server) && end - self.pos < MAX_LINES {
-            let text = self.lines[end].content.trim_end();
-            if text.ends_with('|') {
-                break;
-            }
-            end += 1;
-        }
-        let last = self.lines.get(end)?.content.trim();
-        if !self.continues_block(end, server) || !last.ends_with('|') {
-            return None;
-        }
-        let before: Vec<&str> = row.split('|').collect();
-        let (long_start, before) = before.split_last()?;
-        let before = before.get(1..).unwrap_or_default();
-        let after: Vec<&str> = last.split('|').collect();
-        let after_count = columns.checked_sub(before.len() + 1)?;
-        let after = after.get(..after.len().checked_sub(1)?)?;
-        let split = after.len().checked_sub(after_count)?;
-        let (long_end, after) = after.split_at(split);
-        let mut long = long_start.trim_start().to_owned();
-        for line in &self.lines[self.pos + 1..end] {
-            long.push('\n');
-            long.push_str(line.content.trim_end());
-        }
-        long.push('\n');
-        long.push_str(&long_end.join("|"));
-        let mut cells: Vec<String> = before.iter().map(|c| c.trim().to_owned()).collect();
-        cells.push(long.trim_end().to_owned());
-        cells.extend(after.iter().map(|c| c.trim().to_owned()));
-        Some((cells, end))
-    }
-
-    /// A `+---+` table, or its rows alone (`bordered` false) as some pages show them.
-    fn read_table(&mut self, bordered: bool) {
-        let start = self.pos;
-        let server = self.lines[start].server;
-        let first = self.lines[start].content.trim();
-        // Column bounds: the border's `+`, else the header row's `|`.
-        let bounds: Vec<usize> = first
-            .chars()
-            .enumerate()
-            .filter(|(_, c)| *c == if bordered { '+' } else { '|' })
-            .map(|(i, _)| i)
-            .collect();
-        let columns = bounds.len().saturating_sub(1);
-        if bordered {
-            self.pos += 1;
-        }
-        let header_is_row = self.continues_block(self.pos, server)
-            && self.content(self.pos).is_some_and(|t| t.starts_with('|'));
-        if !header_is_row || columns == 0 {
-            let number = self.lines[start].number;
-            self.not_understood(number, number, "a table border without a header", first);
-            self.pos = start + 1;
-            return;
-        }
-        let header = table_cells(self.lines[self.pos].content.trim(), &bounds);
-        self.pos += 1;
-        if self
-            .content(self.pos)
-            .is_some_and(|t| TABLE_BORDER.is_match(t))
-        {
-            self.pos += 1;
-        }
-        let statement = self.statement.clone();
-        let kind = records::classify(&header, statement.as_deref());
-        let mut last_line = self.lines[start].number;
-        while self.continues_block(self.pos, server)
-            && self.content(self.pos).is_some_and(|t| t.starts_with('|'))
-        {
-            let line = self.lines[self.pos];
-            let row = line.content.trim();
-            let (cells, row_end) = match self.multi_line_row(row, server, columns) {
-                Some((cells, end)) => (cells, end),
-                None => (table_cells(row, &bounds), self.pos),
-            };
-            let fields: Vec<Field> = header.iter().cloned().zip(cells).collect();
-            let row_last_line = self.lines[row_end].number;
-            if let Some(kind) = kind {
-                let origin = self.origin(line.number, row_last_line);
-                self.add_row(server, kind, &fields, statement.as_deref(), origin);
-            }
-            last_line = row_last_line;
-            self.pos = row_end + 1;
-        }
-        if self
-            .content(self.pos)
-            .is_some_and(|t| TABLE_BORDER.is_match(t))
-        {
-            last_line = self.lines[self.pos].number;
-            self.pos += 1;
-        }
-        if kind.is_none() {
-            let reason = format!(
-                "a table with columns {} is not a known kind",
-                header.join(", ")
-            );
-            let first_line = self.lines[start].number;
-            self.not_understood(first_line, last_line, &reason, first);
-        }
-    }
-
-    /// An error-log line and the lines that continue its message (a statement printed over
-    /// several lines), up to the next line that starts something else.
-    fn read_error_log(&mut self, server: usize, mut entry: ErrorLogLine) {
-        let first = self.lines[self.pos].number;
-        let mut last = first;
-        let mut quote = QueryQuote::after(&entry.message);
-        // Messages pasted alone follow each other without a time to tell where one ends.
-        let message_only = entry.format == ErrorLogFormat::MessageOnly;
-        let input = self.input;
-        let next_message = move |text: &str| {
-            let unused = Provenance::pasted(input, 0, 0);
-            message_only && error_log::parse_bare_message(text, unused).is_some()
-        };
-        self.pos += 1;
-        while self.continues_block(self.pos, server)
-            && !self.starts_something(self.pos, quote.open())
-            && !self.content(self.pos).is_some_and(next_message)
-        {
-            let line = self.lines[self.pos];
-            entry.message.push('\n');
-            entry.message.push_str(line.content.trim());
-            quote.feed(line.content.trim());
-            last = line.number;
-            self.pos += 1;
-        }
-        if last != first {
-            entry.origin = self.origin(first, last);
-        }
-        records::add_error_log_line(self.server(server), entry);
-    }
-
-    /// `ls -l` of a log directory: the numbered binary and relay logs with their sizes.
-    fn read_listing(&mut self) {
-        let server = self.lines[self.pos].server;
-        if self.content(self.pos).is_some_and(listing::is_ls_total) {
-            self.pos += 1;
-        }
-        while self.continues_block(self.pos, server) {
-            let line = self.lines[self.pos];
-            let Some(file) = listing::parse_ls_line(line.content) else {
-                break;
-            };
-            if listing::is_numbered_log(file.name) {
-                let entry = LogFileEntry {
-                    name: file.name.rsplit('/').next().unwrap_or(file.name).to_owned(),
-                    size: file.size,
-                    encrypted: None,
-                    origin: self.origin(line.number, line.number),
-                };
-                let target = self.server(server);
-                if listing::is_relay_log(file.name) {
-                    target.relay_logs.push(entry);
-                } else {
-                    target.binary_logs.push(entry);
-                }
-            }
-            self.pos += 1;
         }
     }
 
@@ -874,150 +480,6 @@ impl Parser<'_> {
         let c = SELECT_ONE.captures(self.statement.as_deref()?)?;
         Some(c[1].to_owned())
     }
-
-    fn read_innodb_status(&mut self) {
-        let start = self.pos;
-        let server = self.lines[start].server;
-        let mut texts = Vec::new();
-        let mut whole_monitor = false;
-        while self.continues_block(self.pos, server) {
-            let text = self.lines[self.pos].content.trim_end();
-            whole_monitor |= innodb_status::is_monitor_header(text);
-            if (text.trim().is_empty() && !whole_monitor)
-                || (self.pos > start
-                    && (ROW_HEADER.is_match(text.trim()) || TABLE_BORDER.is_match(text.trim())))
-            {
-                break;
-            }
-            texts.push(text);
-            self.pos += 1;
-            if innodb_status::ends_innodb_status(text) {
-                if self
-                    .content(self.pos)
-                    .is_some_and(|t| t.starts_with("===="))
-                {
-                    self.pos += 1;
-                }
-                break;
-            }
-        }
-        let first = self.lines[start].number;
-        let last = self.lines[self.pos - 1].number;
-        let status = innodb_status::parse_innodb_status(&texts, self.origin(first, last));
-        self.server(server).innodb_status.push(status);
-    }
-
-    fn read_mysqlbinlog(&mut self) {
-        let start = self.pos;
-        let server = self.lines[start].server;
-        let mut reader = mysqlbinlog::BinlogReader::new(self.input);
-        while self.continues_block(self.pos, server) {
-            let line = self.lines[self.pos];
-            let text = line.content.trim();
-            // The first line is mysqlbinlog output by the caller's test, whatever else it
-            // might also look like.
-            let ends_block = text.is_empty()
-                || ROW_HEADER.is_match(text)
-                || TABLE_BORDER.is_match(text)
-                || client::is_client_error(text)
-                || parse_error_log_line(text, self.origin(0, 0)).is_some()
-                || error_log::parse_bare_message(text, self.origin(0, 0)).is_some();
-            if self.pos > start && ends_block {
-                break;
-            }
-            reader.read(line.number, line.content);
-            self.pos += 1;
-        }
-        self.server(server).binlog_events.extend(reader.events);
-    }
-
-    /// A `CREATE TABLE` statement pasted as it is (`mysqldump --no-data`): up to the `)` that
-    /// closes its column list and the table options on that line, or its `;`.
-    fn read_create_table(&mut self) {
-        let start = self.pos;
-        let server = self.lines[start].server;
-        let mut statement = String::new();
-        let mut depth = 0usize;
-        let mut opened = false;
-        while self.continues_block(self.pos, server) {
-            let text = self.lines[self.pos].content.trim_end();
-            if self.pos > start && text.trim().is_empty() {
-                break;
-            }
-            statement.push_str(text);
-            statement.push('\n');
-            self.pos += 1;
-            for c in text.chars() {
-                match c {
-                    '(' => {
-                        depth += 1;
-                        opened = true;
-                    }
-                    ')' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-            }
-            // Partitioning follows the column list as a versioned comment (`/*!50100 ...`).
-            let in_version_comment = statement.rfind("/*!") > statement.rfind("*/");
-            let comment_follows = self
-                .content(self.pos)
-                .is_some_and(|next| next.starts_with("/*!"));
-            let closed = opened && depth == 0 && !in_version_comment && !comment_follows;
-            if closed || text.trim_end().ends_with(';') {
-                break;
-            }
-        }
-        let (first, last) = (self.lines[start].number, self.lines[self.pos - 1].number);
-        let origin = self.origin(first, last);
-        for table in create_table::create_tables(&statement, None, &origin) {
-            match table {
-                Ok(table) => self.server(server).add_table(table),
-                Err(error) => {
-                    let excerpt = self.lines[start].content.trim().to_owned();
-                    self.not_understood(first, last, &error.reason, &excerpt);
-                }
-            }
-        }
-    }
-
-    /// A bare GTID set, possibly over several lines ending in `,`.
-    fn read_gtid_set(&mut self) {
-        let start = self.pos;
-        let server = self.lines[start].server;
-        let mut text = String::new();
-        loop {
-            let line = self.lines[self.pos].content.trim();
-            text.push_str(line);
-            self.pos += 1;
-            let more = line.ends_with(',')
-                && self.continues_block(self.pos, server)
-                && self
-                    .content(self.pos)
-                    .is_some_and(GtidText::looks_like_gtid_set);
-            if !more {
-                break;
-            }
-        }
-        let origin = self.origin(self.lines[start].number, self.lines[self.pos - 1].number);
-        if let Some(set) = GtidText::new(&text) {
-            match self.selected_variable() {
-                // The answer of `SELECT @@global.gtid_executed` pasted without its table.
-                Some(name) => {
-                    self.server(server).variables.set(&name, &set.text, origin);
-                    self.statement_answered = true;
-                }
-                None => self.server(server).unlabelled_gtid_sets.push((set, origin)),
-            }
-        }
-    }
-}
-
-/// A vertical `Name: value` field, not a line of another kind that has the same shape
-/// (`ERROR: ...` of mysqlbinlog, `xtrabackup: ...`).
-fn is_field_line(text: &str) -> bool {
-    vertical_field(text).is_some()
-        && !client::is_client_error(text)
-        && parse_backup_log_line(text, Provenance::pasted("", 0, 0)).is_none()
 }
 
 /// Replication filter options, which an option file may repeat (one rule per line).
@@ -1028,14 +490,6 @@ fn is_filter_option(name: &str) -> bool {
         .iter()
         .chain(OTHER_FILTERS)
         .any(|filter| *filter == name)
-}
-
-/// `| server_id | 33 |`: a table row seen without the table's border.
-fn is_borderless_row(text: &str) -> bool {
-    text.len() >= 3
-        && text.starts_with('|')
-        && text.ends_with('|')
-        && text.matches('|').count() >= 2
 }
 
 /// Whether a message's quoted statement (`Query: '...`) is still open, followed line by line as
@@ -1070,231 +524,10 @@ impl QueryQuote {
     }
 }
 
-/// Cells of a `| a | b |` row. Rows that split cleanly on `|` are read that way (robust to wide
-/// characters); others (cut short, or a value containing `|`) by the border's column positions.
-fn starts_create_table(line: &str) -> bool {
-    static CREATE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^create\s+(?:or\s+replace\s+)?(?:temporary\s+)?table\s+(?:if\s+not\s+exists\s+)?[`\w]")
-            .expect("static regex")
-    });
-    CREATE.is_match(line)
-}
-
-fn table_cells(row: &str, bounds: &[usize]) -> Vec<String> {
-    let columns = bounds.len().saturating_sub(1);
-    let parts: Vec<&str> = row.split('|').collect();
-    if parts.len() == columns + 2
-        && parts.first().is_some_and(|p| p.trim().is_empty())
-        && parts.last().is_some_and(|p| p.trim().is_empty())
-    {
-        return parts[1..=columns]
-            .iter()
-            .map(|p| p.trim().to_owned())
-            .collect();
-    }
-    let chars: Vec<char> = row.chars().collect();
-    let mut cells = Vec::new();
-    for pair in bounds.windows(2) {
-        let begin = pair[0] + 1;
-        if begin >= chars.len() {
-            break;
-        }
-        let end = pair[1].min(chars.len());
-        let cell: String = chars[begin..end].iter().collect();
-        cells.push(cell.trim().trim_end_matches('|').trim().to_owned());
-    }
-    cells
-}
-
-/// Fills the server's identity and role from what the text showed.
-fn identify(server: &mut ServerEvidence, tag: Option<&ServerTag>) {
-    static STARTUP_VERSION: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"ready for connections\.\s+Version: '([^']+)'").expect("static regex")
-    });
-    if server.role.is_none() {
-        server.role = tag.and_then(|t| t.role).or_else(|| {
-            server
-                .samples
-                .iter()
-                .any(|s| !s.channels.is_empty())
-                .then_some(Role::Replica)
-        });
-    }
-    let from_variables = server
-        .variables
-        .version()
-        .map(|v| (v.to_owned(), "variable `version`"));
-    let from_error_log = || {
-        server.error_log.iter().find_map(|l| {
-            STARTUP_VERSION
-                .captures(&l.message)
-                .map(|c| (c[1].to_owned(), "error-log start-up line"))
-        })
-    };
-    let from_backup_log = || {
-        server.backup_log.iter().find_map(|l| match &l.event {
-            BackupEvent::ServerVersion { version } => Some((version.clone(), "backup log")),
-            _ => None,
-        })
-    };
-    if server.identity.version.is_none()
-        && let Some((version, by)) = from_variables
-            .or_else(from_error_log)
-            .or_else(from_backup_log)
-    {
-        server.identity.version = Some(version);
-        server.identity.identified_by = Some(by.to_owned());
-    }
-    if server.identity.server_id.is_none() {
-        server.identity.server_id = server.variables.server_id();
-    }
-    if server.identity.server_uuid.is_none() {
-        server.identity.server_uuid = server.variables.server_uuid().map(str::to_owned);
-    }
-    if server.identity.flavor.is_none()
-        && let Some((flavor, by)) = flavor_hint(server, tag)
-    {
-        server.identity.flavor = Some(flavor);
-        if server.identity.identified_by.is_none() || server.identity.version.is_none() {
-            server.identity.identified_by = Some(by.to_owned());
-        }
-    }
-}
-
-fn flavor_hint(server: &ServerEvidence, tag: Option<&ServerTag>) -> Option<(Flavor, &'static str)> {
-    if let Some(version) = &server.identity.version {
-        return Some(if version.to_ascii_lowercase().contains("mariadb") {
-            (Flavor::Mariadb, "version")
-        } else {
-            (Flavor::Mysql, "version")
-        });
-    }
-    if tag.is_some_and(|t| t.mariadb_prompt) {
-        return Some((Flavor::Mariadb, "MariaDB client prompt"));
-    }
-    let has_variable = |names: &[&str]| {
-        names
-            .iter()
-            .any(|n| server.variables.values.contains_key(*n))
-    };
-    if has_variable(&[
-        "gtid_current_pos",
-        "gtid_slave_pos",
-        "gtid_binlog_pos",
-        "slave_parallel_threads",
-        "slave_parallel_mode",
-    ]) {
-        return Some((Flavor::Mariadb, "MariaDB-only variables"));
-    }
-    if has_variable(&[
-        "gtid_mode",
-        "gtid_executed",
-        "replica_parallel_workers",
-        "slave_preserve_commit_order",
-        "binlog_transaction_dependency_tracking",
-    ]) {
-        return Some((Flavor::Mysql, "MySQL-only variables"));
-    }
-    let columns = || {
-        server
-            .samples
-            .iter()
-            .flat_map(|s| s.channels.iter())
-            .flat_map(|c| c.raw.iter())
-            .map(|f| f.name.to_ascii_lowercase())
-    };
-    const MARIADB_COLUMNS: &[&str] = &[
-        "using_gtid",
-        "gtid_io_pos",
-        "connection_name",
-        "slave_ddl_groups",
-        "parallel_mode",
-        "retried_transactions",
-    ];
-    const MYSQL_COLUMNS: &[&str] = &[
-        "replica_io_running",
-        "source_host",
-        "executed_gtid_set",
-        "auto_position",
-        "master_uuid",
-        "channel_name",
-    ];
-    if columns().any(|c| MARIADB_COLUMNS.contains(&c.as_str())) {
-        return Some((Flavor::Mariadb, "MariaDB-only status columns"));
-    }
-    if columns().any(|c| MYSQL_COLUMNS.contains(&c.as_str())) {
-        return Some((Flavor::Mysql, "MySQL-only status columns"));
-    }
-    if server
-        .samples
-        .iter()
-        .any(|s| !s.workers.is_empty() || !s.coordinators.is_empty())
-    {
-        return Some((Flavor::Mysql, "performance_schema applier tables"));
-    }
-    if server
-        .error_log
-        .iter()
-        .any(|l| matches!(l.format, ErrorLogFormat::Mysql8 | ErrorLogFormat::Mysql57))
-    {
-        return Some((Flavor::Mysql, "error-log format"));
-    }
-    if server
-        .error_log
-        .iter()
-        .any(|l| l.message.contains("Internal MariaDB error code"))
-    {
-        return Some((Flavor::Mariadb, "MariaDB error-log message"));
-    }
-    if server
-        .backup_log
-        .iter()
-        .any(|l| l.tool == Some(BackupTool::Mariabackup))
-    {
-        return Some((Flavor::Mariadb, "mariabackup log"));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn several_fields_on_one_line() {
-        assert_eq!(
-            fields_on_one_line(
-                "Last_SQL_Errno",
-                "1146 Last_SQL_Error:Coordinator stopped because"
-            ),
-            [
-                ("Last_SQL_Errno", "1146"),
-                ("Last_SQL_Error", "Coordinator stopped because")
-            ]
-        );
-        assert_eq!(
-            fields_on_one_line("Slave_IO_Running", "Yes Slave_SQL_Running: No"),
-            [("Slave_IO_Running", "Yes"), ("Slave_SQL_Running", "No")]
-        );
-        let message = "Could not execute Write_rows event on table t; Duplicate entry '1' for key 'PRIMARY', Error_code: 1062";
-        assert_eq!(
-            fields_on_one_line("Last_Error", message),
-            [("Last_Error", message)]
-        );
-        // Corpus 070.
-        let parsed = parse_text(
-            "t",
-            "Last_SQL_Errno:1146 Last_SQL_Error:Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 1 failed executing transaction 'ANONYMOUS' at master log bin.000003, end_log_pos 53420339.\n",
-        );
-        let channel = &parsed.evidence.servers[0].channels()[0];
-        assert_eq!(channel.last_sql_errno, Some(1146));
-        assert!(
-            channel
-                .last_sql_error
-                .as_deref()
-                .is_some_and(|e| e.starts_with("Coordinator"))
-        );
-    }
+    use crate::model::ErrorLogFormat;
 
     #[test]
     fn elided_output_of_any_length() {
@@ -1325,38 +558,6 @@ mod tests {
         );
         let channel = &parsed.evidence.servers[0].channels()[0];
         assert_eq!(channel.last_sql_errno, Some(1118));
-    }
-
-    #[test]
-    fn tab_separated_names_and_values() {
-        // Corpus 057: mysqltest prints SHOW SLAVE STATUS as name<TAB>value lines.
-        let parsed = parse_text(
-            "t",
-            "**** SHOW SLAVE STATUS on slave ****\nSHOW SLAVE STATUS;\nSlave_SQL_Running\tNo\nReplicate_Do_DB\t\nLast_Errno\t1032\nLast_Error\tCould not execute Update_rows event on table d.t1; Can't find record in 't1', Error_code: 1032\n",
-        );
-        assert!(
-            parsed.not_understood.is_empty(),
-            "{:?}",
-            parsed.not_understood
-        );
-        let channel = &parsed.evidence.servers[0].channels()[0];
-        assert_eq!(channel.last_errno, Some(1032));
-        assert_eq!(channel.raw_value("Replicate_Do_DB"), Some(""));
-        // mysql --batch: a header, then one variable a line.
-        let parsed = parse_text("t", "Variable_name\tValue\nserver_id\t7\ngtid_mode\tON\n");
-        assert!(
-            parsed.not_understood.is_empty(),
-            "{:?}",
-            parsed.not_understood
-        );
-        let variables = &parsed.evidence.servers[0].variables;
-        assert_eq!(variables.get("server_id"), Some("7"));
-        assert_eq!(variables.get("gtid_mode"), Some("ON"));
-        // Tabs elsewhere stay as they are.
-        assert_eq!(
-            tab_pairs_as_fields("\tMaster_Host: x\na\tb\tc"),
-            "\tMaster_Host: x\na\tb\tc"
-        );
     }
 
     #[test]
