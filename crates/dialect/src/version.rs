@@ -25,9 +25,22 @@ impl Fork {
     /// `MySQL Community Server - GPL`, `Debian 12`, `mariadb.org binary distribution`), given
     /// its flavor.
     pub fn from_comment(flavor: Flavor, version_comment: &str) -> Fork {
+        Fork::detect(flavor, "", version_comment)
+    }
+
+    /// The fork from `@@version` and `@@version_comment` (either may be empty): Percona Server
+    /// says so in its comment and prints its build after the release (`8.0.21-12`, all digits,
+    /// where distributions print `8.0.36-0ubuntu0.22.04.1` and Oracle `-log` or nothing).
+    pub fn detect(flavor: Flavor, version: &str, version_comment: &str) -> Fork {
+        let percona_build = version
+            .split('-')
+            .nth(1)
+            .is_some_and(|build| !build.is_empty() && build.bytes().all(|b| b.is_ascii_digit()));
         match flavor {
             Flavor::Mariadb => Fork::Mariadb,
-            Flavor::Mysql if version_comment.to_ascii_lowercase().contains("percona") => {
+            Flavor::Mysql
+                if percona_build || version_comment.to_ascii_lowercase().contains("percona") =>
+            {
                 Fork::Percona
             }
             Flavor::Mysql => Fork::Oracle,
@@ -177,6 +190,16 @@ mod tests {
             Fork::from_comment(Flavor::Mariadb, "Debian 12"),
             Fork::Mariadb
         );
+        assert_eq!(Fork::detect(Flavor::Mysql, "8.0.21-12", ""), Fork::Percona);
+        assert_eq!(
+            Fork::detect(Flavor::Mysql, "8.0.21-12-log", ""),
+            Fork::Percona
+        );
+        assert_eq!(
+            Fork::detect(Flavor::Mysql, "8.0.36-0ubuntu0.22.04.1", "(Ubuntu)"),
+            Fork::Oracle
+        );
+        assert_eq!(Fork::detect(Flavor::Mysql, "5.7.31-log", ""), Fork::Oracle);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Each entry lists, per product, the release ranges known to be affected or fixed. A version
 //! outside every listed range is reported as unknown, never guessed.
 
-use evidence::model::{Flavor, ServerEvidence};
+use evidence::model::{Flavor, Fork, ServerEvidence, Version as Release};
 
 use crate::{Class, Finding, Reference};
 
@@ -22,16 +22,15 @@ impl Product {
     pub fn of(server: &ServerEvidence) -> Option<Product> {
         let version = server.identity.version.as_deref()?;
         let comment = server.variables.get("version_comment").unwrap_or_default();
-        if server.identity.flavor == Some(Flavor::Mariadb) || version.contains("MariaDB") {
-            return Some(Product::Mariadb);
-        }
-        let build = version
-            .split_once('-')
-            .is_some_and(|(_, b)| b.starts_with(|c: char| c.is_ascii_digit()));
-        Some(if comment.contains("Percona") || build {
-            Product::Percona
-        } else {
-            Product::Mysql
+        let flavor = server
+            .identity
+            .flavor
+            .or_else(|| Release::parse(version).map(|v| v.flavor))
+            .unwrap_or(Flavor::Mysql);
+        Some(match Fork::detect(flavor, version, comment) {
+            Fork::Oracle => Product::Mysql,
+            Fork::Percona => Product::Percona,
+            Fork::Mariadb => Product::Mariadb,
         })
     }
 }

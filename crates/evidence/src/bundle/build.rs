@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use binlog::{EventData, EventType, EventWalk, Options, Render};
 
 use crate::model::{
-    BinlogEvent, ColumnValue, Evidence, Flavor, LogTime, Obtained, Provenance, RowComparison,
+    BinlogEvent, ColumnValue, Evidence, LogTime, Obtained, Provenance, RowComparison,
     ServerEvidence, StatusSample,
 };
 use crate::text::records::{add_row, classify};
@@ -190,13 +190,9 @@ fn add_file(evidence: &mut Evidence, file: &CapturedFile) {
 /// Flavor, version and ids from what the server said about itself.
 fn identify(server: &mut ServerEvidence) {
     if let Some(version) = server.variables.version() {
-        let flavor = if version.to_ascii_lowercase().contains("mariadb") {
-            Flavor::Mariadb
-        } else {
-            Flavor::Mysql
-        };
+        let release = dialect::Version::parse(version);
         server.identity.version = Some(version.to_owned());
-        server.identity.flavor = Some(flavor);
+        server.identity.flavor = release.map(|r| r.flavor).or(server.identity.flavor);
         server.identity.identified_by = Some("`SELECT @@version`".into());
     }
     server.identity.server_id = server.variables.server_id().or(server.identity.server_id);

@@ -63,12 +63,8 @@ pub(super) fn identify(server: &mut ServerEvidence, tag: Option<&ServerTag>) {
 }
 
 fn flavor_hint(server: &ServerEvidence, tag: Option<&ServerTag>) -> Option<(Flavor, &'static str)> {
-    if let Some(version) = &server.identity.version {
-        return Some(if version.to_ascii_lowercase().contains("mariadb") {
-            (Flavor::Mariadb, "version")
-        } else {
-            (Flavor::Mysql, "version")
-        });
+    if let Some(release) = server.identity.release() {
+        return Some((release.flavor, "version"));
     }
     if tag.is_some_and(|t| t.mariadb_prompt) {
         return Some((Flavor::Mariadb, "MariaDB client prompt"));
