@@ -21,6 +21,7 @@ pub mod events;
 pub mod format;
 pub mod header;
 mod mmap;
+mod quote;
 pub mod reader;
 pub mod schema;
 pub mod sql;
