@@ -31,6 +31,10 @@ pub mod transaction;
 pub mod values;
 pub mod walk;
 
+#[cfg(test)]
+#[path = "../tests/common/fixtures_dir.rs"]
+mod fixtures_dir;
+
 pub use error::{DecodeError, Error, ErrorKind};
 pub use event_type::EventType;
 pub use events::{EventData, decode};
