@@ -35,4 +35,15 @@ if ! have_mariadb; then
     have_mariadb || { echo "test.sh: mariadb installed but mariadbd still not found" >&2; exit 1; }
 fi
 
-cargo test --workspace --locked
+# A test whose fixtures are missing names itself in this file (under CI=true it fails instead):
+# it is listed at the end, so that no one takes a skipped test for a passing one.
+skip_log=$(mktemp)
+trap 'rm -f "$skip_log"' EXIT
+export REPLDOCTOR_SKIP_LOG=$skip_log
+
+status=0
+cargo test --workspace --locked || status=$?
+if [ -s "$skip_log" ]; then
+    echo "$(wc -l <"$skip_log") tests skipped: $(sort "$skip_log" | paste -sd, - | sed 's/,/, /g')"
+fi
+exit "$status"

@@ -21,6 +21,7 @@ pub mod events;
 pub mod format;
 pub mod header;
 mod mmap;
+mod quote;
 pub mod reader;
 pub mod schema;
 pub mod sql;
@@ -29,6 +30,10 @@ pub mod summary;
 pub mod transaction;
 pub mod values;
 pub mod walk;
+
+#[cfg(test)]
+#[path = "../tests/common/fixtures_dir.rs"]
+mod fixtures_dir;
 
 pub use error::{DecodeError, Error, ErrorKind};
 pub use event_type::EventType;

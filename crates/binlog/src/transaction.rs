@@ -721,19 +721,15 @@ pub fn find_in_time_window(data: &[u8], from: u32, to: u32) -> Result<Vec<Transa
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     /// Newest first, in stretches of a few kilobytes (many re-readings from a resume point),
     /// gives the transactions of a forward reading, with the same undo statements, reversed.
     #[test]
     fn newest_first_is_the_forward_reading_reversed() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs");
-        if !dir.is_dir() {
-            eprintln!("skipped: fixtures folder absent ({})", dir.display());
+        let Some(dir) = crate::fixtures_dir::fixtures_dir() else {
             return;
-        }
+        };
         let options = Options {
             render: Render {
                 sql: true,

@@ -6,15 +6,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn fixtures_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: fixtures folder absent ({})", dir.display());
-        None
-    }
-}
+#[path = "../../binlog/tests/common/fixtures_dir.rs"]
+mod fixtures_dir;
+
+use fixtures_dir::fixtures_dir;
 
 fn fixture_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -5,19 +5,12 @@
     reason = "each test binary uses a different part of this module"
 )]
 
+mod fixtures_dir;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// `<repo>/../shared/fixtures/binlogs`, or `None` (after saying so) when it is absent.
-pub fn fixtures_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: fixtures folder absent ({})", dir.display());
-        None
-    }
-}
+pub use fixtures_dir::fixtures_dir;
 
 /// Every binlog or relay-log file under the fixtures folder, sorted, skipping the companion
 /// text files (SQL, mysqlbinlog dumps, the catalogue).

@@ -1,0 +1,45 @@
+//! Where the binlog fixtures are, for every test that reads them. Standard library only: the
+//! test crates of other packages include this file by its path, so there is one rule for all.
+//!
+//! A test whose fixtures are missing does not pass in silence: it names itself in the file
+//! `REPLDOCTOR_SKIP_LOG` names (`scripts/test.sh` lists them at the end), and under `CI=true`
+//! it fails.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The fixtures folder: `REPLDOCTOR_FIXTURES` when set, `<repo>/../shared/fixtures/binlogs`
+/// otherwise. `None` when it is absent, the calling test then recorded as skipped; under
+/// `CI=true` an absent folder fails the calling test instead.
+pub fn fixtures_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("REPLDOCTOR_FIXTURES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs"),
+        PathBuf::from,
+    );
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    // The test harness runs each test on a thread named after it.
+    let test = format!(
+        "{}::{}",
+        env!("CARGO_CRATE_NAME"),
+        std::thread::current().name().unwrap_or("<unnamed>")
+    );
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: fixtures folder absent ({}); in CI every test must run",
+        dir.display()
+    );
+    eprintln!("SKIPPED (fixtures missing): {test}");
+    if let Some(log) = std::env::var_os("REPLDOCTOR_SKIP_LOG") {
+        // One write per line: tests running at the same time append whole lines.
+        let line = format!("{test}\n");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut file| file.write_all(line.as_bytes()))
+            .unwrap_or_else(|err| panic!("{test}: cannot append to REPLDOCTOR_SKIP_LOG: {err}"));
+    }
+    None
+}
