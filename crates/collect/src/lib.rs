@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use dialect::catalogue;
 use evidence::bundle::{
-    Capture, CapturedFile, Collection, FORMAT_NAME, FORMAT_VERSION, FileKind, Gap, Manifest,
-    OptionsEntry, ServerEntry, SliceEntry,
+    Capture, CapturedFile, Collection, FORMAT_NAME, FORMAT_VERSION, FileKind, Gap, GapCause, Item,
+    Manifest, OptionsEntry, ServerEntry, SliceEntry,
 };
 use evidence::model::{Role, ServerIdentity};
 use session::dsn::Endpoint;
@@ -137,11 +137,13 @@ pub async fn collect(
     let mut files = replica_read.files;
     let mut source_reached: Option<(Endpoint, HashMap<String, String>, bool)> = None;
     match source_read {
-        None if source.is_none() => gaps.push(Gap {
-            server: replica_label.clone(),
-            what: "source".into(),
-            reason: "no source given and none in the replica's status".into(),
-        }),
+        None if source.is_none() => gaps.push(Gap::new(
+            replica_label.clone(),
+            Item::Source,
+            GapCause::NotGiven,
+            "source",
+            "no source given and none in the replica's status",
+        )),
         None => {}
         Some((endpoint, Err(reason))) => {
             let label = endpoint.to_string();
@@ -154,11 +156,13 @@ pub async fn collect(
                 server_id: None,
                 reached: false,
             });
-            gaps.push(Gap {
-                server: label,
-                what: "source".into(),
-                reason: format!("source unreachable: {reason}"),
-            });
+            gaps.push(Gap::new(
+                label,
+                Item::Source,
+                GapCause::Unreachable,
+                "source",
+                format!("source unreachable: {reason}"),
+            ));
         }
         Some((endpoint, Ok((identity, read)))) => {
             let label = endpoint.to_string();
@@ -268,28 +272,37 @@ async fn read_server(
     found_source: Option<tokio::sync::oneshot::Sender<Option<Endpoint>>>,
 ) -> ServerRead {
     let mut read = ServerRead::default();
-    session.run(catalogue::IDENTIFY.sql, None).await;
-    if let Some(capture) = session.run(catalogue::VARIABLES.sql, None).await {
+    session
+        .run(catalogue::IDENTIFY.item, catalogue::IDENTIFY.sql, None)
+        .await;
+    let variables = &catalogue::VARIABLES;
+    if let Some(capture) = session.run(variables.item, variables.sql, None).await {
         read.variables = variable_map(capture);
     }
     let plan = plan::plan(session.session().dialect(), &read.variables);
-    for (what, reason) in &plan.not_available {
-        session.gap(what.clone(), reason.clone());
+    for (item, what, reason) in &plan.not_available {
+        session.gap(
+            *item,
+            GapCause::NotOnThisServer,
+            what.clone(),
+            reason.clone(),
+        );
     }
     for statement in &plan.once {
-        session.run(statement, None).await;
+        session.run(statement.item, &statement.sql, None).await;
     }
     if session.session().is_mariadb()
         && let Some(oldest) = oldest_binlog(&session.record.captures)
     {
         // Its GTID_LIST is what purging removed: a replica behind it cannot continue.
+        let head = gtid_state::oldest_binlog_head(&oldest);
         session
-            .run(&gtid_state::oldest_binlog_head(&oldest), None)
+            .run(catalogue::OLDEST_BINLOG_HEAD.item, &head, None)
             .await;
     }
     let first = Instant::now();
     for statement in &plan.sampled {
-        session.run(statement, Some(0)).await;
+        session.run(statement.item, &statement.sql, Some(0)).await;
     }
     if let Some(sender) = found_source {
         let source = session
@@ -303,7 +316,7 @@ async fn read_server(
     }
     tokio::time::sleep_until((first + options.interval).into()).await;
     for statement in &plan.sampled {
-        session.run(statement, Some(1)).await;
+        session.run(statement.item, &statement.sql, Some(1)).await;
     }
     session.close().await;
     read.files = read_logs(session, &read.variables, options);
@@ -400,13 +413,18 @@ fn read_logs(
                 format!("{slug}-error.log"),
             ) {
                 Ok(file) => files.push(file),
-                Err(err) if !through_sql => {
-                    session.gap(format!("error log {}", path.display()), err.to_string())
-                }
+                Err(err) if !through_sql => session.gap(
+                    Item::ErrorLog,
+                    GapCause::NotReadableHere,
+                    format!("error log {}", path.display()),
+                    err.to_string(),
+                ),
                 Err(_) => {}
             }
         }
         None if !through_sql => session.gap(
+            Item::ErrorLog,
+            GapCause::NotReadableHere,
             "error log",
             "@@log_error is not a file readable here; give --error-log PATH",
         ),
@@ -415,7 +433,12 @@ fn read_logs(
     if let Some(path) = options.backup_log.as_ref().filter(|_| is_replica) {
         match files::read_tail(path, &label, FileKind::BackupLog, "backup.log".into()) {
             Ok(file) => files.push(file),
-            Err(err) => session.gap(format!("backup log {}", path.display()), err.to_string()),
+            Err(err) => session.gap(
+                Item::BackupLog,
+                GapCause::NotReadableHere,
+                format!("backup log {}", path.display()),
+                err.to_string(),
+            ),
         }
     }
     files
@@ -502,11 +525,13 @@ async fn add_slice(
             if reasons.is_empty() {
                 reasons.push("no relay log readable here and no source reachable".into());
             }
-            collection.manifest.gaps.push(Gap {
-                server: replica_label.to_owned(),
-                what: "binlog slice".into(),
-                reason: reasons.join("; "),
-            });
+            collection.manifest.gaps.push(Gap::new(
+                replica_label,
+                Item::BinlogSlice,
+                GapCause::NotReadableHere,
+                "binlog slice",
+                reasons.join("; "),
+            ));
         }
     }
 }

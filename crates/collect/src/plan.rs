@@ -8,16 +8,52 @@ use dialect::catalogue::{
     APPLIER_COORDINATOR, APPLIER_WORKERS, BINARY_LOGS, GLOBAL_STATUS, GTID_EXECUTED_TABLE,
     INNODB_TRX, MARIADB_LOCK_WAITS, MYSQL_ERROR_LOG_TAIL, MYSQL_LOCK_WAITS, PROCESSLIST,
 };
+use dialect::catalogue::{BINARY_LOG_STATUS, Item, REPLICA_STATUS, Statement};
+
+/// One statement to run and what it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub item: Item,
+    pub sql: String,
+}
+
+impl Planned {
+    fn of(statement: &Statement) -> Planned {
+        Planned {
+            item: statement.item,
+            sql: statement.sql.to_owned(),
+        }
+    }
+
+    fn spelled(item: Item, sql: impl Into<String>) -> Planned {
+        Planned {
+            item,
+            sql: sql.into(),
+        }
+    }
+}
 
 /// What to run on one server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
     /// Read once.
-    pub once: Vec<String>,
+    pub once: Vec<Planned>,
     /// Read at each sample.
-    pub sampled: Vec<String>,
+    pub sampled: Vec<Planned>,
     /// What this server cannot show, and why (the server has no such table, or it is off).
-    pub not_available: Vec<(String, String)>,
+    pub not_available: Vec<(Item, String, String)>,
+}
+
+impl Plan {
+    /// The statements read once, as text.
+    pub fn once_sql(&self) -> Vec<&str> {
+        self.once.iter().map(|p| p.sql.as_str()).collect()
+    }
+
+    /// The statements read at each sample, as text.
+    pub fn sampled_sql(&self) -> Vec<&str> {
+        self.sampled.iter().map(|p| p.sql.as_str()).collect()
+    }
 }
 
 fn switch_on(variables: &HashMap<String, String>, name: &str) -> bool {
@@ -30,19 +66,22 @@ fn switch_on(variables: &HashMap<String, String>, name: &str) -> bool {
 pub fn plan(dialect: Dialect, variables: &HashMap<String, String>) -> Plan {
     let version = dialect.version();
     let mut plan = Plan::default();
-    plan.once.push(GLOBAL_STATUS.sql.into());
+    plan.once.push(Planned::of(&GLOBAL_STATUS));
     let log_bin = switch_on(variables, "log_bin");
     if log_bin {
-        plan.once.push(BINARY_LOGS.sql.into());
+        plan.once.push(Planned::of(&BINARY_LOGS));
     }
     let performance_schema = switch_on(variables, "performance_schema");
     if version.mysql_at_least(5, 7, 5) {
-        plan.once.push(GTID_EXECUTED_TABLE.sql.into());
+        plan.once.push(Planned::of(&GTID_EXECUTED_TABLE));
     }
     if version.mysql_at_least(8, 0, 22) {
-        plan.once.push(MYSQL_ERROR_LOG_TAIL.sql.into());
+        plan.once.push(Planned::of(&MYSQL_ERROR_LOG_TAIL));
     }
-    let mut sampled = vec![dialect.all_channels_status()];
+    let mut sampled = vec![Planned::spelled(
+        REPLICA_STATUS.item,
+        dialect.all_channels_status(),
+    )];
     // MySQL 5.7.2 and MariaDB 10.5.2 added the performance_schema replication tables.
     let has_applier_tables = if dialect.is_mariadb() {
         version.at_least(10, 5, 2)
@@ -50,8 +89,8 @@ pub fn plan(dialect: Dialect, variables: &HashMap<String, String>) -> Plan {
         version.at_least(5, 7, 2)
     };
     if performance_schema && has_applier_tables {
-        sampled.push(APPLIER_COORDINATOR.sql.into());
-        sampled.push(APPLIER_WORKERS.sql.into());
+        sampled.push(Planned::of(&APPLIER_COORDINATOR));
+        sampled.push(Planned::of(&APPLIER_WORKERS));
     } else {
         let reason = match (dialect.is_mariadb(), performance_schema) {
             (true, true) => "MariaDB before 10.5.2 has no replication tables there",
@@ -59,19 +98,23 @@ pub fn plan(dialect: Dialect, variables: &HashMap<String, String>) -> Plan {
             (false, _) => "performance_schema is OFF or too old; the processlist shows the workers",
         };
         plan.not_available.push((
+            APPLIER_WORKERS.item,
             "applier workers in performance_schema".into(),
             reason.into(),
         ));
     }
-    sampled.push(PROCESSLIST.sql.into());
-    sampled.push(INNODB_TRX.sql.into());
+    sampled.push(Planned::of(&PROCESSLIST));
+    sampled.push(Planned::of(&INNODB_TRX));
     if dialect.is_mariadb() {
-        sampled.push(MARIADB_LOCK_WAITS.sql.into());
+        sampled.push(Planned::of(&MARIADB_LOCK_WAITS));
     } else if version.at_least(5, 7, 0) {
-        sampled.push(MYSQL_LOCK_WAITS.sql.into());
+        sampled.push(Planned::of(&MYSQL_LOCK_WAITS));
     }
     if log_bin {
-        sampled.push(dialect.binary_log_status().into());
+        sampled.push(Planned::spelled(
+            BINARY_LOG_STATUS.item,
+            dialect.binary_log_status(),
+        ));
     }
     plan.sampled = sampled;
     plan
@@ -93,38 +136,27 @@ mod tests {
     fn statements_follow_the_version() {
         let on = vars(&[("log_bin", "ON"), ("performance_schema", "ON")]);
         let mysql57 = plan(Dialect::new(Version::mysql(5, 7, 31)), &on);
-        assert!(mysql57.sampled.contains(&"SHOW SLAVE STATUS".to_owned()));
-        assert!(mysql57.sampled.contains(&"SHOW MASTER STATUS".to_owned()));
-        assert!(!mysql57.once.iter().any(|s| s.contains("error_log")));
+        assert!(mysql57.sampled_sql().contains(&"SHOW SLAVE STATUS"));
+        assert!(mysql57.sampled_sql().contains(&"SHOW MASTER STATUS"));
+        assert!(!mysql57.once_sql().iter().any(|s| s.contains("error_log")));
         let mysql80 = plan(Dialect::new(Version::mysql(8, 0, 36)), &on);
-        assert!(mysql80.sampled.contains(&"SHOW REPLICA STATUS".to_owned()));
-        assert!(mysql80.once.iter().any(|s| s.contains("error_log")));
-        assert!(mysql80.sampled.contains(&"SHOW MASTER STATUS".to_owned()));
+        assert!(mysql80.sampled_sql().contains(&"SHOW REPLICA STATUS"));
+        assert!(mysql80.once_sql().iter().any(|s| s.contains("error_log")));
+        assert!(mysql80.sampled_sql().contains(&"SHOW MASTER STATUS"));
         let mysql84 = plan(Dialect::new(Version::mysql(8, 4, 3)), &on);
-        assert!(
-            mysql84
-                .sampled
-                .contains(&"SHOW BINARY LOG STATUS".to_owned())
-        );
+        assert!(mysql84.sampled_sql().contains(&"SHOW BINARY LOG STATUS"));
         let maria = plan(
             Dialect::new(Version::mariadb(10, 11, 19)),
             &vars(&[("log_bin", "ON")]),
         );
-        assert_eq!(maria.sampled[0], "SHOW ALL SLAVES STATUS");
-        assert!(
-            !maria
-                .sampled
-                .iter()
-                .any(|s| s.contains("performance_schema"))
-        );
-        assert!(
-            maria
-                .sampled
-                .iter()
-                .any(|s| s.contains("INNODB_LOCK_WAITS"))
-        );
+        assert_eq!(maria.sampled_sql()[0], "SHOW ALL SLAVES STATUS");
+        assert_eq!(maria.sampled[0].item, Item::ReplicaStatus);
+        let sampled = maria.sampled_sql();
+        assert!(!sampled.iter().any(|s| s.contains("performance_schema")));
+        assert!(sampled.iter().any(|s| s.contains("INNODB_LOCK_WAITS")));
+        assert_eq!(maria.not_available[0].0, Item::ApplierWorkers);
         let no_binlog = plan(Dialect::new(Version::mariadb(10, 11, 19)), &vars(&[]));
-        assert!(!no_binlog.sampled.contains(&"SHOW MASTER STATUS".to_owned()));
-        assert!(!no_binlog.once.contains(&"SHOW BINARY LOGS".to_owned()));
+        assert!(!no_binlog.sampled_sql().contains(&"SHOW MASTER STATUS"));
+        assert!(!no_binlog.once_sql().contains(&"SHOW BINARY LOGS"));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use evidence::bundle::{Capture, Gap, StatementEntry};
+use evidence::bundle::{Capture, Gap, GapCause, Item, StatementEntry};
 use evidence::model::Role;
 use mysql_async::Value;
 use session::dsn::Endpoint;
@@ -46,23 +46,33 @@ impl Recorder {
         self.session.endpoint()
     }
 
-    pub fn gap(&mut self, what: impl Into<String>, reason: impl Into<String>) {
-        self.record.gaps.push(Gap {
-            server: self.label.clone(),
-            what: what.into(),
-            reason: reason.into(),
-        });
+    pub fn gap(
+        &mut self,
+        item: Item,
+        cause: GapCause,
+        what: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        let gap = Gap::new(self.label.clone(), item, cause, what, reason);
+        self.record.gaps.push(gap);
     }
 
-    /// Runs one statement; its result is kept and returned, its failure becomes a gap.
-    pub async fn run(&mut self, statement: &str, sample: Option<usize>) -> Option<&Capture> {
-        self.run_with(statement, Vec::new(), sample).await
+    /// Runs one statement, which reads `item`; its result is kept and returned, its failure
+    /// becomes a gap.
+    pub async fn run(
+        &mut self,
+        item: Item,
+        statement: &str,
+        sample: Option<usize>,
+    ) -> Option<&Capture> {
+        self.run_with(item, statement, Vec::new(), sample).await
     }
 
     /// Runs one statement with parameters (a prepared statement; without parameters, plain
     /// text). Kept and returned as [`Recorder::run`] does.
     pub async fn run_with(
         &mut self,
+        item: Item,
         statement: &str,
         parameters: Vec<Value>,
         sample: Option<usize>,
@@ -71,7 +81,7 @@ impl Recorder {
             // A timed-out statement left its connection mid-result. Collection only reads, so
             // nothing set on the old connection matters: start a fresh one.
             if let Err(err) = self.session.reconnect().await {
-                self.gap(statement, err.reason);
+                self.gap(item, GapCause::Unreachable, statement, err.reason);
                 return None;
             }
         }
@@ -84,7 +94,7 @@ impl Recorder {
         {
             Ok(rows) => rows,
             Err(err) => {
-                self.gap(statement, describe(&err));
+                self.gap(item, cause_of(&err), statement, describe(&err));
                 return None;
             }
         };
@@ -119,6 +129,16 @@ impl Recorder {
 /// you need (at least one of) the PROCESS privilege(s)`), or the connection's failure.
 pub(crate) fn describe(err: &StatementError) -> String {
     err.to_string()
+}
+
+/// The typed cause of a statement's failure.
+fn cause_of(err: &StatementError) -> GapCause {
+    match err {
+        StatementError::Denied { .. } => GapCause::Denied,
+        StatementError::Server { .. } => GapCause::Refused,
+        StatementError::Timeout(_) => GapCause::Timeout,
+        StatementError::Lost(_) | StatementError::NotConnected => GapCause::Unreachable,
+    }
 }
 
 pub(crate) fn role_name(role: Role) -> &'static str {

@@ -7,8 +7,8 @@
 use binlog::values::TableMaps;
 use binlog::{EventData, EventWalk, Value};
 
-use dialect::catalogue::SESSION_UTC;
-use evidence::bundle::{Capture, Collection, Gap, RowLookup, RowSide, SLICE_FILE};
+use dialect::catalogue::{ROW_BY_KEY, SESSION_UTC};
+use evidence::bundle::{Capture, Collection, Gap, GapCause, Item, RowLookup, RowSide, SLICE_FILE};
 use evidence::model::{ApplierErrorMessage, Role};
 use session::Session;
 use session::dsn::Endpoint;
@@ -84,6 +84,7 @@ pub(crate) async fn add_tables_and_rows(
         gap(
             collection,
             replica_label,
+            GapCause::NotUsable,
             "no rows event in the binlog slice",
         );
     }
@@ -101,6 +102,7 @@ pub(crate) async fn add_tables_and_rows(
         gap(
             collection,
             replica_label,
+            GapCause::Unreachable,
             "the replica could not be reached again",
         );
         return;
@@ -119,7 +121,12 @@ pub(crate) async fn add_tables_and_rows(
             .map(|(name, indexes, index)| (keys, name, indexes, rows.swap_remove(index), index))
     });
     match chosen {
-        Err(reason) => replica_session.gap(format!("row lookup in {}", incoming.name()), reason),
+        Err(reason) => replica_session.gap(
+            Item::RowComparison,
+            GapCause::NotUsable,
+            format!("row lookup in {}", incoming.name()),
+            reason,
+        ),
         Ok((keys, key_name, key_indexes, row, index)) => {
             // Raw bytes for the lookup: a binary key's text form would match nothing.
             let parameters: Vec<mysql_async::Value> = key_indexes
@@ -165,6 +172,8 @@ pub(crate) async fn add_tables_and_rows(
             });
             if key_values.iter().any(Option::is_none) {
                 replica_session.gap(
+                    Item::RowComparison,
+                    GapCause::NotUsable,
                     format!("row lookup in {}", incoming.name()),
                     "the incoming row's key holds NULL, which matches no row",
                 );
@@ -184,11 +193,13 @@ pub(crate) async fn add_tables_and_rows(
                                 .await;
                             sessions.push(session);
                         }
-                        None => collection.manifest.gaps.push(Gap {
-                            server: endpoint.to_string(),
-                            what: "row comparison".into(),
-                            reason: "the source could not be reached again".into(),
-                        }),
+                        None => collection.manifest.gaps.push(Gap::new(
+                            endpoint.to_string(),
+                            Item::RowComparison,
+                            GapCause::Unreachable,
+                            "row comparison",
+                            "the source could not be reached again",
+                        )),
                     }
                 }
             }
@@ -215,12 +226,14 @@ async fn finish(
     collection.captures.extend(captures);
 }
 
-fn gap(collection: &mut Collection, server: &str, reason: &str) {
-    collection.manifest.gaps.push(Gap {
-        server: server.to_owned(),
-        what: "row comparison".into(),
-        reason: reason.to_owned(),
-    });
+fn gap(collection: &mut Collection, server: &str, cause: GapCause, reason: &str) {
+    collection.manifest.gaps.push(Gap::new(
+        server,
+        Item::RowComparison,
+        cause,
+        "row comparison",
+        reason,
+    ));
 }
 
 /// A fresh connection to `endpoint`, its session in UTC so that TIMESTAMP values read as the
@@ -240,7 +253,10 @@ async fn look_up(
     parameters: Vec<mysql_async::Value>,
     lookup: RowLookup,
 ) {
-    if session.run_with(select, parameters, None).await.is_some()
+    if session
+        .run_with(ROW_BY_KEY.item, select, parameters, None)
+        .await
+        .is_some()
         && let Some(capture) = session.record.captures.last_mut()
     {
         capture.row_lookup = Some(lookup);

@@ -45,7 +45,12 @@ pub(crate) async fn read_definitions(session: &mut Recorder, tables: &[(String, 
         // The rows say which table they describe, so captures of several tables are told apart
         // without the parameters.
         session
-            .run_with(catalogue::TABLE_DEFINITION.sql, parameters, None)
+            .run_with(
+                catalogue::TABLE_DEFINITION.item,
+                catalogue::TABLE_DEFINITION.sql,
+                parameters,
+                None,
+            )
             .await;
     }
 }

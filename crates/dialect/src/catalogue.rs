@@ -6,11 +6,42 @@
 //! account may not run is recorded as a gap naming [`Statement::privilege`], never a failed
 //! run. Nothing here writes: `SET` statements change the session only.
 
+use serde::{Deserialize, Serialize};
+
+/// A kind of evidence: what a statement (or a file, or another server) gives the diagnosis.
+/// A gap names the item it leaves missing, so the report can say what that leaves open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Item {
+    Identity,
+    Variables,
+    StatusCounters,
+    BinaryLogs,
+    GtidState,
+    ReplicaStatus,
+    ApplierWorkers,
+    Processlist,
+    InnodbTransactions,
+    LockWaits,
+    BinlogPosition,
+    ErrorLog,
+    BackupLog,
+    TableDefinition,
+    RowComparison,
+    BinlogSlice,
+    /// The source itself: not given, or not reachable.
+    Source,
+    /// A session setting a later statement relies on.
+    SessionSetting,
+}
+
 /// What one statement is, runs and needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Statement {
     /// A short name, stable, for gaps and the manifest.
     pub name: &'static str,
+    /// What it gives the diagnosis.
+    pub item: Item,
     /// The text sent (for version-dependent ones, each spelling, `|`-separated).
     pub sql: &'static str,
     pub privilege: Privilege,
@@ -54,6 +85,7 @@ const PERFORMANCE_SCHEMA: Privilege = Privilege::both("SELECT on performance_sch
 /// The server's identity, read once right after login by the session.
 pub const SESSION_IDENTITY: Statement = Statement {
     name: "identity",
+    item: Item::Identity,
     sql: "SELECT @@version, @@version_comment, @@server_id, @@read_only",
     privilege: ANY,
     purpose: "flavor, release, fork, server_id and read_only, once per connection",
@@ -62,6 +94,7 @@ pub const SESSION_IDENTITY: Statement = Statement {
 /// MySQL's server UUID (MariaDB has none), read with the identity.
 pub const SERVER_UUID: Statement = Statement {
     name: "server uuid",
+    item: Item::Identity,
     sql: "SELECT @@server_uuid",
     privilege: ANY,
     purpose: "the UUID of the GTIDs this MySQL server writes",
@@ -70,6 +103,7 @@ pub const SERVER_UUID: Statement = Statement {
 /// The identity as a collection keeps it in a bundle.
 pub const IDENTIFY: Statement = Statement {
     name: "identify",
+    item: Item::Identity,
     sql: "SELECT @@version, @@version_comment, @@server_id, @@hostname",
     privilege: ANY,
     purpose: "who the server is, kept in the bundle",
@@ -77,6 +111,7 @@ pub const IDENTIFY: Statement = Statement {
 
 pub const VARIABLES: Statement = Statement {
     name: "variables",
+    item: Item::Variables,
     sql: "SHOW GLOBAL VARIABLES",
     privilege: ANY,
     purpose: "configuration: GTID mode, durability, parallel applier, log paths",
@@ -84,6 +119,7 @@ pub const VARIABLES: Statement = Statement {
 
 pub const GLOBAL_STATUS: Statement = Statement {
     name: "status counters",
+    item: Item::StatusCounters,
     sql: "SHOW GLOBAL STATUS",
     privilege: ANY,
     purpose: "counters and uptime",
@@ -91,6 +127,7 @@ pub const GLOBAL_STATUS: Statement = Statement {
 
 pub const BINARY_LOGS: Statement = Statement {
     name: "binary logs",
+    item: Item::BinaryLogs,
     sql: "SHOW BINARY LOGS",
     privilege: BINLOG_MONITOR,
     purpose: "which binlogs the server still has (purged GTIDs, the source's oldest binlog)",
@@ -98,6 +135,7 @@ pub const BINARY_LOGS: Statement = Statement {
 
 pub const GTID_EXECUTED_TABLE: Statement = Statement {
     name: "mysql.gtid_executed",
+    item: Item::GtidState,
     sql: "SELECT * FROM mysql.gtid_executed",
     privilege: Privilege {
         mysql: "SELECT on mysql.gtid_executed",
@@ -108,6 +146,7 @@ pub const GTID_EXECUTED_TABLE: Statement = Statement {
 
 pub const MYSQL_ERROR_LOG_TAIL: Statement = Statement {
     name: "error log",
+    item: Item::ErrorLog,
     sql: "SELECT * FROM (SELECT * FROM performance_schema.error_log \
 ORDER BY LOGGED DESC LIMIT 5000) AS tail ORDER BY LOGGED",
     privilege: Privilege {
@@ -119,6 +158,7 @@ ORDER BY LOGGED DESC LIMIT 5000) AS tail ORDER BY LOGGED",
 
 pub const REPLICA_STATUS: Statement = Statement {
     name: "replica status",
+    item: Item::ReplicaStatus,
     sql: "SHOW ALL SLAVES STATUS | SHOW SLAVE STATUS | SHOW REPLICA STATUS",
     privilege: REPLICA_MONITOR,
     purpose: "every channel's threads, positions, errors and lag (Dialect::all_channels_status)",
@@ -126,6 +166,7 @@ pub const REPLICA_STATUS: Statement = Statement {
 
 pub const APPLIER_COORDINATOR: Statement = Statement {
     name: "applier coordinator",
+    item: Item::ApplierWorkers,
     sql: "SELECT * FROM performance_schema.replication_applier_status_by_coordinator",
     privilege: PERFORMANCE_SCHEMA,
     purpose: "the parallel applier's coordinator (MySQL 5.7.2+, MariaDB 10.5.2+)",
@@ -133,6 +174,7 @@ pub const APPLIER_COORDINATOR: Statement = Statement {
 
 pub const APPLIER_WORKERS: Statement = Statement {
     name: "applier workers",
+    item: Item::ApplierWorkers,
     sql: "SELECT * FROM performance_schema.replication_applier_status_by_worker",
     privilege: PERFORMANCE_SCHEMA,
     purpose: "each applier worker's transaction and error (MySQL 5.7.2+, MariaDB 10.5.2+)",
@@ -140,6 +182,7 @@ pub const APPLIER_WORKERS: Statement = Statement {
 
 pub const PROCESSLIST: Statement = Statement {
     name: "processlist",
+    item: Item::Processlist,
     sql: "SHOW FULL PROCESSLIST",
     privilege: PROCESS,
     purpose: "what the replication threads, other sessions and backups are doing",
@@ -147,6 +190,7 @@ pub const PROCESSLIST: Statement = Statement {
 
 pub const INNODB_TRX: Statement = Statement {
     name: "InnoDB transactions",
+    item: Item::InnodbTransactions,
     sql: "SELECT * FROM information_schema.INNODB_TRX",
     privilege: PROCESS,
     purpose: "open transactions: a long one, a lock holder",
@@ -154,6 +198,7 @@ pub const INNODB_TRX: Statement = Statement {
 
 pub const MYSQL_LOCK_WAITS: Statement = Statement {
     name: "lock waits",
+    item: Item::LockWaits,
     sql: "SELECT * FROM sys.innodb_lock_waits",
     privilege: Privilege {
         mysql: "PROCESS and SELECT on sys and performance_schema (MySQL 5.7+)",
@@ -166,6 +211,7 @@ pub const MYSQL_LOCK_WAITS: Statement = Statement {
 /// information_schema.
 pub const MARIADB_LOCK_WAITS: Statement = Statement {
     name: "lock waits",
+    item: Item::LockWaits,
     sql: "SELECT r.trx_id AS waiting_trx_id, \
 r.trx_mysql_thread_id AS waiting_pid, r.trx_query AS waiting_query, \
 b.trx_id AS blocking_trx_id, b.trx_mysql_thread_id AS blocking_pid, b.trx_query AS blocking_query, \
@@ -185,6 +231,7 @@ LEFT JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id",
 
 pub const BINARY_LOG_STATUS: Statement = Statement {
     name: "binlog position",
+    item: Item::BinlogPosition,
     sql: "SHOW MASTER STATUS | SHOW BINARY LOG STATUS",
     privilege: BINLOG_MONITOR,
     purpose: "the server's own binlog position and executed GTIDs (Dialect::binary_log_status)",
@@ -193,6 +240,7 @@ pub const BINARY_LOG_STATUS: Statement = Statement {
 /// One statement per table the failing transaction writes; parameters: schema, table.
 pub const TABLE_DEFINITION: Statement = Statement {
     name: "table definition",
+    item: Item::TableDefinition,
     sql: "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, \
 c.ORDINAL_POSITION, c.COLUMN_NAME, c.COLUMN_TYPE, c.EXTRA, s.INDEX_NAME, s.NON_UNIQUE, \
 s.SEQ_IN_INDEX \
@@ -208,6 +256,7 @@ WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION, s.IND
 /// table and key columns are quoted identifiers, the key values parameters.
 pub const ROW_BY_KEY: Statement = Statement {
     name: "row lookup",
+    item: Item::RowComparison,
     sql: "SELECT * FROM `schema`.`table` WHERE `key1` = ? [AND ...] LIMIT 1",
     privilege: Privilege::both("SELECT on the table"),
     purpose: "the local and the source's row behind a 1062 or 1032",
@@ -216,6 +265,7 @@ pub const ROW_BY_KEY: Statement = Statement {
 /// Set before the row lookups, so TIMESTAMP values read as the binlog holds them.
 pub const SESSION_UTC: Statement = Statement {
     name: "session time zone",
+    item: Item::SessionSetting,
     sql: "SET time_zone = '+00:00'",
     privilege: ANY,
     purpose: "TIMESTAMP values of the row lookups in UTC, as in the binlog",
@@ -224,6 +274,7 @@ pub const SESSION_UTC: Statement = Statement {
 /// Set before a MariaDB binlog dump, so GTID events are sent as they are written.
 pub const MARIADB_SLAVE_CAPABILITY: Statement = Statement {
     name: "replica capability",
+    item: Item::SessionSetting,
     sql: "SET @mariadb_slave_capability = 4",
     privilege: ANY,
     purpose: "MariaDB sends its GTID events instead of rewriting them for old replicas",
@@ -233,6 +284,7 @@ pub const MARIADB_SLAVE_CAPABILITY: Statement = Statement {
 /// blocking, under a server id no real server uses.
 pub const BINLOG_DUMP: Statement = Statement {
     name: "binlog dump",
+    item: Item::BinlogSlice,
     sql: "COM_BINLOG_DUMP file position (non-blocking)",
     privilege: Privilege::both("REPLICATION SLAVE"),
     purpose: "the failing transaction's events from the source when no relay log is readable here",
@@ -241,6 +293,7 @@ pub const BINLOG_DUMP: Statement = Statement {
 /// `gtid compare`: a MySQL server's GTID state.
 pub const MYSQL_GTID_STATE: Statement = Statement {
     name: "GTID state",
+    item: Item::GtidState,
     sql: "SELECT @@GLOBAL.gtid_executed, @@GLOBAL.gtid_purged, @@server_uuid",
     privilege: ANY,
     purpose: "executed and purged GTIDs, for errant and missing transactions",
@@ -249,6 +302,7 @@ pub const MYSQL_GTID_STATE: Statement = Statement {
 /// `gtid compare`: a MariaDB server's GTID state.
 pub const MARIADB_GTID_STATE: Statement = Statement {
     name: "GTID state",
+    item: Item::GtidState,
     sql: "SELECT @@GLOBAL.gtid_binlog_state, @@GLOBAL.gtid_current_pos",
     privilege: ANY,
     purpose: "the binlog state (source) and the current position (replica)",
@@ -258,6 +312,7 @@ pub const MARIADB_GTID_STATE: Statement = Statement {
 /// The file name comes from `SHOW BINARY LOGS` and is quoted.
 pub const OLDEST_BINLOG_HEAD: Statement = Statement {
     name: "oldest binlog's GTID list",
+    item: Item::GtidState,
     sql: "SHOW BINLOG EVENTS IN 'oldest-binlog' LIMIT 4",
     privilege: BINLOG_MONITOR,
     purpose: "the GTIDs purged from a MariaDB source (error 1236 before it happens)",

@@ -15,6 +15,6 @@ pub mod catalogue;
 mod names;
 mod version;
 
-pub use catalogue::{Privilege, Statement};
+pub use catalogue::{Item, Privilege, Statement};
 pub use names::{Dialect, Thread};
 pub use version::{Flavor, Fork, Version};

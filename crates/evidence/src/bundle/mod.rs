@@ -15,6 +15,7 @@ pub mod redact;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Flavor, Role};
+pub use dialect::catalogue::Item;
 
 /// What `manifest.json` says its format is.
 pub const FORMAT_NAME: &str = "repldoctor-bundle";
@@ -135,9 +136,58 @@ pub struct StatementEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
     pub server: String,
-    /// The statement or file, or what was wanted ("source", "binlog slice").
+    /// The statement or file, or what was wanted ("source", "binlog slice"), for the reader.
     pub what: String,
+    /// Why, for the reader: the server's error, the file's.
     pub reason: String,
+    /// The evidence it leaves missing. Absent from bundles written before gaps were typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<Item>,
+    /// Why, typed. Absent from bundles written before gaps were typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<GapCause>,
+}
+
+impl Gap {
+    pub fn new(
+        server: impl Into<String>,
+        item: Item,
+        cause: GapCause,
+        what: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Gap {
+        Gap {
+            server: server.into(),
+            what: what.into(),
+            reason: reason.into(),
+            item: Some(item),
+            cause: Some(cause),
+        }
+    }
+}
+
+/// Why something could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapCause {
+    /// The account lacks a privilege.
+    Denied,
+    /// No answer within the statement time limit.
+    Timeout,
+    /// The connection broke or the server could not be reached.
+    Unreachable,
+    /// The server refused the statement for another reason.
+    Refused,
+    /// This server has no such thing (too old, performance_schema off, no binlog).
+    NotOnThisServer,
+    /// A file the server names is not readable from where repldoctor runs.
+    NotReadableHere,
+    /// Nobody said where it is (no source given or named).
+    NotGiven,
+    /// Left out on purpose (`--redact`).
+    Redacted,
+    /// Read, but not usable (a key with NULL, a table without the rows asked).
+    NotUsable,
 }
 
 /// Where the failing transaction's events came from.

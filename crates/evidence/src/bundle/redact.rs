@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::{Collection, Gap};
+use super::{Collection, Gap, GapCause, Item};
 
 /// Columns (and `SHOW VARIABLES` names) that hold a host name.
 const HOST_FIELDS: &[&str] = &[
@@ -172,11 +172,13 @@ fn drop_slice(collection: &mut Collection, why: &str) {
     if collection.binlog_slice.take().is_some()
         && let Some(entry) = collection.manifest.binlog_slice.take()
     {
-        collection.manifest.gaps.push(Gap {
-            server: entry.server,
-            what: "binlog slice".into(),
-            reason: format!("left out of the bundle: {why}"),
-        });
+        collection.manifest.gaps.push(Gap::new(
+            entry.server,
+            Item::BinlogSlice,
+            GapCause::Redacted,
+            "binlog slice",
+            format!("left out of the bundle: {why}"),
+        ));
     }
 }
 
