@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --quiet --locked -p repldoctor
+echo "demo.sh: building repldoctor (release; the first build takes a few minutes)..."
+cargo build --release --locked -p repldoctor
+echo "demo.sh: built; running it on the examples"
 repldoctor=target/release/repldoctor
 
 # Exit status 2 means "critical finding": expected here, so it does not stop the demo.

@@ -120,13 +120,48 @@ pub struct ConnectionArgs {
 /// Prints a command-line error and returns the exit status: help and version requests are not
 /// errors (status 0); anything else is bad input (status 3, not clap's default 2, which
 /// monitoring would read as "critical").
+/// With `--format json` among the arguments, an error is also printed as the JSON object every
+/// failure gives, so that a script always has something to parse.
 pub fn report_parse_error(err: &clap::Error) -> u8 {
     use clap::error::ErrorKind;
     // Printing can only fail on a closed stdout/stderr; there is nothing better to do then.
     let _ = err.print();
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Status::Healthy as u8,
-        _ => Status::Unknown as u8,
+        _ => {
+            if json_requested(std::env::args_os().skip(1)) {
+                let rendered = err.render().to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                let message = first.strip_prefix("error: ").unwrap_or(first);
+                let json = serde_json::json!({
+                    "status": Status::Unknown.name(),
+                    "exit_status": Status::Unknown as u8,
+                    "error": message,
+                });
+                println!("{json}");
+            }
+            Status::Unknown as u8
+        }
+    }
+}
+
+/// Whether the raw arguments ask for `--format json` (`--format json` or `--format=json`).
+fn json_requested(arguments: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let mut previous_was_format = false;
+    for argument in arguments {
+        let argument = argument.to_string_lossy();
+        if argument == "--format=json" || (previous_was_format && argument == "json") {
+            return true;
+        }
+        previous_was_format = argument == "--format";
+    }
+    false
+}
+
+impl Command {
+    /// The output formats the command writes.
+    pub fn writes_markdown(&self) -> bool {
+        matches!(self, Command::Diagnose(_))
     }
 }
 

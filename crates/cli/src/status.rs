@@ -13,3 +13,15 @@ pub enum Status {
     /// The check could not run: bad input, unreachable server, or a part not built yet.
     Unknown = 3,
 }
+
+impl Status {
+    /// The name scripts read in `status`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Healthy => "healthy",
+            Status::Warning => "warning",
+            Status::Critical => "critical",
+            Status::Unknown => "unknown",
+        }
+    }
+}

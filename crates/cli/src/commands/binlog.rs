@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::args::{Format, GlobalArgs};
 use crate::failure::Failure;
+use crate::output::envelope;
 use crate::status::Status;
 
 /// Reads MySQL and MariaDB binlogs and relay logs: every event type of both flavors, checksums,
@@ -722,40 +723,42 @@ fn stats(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let text = match format {
-        Format::Json => json!({
-            "files": args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "transactions": stats.transactions,
-            "events": stats.events,
-            "bytes": stats.bytes,
-            "rows": rows_json(&stats.rows),
-            "first_timestamp": stats.first_timestamp,
-            "last_timestamp": stats.last_timestamp,
-            "time_span_seconds": stats.first_timestamp.zip(stats.last_timestamp).map(|(f, l)| l - f),
-            "parallelism": {
-                "transactions_with_dependency_info": stats.with_dependency_info,
-                "max": stats.max_parallelism(),
-                "mean": stats.mean_parallelism(),
-                "group_sizes": stats.group_sizes.iter().map(|(size, n)| json!({"size": size, "groups": n})).collect::<Vec<_>>(),
-            },
-            "largest_transactions": largest.iter().map(|l| json!({
-                "file": file_name(l.file),
-                "gtid": l.gtid,
-                "start_offset": l.start_offset,
-                "size": l.size,
-                "rows": l.rows,
-                "tables": l.tables,
-            })).collect::<Vec<_>>(),
-            "tables": stats.tables.iter().map(|(t, s)| json!({
-                "table": t,
-                "rows": rows_json(&s.rows),
-                "transactions": s.transactions,
-                "has_primary_key": s.has_primary_key,
-            })).collect::<Vec<_>>(),
-            "tables_without_primary_key": without_key,
-            "tables_with_primary_key_unknown": key_unknown,
-            "damage": damage,
-        })
-        .to_string(),
+        Format::Json => envelope(
+            status,
+            &json!({
+                "files": args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "transactions": stats.transactions,
+                "events": stats.events,
+                "bytes": stats.bytes,
+                "rows": rows_json(&stats.rows),
+                "first_timestamp": stats.first_timestamp,
+                "last_timestamp": stats.last_timestamp,
+                "time_span_seconds": stats.first_timestamp.zip(stats.last_timestamp).map(|(f, l)| l - f),
+                "parallelism": {
+                    "transactions_with_dependency_info": stats.with_dependency_info,
+                    "max": stats.max_parallelism(),
+                    "mean": stats.mean_parallelism(),
+                    "group_sizes": stats.group_sizes.iter().map(|(size, n)| json!({"size": size, "groups": n})).collect::<Vec<_>>(),
+                },
+                "largest_transactions": largest.iter().map(|l| json!({
+                    "file": file_name(l.file),
+                    "gtid": l.gtid,
+                    "start_offset": l.start_offset,
+                    "size": l.size,
+                    "rows": l.rows,
+                    "tables": l.tables,
+                })).collect::<Vec<_>>(),
+                "tables": stats.tables.iter().map(|(t, s)| json!({
+                    "table": t,
+                    "rows": rows_json(&s.rows),
+                    "transactions": s.transactions,
+                    "has_primary_key": s.has_primary_key,
+                })).collect::<Vec<_>>(),
+                "tables_without_primary_key": without_key,
+                "tables_with_primary_key_unknown": key_unknown,
+                "damage": damage,
+            }),
+        )?,
         Format::Text | Format::Markdown => {
             let mut s = String::new();
             let rows: Vec<String> = stats
@@ -768,7 +771,11 @@ fn stats(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
                 stats.transactions,
                 stats.events,
                 stats.bytes,
-                if rows.is_empty() { "none".to_owned() } else { rows.join(", ") }
+                if rows.is_empty() {
+                    "none".to_owned()
+                } else {
+                    rows.join(", ")
+                }
             ));
             if let (Some(first), Some(last)) = (stats.first_timestamp, stats.last_timestamp) {
                 s.push_str(&format!(
@@ -786,7 +793,13 @@ fn stats(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
                 stats.transactions
             ));
             let total: u64 = stats.group_sizes.iter().map(|(size, n)| size * n).sum();
-            let widest = stats.group_sizes.iter().map(|(size, n)| size * n).max().unwrap_or(1).max(1);
+            let widest = stats
+                .group_sizes
+                .iter()
+                .map(|(size, n)| size * n)
+                .max()
+                .unwrap_or(1)
+                .max(1);
             s.push_str("  transactions applied N at once:\n");
             for (size, n) in &stats.group_sizes {
                 let share = size * n;
@@ -812,7 +825,11 @@ fn stats(args: &FilesArgs, format: Format) -> Result<Status, Failure> {
             }
             s.push_str(&format!(
                 "tables written without a primary key: {}\n",
-                if without_key.is_empty() { "none".to_owned() } else { without_key.join(", ") }
+                if without_key.is_empty() {
+                    "none".to_owned()
+                } else {
+                    without_key.join(", ")
+                }
             ));
             if !key_unknown.is_empty() {
                 s.push_str(&format!(

@@ -13,6 +13,7 @@ use evidence::model::Evidence;
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::connection;
 use crate::failure::Failure;
+use crate::output::envelope_pretty;
 use crate::status::Status;
 
 const EXAMPLES: &str = "\
@@ -94,7 +95,7 @@ pub fn run(args: CollectArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         Format::Json => {
             let mut json = serde_json::to_value(&collection.manifest)?;
             json["saved_to"] = args.output.display().to_string().into();
-            println!("{json:#}");
+            println!("{}", envelope_pretty(Status::Healthy, &json)?);
         }
         Format::Text | Format::Markdown => {
             print!("{}", summary(&collection, &evidence));

@@ -14,6 +14,7 @@ use evidence::bundle::Collection;
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::commands::collect;
 use crate::failure::Failure;
+use crate::output::envelope_pretty;
 use crate::status::Status;
 
 const EXAMPLES: &str = "\
@@ -133,7 +134,11 @@ fn print_report(
         Format::Json => {
             let mut json = render::json(report, lang);
             json["not_understood"] = serde_json::to_value(not_understood).unwrap_or_default();
-            println!("{json:#}");
+            match envelope_pretty(status_of(report), &json) {
+                Ok(text) => println!("{text}"),
+                // A report is an object and always serialises; never print nothing.
+                Err(_) => println!("{json:#}"),
+            }
         }
         Format::Markdown => print!("{}", render::markdown(report, lang)),
         Format::Text => {

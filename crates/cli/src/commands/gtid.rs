@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::connection;
 use crate::failure::Failure;
+use crate::output::envelope;
 use crate::status::Status;
 
 const SETS_HELP: &str = "\
@@ -144,7 +145,7 @@ pub fn run(command: GtidCommand, global: &GlobalArgs) -> Result<Status, Failure>
         GtidCommand::Count { set } => {
             let set = mysql_only(read_gtids(&set, "SET")?, "count")?;
             if json {
-                print_json(&CountOutput { count: set.count() })?;
+                print_json(Status::Healthy, &CountOutput { count: set.count() })?;
             } else {
                 emit(set.count())?;
             }
@@ -253,8 +254,8 @@ fn emit(text: impl std::fmt::Display) -> Result<(), Failure> {
     }
 }
 
-fn print_json(value: &impl Serialize) -> Result<(), Failure> {
-    emit(serde_json::to_string(value)?)
+fn print_json(status: Status, value: &impl Serialize) -> Result<(), Failure> {
+    emit(envelope(status, value)?)
 }
 
 fn print_gtids(gtids: &AnyGtids, json: bool) -> Result<Status, Failure> {
@@ -263,11 +264,14 @@ fn print_gtids(gtids: &AnyGtids, json: bool) -> Result<Status, Failure> {
             AnyGtids::Mysql(set) => ("mysql", Some(set.count())),
             AnyGtids::Mariadb(_) => ("mariadb", None),
         };
-        print_json(&GtidsOutput {
-            flavor,
-            gtids: gtids.to_string(),
-            count,
-        })?;
+        print_json(
+            Status::Healthy,
+            &GtidsOutput {
+                flavor,
+                gtids: gtids.to_string(),
+                count,
+            },
+        )?;
     } else {
         emit(gtids)?;
     }
@@ -290,26 +294,30 @@ fn contains(set: &str, gtid: &str, json: bool) -> Result<Status, Failure> {
             (position.includes(&gtid), gtid.to_string())
         }
     };
+    let status = if contained {
+        Status::Healthy
+    } else {
+        Status::Warning
+    };
     if json {
         #[derive(Serialize)]
         struct ContainsOutput {
             gtid: String,
             contained: bool,
         }
-        print_json(&ContainsOutput {
-            gtid: gtid_text,
-            contained,
-        })?;
+        print_json(
+            status,
+            &ContainsOutput {
+                gtid: gtid_text,
+                contained,
+            },
+        )?;
     } else if contained {
         emit(format!("{gtid_text} is in the set"))?;
     } else {
         emit(format!("{gtid_text} is not in the set"))?;
     }
-    Ok(if contained {
-        Status::Healthy
-    } else {
-        Status::Warning
-    })
+    Ok(status)
 }
 
 fn inject_sql(set: &GtidSet, max: u64, json: bool) -> Result<Status, Failure> {
@@ -329,10 +337,13 @@ fn inject_sql(set: &GtidSet, max: u64, json: bool) -> Result<Status, Failure> {
         }
         let mut sql: Vec<String> = set.gtids().map(|gtid| inject_one(&gtid)).collect();
         sql.push(BACK_TO_AUTOMATIC.to_owned());
-        print_json(&InjectOutput {
-            transactions: count,
-            sql,
-        })?;
+        print_json(
+            Status::Healthy,
+            &InjectOutput {
+                transactions: count,
+                sql,
+            },
+        )?;
     } else {
         emit(InjectSql(set))?;
     }
@@ -614,11 +625,11 @@ fn read_live(
     Ok((observed, replicates))
 }
 
-/// The verdict of a comparison and why.
+/// The verdict of a comparison and why (the envelope adds its status).
 #[derive(Serialize)]
 struct Verdict {
+    #[serde(skip)]
     status: &'static str,
-    exit_status: u8,
     reasons: Vec<String>,
 }
 
@@ -632,13 +643,7 @@ fn status_of(severity: Severity) -> Status {
 
 fn verdict(status: Status, reasons: Vec<String>) -> Verdict {
     Verdict {
-        status: match status {
-            Status::Healthy => "healthy",
-            Status::Warning => "warning",
-            Status::Critical => "critical",
-            Status::Unknown => "unknown",
-        },
-        exit_status: status as u8,
+        status: status.name(),
         reasons,
     }
 }
@@ -667,12 +672,15 @@ fn report_mysql(comparison: &MysqlComparison, pair: Pair, json: bool) -> Result<
             dual_primary: bool,
             comparison: &'a MysqlComparison,
         }
-        print_json(&Output {
-            flavor: "mysql",
-            verdict: &verdict,
-            dual_primary: pair == Pair::DualPrimary,
-            comparison,
-        })?;
+        print_json(
+            status,
+            &Output {
+                flavor: "mysql",
+                verdict: &verdict,
+                dual_primary: pair == Pair::DualPrimary,
+                comparison,
+            },
+        )?;
         return Ok(status);
     }
     let mut out = Vec::new();
@@ -861,13 +869,16 @@ fn report_mariadb(
             dual_primary: bool,
             comparison: &'a MariadbComparison,
         }
-        print_json(&Output {
-            flavor: "mariadb",
-            verdict: &verdict,
-            source_purged_known: purged_known,
-            dual_primary: pair == Pair::DualPrimary,
-            comparison,
-        })?;
+        print_json(
+            status,
+            &Output {
+                flavor: "mariadb",
+                verdict: &verdict,
+                source_purged_known: purged_known,
+                dual_primary: pair == Pair::DualPrimary,
+                comparison,
+            },
+        )?;
     } else {
         if comparison.domains.is_empty() {
             out.insert(0, "No GTIDs on either side.".to_owned());

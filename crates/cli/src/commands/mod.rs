@@ -8,12 +8,17 @@ pub mod fix;
 pub mod gtid;
 pub mod watch;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, Format};
 use crate::failure::Failure;
 use crate::status::Status;
 
 pub fn run(cli: Cli) -> Result<Status, Failure> {
     let global = &cli.global;
+    if global.format == Format::Markdown && !cli.command.writes_markdown() {
+        return Err(Failure::new(
+            "--format markdown: only diagnose writes markdown; use text or json",
+        ));
+    }
     match cli.command {
         Command::Diagnose(args) => diagnose::run(args, global),
         Command::Collect(args) => collect::run(args, global),

@@ -1,0 +1,98 @@
+//! One output contract: every command that prints one JSON object gives `status` and
+//! `exit_status` equal to the process exit status, argument errors included; a format a command
+//! does not write is refused.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn repldoctor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+/// The JSON on stdout, checked against the exit status.
+fn envelope(out: &Output) -> Value {
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {}", String::from_utf8_lossy(&out.stdout)));
+    let code = out.status.code().unwrap();
+    assert_eq!(json["exit_status"], code, "{json}");
+    let name = ["healthy", "warning", "critical", "unknown"][code as usize];
+    assert_eq!(json["status"], name, "{json}");
+    json
+}
+
+#[test]
+fn diagnose_json_carries_the_exit_status() {
+    let out = repldoctor(&[
+        "--format",
+        "json",
+        "diagnose",
+        "--evidence",
+        "examples/cases/case1-backup-kill.txt",
+    ]);
+    let json = envelope(&out);
+    assert_eq!(json["exit_status"], 2);
+    assert_eq!(json["findings"][0]["class"], "applier_killed");
+}
+
+#[test]
+fn gtid_json_carries_the_exit_status() {
+    const A: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+    let json = envelope(&repldoctor(&[
+        "--format",
+        "json",
+        "gtid",
+        "count",
+        &format!("{A}:1-5"),
+    ]));
+    assert_eq!(json["count"], 5);
+    let json = envelope(&repldoctor(&[
+        "--format=json",
+        "gtid",
+        "contains",
+        &format!("{A}:1-5"),
+        &format!("{A}:9"),
+    ]));
+    assert_eq!(json["contained"], false);
+    assert_eq!(json["exit_status"], 1);
+}
+
+#[test]
+fn argument_errors_under_json_are_json() {
+    let out = repldoctor(&["diagnose", "--bogus", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let json = envelope(&out);
+    let error = json["error"].as_str().unwrap();
+    assert!(error.contains("--bogus"), "{error}");
+    // Without --format json, stdout stays empty and the error is on stderr alone.
+    let out = repldoctor(&["diagnose", "--bogus"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    // Help is not an error.
+    assert_eq!(
+        repldoctor(&["--format", "json", "--help"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_format_the_command_does_not_write_is_refused() {
+    for args in [
+        &["--format", "markdown", "binlog", "stats", "no-such-file"][..],
+        &["--format", "markdown", "gtid", "count", "x"][..],
+    ] {
+        let out = repldoctor(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("only diagnose writes markdown"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
