@@ -346,6 +346,17 @@ pub const ALL: &[Statement] = &[
     MARIADB_GTID_STATE,
 ];
 
+/// Writes, sent only by `fix --apply` (and printed by `gtid inject-sql` for a DBA to run):
+/// an empty transaction under a given GTID marks it executed without changing data, the repair
+/// for a GTID the source must account for. Needs SUPER or (MySQL 8.0) REPLICATION_APPLIER or
+/// SYSTEM_VARIABLES_ADMIN, and must run on one connection: `GTID_NEXT` is a session variable.
+pub fn empty_transaction(gtid: &str) -> String {
+    format!("SET GTID_NEXT='{gtid}'; BEGIN; COMMIT;")
+}
+
+/// Ends a run of [`empty_transaction`]s: the session assigns GTIDs itself again.
+pub const GTID_NEXT_AUTOMATIC: &str = "SET GTID_NEXT='AUTOMATIC';";
+
 /// The catalogue entry whose text is `sql` (exactly, or one of its spellings), if any.
 pub fn find(sql: &str) -> Option<&'static Statement> {
     ALL.iter()

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ::collect::gtid_state::{GtidState, ServerGtids, read_gtid_state};
 use clap::{Args, Subcommand};
+use dialect::catalogue;
 use gtid::compare::{
     DEFAULT_IN_FLIGHT_WINDOW, DomainState, MariadbComparison, MariadbInput, MysqlComparison,
     MysqlInput, compare_mariadb, compare_mysql,
@@ -336,7 +337,7 @@ fn inject_sql(set: &GtidSet, max: u64, json: bool) -> Result<Status, Failure> {
             sql: Vec<String>,
         }
         let mut sql: Vec<String> = set.gtids().map(|gtid| inject_one(&gtid)).collect();
-        sql.push(BACK_TO_AUTOMATIC.to_owned());
+        sql.push(catalogue::GTID_NEXT_AUTOMATIC.to_owned());
         print_json(
             Status::Healthy,
             &InjectOutput {
@@ -350,10 +351,8 @@ fn inject_sql(set: &GtidSet, max: u64, json: bool) -> Result<Status, Failure> {
     Ok(Status::Healthy)
 }
 
-const BACK_TO_AUTOMATIC: &str = "SET GTID_NEXT='AUTOMATIC';";
-
 fn inject_one(gtid: &Gtid) -> String {
-    format!("SET GTID_NEXT='{gtid}'; BEGIN; COMMIT;")
+    catalogue::empty_transaction(&gtid.to_string())
 }
 
 /// The statements of `inject-sql`, one a line, written as they are produced.
@@ -364,7 +363,7 @@ impl std::fmt::Display for InjectSql<'_> {
         for gtid in self.0.gtids() {
             writeln!(f, "{}", inject_one(&gtid))?;
         }
-        f.write_str(BACK_TO_AUTOMATIC)
+        f.write_str(catalogue::GTID_NEXT_AUTOMATIC)
     }
 }
 
