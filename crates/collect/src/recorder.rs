@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use dialect::catalogue;
 use evidence::bundle::{Capture, Gap, GapCause, Item, StatementEntry};
 use evidence::model::Role;
 use mysql_async::Value;
@@ -94,7 +95,14 @@ impl Recorder {
         {
             Ok(rows) => rows,
             Err(err) => {
-                self.gap(item, cause_of(&err), statement, describe(&err));
+                let mut reason = describe(&err);
+                if let (StatementError::Denied { .. }, Some(known)) =
+                    (&err, catalogue::find(statement))
+                {
+                    let privilege = known.privilege.on(self.session.is_mariadb());
+                    reason.push_str(&format!(" (it needs {privilege})"));
+                }
+                self.gap(item, cause_of(&err), statement, reason);
                 return None;
             }
         };

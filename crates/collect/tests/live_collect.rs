@@ -383,3 +383,33 @@ async fn slice_over_the_replication_protocol() {
         .unwrap();
     assert!(gap.reason.contains("needs REPLICATION SLAVE"), "{gap:?}");
 }
+
+/// An account without grants still collects: what it may not read is a typed gap naming the
+/// privilege the catalogue lists, never a failed run.
+#[tokio::test]
+async fn a_statement_refused_for_a_privilege_is_a_typed_gap_naming_it() {
+    use evidence::bundle::{GapCause, Item};
+
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    lab.server(1)
+        .exec("CREATE USER 'bare'@'127.0.0.1' IDENTIFIED BY 'bare-pass'")
+        .await
+        .unwrap();
+    let bare = endpoint(&format!(
+        "mysql://bare:bare-pass@127.0.0.1:{}",
+        lab.server(1).port()
+    ));
+    let collection = collect(&bare, None, &CollectOptions::default())
+        .await
+        .unwrap();
+    let gap = collection
+        .manifest
+        .gaps
+        .iter()
+        .find(|g| g.item == Some(Item::ReplicaStatus))
+        .unwrap_or_else(|| panic!("{:#?}", collection.manifest.gaps));
+    assert_eq!(gap.cause, Some(GapCause::Denied), "{gap:?}");
+    assert_eq!(gap.what, "SHOW ALL SLAVES STATUS");
+    assert!(gap.reason.contains("error 1227"), "{gap:?}");
+    assert!(gap.reason.contains("it needs SLAVE MONITOR"), "{gap:?}");
+}
