@@ -1,5 +1,5 @@
-//! `cargo bench -p gtid`: parsing a 10,000-UUID set, and subtracting two sets of 1,000,000
-//! intervals each. bench/gen_gtid_inputs.py writes the same inputs for the comparison with the
+//! `cargo bench -p gtid`: parsing a 10,000-UUID set, parsing one UUID repeated 100,000 times,
+//! and subtracting two sets of 1,000,000 intervals each. bench/gen_gtid_inputs.py writes the same inputs for the comparison with the
 //! python `mysql-replication` package (bench/gtid_vs_python.sh).
 
 use std::hint::black_box;
@@ -46,10 +46,25 @@ fn million_intervals(first: u64) -> String {
     text
 }
 
+/// One UUID repeated as 100,000 comma-separated entries `uuid:1,uuid:3,uuid:5,...`, as a
+/// script that concatenates single GTIDs writes them.
+fn repeated_uuid_entries() -> String {
+    let source = uuid(0);
+    (0..100_000u64)
+        .map(|k| format!("{source}:{}", 2 * k + 1))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn benches(c: &mut Criterion) {
     let uuids = ten_thousand_uuids();
     c.bench_function("parse 10,000-UUID set", |b| {
         b.iter(|| black_box(&uuids).parse::<GtidSet>().unwrap())
+    });
+
+    let repeated = repeated_uuid_entries();
+    c.bench_function("parse one UUID repeated in 100,000 entries", |b| {
+        b.iter(|| black_box(&repeated).parse::<GtidSet>().unwrap())
     });
 
     let a_text = million_intervals(1);

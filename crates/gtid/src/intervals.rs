@@ -97,10 +97,32 @@ impl IntervalList {
         after > 0 && self.intervals[after - 1].end >= number
     }
 
+    /// The intervals, for building another list without copying them.
+    pub(crate) fn into_intervals(self) -> Vec<Interval> {
+        self.intervals
+    }
+
+    /// Adds `interval`, merging the intervals it overlaps or touches into it: two binary
+    /// searches and one splice, so that adding numbers in ascending order costs O(log n) each
+    /// rather than a copy of the list.
     pub fn insert(&mut self, interval: Interval) {
-        *self = self.union(&Self {
-            intervals: vec![interval],
-        });
+        // Intervals are sorted and disjoint, so both their starts and their ends ascend.
+        let first = self
+            .intervals
+            .partition_point(|i| i.end.saturating_add(1) < interval.start);
+        let past = self
+            .intervals
+            .partition_point(|i| i.start <= interval.end.saturating_add(1));
+        if first == past {
+            self.intervals.insert(first, interval);
+            return;
+        }
+        let merged = Interval {
+            start: interval.start.min(self.intervals[first].start),
+            end: interval.end.max(self.intervals[past - 1].end),
+        };
+        self.intervals[first] = merged;
+        self.intervals.drain(first + 1..past);
     }
 
     pub fn union(&self, other: &Self) -> Self {
@@ -266,6 +288,20 @@ mod tests {
             "93:97"
         );
         assert_eq!(list(&[(5, 6)]).holes().to_string(), "1-4");
+    }
+
+    #[test]
+    fn insert_merges_what_it_overlaps_or_touches() {
+        let mut numbers = list(&[(1, 2), (5, 6), (9, 10), (20, 20)]);
+        numbers.insert(Interval::new(14, 15).unwrap());
+        assert_eq!(numbers.to_string(), "1-2:5-6:9-10:14-15:20");
+        numbers.insert(Interval::new(3, 8).unwrap());
+        assert_eq!(numbers.to_string(), "1-10:14-15:20");
+        numbers.insert(Interval::new(16, 19).unwrap());
+        assert_eq!(numbers.to_string(), "1-10:14-20");
+        numbers.insert(Interval::new(u64::MAX, u64::MAX).unwrap());
+        numbers.insert(Interval::new(21, u64::MAX - 1).unwrap());
+        assert_eq!(numbers.to_string(), "1-10:14-18446744073709551615");
     }
 
     #[test]

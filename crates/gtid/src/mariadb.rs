@@ -317,6 +317,20 @@ mod tests {
     }
 
     #[test]
+    fn a_domain_repeated_in_80000_entries_keeps_every_server() {
+        let text = (1..=80_000u32)
+            .map(|server| format!("0-{server}-{}", 2 * u64::from(server)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let p = pos(&text);
+        assert_eq!(p.gtids().len(), 80_000);
+        assert_eq!(p.domains().collect::<Vec<_>>(), [0]);
+        assert_eq!(p.current(0).unwrap().to_string(), "0-80000-160000");
+        assert_eq!(p.current_position().to_string(), "0-80000-160000");
+        assert_eq!(p.union(&p).to_string(), "0-80000-160000");
+    }
+
+    #[test]
     fn errors_quote_the_fragment_and_its_offset() {
         let err = "0-1-5,0-1".parse::<GtidPosition>().unwrap_err();
         assert_eq!((err.offset, err.fragment.as_str()), (6, "0-1"));

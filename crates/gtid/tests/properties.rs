@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gtid::compare::Holes;
+use gtid::intervals::{Interval, IntervalList};
 use gtid::{Gtid, GtidPosition, GtidSet, MariaGtid, SourceId};
 use proptest::prelude::*;
 
@@ -47,24 +48,45 @@ fn pieces() -> impl Strategy<Value = Vec<Piece>> {
     )
 }
 
+/// Many entries of a few sources, each source repeated in random order, as a script that
+/// concatenates GTIDs writes them.
+fn repeated_entries() -> impl Strategy<Value = Vec<Piece>> {
+    prop::collection::vec(
+        (
+            0..UUIDS.len(),
+            0..TAGS.len(),
+            prop::collection::vec((1u64..200, 0u64..4), 1..3),
+            any::<bool>(),
+        ),
+        0..80,
+    )
+}
+
+fn piece_text((uuid, tag, intervals, upper): &Piece) -> String {
+    let mut text = source_text(*uuid, *tag, *upper);
+    for &(start, len) in intervals {
+        if len == 0 {
+            text.push_str(&format!(":{start}"));
+        } else {
+            text.push_str(&format!(": {start}-{}", start + len));
+        }
+    }
+    text
+}
+
+const SEPARATOR: &str = " ,\n  ";
+
 fn build(pieces: &[Piece]) -> (String, Model) {
     let mut model = Model::new();
-    let mut parts = Vec::new();
-    for (uuid, tag, intervals, upper) in pieces {
+    for (uuid, tag, intervals, _) in pieces {
         let numbers = model.entry((*uuid, *tag)).or_default();
-        let mut text = source_text(*uuid, *tag, *upper);
         for &(start, len) in intervals {
             numbers.extend(start..=start + len);
-            if len == 0 {
-                text.push_str(&format!(":{start}"));
-            } else {
-                text.push_str(&format!(": {start}-{}", start + len));
-            }
         }
-        parts.push(text);
     }
     model.retain(|_, numbers| !numbers.is_empty());
-    (parts.join(" ,\n  "), model)
+    let parts: Vec<String> = pieces.iter().map(piece_text).collect();
+    (parts.join(SEPARATOR), model)
 }
 
 fn model_of(set: &GtidSet) -> Model {
@@ -117,6 +139,77 @@ proptest! {
         // Normalised output: lowercase, no spaces.
         let printed = set.to_string();
         prop_assert!(!printed.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()));
+    }
+
+    #[test]
+    fn repeated_sources_parse_as_the_union_of_their_entries(p in repeated_entries()) {
+        let (text, model) = build(&p);
+        let set: GtidSet = text.parse().unwrap();
+        // The reference: every entry parsed alone, united one at a time.
+        let reference = p
+            .iter()
+            .map(|piece| piece_text(piece).parse::<GtidSet>().unwrap())
+            .fold(GtidSet::new(), |all, entry| all.union(&entry));
+        prop_assert_eq!(&set, &reference);
+        prop_assert_eq!(set.to_string(), reference.to_string());
+        prop_assert_eq!(model_of(&set), model);
+    }
+
+    #[test]
+    fn a_bad_entry_among_repeated_ones_is_reported_where_it_is(
+        p in repeated_entries(),
+        bad in 0usize..80,
+        kind in 0usize..3,
+    ) {
+        let mut parts: Vec<String> = p.iter().map(piece_text).collect();
+        let bad = bad.min(parts.len());
+        let source = source_text(bad % UUIDS.len(), 0, false);
+        let (entry, within, fragment, problem) = match kind {
+            0 => (format!("{source}:1:0"), source.len() + 3, "0", "transaction numbers start at 1"),
+            1 => (
+                format!("{source}:9-3"),
+                source.len() + 1,
+                "9-3",
+                "an interval must not end below its start",
+            ),
+            _ => (
+                format!("{source}:5 7"),
+                source.len() + 3,
+                "7",
+                "expected ',' or ':'",
+            ),
+        };
+        parts.insert(bad, entry);
+        let before: usize = parts[..bad].iter().map(|part| part.len() + SEPARATOR.len()).sum();
+        let err = parts.join(SEPARATOR).parse::<GtidSet>().unwrap_err();
+        prop_assert_eq!(err.offset, before + within);
+        prop_assert_eq!(err.fragment, fragment);
+        prop_assert_eq!(err.problem, problem);
+    }
+
+    #[test]
+    fn from_sources_unites_many_sets_as_union_does(sets in prop::collection::vec(pieces(), 0..8)) {
+        let sets: Vec<GtidSet> = sets.iter().map(|p| parsed(p).0).collect();
+        let united = GtidSet::from_sources(sets.iter().flat_map(|set| {
+            set.sources().iter().map(|s| (s.source.clone(), s.numbers.clone()))
+        }));
+        let reference = sets.iter().fold(GtidSet::new(), |all, set| all.union(set));
+        prop_assert_eq!(united, reference);
+    }
+
+    #[test]
+    fn inserting_intervals_one_by_one_normalises_as_from_unsorted(
+        pairs in prop::collection::vec((1u64..100, 0u64..5), 0..60),
+    ) {
+        let intervals: Vec<Interval> = pairs
+            .iter()
+            .map(|&(start, len)| Interval::new(start, start + len).unwrap())
+            .collect();
+        let mut inserted = IntervalList::new();
+        for &interval in &intervals {
+            inserted.insert(interval);
+        }
+        prop_assert_eq!(inserted, IntervalList::from_unsorted(intervals));
     }
 
     #[test]
