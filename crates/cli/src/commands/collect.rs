@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use ::collect::{CollectOptions, collect};
+use clap::Args;
 use evidence::bundle::Collection;
 use evidence::bundle::redact::redact;
 use evidence::model::Evidence;
@@ -122,6 +122,7 @@ pub fn collect_live(
         .transpose()?;
     options.connect_timeout = Duration::from_secs(connection.connect_timeout.max(1));
     options.query_timeout = Duration::from_secs(connection.query_timeout.max(1));
+    options.follow_source = connection.follow_source;
     if global.verbose > 0 {
         eprintln!(
             "repldoctor: collecting from replica {replica} as {}",

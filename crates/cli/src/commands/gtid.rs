@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
 use ::collect::gtid_state::{GtidState, read_gtid_state};
+use clap::{Args, Subcommand};
 use gtid::compare::{
     DEFAULT_IN_FLIGHT_WINDOW, DomainState, MariadbComparison, MariadbInput, MysqlComparison,
     MysqlInput, compare_mariadb, compare_mysql,
