@@ -115,6 +115,63 @@ pub struct ConnectionArgs {
     /// collection goes on
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub query_timeout: u64,
+
+    /// Without --source, also read the source the replica's status names, logging in to it with
+    /// the replica's credentials (whoever holds that address receives them)
+    #[arg(long)]
+    pub follow_source: bool,
+
+    /// TLS and the server's RSA key, as the MySQL client takes them (boxed: most commands
+    /// carry the connection options, and clap's enums stay small).
+    #[command(flatten)]
+    pub security: Box<SecurityArgs>,
+}
+
+/// `--ssl-*`, `--get-server-public-key`, `--server-public-key-path`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SecurityArgs {
+    /// TLS: DISABLED, PREFERRED (TLS when offered), REQUIRED, VERIFY_CA (certificate signed by
+    /// --ssl-ca), VERIFY_IDENTITY (and made out to the host) [default: PREFERRED, VERIFY_CA with
+    /// --ssl-ca]
+    #[arg(long, value_name = "MODE")]
+    pub ssl_mode: Option<session::SslMode>,
+
+    /// CA certificate(s), PEM, the server's certificate must be signed by
+    #[arg(long, value_name = "FILE")]
+    pub ssl_ca: Option<PathBuf>,
+
+    /// Client certificate, PEM, for accounts that REQUIRE X509 (with --ssl-key)
+    #[arg(long, value_name = "FILE")]
+    pub ssl_cert: Option<PathBuf>,
+
+    /// The client certificate's private key, PEM
+    #[arg(long, value_name = "FILE")]
+    pub ssl_key: Option<PathBuf>,
+
+    /// Without TLS, let caching_sha2_password send the password encrypted under the RSA key the
+    /// server sends (refused by default: anyone answering at the address could send theirs)
+    #[arg(long)]
+    pub get_server_public_key: bool,
+
+    /// Without TLS, send the password only encrypted under this RSA public key (PEM), the
+    /// server's own
+    #[arg(long, value_name = "FILE")]
+    pub server_public_key_path: Option<PathBuf>,
+}
+
+impl SecurityArgs {
+    /// The TLS and server-key options given on the command line (each wins over the option
+    /// file; a DSN's own win over these).
+    pub fn options(&self) -> session::tls::SecurityOptions {
+        session::tls::SecurityOptions {
+            ssl_mode: self.ssl_mode,
+            ssl_ca: self.ssl_ca.clone(),
+            ssl_cert: self.ssl_cert.clone(),
+            ssl_key: self.ssl_key.clone(),
+            get_server_public_key: self.get_server_public_key.then_some(true),
+            server_public_key_path: self.server_public_key_path.clone(),
+        }
+    }
 }
 
 /// Prints a command-line error and returns the exit status: help and version requests are not

@@ -9,8 +9,8 @@ use session::option_file::ClientDefaults;
 use crate::args::ConnectionArgs;
 use crate::failure::Failure;
 
-/// Resolves a DSN given on the command line into an endpoint, using the option file and
-/// `MYSQL_PWD` for what it leaves out. `role` names the server in errors.
+/// Resolves a DSN given on the command line into an endpoint, using the `--ssl-*` flags, the
+/// option file and `MYSQL_PWD` for what it leaves out. `role` names the server in errors.
 pub fn resolve(
     dsn_text: &str,
     role: &str,
@@ -22,7 +22,8 @@ pub fn resolve(
         .clone()
         .or_else(ClientDefaults::default_path)
         .unwrap_or_else(|| PathBuf::from(".my.cnf"));
-    let defaults = ClientDefaults::load(Endpoint::option_file_for(&dsn, &fallback))?;
+    let mut defaults = ClientDefaults::load(Endpoint::option_file_for(&dsn, &fallback))?;
+    defaults.security = connection.security.options().or(&defaults.security);
     let env_password = std::env::var("MYSQL_PWD").ok();
     Ok(Endpoint::resolve(&dsn, &defaults, env_password.as_deref()))
 }

@@ -82,7 +82,14 @@ async fn bundle_replays_to_the_live_diagnosis() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("incident.tar.gz");
     let bundle = bundle.to_str().unwrap();
-    let collected = repldoctor(&["collect", "--replica", &dsn, "-o", bundle]);
+    let collected = repldoctor(&[
+        "collect",
+        "--replica",
+        &dsn,
+        "--follow-source",
+        "-o",
+        bundle,
+    ]);
     assert_eq!(collected.status.code(), Some(0), "{collected:?}");
     let summary = String::from_utf8_lossy(&collected.stdout);
     assert!(summary.contains("applier error 1062"), "{summary}");
@@ -92,7 +99,14 @@ async fn bundle_replays_to_the_live_diagnosis() {
     let replayed = repldoctor(&["diagnose", "--bundle", bundle, "--format", "json"]);
     assert_eq!(replayed.status.code(), Some(2), "{replayed:?}");
     let replayed = json(&replayed);
-    let live = repldoctor(&["diagnose", "--replica", &dsn, "--format", "json"]);
+    let live = repldoctor(&[
+        "diagnose",
+        "--replica",
+        &dsn,
+        "--follow-source",
+        "--format",
+        "json",
+    ]);
     assert_eq!(live.status.code(), Some(2), "{live:?}");
     let live = json(&live);
     assert_eq!(findings(&replayed), findings(&live));
@@ -113,7 +127,14 @@ async fn no_password_in_a_bundle_and_no_names_when_redacted() {
     let plain = dir.path().join("plain");
     let redacted = dir.path().join("redacted");
     for (path, redact) in [(&plain, false), (&redacted, true)] {
-        let mut args = vec!["collect", "--replica", &dsn, "-o", path.to_str().unwrap()];
+        let mut args = vec![
+            "collect",
+            "--replica",
+            &dsn,
+            "--follow-source",
+            "-o",
+            path.to_str().unwrap(),
+        ];
         if redact {
             args.push("--redact");
         }

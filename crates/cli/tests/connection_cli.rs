@@ -124,9 +124,60 @@ fn bad_dsn_is_rejected_without_echoing_it() {
     ]);
     let stderr = assert_one_line_failure(&output);
     assert!(
-        stderr.contains("--replica: bad DSN: unknown key 'port'"),
+        stderr.contains("--replica: bad DSN: part 3 has an unknown key"),
         "{stderr}"
     );
+}
+
+#[test]
+fn no_dsn_or_option_file_error_quotes_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_port = dir.path().join("port.cnf");
+    std::fs::write(&bad_port, format!("[client]\nport={SECRET}\n")).unwrap();
+    let bad_mode = dir.path().join("mode.cnf");
+    std::fs::write(&bad_mode, format!("[client]\nssl-mode={SECRET}\n")).unwrap();
+    let cases: Vec<Vec<String>> = vec![
+        vec!["--replica".into(), format!("root:{SECRET}")],
+        vec!["--replica".into(), format!("h=db,P={SECRET}")],
+        vec!["--replica".into(), format!("h=db,{SECRET}=1")],
+        vec!["--replica".into(), format!("{SECRET}://u@db")],
+        vec!["--replica".into(), format!("mysql://u@db?{SECRET}=1")],
+        vec![
+            "--replica".into(),
+            format!("mysql://u@db?ssl-mode={SECRET}"),
+        ],
+        vec!["--replica".into(), format!("mysql://u:%FF{SECRET}@db")],
+        vec![
+            "--replica".into(),
+            "h=db".into(),
+            "--defaults-file".into(),
+            bad_port.display().to_string(),
+        ],
+        vec![
+            "--replica".into(),
+            "h=db".into(),
+            "--defaults-file".into(),
+            bad_mode.display().to_string(),
+        ],
+    ];
+    for case in cases {
+        let mut args = vec!["diagnose"];
+        args.extend(case.iter().map(String::as_str));
+        assert_one_line_failure(&repldoctor(&args));
+    }
+}
+
+#[test]
+fn a_device_as_option_file_fails_at_once() {
+    let output = repldoctor(&[
+        "diagnose",
+        "--replica",
+        "h=db",
+        "--defaults-file",
+        "/dev/zero",
+    ]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("/dev/zero: not a regular file"), "{stderr}");
 }
 
 #[test]

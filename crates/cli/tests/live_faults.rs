@@ -22,9 +22,16 @@ async fn diagnose_live(lab: &Lab, replica: usize) -> Report {
 /// [`diagnose_live`], with the collection it read.
 async fn diagnose_collected(lab: &Lab, replica: usize) -> (Report, Collection) {
     let replica = endpoint(&lab.server(replica).monitor_dsn());
-    let collection = collect(&replica, None, &CollectOptions::default())
-        .await
-        .unwrap();
+    let collection = collect(
+        &replica,
+        None,
+        &CollectOptions {
+            follow_source: true,
+            ..CollectOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     let evidence = collection.evidence();
     let report = diagnose::diagnose_collection(&collection);
     let json = diagnose::render::json(&report, Lang::En);

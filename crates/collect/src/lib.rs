@@ -58,6 +58,9 @@ pub struct CollectOptions {
     /// Read the servers' own files (error logs, relay logs, binlogs) when their paths are
     /// readable from here, as when repldoctor runs on the database host.
     pub local_files: bool,
+    /// Log in to the source the replica's status names, with the replica's credentials, when
+    /// no source was given. Off by default: whoever holds that address would receive them.
+    pub follow_source: bool,
 }
 
 impl Default for CollectOptions {
@@ -70,6 +73,7 @@ impl Default for CollectOptions {
             error_log: None,
             backup_log: None,
             local_files: true,
+            follow_source: false,
         }
     }
 }
@@ -103,6 +107,8 @@ pub async fn collect(
     let replica_identity = session.identity().clone();
     let mut replica_session = Recorder::new(session, Role::Replica, options);
     let (found_source, source_found) = tokio::sync::oneshot::channel::<Option<Endpoint>>();
+    // The source named in the replica's status, when it is not to be contacted.
+    let mut source_not_followed: Option<String> = None;
     let read_replica = read_server(&mut replica_session, options, Some(found_source));
     let read_source = async {
         let endpoint = match source {
@@ -110,6 +116,10 @@ pub async fn collect(
             None => source_found.await.ok().flatten(),
         };
         let endpoint = endpoint?;
+        if source.is_none() && !options.follow_source {
+            source_not_followed = Some(endpoint.to_string());
+            return None;
+        }
         Some(
             match Session::connect(&endpoint, "source", options.timeouts()).await {
                 Ok(session) => {
@@ -142,7 +152,13 @@ pub async fn collect(
             Item::Source,
             GapCause::NotGiven,
             "source",
-            "no source given and none in the replica's status",
+            match source_not_followed {
+                Some(named) => format!(
+                    "the replica's status names the source {named}, not read: the replica's \
+                     credentials are sent only where told (--source DSN, or --follow-source)"
+                ),
+                None => "no source given and none in the replica's status".into(),
+            },
         )),
         None => {}
         Some((endpoint, Err(reason))) => {
@@ -359,7 +375,7 @@ fn variable_map(capture: &Capture) -> HashMap<String, String> {
 }
 
 /// The source named by the first channel of a replica status, reached with the replica's
-/// credentials.
+/// credentials and TLS settings (contacted only with `follow_source`).
 fn source_of(status: &Capture, replica: &Endpoint) -> Option<Endpoint> {
     let row = status.rows.first()?;
     let value = |names: &[&str]| {
@@ -377,6 +393,8 @@ fn source_of(status: &Capture, replica: &Endpoint) -> Option<Endpoint> {
         user: replica.user.clone(),
         password: replica.password.clone(),
         socket: None,
+        tls: replica.tls.clone(),
+        server_key: replica.server_key.clone(),
     })
 }
 

@@ -19,9 +19,16 @@ fn endpoint(dsn: &str) -> Endpoint {
 /// Collects from `replica` of the lab as `monitor`, the source found from its status.
 async fn collect_from(lab: &Lab, replica: usize) -> Collection {
     let replica = endpoint(&lab.server(replica).monitor_dsn());
-    collect(&replica, None, &CollectOptions::default())
-        .await
-        .unwrap()
+    collect(
+        &replica,
+        None,
+        &CollectOptions {
+            follow_source: true,
+            ..CollectOptions::default()
+        },
+    )
+    .await
+    .unwrap()
 }
 
 fn label(lab: &Lab, index: usize) -> String {

@@ -100,6 +100,16 @@ pub const SERVER_UUID: Statement = Statement {
     purpose: "the UUID of the GTIDs this MySQL server writes",
 };
 
+/// What TLS the session's connection negotiated, read right after a TLS login (the driver does
+/// not tell).
+pub const SESSION_TLS: Statement = Statement {
+    name: "session tls",
+    item: Item::SessionSetting,
+    sql: "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher')",
+    privilege: ANY,
+    purpose: "the TLS version and cipher of this connection, for -v and the manifest",
+};
+
 /// The identity as a collection keeps it in a bundle.
 pub const IDENTIFY: Statement = Statement {
     name: "identify",
@@ -322,6 +332,7 @@ pub const OLDEST_BINLOG_HEAD: Statement = Statement {
 pub const ALL: &[Statement] = &[
     SESSION_IDENTITY,
     SERVER_UUID,
+    SESSION_TLS,
     IDENTIFY,
     VARIABLES,
     GLOBAL_STATUS,

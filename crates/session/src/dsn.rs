@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::option_file::ClientDefaults;
+use crate::tls::{SECURITY_OPTION_NAMES, SecurityOptions, ServerKeyPolicy, TlsOptions};
 
 /// The port MySQL and MariaDB listen on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 3306;
@@ -49,10 +50,13 @@ pub struct Dsn {
     pub socket: Option<PathBuf>,
     /// `F=` in the Percona-toolkit form: an option file for this server only.
     pub defaults_file: Option<PathBuf>,
+    /// `ssl-mode`, `ssl-ca`, ... as URL parameters or keys.
+    pub security: SecurityOptions,
 }
 
-/// A DSN that cannot be understood. The message quotes keys and positions, never values, so a
-/// password typed in the wrong place is not repeated on the screen.
+/// A DSN that cannot be understood. The message names the part (the port, part 3, the URL
+/// parameters) but never quotes the DSN: a password typed in the wrong place, or one with a
+/// `,` or `?` in it that split the DSN, is not repeated on the screen.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("bad DSN: {reason}")]
 pub struct DsnError {
@@ -68,8 +72,10 @@ impl DsnError {
 }
 
 impl Dsn {
-    /// Parses `mysql://user:pass@host:port` (also `mariadb://`, with `?socket=PATH`),
-    /// `h=host,P=port,u=user,p=pass,S=socket,F=file` (Percona toolkit), or a bare `host[:port]`.
+    /// Parses `mysql://user:pass@host:port` (also `mariadb://`, with `?socket=PATH` and the
+    /// MySQL client's `ssl-mode`, `ssl-ca`, `ssl-cert`, `ssl-key`, `get-server-public-key`,
+    /// `server-public-key-path`), `h=host,P=port,u=user,p=pass,S=socket,F=file` (Percona
+    /// toolkit, with the same `ssl-*` keys and `s=1` for TLS), or a bare `host[:port]`.
     pub fn parse(text: &str) -> Result<Self, DsnError> {
         let text = text.trim();
         if text.is_empty() {
@@ -86,9 +92,9 @@ impl Dsn {
 
     fn parse_url(text: &str, scheme: &str) -> Result<Self, DsnError> {
         if !matches!(scheme.to_ascii_lowercase().as_str(), "mysql" | "mariadb") {
-            return Err(DsnError::new(format!(
-                "unknown scheme '{scheme}://' (expected mysql:// or mariadb://)"
-            )));
+            return Err(DsnError::new(
+                "unknown scheme (expected mysql:// or mariadb://)",
+            ));
         }
         // The url crate's own errors can quote the input; ours never do.
         let url = url::Url::parse(text).map_err(|_| {
@@ -100,20 +106,28 @@ impl Dsn {
             dsn.host = Some(host.trim_matches(['[', ']']).to_owned());
         }
         dsn.port = url.port();
+        if dsn.port == Some(0) {
+            return Err(port_error());
+        }
         if !url.username().is_empty() {
             dsn.user = Some(percent_decode(url.username(), "user name")?);
         }
         if let Some(password) = url.password() {
             dsn.password = Some(Password::new(percent_decode(password, "password")?));
         }
-        for (key, value) in url.query_pairs() {
-            match key.as_ref() {
-                "socket" => dsn.socket = Some(PathBuf::from(value.as_ref())),
-                other => {
-                    return Err(DsnError::new(format!(
-                        "unknown URL parameter '{other}' (only 'socket' is understood)"
-                    )));
-                }
+        for (index, (key, value)) in url.query_pairs().enumerate() {
+            if key == "socket" {
+                dsn.socket = Some(PathBuf::from(value.as_ref()));
+                continue;
+            }
+            let known = dsn.security.set(&key, Some(&value)).map_err(|reason| {
+                DsnError::new(format!("URL parameter {}: {reason}", index + 1))
+            })?;
+            if !known {
+                return Err(DsnError::new(format!(
+                    "URL parameter {} is unknown (known: socket, {SECURITY_OPTION_NAMES})",
+                    index + 1
+                )));
             }
         }
         Ok(dsn)
@@ -137,13 +151,34 @@ impl Dsn {
                 "p" => dsn.password = Some(Password::new(value)),
                 "S" => dsn.socket = Some(PathBuf::from(value)),
                 "F" => dsn.defaults_file = Some(PathBuf::from(value)),
+                // Percona's "mysql_ssl": TLS without a certificate check.
+                "s" => {
+                    let mode = match value {
+                        "1" => crate::tls::SslMode::Required,
+                        "0" => crate::tls::SslMode::Disabled,
+                        _ => {
+                            return Err(DsnError::new(format!(
+                                "part {}: s (TLS) is not 0 or 1",
+                                index + 1
+                            )));
+                        }
+                    };
+                    dsn.security.ssl_mode = Some(mode);
+                }
                 // Percona tools accept these; they do not change where or how we log in.
                 "D" | "t" | "A" => {}
                 other => {
-                    return Err(DsnError::new(format!(
-                        "unknown key '{other}' (known: h host, P port, u user, p password, \
-                         S socket, F option file)"
-                    )));
+                    let known = dsn
+                        .security
+                        .set(other, Some(value))
+                        .map_err(|reason| DsnError::new(format!("part {}: {reason}", index + 1)))?;
+                    if !known {
+                        return Err(DsnError::new(format!(
+                            "part {} has an unknown key (known: h host, P port, u user, \
+                             p password, S socket, F option file, s TLS, {SECURITY_OPTION_NAMES})",
+                            index + 1
+                        )));
+                    }
                 }
             }
         }
@@ -171,10 +206,14 @@ impl Dsn {
 fn parse_port(text: &str) -> Result<u16, DsnError> {
     match text.parse::<u16>() {
         Ok(port) if port > 0 => Ok(port),
-        _ => Err(DsnError::new(format!(
-            "port '{text}' is not a number from 1 to 65535"
-        ))),
+        _ => Err(port_error()),
     }
+}
+
+/// The port's text is not quoted: in `user:password@host` mistyped without a scheme, the
+/// "port" is the password.
+fn port_error() -> DsnError {
+    DsnError::new("the port is not a number from 1 to 65535")
 }
 
 fn percent_decode(text: &str, what: &str) -> Result<String, DsnError> {
@@ -194,12 +233,14 @@ pub struct Endpoint {
     pub password: Option<Password>,
     /// When set, the connection goes through this Unix socket instead of TCP.
     pub socket: Option<PathBuf>,
+    pub tls: TlsOptions,
+    pub server_key: ServerKeyPolicy,
 }
 
 impl Endpoint {
     /// Combines the sources in the MySQL clients' order of precedence: the DSN, then the option
     /// file's `[client]` group, then `MYSQL_PWD` (password only), then the defaults
-    /// (127.0.0.1:3306, the login name of the current user).
+    /// (127.0.0.1:3306, the login name of the current user, `ssl-mode=PREFERRED`).
     pub fn resolve(dsn: &Dsn, defaults: &ClientDefaults, env_password: Option<&str>) -> Self {
         let socket = dsn.socket.clone().or_else(|| {
             // An option-file socket applies only when the DSN names no TCP host of its own.
@@ -208,6 +249,7 @@ impl Endpoint {
                 .then(|| defaults.socket.clone())
                 .flatten()
         });
+        let (tls, server_key) = dsn.security.or(&defaults.security).resolve();
         Self {
             host: dsn
                 .host
@@ -227,6 +269,8 @@ impl Endpoint {
                 .or_else(|| defaults.password.clone())
                 .or_else(|| env_password.map(Password::new)),
             socket,
+            tls,
+            server_key,
         }
     }
 

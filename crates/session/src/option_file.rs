@@ -1,12 +1,15 @@
 //! The `[client]` group of a MySQL option file (`~/.my.cnf`), read the way the MySQL clients read
 //! it: `key = value` lines, `#`/`;` comments, quoted values, `-` and `_` alike in names,
 //! `!include` of another file. repldoctor also reads a `[repldoctor]` group, which wins.
+//! Errors name the file, the line and the option, never a value: a line that does not parse
+//! may be a password.
 
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
 use crate::dsn::Password;
+use crate::tls::{SecurityOptions, read_login_file};
 
 /// How deep `!include` may nest before we call it a loop.
 const MAX_INCLUDE_DEPTH: usize = 8;
@@ -19,10 +22,14 @@ pub struct ClientDefaults {
     pub user: Option<String>,
     pub password: Option<Password>,
     pub socket: Option<PathBuf>,
+    /// `ssl-mode`, `ssl-ca`, `ssl-cert`, `ssl-key`, `get-server-public-key`,
+    /// `server-public-key-path`.
+    pub security: SecurityOptions,
 }
 
 #[derive(Debug, Error)]
 pub enum OptionFileError {
+    /// Unreadable, not a regular file, or larger than `tls::MAX_LOGIN_FILE_BYTES`.
     #[error("cannot read option file {path}: {source}")]
     Read {
         path: PathBuf,
@@ -53,9 +60,13 @@ impl ClientDefaults {
     }
 
     fn read_file(&mut self, path: &Path, depth: usize) -> Result<(), OptionFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| OptionFileError::Read {
+        let bytes = read_login_file(path).map_err(|source| OptionFileError::Read {
             path: path.to_owned(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| OptionFileError::Read {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
         self.read_text(&text, path, depth)
     }
@@ -103,6 +114,13 @@ impl ClientDefaults {
                 None => (line, None),
             };
             let name = name.replace('_', "-");
+            if self
+                .security
+                .set(&name, value.as_deref())
+                .map_err(|reason| syntax(line_number, reason))?
+            {
+                continue;
+            }
             let Some(value) = value else {
                 // `password` with no value means "ask"; we never prompt, so it sets nothing.
                 continue;
@@ -113,8 +131,9 @@ impl ClientDefaults {
                 "password" => self.password = Some(Password::new(value)),
                 "socket" => self.socket = Some(PathBuf::from(value)),
                 "port" => {
-                    let port = value.parse::<u16>().map_err(|_| {
-                        syntax(line_number, format!("port '{value}' is not a number"))
+                    let port = value.parse::<u16>().ok().filter(|port| *port > 0);
+                    let port = port.ok_or_else(|| {
+                        syntax(line_number, "port is not a number from 1 to 65535".into())
                     })?;
                     self.port = Some(port);
                 }
@@ -182,7 +201,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "option file /x/my.cnf, line 2: port 'abc' is not a number"
+            "option file /x/my.cnf, line 2: port is not a number from 1 to 65535"
         );
     }
 

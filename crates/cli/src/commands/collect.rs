@@ -123,6 +123,7 @@ pub fn collect_live(
         .transpose()?;
     options.connect_timeout = Duration::from_secs(connection.connect_timeout.max(1));
     options.query_timeout = Duration::from_secs(connection.query_timeout.max(1));
+    options.follow_source = connection.follow_source;
     if global.verbose > 0 {
         eprintln!(
             "repldoctor: collecting from replica {replica} as {}",
