@@ -1,10 +1,11 @@
 use crate::engine::applier;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Check, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with error 1205, "Lock wait timeout exceeded": an applier transaction
@@ -32,9 +33,18 @@ use crate::{Class, Reference, text};
 #[derive(Debug)]
 pub struct ApplierLockWait;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ApplierLockWait,
+    errors: &[ErrorClaim::applier(&[1205])],
+    references: &[(
+        "MySQL manual: innodb_lock_wait_timeout",
+        "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
+    )],
+};
+
 impl Rule for ApplierLockWait {
-    fn class(&self) -> Class {
-        Class::ApplierLockWait
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -160,10 +170,7 @@ impl Rule for ApplierLockWait {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: innodb_lock_wait_timeout",
-                "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
         for view in &context.channels {
@@ -283,9 +290,6 @@ fn waiting_now(view: &ChannelView<'_>) -> Option<Finding> {
         alternatives: Vec::new(),
         data_loss: None,
     };
-    finding.references = vec![Reference::new(
-        "MySQL manual: innodb_lock_wait_timeout",
-        "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
-    )];
+    finding.references = META.references();
     Some(finding)
 }

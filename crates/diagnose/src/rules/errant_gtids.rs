@@ -3,10 +3,11 @@ use gtid::compare::DomainState;
 
 use crate::engine::applier::{self, ApplierFailure};
 use crate::engine::gtids;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// Transactions the replica executed that its source never had, found by comparing GTID state
@@ -33,9 +34,28 @@ use crate::{Class, Reference, text};
 #[derive(Debug)]
 pub struct ErrantGtids;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ErrantGtids,
+    errors: &[
+        // MariaDB strict mode refusing an out-of-order GTID: the replica has transactions of
+        // its own in that domain.
+        ErrorClaim::applier(&[1950]),
+    ],
+    references: &[
+        (
+            "MySQL manual: GTID concepts",
+            "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html",
+        ),
+        (
+            "MariaDB: gtid_strict_mode",
+            "https://mariadb.com/kb/en/gtid/#gtid_strict_mode",
+        ),
+    ],
+};
+
 impl Rule for ErrantGtids {
-    fn class(&self) -> Class {
-        Class::ErrantGtids
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -119,16 +139,7 @@ impl Rule for ErrantGtids {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: GTID concepts",
-                    "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html",
-                ),
-                Reference::new(
-                    "MariaDB: gtid_strict_mode",
-                    "https://mariadb.com/kb/en/gtid/#gtid_strict_mode",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }

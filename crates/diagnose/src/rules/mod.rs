@@ -43,7 +43,7 @@ mod version_incompatibility;
 use crate::engine::Rule;
 
 /// Every rule the engine runs.
-pub static ALL: &[&dyn Rule] = &[
+pub(crate) static ALL: &[&dyn Rule] = &[
     &dup_key::DupKey,
     &row_not_found::RowNotFound,
     &applier_lock_wait::ApplierLockWait,
@@ -91,7 +91,7 @@ mod tests {
     /// Every class of the taxonomy has exactly one rule.
     #[test]
     fn one_rule_per_class() {
-        let mut covered: Vec<Class> = ALL.iter().map(|rule| rule.class()).collect();
+        let mut covered: Vec<Class> = ALL.iter().map(|rule| rule.meta().class).collect();
         covered.sort();
         let before = covered.len();
         covered.dedup();

@@ -1,10 +1,11 @@
 use crate::engine::applier;
 use crate::engine::known_bugs;
+use crate::engine::meta::RuleMeta;
 use crate::engine::tables;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Severity};
 use crate::plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// Workers blocked longer than this on commit order are stuck, not just ordering commits.
 const STUCK_SECONDS: i64 = 300;
@@ -37,9 +38,18 @@ const STUCK_SECONDS: i64 = 300;
 #[derive(Debug)]
 pub struct MtsCommitOrderHang;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::MtsCommitOrderHang,
+    errors: &[],
+    references: &[(
+        "MySQL manual: replica_preserve_commit_order",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order",
+    )],
+};
+
 impl Rule for MtsCommitOrderHang {
-    fn class(&self) -> Class {
-        Class::MtsCommitOrderHang
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -124,7 +134,7 @@ impl Rule for MtsCommitOrderHang {
             }
             tables::missing_for_upsert_conflict(view, &conflict, output);
             finding.fix = plan(affected);
-            finding.references = references();
+            finding.references = META.references();
             known_bugs::attach(&mut finding, view.server);
             output.push(finding);
         }
@@ -319,11 +329,4 @@ fn plan(affected: Option<bool>) -> Plan {
         }],
         data_loss: None,
     }
-}
-
-fn references() -> Vec<Reference> {
-    vec![Reference::new(
-        "MySQL manual: replica_preserve_commit_order",
-        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order",
-    )]
 }

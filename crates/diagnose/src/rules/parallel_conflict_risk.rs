@@ -1,6 +1,7 @@
 use evidence::model::ParallelType;
 
 use crate::engine::known_bugs;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
@@ -27,9 +28,15 @@ use crate::{Class, text};
 #[derive(Debug)]
 pub struct ParallelConflictRisk;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ParallelConflictRisk,
+    errors: &[],
+    references: &[],
+};
+
 impl Rule for ParallelConflictRisk {
-    fn class(&self) -> Class {
-        Class::ParallelConflictRisk
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {

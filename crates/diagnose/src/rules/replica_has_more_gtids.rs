@@ -1,9 +1,10 @@
 use crate::engine::classify::receiver_class;
 use crate::engine::gtids;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::{Class, Missing, Reference, text};
+use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// The receiver stopped with 1236 "Slave has more GTIDs than the master has" (MariaDB: the
@@ -34,9 +35,18 @@ use crate::{Class, Missing, Reference, text};
 #[derive(Debug)]
 pub struct ReplicaHasMoreGtids;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ReplicaHasMoreGtids,
+    errors: &[],
+    references: &[(
+        "MySQL manual: GTID concepts (gtid_executed persistence)",
+        "https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html",
+    )],
+};
+
 impl Rule for ReplicaHasMoreGtids {
-    fn class(&self) -> Class {
-        Class::ReplicaHasMoreGtids
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -170,10 +180,7 @@ impl Rule for ReplicaHasMoreGtids {
                     finding.fix = plan("<the replica's extra GTIDs>");
                 }
             }
-            finding.references = vec![Reference::new(
-                "MySQL manual: GTID concepts (gtid_executed persistence)",
-                "https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,9 +1,10 @@
 use crate::engine::applier;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
 use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with error 1032 ("Can't find record", `HA_ERR_KEY_NOT_FOUND`), or
@@ -28,9 +29,18 @@ use crate::{Class, Reference, text};
 #[derive(Debug)]
 pub struct RowNotFound;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::RowNotFound,
+    errors: &[ErrorClaim::applier(&[1032, 1020])],
+    references: &[(
+        "MySQL manual: Troubleshooting Replication",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html",
+    )],
+};
+
 impl Rule for RowNotFound {
-    fn class(&self) -> Class {
-        Class::RowNotFound
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -127,10 +137,7 @@ impl Rule for RowNotFound {
                     .collect(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: Troubleshooting Replication",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

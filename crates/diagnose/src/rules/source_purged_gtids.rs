@@ -1,10 +1,11 @@
 use evidence::model::Flavor;
 
 use crate::engine::gtids;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Alternative, Check, Plan, RiskLevel, Step, Target};
-use crate::{Class, Missing, Reference, text};
+use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// The receiver stopped with 1236 because the source purged binlogs the replica still needs:
@@ -31,9 +32,24 @@ use crate::{Class, Missing, Reference, text};
 #[derive(Debug)]
 pub struct SourcePurgedGtids;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::SourcePurgedGtids,
+    errors: &[ErrorClaim::receiver(&[13114])],
+    references: &[
+        (
+            "MySQL manual: gtid_purged",
+            "https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged",
+        ),
+        (
+            "MariaDB: Global Transaction ID",
+            "https://mariadb.com/kb/en/gtid/",
+        ),
+    ],
+};
+
 impl Rule for SourcePurgedGtids {
-    fn class(&self) -> Class {
-        Class::SourcePurgedGtids
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -121,16 +137,7 @@ impl Rule for SourcePurgedGtids {
                 }
             }
             finding.fix = plan(mariadb);
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: gtid_purged",
-                    "https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged",
-                ),
-                Reference::new(
-                    "MariaDB: Global Transaction ID",
-                    "https://mariadb.com/kb/en/gtid/",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }
