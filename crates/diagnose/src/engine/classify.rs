@@ -159,7 +159,143 @@ fn names_checksum_failure(failure: &ReceiverFailure<'_>) -> bool {
 mod tests {
     use evidence::text::parse_text;
 
+    use super::error_claims;
     use crate::class::Class;
+    use crate::engine::meta::{Condition, Thread};
+
+    /// The error-number table the engine had before the rules declared their numbers: every
+    /// entry must still go to the same class, and nothing else may be claimed.
+    const CLASSIFIED_BEFORE: &[(Thread, &[u32], Option<Condition>, Class)] = &[
+        (Thread::Applier, &[1062, 1022, 1586], None, Class::DupKey),
+        (Thread::Applier, &[1032, 1020], None, Class::RowNotFound),
+        (Thread::Applier, &[1205], None, Class::ApplierLockWait),
+        (Thread::Applier, &[1213], None, Class::ApplierDeadlock),
+        (
+            Thread::Applier,
+            &[1317, 1927, 3169],
+            None,
+            Class::ApplierKilled,
+        ),
+        (
+            Thread::Applier,
+            &[1049, 1051, 1146],
+            Some(Condition::ReplicationFilters),
+            Class::FilterMismatch,
+        ),
+        (
+            Thread::Applier,
+            &[1007, 1008, 1049, 1050, 1051, 1054, 1060, 1061, 1091, 1146],
+            None,
+            Class::DdlMismatch,
+        ),
+        (
+            Thread::Applier,
+            &[1677, 13146],
+            None,
+            Class::ColumnConversion,
+        ),
+        (
+            Thread::Applier,
+            &[1451, 1452, 1048, 1406, 1366],
+            None,
+            Class::ConstraintViolation,
+        ),
+        (
+            Thread::Applier,
+            &[1594, 1595, 13121],
+            Some(Condition::UnknownEventType),
+            Class::VersionIncompatibility,
+        ),
+        (
+            Thread::Applier,
+            &[1594, 1595, 13121],
+            None,
+            Class::RelayLogUnreadable,
+        ),
+        (
+            Thread::Applier,
+            &[1872, 1873, 13117, 13124, 1201, 1942],
+            None,
+            Class::ApplierMetadata,
+        ),
+        (
+            Thread::Applier,
+            &[1755, 1064, 22],
+            None,
+            Class::VersionIncompatibility,
+        ),
+        (Thread::Applier, &[1950], None, Class::ErrantGtids),
+        (
+            Thread::Applier,
+            &[1021, 3, 28],
+            None,
+            Class::ReplicaDiskFull,
+        ),
+        (
+            Thread::Receiver,
+            &[1045, 2003, 2005, 2013, 2026, 2061, 1130],
+            None,
+            Class::ConnectionFailed,
+        ),
+        (
+            Thread::Receiver,
+            &[1593],
+            Some(Condition::NoMessage),
+            Class::IdentityConflict,
+        ),
+        (Thread::Receiver, &[13114], None, Class::SourcePurgedGtids),
+        (
+            Thread::Receiver,
+            &[1021, 3, 28],
+            None,
+            Class::ReplicaDiskFull,
+        ),
+    ];
+
+    type Claim = (Thread, u32, Option<Condition>);
+
+    fn sorted_claims(claims: impl Iterator<Item = (Claim, Class)>) -> Vec<(Claim, Class)> {
+        let mut claims: Vec<_> = claims.collect();
+        claims.sort();
+        claims
+    }
+
+    #[test]
+    fn no_error_number_is_claimed_twice() {
+        let claims = sorted_claims(
+            error_claims()
+                .map(|(class, thread, code, condition)| ((thread, code, condition), class)),
+        );
+        for pair in claims.windows(2) {
+            let ((thread, code, _), _) = pair[0];
+            let ((next_thread, next_code, _), _) = pair[1];
+            let same_number = thread == next_thread && code == next_code;
+            // A number may have one plain owner and one rule that takes it under a condition,
+            // never two of either.
+            assert!(
+                !same_number || pair[0].0.2.is_some() != pair[1].0.2.is_some(),
+                "error {code} on the {thread:?} is claimed by {:?} and {:?}",
+                pair[0].1,
+                pair[1].1
+            );
+        }
+    }
+
+    #[test]
+    fn every_number_classified_before_has_the_same_one_owner() {
+        let declared = sorted_claims(
+            error_claims()
+                .map(|(class, thread, code, condition)| ((thread, code, condition), class)),
+        );
+        let before = sorted_claims(CLASSIFIED_BEFORE.iter().flat_map(
+            |&(thread, codes, condition, class)| {
+                codes
+                    .iter()
+                    .map(move |&code| ((thread, code, condition), class))
+            },
+        ));
+        assert_eq!(declared, before);
+    }
 
     fn top_class(text: &str) -> Class {
         let evidence = parse_text("t", text).evidence;

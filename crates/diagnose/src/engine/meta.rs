@@ -29,14 +29,14 @@ impl RuleMeta {
 
 /// The replication thread that reported an error: the same number means different things on
 /// each (1595 is a relay log the applier cannot read, or one the receiver cannot write).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Thread {
     Applier,
     Receiver,
 }
 
 /// What must hold, beyond the error number, for a conditional claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Condition {
     /// Replication filters are set: on the channel, in the replica's settings, or as the
     /// source's binlog filters.

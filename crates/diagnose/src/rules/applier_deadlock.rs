@@ -23,9 +23,9 @@ use crate::{Class, text};
 /// conservative parallel mode or fewer workers.
 ///
 /// ## References
-/// - MySQL manual, How to Minimize and Handle Deadlocks:
+/// - MySQL manual: How to Minimize and Handle Deadlocks:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/innodb-deadlocks-handling.html>
-/// - MariaDB, Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
+/// - MariaDB: Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
 #[derive(Debug)]
 pub struct ApplierDeadlock;
 

@@ -15,7 +15,8 @@ use crate::{Class, Text};
 /// the message names, and restart the SQL thread.
 ///
 /// ## References
-/// - MySQL manual: Server error message reference: <https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html>
+/// - MySQL manual: Server error message reference:
+///   <https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html>
 #[derive(Debug)]
 pub struct ApplierErrorOther;
 

@@ -28,9 +28,9 @@ use crate::{Class, Missing, text};
 /// replica's busy hours.
 ///
 /// ## References
-/// - Percona XtraBackup, --kill-long-query-type:
+/// - Percona XtraBackup option reference (--kill-long-query-type, --safe-slave-backup):
 ///   <https://docs.percona.com/percona-xtrabackup/2.4/xtrabackup_bin/xbk_option_reference.html>
-/// - MySQL manual, KILL: <https://dev.mysql.com/doc/refman/8.0/en/kill.html>
+/// - MySQL manual: KILL: <https://dev.mysql.com/doc/refman/8.0/en/kill.html>
 #[derive(Debug)]
 pub struct ApplierKilled;
 

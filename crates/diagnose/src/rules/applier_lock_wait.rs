@@ -27,9 +27,8 @@ use crate::{Class, text};
 /// transactions off replicas; raise `slave_transaction_retries` so a transient wait is retried.
 ///
 /// ## References
-/// - MySQL manual, innodb_lock_wait_timeout:
+/// - MySQL manual: innodb_lock_wait_timeout:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout>
-/// - MySQL manual, replica_transaction_retries
 #[derive(Debug)]
 pub struct ApplierLockWait;
 

@@ -28,7 +28,8 @@ use crate::{Class, Text};
 /// to make this crash-safe.
 ///
 /// ## References
-/// - MySQL manual: Making replication resilient to unexpected halts: <https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html>
+/// - MySQL manual: Making replication resilient to unexpected halts:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html>
 #[derive(Debug)]
 pub struct ApplierMetadata;
 

@@ -16,7 +16,8 @@ use crate::{Class, Text};
 /// (`ALL_NON_LOSSY`, `ALL_LOSSY` with care), then restart the SQL thread.
 ///
 /// ## References
-/// - MySQL manual: Replication with differing table definitions: <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
+/// - MySQL manual: Replication with differing table definitions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
 #[derive(Debug)]
 pub struct ColumnConversion;
 

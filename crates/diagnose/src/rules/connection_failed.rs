@@ -18,7 +18,8 @@ use crate::{Class, Text};
 /// IO_THREAD`.
 ///
 /// ## References
-/// - MySQL manual: Troubleshooting replication: <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
+/// - MySQL manual: Troubleshooting replication:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
 #[derive(Debug)]
 pub struct ConnectionFailed;
 

@@ -17,7 +17,8 @@ use crate::{Class, Text};
 /// is missing, restore it from the source; then restart the SQL thread.
 ///
 /// ## References
-/// - MySQL manual: Replication and differing table definitions: <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
+/// - MySQL manual: Replication and differing table definitions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
 #[derive(Debug)]
 pub struct ConstraintViolation;
 

@@ -24,7 +24,7 @@ use crate::{Class, text};
 /// check the reused ones by hand.
 ///
 /// ## References
-/// - MySQL manual, mysql.gtid_executed table:
+/// - MySQL manual: mysql.gtid_executed table:
 ///   <https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html#replication-gtids-gtid-executed-table>
 #[derive(Debug)]
 pub struct CrashGtidLoss;

@@ -19,7 +19,8 @@ use crate::{Class, Text};
 /// replica already has its effect.
 ///
 /// ## References
-/// - MySQL manual: Replication and DDL: <https://dev.mysql.com/doc/refman/8.0/en/replication-features.html>
+/// - MySQL manual: Replication and DDL:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features.html>
 #[derive(Debug)]
 pub struct DdlMismatch;
 

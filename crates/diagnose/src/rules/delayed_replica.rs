@@ -16,7 +16,7 @@ use crate::{Class, text};
 /// Lag well beyond `SQL_Delay` is a real problem, reported by the other rules.
 ///
 /// ## References
-/// - MySQL manual, Delayed Replication:
+/// - MySQL manual: Delayed Replication:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-delayed.html>
 #[derive(Debug)]
 pub struct DelayedReplica;

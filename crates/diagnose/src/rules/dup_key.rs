@@ -28,9 +28,9 @@ use crate::{Class, text};
 /// `auto_increment_increment`/`auto_increment_offset` on dual primaries.
 ///
 /// ## References
-/// - MySQL manual, Skipping Transactions:
+/// - MySQL manual: Skipping Transactions:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-administration-skip.html>
-/// - MariaDB, sql_slave_skip_counter:
+/// - MariaDB: SET GLOBAL sql_slave_skip_counter:
 ///   <https://mariadb.com/kb/en/set-global-sql_slave_skip_counter/>
 #[derive(Debug)]
 pub struct DupKey;

@@ -28,9 +28,9 @@ use crate::{Class, text};
 /// align `gtid_slave_pos`. Set `read_only`/`super_read_only` on replicas.
 ///
 /// ## References
-/// - MySQL manual, GTID concepts:
+/// - MySQL manual: GTID concepts:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html>
-/// - MariaDB, gtid_strict_mode: <https://mariadb.com/kb/en/gtid/#gtid_strict_mode>
+/// - MariaDB: gtid_strict_mode: <https://mariadb.com/kb/en/gtid/#gtid_strict_mode>
 #[derive(Debug)]
 pub struct ErrantGtids;
 

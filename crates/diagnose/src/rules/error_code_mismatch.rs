@@ -30,7 +30,7 @@ use crate::{Class, text};
 /// to `MASTER_AUTO_POSITION=1`. MariaDB: `sql_slave_skip_counter=1` skips the event group.
 ///
 /// ## References
-/// - MySQL manual, Replication and Errors During Replication:
+/// - MySQL manual: Replication and errors during replication:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-errors.html>
 #[derive(Debug)]
 pub struct ErrorCodeMismatch;

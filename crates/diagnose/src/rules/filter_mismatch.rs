@@ -19,7 +19,8 @@ use crate::{Class, Text};
 /// filters, and ROW binlog format.
 ///
 /// ## References
-/// - MySQL manual: How servers evaluate replication filtering rules: <https://dev.mysql.com/doc/refman/8.0/en/replication-rules.html>
+/// - MySQL manual: How servers evaluate replication filtering rules:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-rules.html>
 #[derive(Debug)]
 pub struct FilterMismatch;
 

@@ -24,7 +24,7 @@ use crate::{Class, text};
 /// so that a later failover or auto-positioning does not ask for them.
 ///
 /// ## References
-/// - MySQL manual, GTID auto-positioning:
+/// - MySQL manual: GTID auto-positioning:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html>
 #[derive(Debug)]
 pub struct GtidHoles;

@@ -17,7 +17,8 @@ use crate::{Class, Text};
 /// generates a new UUID; restart the replica.
 ///
 /// ## References
-/// - MySQL manual: server_id: <https://dev.mysql.com/doc/refman/8.0/en/replication-options.html#sysvar_server_id>
+/// - MySQL manual: server_id:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options.html#sysvar_server_id>
 #[derive(Debug)]
 pub struct IdentityConflict;
 

@@ -24,7 +24,7 @@ const LONG_EVENT_SECONDS: i64 = 60;
 /// source (pt-archiver, a loop with LIMIT).
 ///
 /// ## References
-/// - MySQL manual, Replication and large transactions:
+/// - MySQL manual: Replication and transaction inconsistencies:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-transaction-inconsistencies.html>
 #[derive(Debug)]
 pub struct LagLargeTransaction;

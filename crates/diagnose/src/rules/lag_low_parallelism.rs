@@ -22,9 +22,9 @@ use crate::{Class, text};
 /// `repldoctor binlog stats` measures how much parallelism the binlog allows.
 ///
 /// ## References
-/// - MySQL manual, replica_parallel_workers:
+/// - MySQL manual: replica_parallel_workers:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_parallel_workers>
-/// - MariaDB, Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
+/// - MariaDB: Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
 #[derive(Debug)]
 pub struct LagLowParallelism;
 

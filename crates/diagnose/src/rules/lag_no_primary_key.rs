@@ -25,7 +25,7 @@ const LONG_LOOKUP_SECONDS: i64 = 30;
 /// (MySQL 5.7) makes one pass per event instead of one per row.
 ///
 /// ## References
-/// - MySQL manual, replica_rows_search_algorithms:
+/// - MySQL manual: replica_rows_search_algorithms:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_rows_search_algorithms>
 #[derive(Debug)]
 pub struct LagNoPrimaryKey;

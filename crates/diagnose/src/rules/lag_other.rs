@@ -20,7 +20,7 @@ use crate::{Class, Missing, text};
 /// settings with the source's.
 ///
 /// ## References
-/// - MySQL manual, Improving replication performance:
+/// - MySQL manual: Improving replication performance:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-performance.html>
 #[derive(Debug)]
 pub struct LagOther;

@@ -23,7 +23,8 @@ const STUCK_SECONDS: i64 = 300;
 /// secondary key takes next-key locks, so a later transaction can hold a lock an earlier one
 /// needs while waiting for it to commit. InnoDB ends the wait with a lock-wait timeout (1205) or
 /// deadlock (1213) and the worker stops; MySQL before 8.0.23 can lose the wake-up signal of the
-/// commit-order wait, and the whole applier hangs: `STOP SLAVE` hangs too.
+/// commit-order wait, and the whole applier hangs: `STOP SLAVE` hangs too (MySQL bugs #87796,
+/// #89247, #95249, #99440, fixed in 8.0.23; Percona PS-7232).
 ///
 /// ## How to fix
 /// The applier cannot be stopped: restart mysqld (a `kill -9` may be needed; with
@@ -32,9 +33,8 @@ const STUCK_SECONDS: i64 = 300;
 /// INTO as select-then-insert/update; upgrade to 8.0.23 or later.
 ///
 /// ## References
-/// - MySQL bugs #87796, #89247, #95249, #99440 (fixed in 8.0.23)
-/// - Percona PS-7232
-/// - MySQL manual, replica_preserve_commit_order
+/// - MySQL manual: replica_preserve_commit_order:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order>
 #[derive(Debug)]
 pub struct MtsCommitOrderHang;
 

@@ -17,14 +17,11 @@ use crate::{Class, text};
 /// WRITESET marks transactions on different rows as independent, even when their next-key
 /// locks on a unique index overlap; commit order then makes a later worker wait for an earlier
 /// one that waits for its locks. Before 8.0.23 the wake-up can be lost and the applier hangs
-/// (`mts_commit_order_hang`).
+/// (`mts_commit_order_hang`; MySQL bugs #87796, #89247, #95249, #99440).
 ///
 /// ## How to fix
 /// Upgrade to 8.0.23+, or turn `slave_preserve_commit_order` off, or apply with fewer workers;
 /// or rewrite such statements as select-then-insert/update.
-///
-/// ## References
-/// - MySQL bugs #87796, #89247, #95249, #99440
 #[derive(Debug)]
 pub struct ParallelConflictRisk;
 

@@ -20,7 +20,7 @@ use crate::{Class, text};
 /// keep binlogs longer than the longest replica outage.
 ///
 /// ## References
-/// - MySQL manual, binlog_expire_logs_seconds:
+/// - MySQL manual: binlog_expire_logs_seconds:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_binlog_expire_logs_seconds>
 #[derive(Debug)]
 pub struct PurgeRisk;

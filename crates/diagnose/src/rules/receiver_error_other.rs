@@ -13,7 +13,8 @@ use crate::{Class, Text};
 /// Read the message, repair what it names, then `START SLAVE IO_THREAD`.
 ///
 /// ## References
-/// - MySQL manual: Troubleshooting replication: <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
+/// - MySQL manual: Troubleshooting replication:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
 #[derive(Debug)]
 pub struct ReceiverErrorOther;
 

@@ -20,7 +20,7 @@ use crate::{Class, text};
 /// dead connection is noticed.
 ///
 /// ## References
-/// - MySQL manual, replica_net_timeout:
+/// - MySQL manual: replica_net_timeout:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_net_timeout>
 #[derive(Debug)]
 pub struct ReceiverStalled;

@@ -19,7 +19,8 @@ use crate::{Class, Text};
 /// with `repldoctor binlog check` if the error names the source.
 ///
 /// ## References
-/// - MySQL manual: relay_log_recovery: <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_relay_log_recovery>
+/// - MySQL manual: relay_log_recovery:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_relay_log_recovery>
 #[derive(Debug)]
 pub struct RelayLogUnreadable;
 

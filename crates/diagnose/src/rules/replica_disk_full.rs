@@ -29,7 +29,8 @@ const DISK_FULL: &[&str] = &[
 /// expiry.
 ///
 /// ## References
-/// - MySQL manual, How MySQL handles a full disk: <https://dev.mysql.com/doc/refman/8.0/en/full-disk.html>
+/// - MySQL manual: How MySQL handles a full disk:
+///   <https://dev.mysql.com/doc/refman/8.0/en/full-disk.html>
 #[derive(Debug)]
 pub struct ReplicaDiskFull;
 

@@ -29,9 +29,8 @@ use crate::{Class, Missing, text};
 /// different content. Never reset the replica's GTIDs to make the error go away.
 ///
 /// ## References
-/// - MySQL manual, gtid_executed table and persistence:
+/// - MySQL manual: GTID concepts (gtid_executed persistence):
 ///   <https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html>
-/// - MySQL manual, sync_binlog
 #[derive(Debug)]
 pub struct ReplicaHasMoreGtids;
 

@@ -18,7 +18,7 @@ use crate::{Class, text};
 /// option file. The applier is not affected.
 ///
 /// ## References
-/// - MySQL manual, read_only and super_read_only:
+/// - MySQL manual: read_only:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_read_only>
 #[derive(Debug)]
 pub struct ReplicaWritable;

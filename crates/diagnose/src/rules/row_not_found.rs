@@ -24,7 +24,7 @@ use crate::{Class, text};
 /// applier, then check the table for other differences.
 ///
 /// ## References
-/// - MySQL manual, Troubleshooting Replication:
+/// - MySQL manual: Troubleshooting Replication:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
 #[derive(Debug)]
 pub struct RowNotFound;

@@ -18,7 +18,8 @@ use crate::{Class, Text};
 /// the replica must be rebuilt.
 ///
 /// ## References
-/// - MySQL manual: CHANGE MASTER TO: <https://dev.mysql.com/doc/refman/8.0/en/change-master-to.html>
+/// - MySQL manual: CHANGE MASTER TO:
+///   <https://dev.mysql.com/doc/refman/8.0/en/change-master-to.html>
 #[derive(Debug)]
 pub struct SourceBinlogMissing;
 

@@ -22,7 +22,8 @@ use crate::{Class, Text};
 /// the replica (1 GB) for large events.
 ///
 /// ## References
-/// - MySQL manual: replica_max_allowed_packet: <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_max_allowed_packet>
+/// - MySQL manual: replica_max_allowed_packet:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_max_allowed_packet>
 #[derive(Debug)]
 pub struct SourceBinlogUnreadable;
 

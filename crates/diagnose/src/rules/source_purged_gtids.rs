@@ -26,9 +26,9 @@ use crate::{Class, Missing, text};
 /// (MariaDB) be moved past them, and that silently accepts whatever they changed.
 ///
 /// ## References
-/// - MySQL manual, gtid_purged:
+/// - MySQL manual: gtid_purged:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged>
-/// - MariaDB, GTID: <https://mariadb.com/kb/en/gtid/>
+/// - MariaDB: Global Transaction ID: <https://mariadb.com/kb/en/gtid/>
 #[derive(Debug)]
 pub struct SourcePurgedGtids;
 

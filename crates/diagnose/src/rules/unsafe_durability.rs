@@ -18,7 +18,7 @@ use crate::{Class, text};
 /// a source. With fast storage the cost is small; group commit amortises the syncs.
 ///
 /// ## References
-/// - MySQL manual, sync_binlog:
+/// - MySQL manual: sync_binlog:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_sync_binlog>
 #[derive(Debug)]
 pub struct UnsafeDurability;

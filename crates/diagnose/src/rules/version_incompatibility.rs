@@ -22,7 +22,8 @@ use crate::{Class, Text};
 /// replica is upgraded.
 ///
 /// ## References
-/// - MySQL manual: Replication compatibility between versions: <https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html>
+/// - MySQL manual: Replication compatibility between versions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html>
 #[derive(Debug)]
 pub struct VersionIncompatibility;
 
