@@ -50,11 +50,11 @@ impl Rule for ApplierDeadlock {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ApplierDeadlock) {
+        for (view, failure) in context.applier_failures(META.class) {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ApplierDeadlock,
+                META.class,
                 text!(
                     "Applier deadlock: an applier transaction was a deadlock victim and its retries ran out",
                     "应用线程死锁：应用事务被选为死锁牺牲者且重试次数用尽"

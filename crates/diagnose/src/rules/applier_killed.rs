@@ -55,11 +55,11 @@ impl Rule for ApplierKilled {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ApplierKilled) {
+        for (view, failure) in context.applier_failures(META.class) {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ApplierKilled,
+                META.class,
                 text!(
                     "Applier killed: its statement was interrupted (error {code})",
                     "应用线程被终止：其语句被中断（错误 {code}）",

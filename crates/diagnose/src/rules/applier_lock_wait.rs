@@ -47,7 +47,7 @@ impl Rule for ApplierLockWait {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ApplierLockWait) {
+        for (view, failure) in context.applier_failures(META.class) {
             let table = failure.find(|m| m.table().map(|t| t.to_string()));
             let on = table
                 .as_deref()
@@ -60,7 +60,7 @@ impl Rule for ApplierLockWait {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ApplierLockWait,
+                META.class,
                 text!(
                     "Applier lock wait timeout{on}: a transaction waited too long for a row lock",
                     "应用线程锁等待超时{zh_on}：事务等待行锁时间过长"
@@ -194,7 +194,7 @@ fn waiting_now(view: &ChannelView<'_>) -> Option<Finding> {
     let seconds = wait.wait_seconds.unwrap_or(0);
     let table = wait.locked_table.clone().unwrap_or_default();
     let mut finding = Finding::new(
-        Class::ApplierLockWait,
+        META.class,
         Severity::Warning,
         if seconds >= 5 {
             Confidence::High

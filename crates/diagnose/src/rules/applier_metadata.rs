@@ -73,11 +73,7 @@ impl Rule for ApplierMetadata {
         .check_applier(context, output);
         // The relay logs the server's own start-up messages name belong to the finding.
         let mut found = false;
-        for finding in output
-            .findings
-            .iter_mut()
-            .filter(|f| f.class == Class::ApplierMetadata)
-        {
+        for finding in output.findings.iter_mut().filter(|f| f.class == META.class) {
             found = true;
             if finding
                 .facts
@@ -167,7 +163,7 @@ fn from_log(server: &evidence::model::ServerEvidence) -> Option<crate::Finding> 
         return None;
     }
     let mut finding = crate::Finding::new(
-        Class::ApplierMetadata,
+        META.class,
         crate::Severity::Critical,
         crate::Confidence::High,
         Text::new(

@@ -50,7 +50,7 @@ impl Rule for BackupKillRisk {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::BackupKillRisk,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(

@@ -71,7 +71,7 @@ impl Rule for CrashGtidLoss {
             let lost = ahead.transactions.to_string();
             let count = ahead.count;
             let mut finding = Finding::new(
-                Class::CrashGtidLoss,
+                META.class,
                 Severity::Critical,
                 Confidence::High,
                 text!(

@@ -49,7 +49,7 @@ impl Rule for DelayedReplica {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::DelayedReplica,
+                META.class,
                 Severity::Info,
                 Confidence::Certain,
                 text!(

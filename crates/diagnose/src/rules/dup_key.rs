@@ -56,7 +56,7 @@ impl Rule for DupKey {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        let failures: Vec<_> = context.applier_failures(Class::DupKey).collect();
+        let failures: Vec<_> = context.applier_failures(META.class).collect();
         for (view, failure) in &failures {
             let key = failure.find(|m| m.duplicate_entry.clone());
             let table = failure
@@ -86,7 +86,7 @@ impl Rule for DupKey {
                     "{table} 上键 '{key_text}' 冲突：从库已存在主库要插入的行"
                 )
             };
-            let mut finding = applier::finding(view, failure, Class::DupKey, title);
+            let mut finding = applier::finding(view, failure, META.class, title);
             finding.root_cause = if dual {
                 text!(
                     "The two servers replicate from each other and both accepted a write of key \

@@ -59,7 +59,7 @@ impl Rule for ErrantGtids {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ErrantGtids) {
+        for (view, failure) in context.applier_failures(META.class) {
             output.push(strict_mode_refusal(view, failure));
         }
         // Both primaries of a pair take writes: one's own transactions missing on the other
@@ -76,7 +76,7 @@ impl Rule for ErrantGtids {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::ErrantGtids,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(
@@ -170,7 +170,7 @@ fn strict_mode_refusal(view: &ChannelView<'_>, failure: &ApplierFailure<'_>) -> 
     let mut finding = applier::finding(
         view,
         failure,
-        Class::ErrantGtids,
+        META.class,
         text!(
             "Errant transaction on the replica: its own {existing_text} blocks the source's {incoming_text} (gtid_strict_mode)",
             "从库上有 errant 事务：其自有的 {existing_text} 阻止了主库的 {incoming_text}（gtid_strict_mode）"

@@ -50,7 +50,7 @@ impl Rule for ErrorCodeMismatch {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ErrorCodeMismatch) {
+        for (view, failure) in context.applier_failures(META.class) {
             let Some(different) = failure.find(|m| m.different_errors.clone()) else {
                 continue;
             };
@@ -63,7 +63,7 @@ impl Rule for ErrorCodeMismatch {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ErrorCodeMismatch,
+                META.class,
                 text!(
                     "Different errors on source and replica: error {source_error_code} on the source, {replica_code} on the replica",
                     "主从执行结果不同：主库错误 {source_error_code}，从库错误 {replica_code}"

@@ -66,7 +66,7 @@ impl Rule for GtidHoles {
             let interior = holes.interior.to_string();
             let count = holes.interior.count();
             let mut finding = Finding::new(
-                Class::GtidHoles,
+                META.class,
                 Severity::Warning,
                 Confidence::High,
                 text!(

@@ -62,7 +62,7 @@ impl Rule for LagLargeTransaction {
             }
             let seconds = longest.time.unwrap_or(0);
             let mut finding = Finding::new(
-                Class::LagLargeTransaction,
+                META.class,
                 Severity::Warning,
                 Confidence::Medium,
                 text!(

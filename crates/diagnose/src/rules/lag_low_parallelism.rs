@@ -67,7 +67,7 @@ impl Rule for LagLowParallelism {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::LagLowParallelism,
+                META.class,
                 Severity::Warning,
                 Confidence::Medium,
                 text!(

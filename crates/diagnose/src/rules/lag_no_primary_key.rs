@@ -62,7 +62,7 @@ impl Rule for LagNoPrimaryKey {
             };
             let seconds = scanning.time.unwrap_or(0);
             let mut finding = Finding::new(
-                Class::LagNoPrimaryKey,
+                META.class,
                 Severity::Warning,
                 Confidence::Medium,
                 text!(
@@ -129,7 +129,7 @@ fn lookup_state_in_status<'a>(view: &'a ChannelView<'_>) -> Option<&'a str> {
 /// confidence is lower.
 fn from_status(view: &ChannelView<'_>, lag: &Lag, state: &str) -> Finding {
     let mut finding = Finding::new(
-        Class::LagNoPrimaryKey,
+        META.class,
         Severity::Warning,
         Confidence::Low,
         text!(

@@ -54,7 +54,7 @@ impl Rule for LagOther {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::LagOther,
+                META.class,
                 Severity::Warning,
                 Confidence::Low,
                 text!(

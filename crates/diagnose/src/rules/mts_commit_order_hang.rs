@@ -57,7 +57,7 @@ impl Rule for MtsCommitOrderHang {
             let Some(signs) = Signs::read(view) else {
                 continue;
             };
-            let affected = known_bugs::affected(Class::MtsCommitOrderHang, view.server);
+            let affected = known_bugs::affected(META.class, view.server);
             let confidence = match (signs.error_with_sql_running, signs.waiting_workers > 0) {
                 (true, true) => Confidence::High,
                 (true, false) | (false, true) => Confidence::Medium,
@@ -65,17 +65,13 @@ impl Rule for MtsCommitOrderHang {
             };
             let mut finding = match (&view.applier_failure, signs.error_with_sql_running) {
                 (Some(failure), true) => {
-                    let mut f = applier::finding(view, failure, Class::MtsCommitOrderHang, title());
+                    let mut f = applier::finding(view, failure, META.class, title());
                     f.confidence = confidence;
                     f
                 }
                 _ => {
-                    let mut f = crate::Finding::new(
-                        Class::MtsCommitOrderHang,
-                        Severity::Critical,
-                        confidence,
-                        title(),
-                    );
+                    let mut f =
+                        crate::Finding::new(META.class, Severity::Critical, confidence, title());
                     f.facts.server = view.server_label();
                     f.facts.channel = Some(view.status.channel_name.clone());
                     f

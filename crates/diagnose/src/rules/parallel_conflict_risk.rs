@@ -45,12 +45,12 @@ impl Rule for ParallelConflictRisk {
             let writeset = variables
                 .dependency_tracking()
                 .is_some_and(|t| t.to_ascii_uppercase().starts_with("WRITESET"));
-            let affected = known_bugs::affected(Class::ParallelConflictRisk, replica) == Some(true);
+            let affected = known_bugs::affected(META.class, replica) == Some(true);
             if !(logical_clock && workers > 1 && ordered && writeset && affected) {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::ParallelConflictRisk,
+                META.class,
                 Severity::Warning,
                 Confidence::High,
                 text!(

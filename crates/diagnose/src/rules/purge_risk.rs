@@ -56,7 +56,7 @@ impl Rule for PurgeRisk {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::PurgeRisk,
+                META.class,
                 Severity::Critical,
                 Confidence::High,
                 text!(

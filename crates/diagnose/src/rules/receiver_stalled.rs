@@ -51,7 +51,7 @@ impl Rule for ReceiverStalled {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::ReceiverStalled,
+                META.class,
                 Severity::Critical,
                 stall.confidence,
                 text!(

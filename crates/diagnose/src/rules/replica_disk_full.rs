@@ -61,11 +61,7 @@ impl Rule for ReplicaDiskFull {
         }
         .check_applier(context, output);
         // The server's own message, when no replication thread has failed (yet): it waits.
-        if output
-            .findings
-            .iter()
-            .any(|f| f.class == Class::ReplicaDiskFull)
-        {
+        if output.findings.iter().any(|f| f.class == META.class) {
             return;
         }
         for server in &context.evidence.servers {
@@ -74,7 +70,7 @@ impl Rule for ReplicaDiskFull {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::ReplicaDiskFull,
+                META.class,
                 Severity::Critical,
                 Confidence::High,
                 text!(

@@ -49,10 +49,10 @@ impl Rule for ReplicaHasMoreGtids {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for failure in context.receiver_failures(Class::ReplicaHasMoreGtids) {
-            debug_assert_eq!(receiver_class(failure), Class::ReplicaHasMoreGtids);
+        for failure in context.receiver_failures(META.class) {
+            debug_assert_eq!(receiver_class(failure), META.class);
             let mut finding = Finding::new(
-                Class::ReplicaHasMoreGtids,
+                META.class,
                 Severity::Critical,
                 Confidence::Certain,
                 text!(

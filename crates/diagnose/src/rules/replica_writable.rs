@@ -47,7 +47,7 @@ impl Rule for ReplicaWritable {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::ReplicaWritable,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(

@@ -44,7 +44,7 @@ impl Rule for RowNotFound {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::RowNotFound) {
+        for (view, failure) in context.applier_failures(META.class) {
             let table = failure
                 .find(|m| m.table().map(|t| t.to_string()))
                 .or_else(|| failure.find(|m| m.record_not_found_in.clone()))
@@ -55,7 +55,7 @@ impl Rule for RowNotFound {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::RowNotFound,
+                META.class,
                 text!(
                     "Row not found on {table}: the replica lacks the row an incoming {event} changes",
                     "{table} 上找不到记录：从库缺少传入的 {event} 要修改的行"

@@ -64,7 +64,7 @@ impl Rule for SourceBinlogUnreadable {
         }
         .check_receiver(context, output);
         // One finding per failure, in the same order.
-        let failures = context.receiver_failures(Class::SourceBinlogUnreadable);
+        let failures = context.receiver_failures(META.class);
         for (finding, failure) in output.findings[first_new..].iter_mut().zip(failures) {
             let Some(short) = ShortBinlog::of(context, failure) else {
                 continue;

@@ -53,9 +53,9 @@ impl Rule for SourcePurgedGtids {
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for failure in context.receiver_failures(Class::SourcePurgedGtids) {
+        for failure in context.receiver_failures(META.class) {
             let mut finding = Finding::new(
-                Class::SourcePurgedGtids,
+                META.class,
                 Severity::Critical,
                 Confidence::Certain,
                 text!(

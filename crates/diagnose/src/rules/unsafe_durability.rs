@@ -47,7 +47,7 @@ impl Rule for UnsafeDurability {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::UnsafeDurability,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(
