@@ -6,7 +6,7 @@
 //! which extra evidence would settle it.
 
 pub mod class;
-pub mod engine;
+mod engine;
 pub mod finding;
 mod gaps;
 pub mod plan;

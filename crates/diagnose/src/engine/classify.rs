@@ -1,10 +1,12 @@
-//! Which class an applier or receiver error belongs to: one table for the whole engine, so each
-//! rule only asks "is this mine?" and no error is claimed twice or by no one.
+//! Which class an applier or receiver error belongs to, so each rule only asks "is this mine?":
+//! first what the message names, then the error numbers the rules claim in their declarations
+//! (each rule's `META`), so no error is claimed twice or by no one.
 
 use evidence::model::{ReceiverFailure as Kind, ServerEvidence};
 
 use super::applier::ApplierFailure;
 use super::context::ChannelView;
+use super::meta::{Condition, Thread};
 use super::receiver::ReceiverFailure;
 use crate::class::Class;
 
@@ -26,29 +28,43 @@ pub fn applier_class(
     let Some(errno) = failure.code() else {
         return Class::ApplierErrorOther;
     };
-    match errno {
-        1062 | 1022 | 1586 => Class::DupKey,
-        1032 | 1020 => Class::RowNotFound,
-        1205 => Class::ApplierLockWait,
-        1213 => Class::ApplierDeadlock,
-        1317 | 1927 | 3169 => Class::ApplierKilled,
-        1049 | 1051 | 1146 if has_filters(view, source) => Class::FilterMismatch,
-        1007 | 1008 | 1049 | 1050 | 1051 | 1054 | 1060 | 1061 | 1091 | 1146 => Class::DdlMismatch,
-        1677 | 13146 => Class::ColumnConversion,
-        1451 | 1452 | 1048 | 1406 | 1366 => Class::ConstraintViolation,
-        // A relay log the replica's version cannot parse (mysqlbinlog names an event type it
-        // does not know) is a version problem, not damage.
-        1594 | 1595 | 13121 if unknown_event_type(view) => Class::VersionIncompatibility,
-        1594 | 1595 | 13121 => Class::RelayLogUnreadable,
-        // 1942: MariaDB could not update its GTID state table (ER_CANNOT_UPDATE_GTID_STATE).
-        1872 | 1873 | 13117 | 13124 | 1201 | 1942 => Class::ApplierMetadata,
-        1755 | 1064 | 22 => Class::VersionIncompatibility,
-        // MariaDB strict mode refusing an out-of-order GTID: the replica has transactions of
-        // its own in that domain.
-        1950 => Class::ErrantGtids,
-        1021 | 3 | 28 => Class::ReplicaDiskFull,
-        _ => Class::ApplierErrorOther,
+    error_owner(Thread::Applier, errno, |condition| match condition {
+        Condition::ReplicationFilters => has_filters(view, source),
+        Condition::UnknownEventType => unknown_event_type(view),
+        Condition::NoMessage => failure.message_text.trim().is_empty(),
+    })
+    .unwrap_or(Class::ApplierErrorOther)
+}
+
+/// Every error number a rule claims, as (class, thread, number, condition): the classification
+/// table, built from the rules' declarations.
+pub(crate) fn error_claims() -> impl Iterator<Item = (Class, Thread, u32, Option<Condition>)> {
+    crate::rules::ALL.iter().flat_map(|rule| {
+        let meta = rule.meta();
+        meta.errors.iter().flat_map(move |claim| {
+            claim
+                .codes
+                .iter()
+                .map(move |&code| (meta.class, claim.thread, code, claim.only_if))
+        })
+    })
+}
+
+/// The class of error `code` on `thread`: a conditional claim that holds, else the number's
+/// plain owner.
+fn error_owner(thread: Thread, code: u32, holds: impl Fn(Condition) -> bool) -> Option<Class> {
+    let mut owner = None;
+    for (class, claimed_on, claimed, only_if) in error_claims() {
+        if claimed_on != thread || claimed != code {
+            continue;
+        }
+        match only_if {
+            Some(condition) if holds(condition) => return Some(class),
+            Some(_) => {}
+            None => owner = Some(class),
+        }
     }
+    owner
 }
 
 /// Replication filters are set: on the channel, in the replica's variables or option file, or
@@ -108,15 +124,16 @@ pub fn receiver_class(failure: &ReceiverFailure<'_>) -> Class {
         Kind::Other if source_predates_checksums(failure) && names_checksum_failure(failure) => {
             Class::VersionIncompatibility
         }
-        Kind::Other => match failure.errno {
-            Some(1045 | 2003 | 2005 | 2013 | 2026 | 2061 | 1130) => Class::ConnectionFailed,
-            // 1593 is the receiver's generic fatal error: an identity conflict only when the
-            // text that would say otherwise is missing (its identity texts are read above).
-            Some(1593) if failure.message_text.trim().is_empty() => Class::IdentityConflict,
-            Some(13114) => Class::SourcePurgedGtids,
-            Some(1021 | 3 | 28) => Class::ReplicaDiskFull,
-            _ => Class::ReceiverErrorOther,
-        },
+        Kind::Other => failure
+            .errno
+            .and_then(|errno| {
+                error_owner(Thread::Receiver, errno, |condition| match condition {
+                    Condition::NoMessage => failure.message_text.trim().is_empty(),
+                    // Filters and relay-log events say nothing about the connection.
+                    Condition::ReplicationFilters | Condition::UnknownEventType => false,
+                })
+            })
+            .unwrap_or(Class::ReceiverErrorOther),
     }
 }
 
@@ -142,7 +159,143 @@ fn names_checksum_failure(failure: &ReceiverFailure<'_>) -> bool {
 mod tests {
     use evidence::text::parse_text;
 
+    use super::error_claims;
     use crate::class::Class;
+    use crate::engine::meta::{Condition, Thread};
+
+    /// The error-number table the engine had before the rules declared their numbers: every
+    /// entry must still go to the same class, and nothing else may be claimed.
+    const CLASSIFIED_BEFORE: &[(Thread, &[u32], Option<Condition>, Class)] = &[
+        (Thread::Applier, &[1062, 1022, 1586], None, Class::DupKey),
+        (Thread::Applier, &[1032, 1020], None, Class::RowNotFound),
+        (Thread::Applier, &[1205], None, Class::ApplierLockWait),
+        (Thread::Applier, &[1213], None, Class::ApplierDeadlock),
+        (
+            Thread::Applier,
+            &[1317, 1927, 3169],
+            None,
+            Class::ApplierKilled,
+        ),
+        (
+            Thread::Applier,
+            &[1049, 1051, 1146],
+            Some(Condition::ReplicationFilters),
+            Class::FilterMismatch,
+        ),
+        (
+            Thread::Applier,
+            &[1007, 1008, 1049, 1050, 1051, 1054, 1060, 1061, 1091, 1146],
+            None,
+            Class::DdlMismatch,
+        ),
+        (
+            Thread::Applier,
+            &[1677, 13146],
+            None,
+            Class::ColumnConversion,
+        ),
+        (
+            Thread::Applier,
+            &[1451, 1452, 1048, 1406, 1366],
+            None,
+            Class::ConstraintViolation,
+        ),
+        (
+            Thread::Applier,
+            &[1594, 1595, 13121],
+            Some(Condition::UnknownEventType),
+            Class::VersionIncompatibility,
+        ),
+        (
+            Thread::Applier,
+            &[1594, 1595, 13121],
+            None,
+            Class::RelayLogUnreadable,
+        ),
+        (
+            Thread::Applier,
+            &[1872, 1873, 13117, 13124, 1201, 1942],
+            None,
+            Class::ApplierMetadata,
+        ),
+        (
+            Thread::Applier,
+            &[1755, 1064, 22],
+            None,
+            Class::VersionIncompatibility,
+        ),
+        (Thread::Applier, &[1950], None, Class::ErrantGtids),
+        (
+            Thread::Applier,
+            &[1021, 3, 28],
+            None,
+            Class::ReplicaDiskFull,
+        ),
+        (
+            Thread::Receiver,
+            &[1045, 2003, 2005, 2013, 2026, 2061, 1130],
+            None,
+            Class::ConnectionFailed,
+        ),
+        (
+            Thread::Receiver,
+            &[1593],
+            Some(Condition::NoMessage),
+            Class::IdentityConflict,
+        ),
+        (Thread::Receiver, &[13114], None, Class::SourcePurgedGtids),
+        (
+            Thread::Receiver,
+            &[1021, 3, 28],
+            None,
+            Class::ReplicaDiskFull,
+        ),
+    ];
+
+    type Claim = (Thread, u32, Option<Condition>);
+
+    fn sorted_claims(claims: impl Iterator<Item = (Claim, Class)>) -> Vec<(Claim, Class)> {
+        let mut claims: Vec<_> = claims.collect();
+        claims.sort();
+        claims
+    }
+
+    #[test]
+    fn no_error_number_is_claimed_twice() {
+        let claims = sorted_claims(
+            error_claims()
+                .map(|(class, thread, code, condition)| ((thread, code, condition), class)),
+        );
+        for pair in claims.windows(2) {
+            let ((thread, code, _), _) = pair[0];
+            let ((next_thread, next_code, _), _) = pair[1];
+            let same_number = thread == next_thread && code == next_code;
+            // A number may have one plain owner and one rule that takes it under a condition,
+            // never two of either.
+            assert!(
+                !same_number || pair[0].0.2.is_some() != pair[1].0.2.is_some(),
+                "error {code} on the {thread:?} is claimed by {:?} and {:?}",
+                pair[0].1,
+                pair[1].1
+            );
+        }
+    }
+
+    #[test]
+    fn every_number_classified_before_has_the_same_one_owner() {
+        let declared = sorted_claims(
+            error_claims()
+                .map(|(class, thread, code, condition)| ((thread, code, condition), class)),
+        );
+        let before = sorted_claims(CLASSIFIED_BEFORE.iter().flat_map(
+            |&(thread, codes, condition, class)| {
+                codes
+                    .iter()
+                    .map(move |&code| ((thread, code, condition), class))
+            },
+        ));
+        assert_eq!(declared, before);
+    }
 
     fn top_class(text: &str) -> Class {
         let evidence = parse_text("t", text).evidence;

@@ -2,8 +2,7 @@
 //! analysis several rules share done once.
 
 use evidence::model::{
-    ChannelStatus, CoordinatorRow, Evidence, Flavor, LockWait, ProcessRow, Role, ServerEvidence,
-    WorkerRow,
+    ChannelStatus, Evidence, Flavor, LockWait, ProcessRow, Role, ServerEvidence, WorkerRow,
 };
 
 use super::applier::ApplierFailure;
@@ -18,7 +17,6 @@ pub struct ChannelView<'a> {
     pub earlier: Option<&'a ChannelStatus>,
     /// Applier worker rows of this channel in the latest sample.
     pub workers: Vec<&'a WorkerRow>,
-    pub coordinator: Option<&'a CoordinatorRow>,
     /// The server's processlist in the latest sample.
     pub processlist: &'a [ProcessRow],
     pub applier_failure: Option<ApplierFailure<'a>>,
@@ -108,13 +106,11 @@ impl<'a> Context<'a> {
                     .iter()
                     .filter(|w| w.channel_name == name)
                     .collect();
-                let coordinator = latest.coordinators.iter().find(|c| c.channel_name == name);
                 let mut view = ChannelView {
                     server,
                     status,
                     earlier: earlier_sample.and_then(|s| s.channel(name)),
                     workers,
-                    coordinator,
                     processlist: &latest.processlist,
                     applier_failure: None,
                     receiver_failure: None,
@@ -167,11 +163,6 @@ impl<'a> Context<'a> {
             .filter(|s| !s.channels().is_empty() || s.role == Some(Role::SourceAndReplica))
             .count();
         replicating >= 2 && self.evidence.servers.len() == 2
-    }
-
-    /// The version of a server as (major, minor, patch).
-    pub fn version(&self, server: &ServerEvidence) -> Option<(u32, u32, u32)> {
-        server.identity.version_triple()
     }
 }
 

@@ -1,38 +1,38 @@
 //! The engine: runs every rule over the evidence and ranks what they find.
 
-pub mod applier;
-pub mod classify;
-pub mod context;
-pub mod gtids;
-pub mod known_bugs;
-pub mod lag;
-pub mod log_lines;
-pub mod logged;
-pub mod plans;
-pub mod receiver;
-pub mod simple;
-pub mod sql;
-pub mod tables;
+pub(crate) mod applier;
+pub(crate) mod classify;
+mod context;
+pub(crate) mod gtids;
+pub(crate) mod known_bugs;
+pub(crate) mod lag;
+pub(crate) mod log_lines;
+mod logged;
+pub(crate) mod meta;
+pub(crate) mod plans;
+pub(crate) mod receiver;
+pub(crate) mod simple;
+pub(crate) mod sql;
+pub(crate) mod tables;
 
 use evidence::model::Evidence;
 
-use crate::class::Class;
 use crate::finding::Finding;
 use crate::report::{Missing, Report};
 
-pub use context::{ChannelView, Context};
+pub(crate) use context::{ChannelView, Context};
 
 /// One failure pattern. A rule reads the shared [`Context`] and pushes what it finds.
-pub trait Rule: Sync {
-    /// The class its findings carry.
-    fn class(&self) -> Class;
+pub(crate) trait Rule: Sync {
+    /// Its class, the error numbers it claims and its references.
+    fn meta(&self) -> &'static meta::RuleMeta;
 
     fn check(&self, context: &Context<'_>, output: &mut Output);
 }
 
 /// What the rules found, before ranking.
 #[derive(Debug, Default)]
-pub struct Output {
+pub(crate) struct Output {
     pub findings: Vec<Finding>,
     pub missing: Vec<Missing>,
 }

@@ -17,8 +17,6 @@ pub struct ReceiverFailure<'a> {
     pub message_text: String,
     /// Where it was read: the status columns or an error-log line.
     pub cited: Vec<Cited>,
-    /// The receiver thread: `Some(false)` stopped, `Some(true)` (re)connecting or running.
-    pub io_running: Option<bool>,
     /// The channel status, when the server printed one.
     pub status: Option<&'a evidence::model::ChannelStatus>,
 }
@@ -56,7 +54,6 @@ impl<'a> ReceiverFailure<'a> {
             message,
             message_text: text,
             cited,
-            io_running: view.io_running(),
             status: (!super::logged::is_from_log(status)).then_some(status),
         })
     }

@@ -2,35 +2,28 @@
 //! standard facts and citations, a cause, one repair step done by a person, then the restart of
 //! the stopped thread with its precondition and check. A rule supplies only its words.
 
+use super::meta::RuleMeta;
 use super::plans;
 use super::sql::Dialect;
 use super::{Context, Output};
-use crate::class::Class;
-use crate::finding::{Confidence, Finding, Reference, Severity};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::text::Text;
 
 /// The words of a rule for an error family.
 #[derive(Debug)]
 pub struct ErrorRule {
-    pub class: Class,
+    /// The rule's declaration: its class and references.
+    pub meta: &'static RuleMeta,
     /// One line: what is wrong (`{table}` is replaced by the table, when known).
     pub title: Text,
     pub cause: Text,
     /// What a person must do before the thread can be restarted.
     pub repair: Text,
     pub repair_why: Text,
-    pub references: &'static [(&'static str, &'static str)],
 }
 
 impl ErrorRule {
-    fn references(&self) -> Vec<Reference> {
-        self.references
-            .iter()
-            .map(|(title, url)| Reference::new(*title, *url))
-            .collect()
-    }
-
     fn title_for(&self, table: Option<&str>) -> Text {
         let table = table.unwrap_or("a table");
         Text::new(
@@ -41,12 +34,12 @@ impl ErrorRule {
 
     /// Reports every applier failure of the class.
     pub fn check_applier(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(self.class) {
+        for (view, failure) in context.applier_failures(self.meta.class) {
             let table = failure.find(|m| m.table().map(|t| t.to_string()));
             let mut finding = super::applier::finding(
                 view,
                 failure,
-                self.class,
+                self.meta.class,
                 self.title_for(table.as_deref()),
             );
             finding.root_cause = self.cause.clone();
@@ -72,16 +65,16 @@ impl ErrorRule {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = self.references();
+            finding.references = self.meta.references();
             output.push(finding);
         }
     }
 
     /// Reports every receiver failure of the class.
     pub fn check_receiver(&self, context: &Context<'_>, output: &mut Output) {
-        for failure in context.receiver_failures(self.class) {
+        for failure in context.receiver_failures(self.meta.class) {
             let mut finding = Finding::new(
-                self.class,
+                self.meta.class,
                 Severity::Critical,
                 Confidence::Certain,
                 self.title_for(None),
@@ -113,7 +106,7 @@ impl ErrorRule {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = self.references();
+            finding.references = self.meta.references();
             output.push(finding);
         }
     }

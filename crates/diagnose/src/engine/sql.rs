@@ -33,10 +33,6 @@ impl Dialect {
         format!("START {}", self.word())
     }
 
-    pub fn stop_sql_thread(&self) -> String {
-        format!("STOP {} SQL_THREAD", self.word())
-    }
-
     pub fn start_sql_thread(&self) -> String {
         format!("START {} SQL_THREAD", self.word())
     }

@@ -1,10 +1,11 @@
 use crate::engine::applier;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::tables;
 use crate::engine::{Context, Output, Rule};
 use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with error 1213, "Deadlock found when trying to get lock": an applier
@@ -22,23 +23,38 @@ use crate::{Class, Reference, text};
 /// conservative parallel mode or fewer workers.
 ///
 /// ## References
-/// - MySQL manual, How to Minimize and Handle Deadlocks:
+/// - MySQL manual: How to Minimize and Handle Deadlocks:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/innodb-deadlocks-handling.html>
-/// - MariaDB, Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
+/// - MariaDB: Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
 #[derive(Debug)]
 pub struct ApplierDeadlock;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ApplierDeadlock,
+    errors: &[ErrorClaim::applier(&[1213])],
+    references: &[
+        (
+            "MySQL manual: How to Minimize and Handle Deadlocks",
+            "https://dev.mysql.com/doc/refman/8.0/en/innodb-deadlocks-handling.html",
+        ),
+        (
+            "MariaDB: Parallel Replication",
+            "https://mariadb.com/kb/en/parallel-replication/",
+        ),
+    ],
+};
+
 impl Rule for ApplierDeadlock {
-    fn class(&self) -> Class {
-        Class::ApplierDeadlock
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ApplierDeadlock) {
+        for (view, failure) in context.applier_failures(META.class) {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ApplierDeadlock,
+                META.class,
                 text!(
                     "Applier deadlock: an applier transaction was a deadlock victim and its retries ran out",
                     "应用线程死锁：应用事务被选为死锁牺牲者且重试次数用尽"
@@ -117,16 +133,7 @@ impl Rule for ApplierDeadlock {
                 },
                 data_loss: None,
             };
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: How to Minimize and Handle Deadlocks",
-                    "https://dev.mysql.com/doc/refman/8.0/en/innodb-deadlocks-handling.html",
-                ),
-                Reference::new(
-                    "MariaDB: Parallel Replication",
-                    "https://mariadb.com/kb/en/parallel-replication/",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,3 +1,4 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -14,18 +15,28 @@ use crate::{Class, Text};
 /// the message names, and restart the SQL thread.
 ///
 /// ## References
-/// - MySQL manual: Server error message reference: <https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html>
+/// - MySQL manual: Server error message reference:
+///   <https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html>
 #[derive(Debug)]
 pub struct ApplierErrorOther;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ApplierErrorOther,
+    errors: &[],
+    references: &[(
+        "MySQL manual: Server error message reference",
+        "https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html",
+    )],
+};
+
 impl Rule for ApplierErrorOther {
-    fn class(&self) -> Class {
-        Class::ApplierErrorOther
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ApplierErrorOther,
+            meta: &META,
             title: Text::new(
                 "The applier stopped on an error: see the message",
                 "应用线程因错误停止：见错误信息",
@@ -42,7 +53,6 @@ impl Rule for ApplierErrorOther {
                 "the transaction fails again until the cause is repaired",
                 "原因修复前事务会再次失败",
             ),
-            references: &[("MySQL manual: Server error message reference", "https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html")],
         }
         .check_applier(context, output);
     }

@@ -1,12 +1,13 @@
 use evidence::model::{BackupEvent, BackupLogLine, ServerEvidence};
 
 use crate::engine::applier;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::Cited;
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Missing, Reference, text};
+use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// The applier's statement was killed or interrupted: 1317 "Query execution was interrupted",
@@ -27,23 +28,38 @@ use crate::{Class, Missing, Reference, text};
 /// replica's busy hours.
 ///
 /// ## References
-/// - Percona XtraBackup, --kill-long-query-type:
+/// - Percona XtraBackup option reference (--kill-long-query-type, --safe-slave-backup):
 ///   <https://docs.percona.com/percona-xtrabackup/2.4/xtrabackup_bin/xbk_option_reference.html>
-/// - MySQL manual, KILL: <https://dev.mysql.com/doc/refman/8.0/en/kill.html>
+/// - MySQL manual: KILL: <https://dev.mysql.com/doc/refman/8.0/en/kill.html>
 #[derive(Debug)]
 pub struct ApplierKilled;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ApplierKilled,
+    errors: &[ErrorClaim::applier(&[1317, 1927, 3169])],
+    references: &[
+        (
+            "Percona XtraBackup option reference (--kill-long-query-type, --safe-slave-backup)",
+            "https://docs.percona.com/percona-xtrabackup/2.4/xtrabackup_bin/xbk_option_reference.html",
+        ),
+        (
+            "MySQL manual: KILL",
+            "https://dev.mysql.com/doc/refman/8.0/en/kill.html",
+        ),
+    ],
+};
+
 impl Rule for ApplierKilled {
-    fn class(&self) -> Class {
-        Class::ApplierKilled
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ApplierKilled) {
+        for (view, failure) in context.applier_failures(META.class) {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ApplierKilled,
+                META.class,
                 text!(
                     "Applier killed: its statement was interrupted (error {code})",
                     "应用线程被终止：其语句被中断（错误 {code}）",
@@ -137,16 +153,7 @@ impl Rule for ApplierKilled {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![
-                Reference::new(
-                    "Percona XtraBackup option reference (--kill-long-query-type, --safe-slave-backup)",
-                    "https://docs.percona.com/percona-xtrabackup/2.4/xtrabackup_bin/xbk_option_reference.html",
-                ),
-                Reference::new(
-                    "MySQL manual: KILL",
-                    "https://dev.mysql.com/doc/refman/8.0/en/kill.html",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,10 +1,11 @@
 use crate::engine::applier;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Check, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with error 1205, "Lock wait timeout exceeded": an applier transaction
@@ -26,19 +27,27 @@ use crate::{Class, Reference, text};
 /// transactions off replicas; raise `slave_transaction_retries` so a transient wait is retried.
 ///
 /// ## References
-/// - MySQL manual, innodb_lock_wait_timeout:
+/// - MySQL manual: innodb_lock_wait_timeout:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout>
-/// - MySQL manual, replica_transaction_retries
 #[derive(Debug)]
 pub struct ApplierLockWait;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ApplierLockWait,
+    errors: &[ErrorClaim::applier(&[1205])],
+    references: &[(
+        "MySQL manual: innodb_lock_wait_timeout",
+        "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
+    )],
+};
+
 impl Rule for ApplierLockWait {
-    fn class(&self) -> Class {
-        Class::ApplierLockWait
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ApplierLockWait) {
+        for (view, failure) in context.applier_failures(META.class) {
             let table = failure.find(|m| m.table().map(|t| t.to_string()));
             let on = table
                 .as_deref()
@@ -51,7 +60,7 @@ impl Rule for ApplierLockWait {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ApplierLockWait,
+                META.class,
                 text!(
                     "Applier lock wait timeout{on}: a transaction waited too long for a row lock",
                     "应用线程锁等待超时{zh_on}：事务等待行锁时间过长"
@@ -160,10 +169,7 @@ impl Rule for ApplierLockWait {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: innodb_lock_wait_timeout",
-                "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
         for view in &context.channels {
@@ -188,7 +194,7 @@ fn waiting_now(view: &ChannelView<'_>) -> Option<Finding> {
     let seconds = wait.wait_seconds.unwrap_or(0);
     let table = wait.locked_table.clone().unwrap_or_default();
     let mut finding = Finding::new(
-        Class::ApplierLockWait,
+        META.class,
         Severity::Warning,
         if seconds >= 5 {
             Confidence::High
@@ -283,9 +289,6 @@ fn waiting_now(view: &ChannelView<'_>) -> Option<Finding> {
         alternatives: Vec::new(),
         data_loss: None,
     };
-    finding.references = vec![Reference::new(
-        "MySQL manual: innodb_lock_wait_timeout",
-        "https://dev.mysql.com/doc/refman/8.0/en/innodb-parameters.html#sysvar_innodb_lock_wait_timeout",
-    )];
+    finding.references = META.references();
     Some(finding)
 }

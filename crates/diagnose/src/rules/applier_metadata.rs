@@ -1,6 +1,7 @@
 use evidence::model::messages::is_replication_metadata_table;
 
 use crate::engine::log_lines;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -27,18 +28,31 @@ use crate::{Class, Text};
 /// to make this crash-safe.
 ///
 /// ## References
-/// - MySQL manual: Making replication resilient to unexpected halts: <https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html>
+/// - MySQL manual: Making replication resilient to unexpected halts:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html>
 #[derive(Debug)]
 pub struct ApplierMetadata;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ApplierMetadata,
+    errors: &[
+        // 1942: MariaDB could not update its GTID state table (ER_CANNOT_UPDATE_GTID_STATE).
+        ErrorClaim::applier(&[1872, 1873, 13117, 13124, 1201, 1942]),
+    ],
+    references: &[(
+        "MySQL manual: Making replication resilient to unexpected halts",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html",
+    )],
+};
+
 impl Rule for ApplierMetadata {
-    fn class(&self) -> Class {
-        Class::ApplierMetadata
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ApplierMetadata,
+            meta: &META,
             title: Text::new(
                 "The replica cannot initialise its applier metadata",
                 "从库无法初始化应用元数据",
@@ -55,16 +69,11 @@ impl Rule for ApplierMetadata {
                 "the applier cannot start from inconsistent metadata",
                 "元数据不一致时应用线程无法启动",
             ),
-            references: &[("MySQL manual: Making replication resilient to unexpected halts", "https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html")],
         }
         .check_applier(context, output);
         // The relay logs the server's own start-up messages name belong to the finding.
         let mut found = false;
-        for finding in output
-            .findings
-            .iter_mut()
-            .filter(|f| f.class == Class::ApplierMetadata)
-        {
+        for finding in output.findings.iter_mut().filter(|f| f.class == META.class) {
             found = true;
             if finding
                 .facts
@@ -154,7 +163,7 @@ fn from_log(server: &evidence::model::ServerEvidence) -> Option<crate::Finding> 
         return None;
     }
     let mut finding = crate::Finding::new(
-        Class::ApplierMetadata,
+        META.class,
         crate::Severity::Critical,
         crate::Confidence::High,
         Text::new(

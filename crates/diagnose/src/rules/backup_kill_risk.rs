@@ -1,9 +1,10 @@
 use evidence::model::BackupEvent;
 
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A backup of a replica configured to kill long queries of every kind
@@ -23,9 +24,18 @@ use crate::{Class, Reference, text};
 #[derive(Debug)]
 pub struct BackupKillRisk;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::BackupKillRisk,
+    errors: &[],
+    references: &[(
+        "Percona XtraBackup option reference",
+        "https://docs.percona.com/percona-xtrabackup/2.4/xtrabackup_bin/xbk_option_reference.html",
+    )],
+};
+
 impl Rule for BackupKillRisk {
-    fn class(&self) -> Class {
-        Class::BackupKillRisk
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -40,7 +50,7 @@ impl Rule for BackupKillRisk {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::BackupKillRisk,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(
@@ -80,10 +90,7 @@ impl Rule for BackupKillRisk {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "Percona XtraBackup option reference",
-                "https://docs.percona.com/percona-xtrabackup/2.4/xtrabackup_bin/xbk_option_reference.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,3 +1,4 @@
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -15,18 +16,28 @@ use crate::{Class, Text};
 /// (`ALL_NON_LOSSY`, `ALL_LOSSY` with care), then restart the SQL thread.
 ///
 /// ## References
-/// - MySQL manual: Replication with differing table definitions: <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
+/// - MySQL manual: Replication with differing table definitions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
 #[derive(Debug)]
 pub struct ColumnConversion;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ColumnConversion,
+    errors: &[ErrorClaim::applier(&[1677, 13146])],
+    references: &[(
+        "MySQL manual: Replication with differing table definitions",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html",
+    )],
+};
+
 impl Rule for ColumnConversion {
-    fn class(&self) -> Class {
-        Class::ColumnConversion
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ColumnConversion,
+            meta: &META,
             title: Text::new(
                 "Column types differ between source and replica: {table}",
                 "主从列类型不一致：{table}",
@@ -43,7 +54,6 @@ impl Rule for ColumnConversion {
                 "the event cannot apply while the types differ",
                 "类型不一致时该事件无法应用",
             ),
-            references: &[("MySQL manual: Replication with differing table definitions", "https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html")],
         }
         .check_applier(context, output);
     }

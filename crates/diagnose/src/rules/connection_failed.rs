@@ -1,3 +1,4 @@
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -17,18 +18,30 @@ use crate::{Class, Text};
 /// IO_THREAD`.
 ///
 /// ## References
-/// - MySQL manual: Troubleshooting replication: <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
+/// - MySQL manual: Troubleshooting replication:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
 #[derive(Debug)]
 pub struct ConnectionFailed;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ConnectionFailed,
+    errors: &[ErrorClaim::receiver(&[
+        1045, 2003, 2005, 2013, 2026, 2061, 1130,
+    ])],
+    references: &[(
+        "MySQL manual: Troubleshooting replication",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html",
+    )],
+};
+
 impl Rule for ConnectionFailed {
-    fn class(&self) -> Class {
-        Class::ConnectionFailed
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ConnectionFailed,
+            meta: &META,
             title: Text::new(
                 "The replica cannot connect to its source",
                 "从库无法连接主库",
@@ -45,7 +58,6 @@ impl Rule for ConnectionFailed {
                 "the IO thread retries with the same settings and fails the same way",
                 "IO 线程会以相同设置重试并以相同方式失败",
             ),
-            references: &[("MySQL manual: Troubleshooting replication", "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html")],
         }
         .check_receiver(context, output);
     }

@@ -1,3 +1,4 @@
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -16,18 +17,28 @@ use crate::{Class, Text};
 /// is missing, restore it from the source; then restart the SQL thread.
 ///
 /// ## References
-/// - MySQL manual: Replication and differing table definitions: <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
+/// - MySQL manual: Replication and differing table definitions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html>
 #[derive(Debug)]
 pub struct ConstraintViolation;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ConstraintViolation,
+    errors: &[ErrorClaim::applier(&[1451, 1452, 1048, 1406, 1366])],
+    references: &[(
+        "MySQL manual: Replication and differing table definitions",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html",
+    )],
+};
+
 impl Rule for ConstraintViolation {
-    fn class(&self) -> Class {
-        Class::ConstraintViolation
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ConstraintViolation,
+            meta: &META,
             title: Text::new(
                 "A constraint fails on the replica only: {table}",
                 "约束仅在从库上失败：{table}",
@@ -44,7 +55,6 @@ impl Rule for ConstraintViolation {
                 "the row cannot apply while the constraint fails",
                 "约束失败时该行无法应用",
             ),
-            references: &[("MySQL manual: Replication and differing table definitions", "https://dev.mysql.com/doc/refman/8.0/en/replication-features-differing-tables.html")],
         }
         .check_applier(context, output);
     }

@@ -1,8 +1,9 @@
 use crate::engine::gtids;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A source that has lost GTIDs it had executed and sent: a replica holds transactions on the
@@ -23,14 +24,23 @@ use crate::{Class, Reference, text};
 /// check the reused ones by hand.
 ///
 /// ## References
-/// - MySQL manual, mysql.gtid_executed table:
+/// - MySQL manual: mysql.gtid_executed table:
 ///   <https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html#replication-gtids-gtid-executed-table>
 #[derive(Debug)]
 pub struct CrashGtidLoss;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::CrashGtidLoss,
+    errors: &[],
+    references: &[(
+        "MySQL manual: mysql.gtid_executed table",
+        "https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html#replication-gtids-gtid-executed-table",
+    )],
+};
+
 impl Rule for CrashGtidLoss {
-    fn class(&self) -> Class {
-        Class::CrashGtidLoss
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -61,7 +71,7 @@ impl Rule for CrashGtidLoss {
             let lost = ahead.transactions.to_string();
             let count = ahead.count;
             let mut finding = Finding::new(
-                Class::CrashGtidLoss,
+                META.class,
                 Severity::Critical,
                 Confidence::High,
                 text!(
@@ -121,10 +131,7 @@ impl Rule for CrashGtidLoss {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: mysql.gtid_executed table",
-                "https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html#replication-gtids-gtid-executed-table",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

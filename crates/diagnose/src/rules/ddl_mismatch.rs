@@ -1,3 +1,4 @@
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -18,18 +19,30 @@ use crate::{Class, Text};
 /// replica already has its effect.
 ///
 /// ## References
-/// - MySQL manual: Replication and DDL: <https://dev.mysql.com/doc/refman/8.0/en/replication-features.html>
+/// - MySQL manual: Replication and DDL:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features.html>
 #[derive(Debug)]
 pub struct DdlMismatch;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::DdlMismatch,
+    errors: &[ErrorClaim::applier(&[
+        1007, 1008, 1049, 1050, 1051, 1054, 1060, 1061, 1091, 1146,
+    ])],
+    references: &[(
+        "MySQL manual: Replication and DDL",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-features.html",
+    )],
+};
+
 impl Rule for DdlMismatch {
-    fn class(&self) -> Class {
-        Class::DdlMismatch
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::DdlMismatch,
+            meta: &META,
             title: Text::new(
                 "Schema differs on the replica: {table}",
                 "从库表结构与主库不一致：{table}",
@@ -46,7 +59,6 @@ impl Rule for DdlMismatch {
                 "the statement fails until the schemas agree",
                 "结构一致之前该语句会一直失败",
             ),
-            references: &[("MySQL manual: Replication and DDL", "https://dev.mysql.com/doc/refman/8.0/en/replication-features.html")],
         }
         .check_applier(context, output);
     }

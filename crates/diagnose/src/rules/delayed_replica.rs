@@ -1,6 +1,7 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A replica whose lag is its configured delay (`SQL_Delay` / `MASTER_DELAY`): the applier
@@ -15,14 +16,23 @@ use crate::{Class, Reference, text};
 /// Lag well beyond `SQL_Delay` is a real problem, reported by the other rules.
 ///
 /// ## References
-/// - MySQL manual, Delayed Replication:
+/// - MySQL manual: Delayed Replication:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-delayed.html>
 #[derive(Debug)]
 pub struct DelayedReplica;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::DelayedReplica,
+    errors: &[],
+    references: &[(
+        "MySQL manual: Delayed Replication",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-delayed.html",
+    )],
+};
+
 impl Rule for DelayedReplica {
-    fn class(&self) -> Class {
-        Class::DelayedReplica
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -39,7 +49,7 @@ impl Rule for DelayedReplica {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::DelayedReplica,
+                META.class,
                 Severity::Info,
                 Confidence::Certain,
                 text!(
@@ -66,10 +76,7 @@ impl Rule for DelayedReplica {
                 source: format!("replica status ({}): SQL_Delay", status.origin),
                 quote: delay.to_string(),
             });
-            finding.references = vec![Reference::new(
-                "MySQL manual: Delayed Replication",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-delayed.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

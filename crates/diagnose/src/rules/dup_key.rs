@@ -1,11 +1,12 @@
 use evidence::model::RowComparison;
 
 use crate::engine::applier::{self, ApplierFailure};
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with error 1062 (also 1022, 1586): an incoming insert or update writes a
@@ -27,20 +28,35 @@ use crate::{Class, Reference, text};
 /// `auto_increment_increment`/`auto_increment_offset` on dual primaries.
 ///
 /// ## References
-/// - MySQL manual, Skipping Transactions:
+/// - MySQL manual: Skipping Transactions:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-administration-skip.html>
-/// - MariaDB, sql_slave_skip_counter:
+/// - MariaDB: SET GLOBAL sql_slave_skip_counter:
 ///   <https://mariadb.com/kb/en/set-global-sql_slave_skip_counter/>
 #[derive(Debug)]
 pub struct DupKey;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::DupKey,
+    errors: &[ErrorClaim::applier(&[1062, 1022, 1586])],
+    references: &[
+        (
+            "MySQL manual: Skipping Transactions",
+            "https://dev.mysql.com/doc/refman/8.0/en/replication-administration-skip.html",
+        ),
+        (
+            "MariaDB: SET GLOBAL sql_slave_skip_counter",
+            "https://mariadb.com/kb/en/set-global-sql_slave_skip_counter/",
+        ),
+    ],
+};
+
 impl Rule for DupKey {
-    fn class(&self) -> Class {
-        Class::DupKey
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        let failures: Vec<_> = context.applier_failures(Class::DupKey).collect();
+        let failures: Vec<_> = context.applier_failures(META.class).collect();
         for (view, failure) in &failures {
             let key = failure.find(|m| m.duplicate_entry.clone());
             let table = failure
@@ -70,7 +86,7 @@ impl Rule for DupKey {
                     "{table} 上键 '{key_text}' 冲突：从库已存在主库要插入的行"
                 )
             };
-            let mut finding = applier::finding(view, failure, Class::DupKey, title);
+            let mut finding = applier::finding(view, failure, META.class, title);
             finding.root_cause = if dual {
                 text!(
                     "The two servers replicate from each other and both accepted a write of key \
@@ -136,16 +152,7 @@ impl Rule for DupKey {
                 super::row_facts::set(&mut finding.facts, comparison);
             }
             finding.fix = plan(context, view, failure, dual, &table, comparison);
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: Skipping Transactions",
-                    "https://dev.mysql.com/doc/refman/8.0/en/replication-administration-skip.html",
-                ),
-                Reference::new(
-                    "MariaDB: SET GLOBAL sql_slave_skip_counter",
-                    "https://mariadb.com/kb/en/set-global-sql_slave_skip_counter/",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -3,10 +3,11 @@ use gtid::compare::DomainState;
 
 use crate::engine::applier::{self, ApplierFailure};
 use crate::engine::gtids;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// Transactions the replica executed that its source never had, found by comparing GTID state
@@ -27,19 +28,38 @@ use crate::{Class, Reference, text};
 /// align `gtid_slave_pos`. Set `read_only`/`super_read_only` on replicas.
 ///
 /// ## References
-/// - MySQL manual, GTID concepts:
+/// - MySQL manual: GTID concepts:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html>
-/// - MariaDB, gtid_strict_mode: <https://mariadb.com/kb/en/gtid/#gtid_strict_mode>
+/// - MariaDB: gtid_strict_mode: <https://mariadb.com/kb/en/gtid/#gtid_strict_mode>
 #[derive(Debug)]
 pub struct ErrantGtids;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ErrantGtids,
+    errors: &[
+        // MariaDB strict mode refusing an out-of-order GTID: the replica has transactions of
+        // its own in that domain.
+        ErrorClaim::applier(&[1950]),
+    ],
+    references: &[
+        (
+            "MySQL manual: GTID concepts",
+            "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html",
+        ),
+        (
+            "MariaDB: gtid_strict_mode",
+            "https://mariadb.com/kb/en/gtid/#gtid_strict_mode",
+        ),
+    ],
+};
+
 impl Rule for ErrantGtids {
-    fn class(&self) -> Class {
-        Class::ErrantGtids
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ErrantGtids) {
+        for (view, failure) in context.applier_failures(META.class) {
             output.push(strict_mode_refusal(view, failure));
         }
         // Both primaries of a pair take writes: one's own transactions missing on the other
@@ -56,7 +76,7 @@ impl Rule for ErrantGtids {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::ErrantGtids,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(
@@ -119,16 +139,7 @@ impl Rule for ErrantGtids {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: GTID concepts",
-                    "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-concepts.html",
-                ),
-                Reference::new(
-                    "MariaDB: gtid_strict_mode",
-                    "https://mariadb.com/kb/en/gtid/#gtid_strict_mode",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }
@@ -159,7 +170,7 @@ fn strict_mode_refusal(view: &ChannelView<'_>, failure: &ApplierFailure<'_>) -> 
     let mut finding = applier::finding(
         view,
         failure,
-        Class::ErrantGtids,
+        META.class,
         text!(
             "Errant transaction on the replica: its own {existing_text} blocks the source's {incoming_text} (gtid_strict_mode)",
             "从库上有 errant 事务：其自有的 {existing_text} 阻止了主库的 {incoming_text}（gtid_strict_mode）"

@@ -1,12 +1,13 @@
 use evidence::model::{DifferentErrors, Flavor};
 
 use crate::engine::applier;
+use crate::engine::meta::RuleMeta;
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::Cited;
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with "Query caused different errors on master and slave": a statement
@@ -29,18 +30,27 @@ use crate::{Class, Reference, text};
 /// to `MASTER_AUTO_POSITION=1`. MariaDB: `sql_slave_skip_counter=1` skips the event group.
 ///
 /// ## References
-/// - MySQL manual, Replication and Errors During Replication:
+/// - MySQL manual: Replication and errors during replication:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-errors.html>
 #[derive(Debug)]
 pub struct ErrorCodeMismatch;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ErrorCodeMismatch,
+    errors: &[],
+    references: &[(
+        "MySQL manual: Replication and errors during replication",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-features-errors.html",
+    )],
+};
+
 impl Rule for ErrorCodeMismatch {
-    fn class(&self) -> Class {
-        Class::ErrorCodeMismatch
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::ErrorCodeMismatch) {
+        for (view, failure) in context.applier_failures(META.class) {
             let Some(different) = failure.find(|m| m.different_errors.clone()) else {
                 continue;
             };
@@ -53,7 +63,7 @@ impl Rule for ErrorCodeMismatch {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::ErrorCodeMismatch,
+                META.class,
                 text!(
                     "Different errors on source and replica: error {source_error_code} on the source, {replica_code} on the replica",
                     "主从执行结果不同：主库错误 {source_error_code}，从库错误 {replica_code}"
@@ -107,10 +117,7 @@ impl Rule for ErrorCodeMismatch {
                  而不是悄悄地继续分叉。"
             );
             finding.fix = plan(context, view, failure, *source_error_code);
-            finding.references = vec![Reference::new(
-                "MySQL manual: Replication and errors during replication",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-features-errors.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,3 +1,4 @@
+use crate::engine::meta::{Condition, ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -18,18 +19,28 @@ use crate::{Class, Text};
 /// filters, and ROW binlog format.
 ///
 /// ## References
-/// - MySQL manual: How servers evaluate replication filtering rules: <https://dev.mysql.com/doc/refman/8.0/en/replication-rules.html>
+/// - MySQL manual: How servers evaluate replication filtering rules:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-rules.html>
 #[derive(Debug)]
 pub struct FilterMismatch;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::FilterMismatch,
+    errors: &[ErrorClaim::applier(&[1049, 1051, 1146]).only_if(Condition::ReplicationFilters)],
+    references: &[(
+        "MySQL manual: How servers evaluate replication filtering rules",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-rules.html",
+    )],
+};
+
 impl Rule for FilterMismatch {
-    fn class(&self) -> Class {
-        Class::FilterMismatch
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::FilterMismatch,
+            meta: &META,
             title: Text::new(
                 "A statement passed the replication filters and refers to an object the replica never got",
                 "语句通过了复制过滤规则，但引用了从库从未收到的对象",
@@ -46,7 +57,6 @@ impl Rule for FilterMismatch {
                 "the statement fails until the object exists or the transaction is skipped",
                 "对象存在或事务被跳过之前该语句会一直失败",
             ),
-            references: &[("MySQL manual: How servers evaluate replication filtering rules", "https://dev.mysql.com/doc/refman/8.0/en/replication-rules.html")],
         }
         .check_applier(context, output);
     }

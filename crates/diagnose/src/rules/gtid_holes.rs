@@ -1,10 +1,11 @@
 use gtid::compare::{DEFAULT_IN_FLIGHT_WINDOW, Holes};
 
 use crate::engine::gtids;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// Gaps in a MySQL replica's executed GTID set that a parallel applier does not explain: holes
@@ -23,14 +24,23 @@ use crate::{Class, Reference, text};
 /// so that a later failover or auto-positioning does not ask for them.
 ///
 /// ## References
-/// - MySQL manual, GTID auto-positioning:
+/// - MySQL manual: GTID auto-positioning:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html>
 #[derive(Debug)]
 pub struct GtidHoles;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::GtidHoles,
+    errors: &[],
+    references: &[(
+        "MySQL manual: GTID auto-positioning",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html",
+    )],
+};
+
 impl Rule for GtidHoles {
-    fn class(&self) -> Class {
-        Class::GtidHoles
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -56,7 +66,7 @@ impl Rule for GtidHoles {
             let interior = holes.interior.to_string();
             let count = holes.interior.count();
             let mut finding = Finding::new(
-                Class::GtidHoles,
+                META.class,
                 Severity::Warning,
                 Confidence::High,
                 text!(
@@ -101,10 +111,7 @@ impl Rule for GtidHoles {
                 )),
             };
             finding.fix.steps[0].risk = RiskLevel::Medium;
-            finding.references = vec![Reference::new(
-                "MySQL manual: GTID auto-positioning",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-gtids-auto-positioning.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

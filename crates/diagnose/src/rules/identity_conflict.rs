@@ -1,3 +1,4 @@
+use crate::engine::meta::{Condition, ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -16,18 +17,32 @@ use crate::{Class, Text};
 /// generates a new UUID; restart the replica.
 ///
 /// ## References
-/// - MySQL manual: server_id: <https://dev.mysql.com/doc/refman/8.0/en/replication-options.html#sysvar_server_id>
+/// - MySQL manual: server_id:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options.html#sysvar_server_id>
 #[derive(Debug)]
 pub struct IdentityConflict;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::IdentityConflict,
+    errors: &[
+        // 1593 is the receiver's generic fatal error: an identity conflict only when the text
+        // that would say otherwise is missing (the identity texts are read from the message).
+        ErrorClaim::receiver(&[1593]).only_if(Condition::NoMessage),
+    ],
+    references: &[(
+        "MySQL manual: server_id",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options.html#sysvar_server_id",
+    )],
+};
+
 impl Rule for IdentityConflict {
-    fn class(&self) -> Class {
-        Class::IdentityConflict
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::IdentityConflict,
+            meta: &META,
             title: Text::new(
                 "Two servers share a server_id or server_uuid",
                 "两台服务器的 server_id 或 server_uuid 相同",
@@ -44,7 +59,6 @@ impl Rule for IdentityConflict {
                 "the source refuses or keeps dropping the connection until identities are unique",
                 "标识唯一之前主库会拒绝或不断断开连接",
             ),
-            references: &[("MySQL manual: server_id", "https://dev.mysql.com/doc/refman/8.0/en/replication-options.html#sysvar_server_id")],
         }
         .check_receiver(context, output);
     }

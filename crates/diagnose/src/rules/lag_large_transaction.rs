@@ -1,8 +1,9 @@
 use crate::engine::lag::{Lag, busy_appliers};
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// An applier busy on one event this long is applying one large transaction.
 const LONG_EVENT_SECONDS: i64 = 60;
@@ -23,14 +24,23 @@ const LONG_EVENT_SECONDS: i64 = 60;
 /// source (pt-archiver, a loop with LIMIT).
 ///
 /// ## References
-/// - MySQL manual, Replication and large transactions:
+/// - MySQL manual: Replication and transaction inconsistencies:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-features-transaction-inconsistencies.html>
 #[derive(Debug)]
 pub struct LagLargeTransaction;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::LagLargeTransaction,
+    errors: &[],
+    references: &[(
+        "MySQL manual: Replication and transaction inconsistencies",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-features-transaction-inconsistencies.html",
+    )],
+};
+
 impl Rule for LagLargeTransaction {
-    fn class(&self) -> Class {
-        Class::LagLargeTransaction
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -52,7 +62,7 @@ impl Rule for LagLargeTransaction {
             }
             let seconds = longest.time.unwrap_or(0);
             let mut finding = Finding::new(
-                Class::LagLargeTransaction,
+                META.class,
                 Severity::Warning,
                 Confidence::Medium,
                 text!(
@@ -102,10 +112,7 @@ impl Rule for LagLargeTransaction {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: Replication and transaction inconsistencies",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-features-transaction-inconsistencies.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

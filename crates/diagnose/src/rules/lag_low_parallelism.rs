@@ -1,8 +1,9 @@
 use crate::engine::lag::{Lag, busy_appliers};
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A replica that lags and applies serially: no parallel workers (`slave_parallel_workers` /
@@ -21,15 +22,30 @@ use crate::{Class, Reference, text};
 /// `repldoctor binlog stats` measures how much parallelism the binlog allows.
 ///
 /// ## References
-/// - MySQL manual, replica_parallel_workers:
+/// - MySQL manual: replica_parallel_workers:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_parallel_workers>
-/// - MariaDB, Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
+/// - MariaDB: Parallel Replication: <https://mariadb.com/kb/en/parallel-replication/>
 #[derive(Debug)]
 pub struct LagLowParallelism;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::LagLowParallelism,
+    errors: &[],
+    references: &[
+        (
+            "MySQL manual: replica_parallel_workers",
+            "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_parallel_workers",
+        ),
+        (
+            "MariaDB: Parallel Replication",
+            "https://mariadb.com/kb/en/parallel-replication/",
+        ),
+    ],
+};
+
 impl Rule for LagLowParallelism {
-    fn class(&self) -> Class {
-        Class::LagLowParallelism
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -51,7 +67,7 @@ impl Rule for LagLowParallelism {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::LagLowParallelism,
+                META.class,
                 Severity::Warning,
                 Confidence::Medium,
                 text!(
@@ -99,16 +115,7 @@ impl Rule for LagLowParallelism {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: replica_parallel_workers",
-                    "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_parallel_workers",
-                ),
-                Reference::new(
-                    "MariaDB: Parallel Replication",
-                    "https://mariadb.com/kb/en/parallel-replication/",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,8 +1,9 @@
 use crate::engine::lag::{Lag, busy_appliers};
+use crate::engine::meta::RuleMeta;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// An applier looking up rows of one event this long is scanning, not seeking.
 const LONG_LOOKUP_SECONDS: i64 = 30;
@@ -24,14 +25,23 @@ const LONG_LOOKUP_SECONDS: i64 = 30;
 /// (MySQL 5.7) makes one pass per event instead of one per row.
 ///
 /// ## References
-/// - MySQL manual, replica_rows_search_algorithms:
+/// - MySQL manual: replica_rows_search_algorithms:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_rows_search_algorithms>
 #[derive(Debug)]
 pub struct LagNoPrimaryKey;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::LagNoPrimaryKey,
+    errors: &[],
+    references: &[(
+        "MySQL manual: replica_rows_search_algorithms",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_rows_search_algorithms",
+    )],
+};
+
 impl Rule for LagNoPrimaryKey {
-    fn class(&self) -> Class {
-        Class::LagNoPrimaryKey
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -52,7 +62,7 @@ impl Rule for LagNoPrimaryKey {
             };
             let seconds = scanning.time.unwrap_or(0);
             let mut finding = Finding::new(
-                Class::LagNoPrimaryKey,
+                META.class,
                 Severity::Warning,
                 Confidence::Medium,
                 text!(
@@ -78,7 +88,7 @@ impl Rule for LagNoPrimaryKey {
                 "行事件按前镜像查找每一行；在没有主键或唯一键的表上，每一行都要做一次扫描。"
             );
             finding.fix = plan();
-            finding.references = references();
+            finding.references = META.references();
             output.push(finding);
         }
     }
@@ -103,13 +113,6 @@ fn plan() -> Plan {
     }
 }
 
-fn references() -> Vec<Reference> {
-    vec![Reference::new(
-        "MySQL manual: replica_rows_search_algorithms",
-        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_rows_search_algorithms",
-    )]
-}
-
 /// `Slave_SQL_Running_State` (MariaDB `Slave_SQL_State`) when it is a row lookup.
 fn lookup_state_in_status<'a>(view: &'a ChannelView<'_>) -> Option<&'a str> {
     [
@@ -126,7 +129,7 @@ fn lookup_state_in_status<'a>(view: &'a ChannelView<'_>) -> Option<&'a str> {
 /// confidence is lower.
 fn from_status(view: &ChannelView<'_>, lag: &Lag, state: &str) -> Finding {
     let mut finding = Finding::new(
-        Class::LagNoPrimaryKey,
+        META.class,
         Severity::Warning,
         Confidence::Low,
         text!(
@@ -154,7 +157,7 @@ fn from_status(view: &ChannelView<'_>, lag: &Lag, state: &str) -> Finding {
         "行事件按前镜像查找每一行；在没有主键或唯一键的表上，每一行都要做一次扫描。单次状态采样无法说明查找持续多久：请两次查看进程列表以确认。"
     );
     finding.fix = plan();
-    finding.references = references();
+    finding.references = META.references();
     finding
 }
 

@@ -1,8 +1,9 @@
 use crate::engine::lag::{Lag, busy_appliers};
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Missing, Reference, text};
+use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// A replica behind its source by more than its configured delay plus five minutes, applying
@@ -19,14 +20,23 @@ use crate::{Class, Missing, Reference, text};
 /// settings with the source's.
 ///
 /// ## References
-/// - MySQL manual, Improving replication performance:
+/// - MySQL manual: Improving replication performance:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-performance.html>
 #[derive(Debug)]
 pub struct LagOther;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::LagOther,
+    errors: &[],
+    references: &[(
+        "MySQL manual: Improving replication performance",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-performance.html",
+    )],
+};
+
 impl Rule for LagOther {
-    fn class(&self) -> Class {
-        Class::LagOther
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -44,7 +54,7 @@ impl Rule for LagOther {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::LagOther,
+                META.class,
                 Severity::Warning,
                 Confidence::Low,
                 text!(
@@ -93,10 +103,7 @@ impl Rule for LagOther {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: Improving replication performance",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-performance.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

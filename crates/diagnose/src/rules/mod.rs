@@ -43,7 +43,7 @@ mod version_incompatibility;
 use crate::engine::Rule;
 
 /// Every rule the engine runs.
-pub static ALL: &[&dyn Rule] = &[
+pub(crate) static ALL: &[&dyn Rule] = &[
     &dup_key::DupKey,
     &row_not_found::RowNotFound,
     &applier_lock_wait::ApplierLockWait,
@@ -88,10 +88,75 @@ mod tests {
     use super::ALL;
     use crate::Class;
 
+    /// The (title, URL) pairs of a rule's `## References` doc section, in order: items
+    /// `- TITLE: <URL>`, possibly wrapped onto indented lines.
+    fn documented_references(source: &str) -> Vec<(String, String)> {
+        let mut items: Vec<String> = Vec::new();
+        let mut in_section = false;
+        for line in source.lines() {
+            let Some(doc) = line.strip_prefix("///") else {
+                if in_section {
+                    break;
+                }
+                continue;
+            };
+            let doc = doc.trim();
+            if let Some(heading) = doc.strip_prefix("## ") {
+                in_section = heading == "References";
+            } else if !in_section || doc.is_empty() {
+                continue;
+            } else if let Some(item) = doc.strip_prefix("- ") {
+                items.push(item.to_owned());
+            } else if let Some(item) = items.last_mut() {
+                item.push(' ');
+                item.push_str(doc);
+            }
+        }
+        items
+            .iter()
+            .map(|item| match item.rsplit_once(": <") {
+                Some((title, url)) => (title.to_owned(), url.trim_end_matches('>').to_owned()),
+                None => (item.clone(), String::new()),
+            })
+            .collect()
+    }
+
+    /// What a rule's doc lists under `## References` is what its findings cite: the same titles
+    /// and URLs in the same order, and no section when it declares none.
+    #[test]
+    fn documented_references_match_the_declared_ones() {
+        for rule in ALL {
+            let meta = rule.meta();
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/rules")
+                .join(format!("{}.rs", meta.class));
+            let source = std::fs::read_to_string(&file).unwrap_or_else(|error| {
+                panic!("{}: {error}", file.display());
+            });
+            let declared: Vec<(String, String)> = meta
+                .references
+                .iter()
+                .map(|(title, url)| ((*title).to_owned(), (*url).to_owned()))
+                .collect();
+            assert_eq!(
+                documented_references(&source),
+                declared,
+                "{}",
+                file.display()
+            );
+            assert_eq!(
+                source.contains("/// ## References"),
+                !declared.is_empty(),
+                "{}: a References section exactly when references are declared",
+                file.display()
+            );
+        }
+    }
+
     /// Every class of the taxonomy has exactly one rule.
     #[test]
     fn one_rule_per_class() {
-        let mut covered: Vec<Class> = ALL.iter().map(|rule| rule.class()).collect();
+        let mut covered: Vec<Class> = ALL.iter().map(|rule| rule.meta().class).collect();
         covered.sort();
         let before = covered.len();
         covered.dedup();

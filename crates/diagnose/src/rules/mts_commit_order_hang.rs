@@ -1,10 +1,11 @@
 use crate::engine::applier;
 use crate::engine::known_bugs;
+use crate::engine::meta::RuleMeta;
 use crate::engine::tables;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Severity};
 use crate::plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// Workers blocked longer than this on commit order are stuck, not just ordering commits.
 const STUCK_SECONDS: i64 = 300;
@@ -22,7 +23,8 @@ const STUCK_SECONDS: i64 = 300;
 /// secondary key takes next-key locks, so a later transaction can hold a lock an earlier one
 /// needs while waiting for it to commit. InnoDB ends the wait with a lock-wait timeout (1205) or
 /// deadlock (1213) and the worker stops; MySQL before 8.0.23 can lose the wake-up signal of the
-/// commit-order wait, and the whole applier hangs: `STOP SLAVE` hangs too.
+/// commit-order wait, and the whole applier hangs: `STOP SLAVE` hangs too (MySQL bugs #87796,
+/// #89247, #95249, #99440, fixed in 8.0.23; Percona PS-7232).
 ///
 /// ## How to fix
 /// The applier cannot be stopped: restart mysqld (a `kill -9` may be needed; with
@@ -31,15 +33,23 @@ const STUCK_SECONDS: i64 = 300;
 /// INTO as select-then-insert/update; upgrade to 8.0.23 or later.
 ///
 /// ## References
-/// - MySQL bugs #87796, #89247, #95249, #99440 (fixed in 8.0.23)
-/// - Percona PS-7232
-/// - MySQL manual, replica_preserve_commit_order
+/// - MySQL manual: replica_preserve_commit_order:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order>
 #[derive(Debug)]
 pub struct MtsCommitOrderHang;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::MtsCommitOrderHang,
+    errors: &[],
+    references: &[(
+        "MySQL manual: replica_preserve_commit_order",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order",
+    )],
+};
+
 impl Rule for MtsCommitOrderHang {
-    fn class(&self) -> Class {
-        Class::MtsCommitOrderHang
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -47,7 +57,7 @@ impl Rule for MtsCommitOrderHang {
             let Some(signs) = Signs::read(view) else {
                 continue;
             };
-            let affected = known_bugs::affected(Class::MtsCommitOrderHang, view.server);
+            let affected = known_bugs::affected(META.class, view.server);
             let confidence = match (signs.error_with_sql_running, signs.waiting_workers > 0) {
                 (true, true) => Confidence::High,
                 (true, false) | (false, true) => Confidence::Medium,
@@ -55,17 +65,13 @@ impl Rule for MtsCommitOrderHang {
             };
             let mut finding = match (&view.applier_failure, signs.error_with_sql_running) {
                 (Some(failure), true) => {
-                    let mut f = applier::finding(view, failure, Class::MtsCommitOrderHang, title());
+                    let mut f = applier::finding(view, failure, META.class, title());
                     f.confidence = confidence;
                     f
                 }
                 _ => {
-                    let mut f = crate::Finding::new(
-                        Class::MtsCommitOrderHang,
-                        Severity::Critical,
-                        confidence,
-                        title(),
-                    );
+                    let mut f =
+                        crate::Finding::new(META.class, Severity::Critical, confidence, title());
                     f.facts.server = view.server_label();
                     f.facts.channel = Some(view.status.channel_name.clone());
                     f
@@ -124,7 +130,7 @@ impl Rule for MtsCommitOrderHang {
             }
             tables::missing_for_upsert_conflict(view, &conflict, output);
             finding.fix = plan(affected);
-            finding.references = references();
+            finding.references = META.references();
             known_bugs::attach(&mut finding, view.server);
             output.push(finding);
         }
@@ -319,11 +325,4 @@ fn plan(affected: Option<bool>) -> Plan {
         }],
         data_loss: None,
     }
-}
-
-fn references() -> Vec<Reference> {
-    vec![Reference::new(
-        "MySQL manual: replica_preserve_commit_order",
-        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order",
-    )]
 }

@@ -1,6 +1,7 @@
 use evidence::model::ParallelType;
 
 use crate::engine::known_bugs;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
@@ -16,20 +17,23 @@ use crate::{Class, text};
 /// WRITESET marks transactions on different rows as independent, even when their next-key
 /// locks on a unique index overlap; commit order then makes a later worker wait for an earlier
 /// one that waits for its locks. Before 8.0.23 the wake-up can be lost and the applier hangs
-/// (`mts_commit_order_hang`).
+/// (`mts_commit_order_hang`; MySQL bugs #87796, #89247, #95249, #99440).
 ///
 /// ## How to fix
 /// Upgrade to 8.0.23+, or turn `slave_preserve_commit_order` off, or apply with fewer workers;
 /// or rewrite such statements as select-then-insert/update.
-///
-/// ## References
-/// - MySQL bugs #87796, #89247, #95249, #99440
 #[derive(Debug)]
 pub struct ParallelConflictRisk;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ParallelConflictRisk,
+    errors: &[],
+    references: &[],
+};
+
 impl Rule for ParallelConflictRisk {
-    fn class(&self) -> Class {
-        Class::ParallelConflictRisk
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -41,12 +45,12 @@ impl Rule for ParallelConflictRisk {
             let writeset = variables
                 .dependency_tracking()
                 .is_some_and(|t| t.to_ascii_uppercase().starts_with("WRITESET"));
-            let affected = known_bugs::affected(Class::ParallelConflictRisk, replica) == Some(true);
+            let affected = known_bugs::affected(META.class, replica) == Some(true);
             if !(logical_clock && workers > 1 && ordered && writeset && affected) {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::ParallelConflictRisk,
+                META.class,
                 Severity::Warning,
                 Confidence::High,
                 text!(

@@ -1,8 +1,9 @@
 use crate::engine::gtids;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A source that has already purged binlogs holding GTIDs a replica still lacks, found from the
@@ -19,14 +20,23 @@ use crate::{Class, Reference, text};
 /// keep binlogs longer than the longest replica outage.
 ///
 /// ## References
-/// - MySQL manual, binlog_expire_logs_seconds:
+/// - MySQL manual: binlog_expire_logs_seconds:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_binlog_expire_logs_seconds>
 #[derive(Debug)]
 pub struct PurgeRisk;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::PurgeRisk,
+    errors: &[],
+    references: &[(
+        "MySQL manual: binlog_expire_logs_seconds",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_binlog_expire_logs_seconds",
+    )],
+};
+
 impl Rule for PurgeRisk {
-    fn class(&self) -> Class {
-        Class::PurgeRisk
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -46,7 +56,7 @@ impl Rule for PurgeRisk {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::PurgeRisk,
+                META.class,
                 Severity::Critical,
                 Confidence::High,
                 text!(
@@ -87,10 +97,7 @@ impl Rule for PurgeRisk {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: binlog_expire_logs_seconds",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_binlog_expire_logs_seconds",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

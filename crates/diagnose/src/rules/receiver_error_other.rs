@@ -1,3 +1,4 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -12,18 +13,28 @@ use crate::{Class, Text};
 /// Read the message, repair what it names, then `START SLAVE IO_THREAD`.
 ///
 /// ## References
-/// - MySQL manual: Troubleshooting replication: <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
+/// - MySQL manual: Troubleshooting replication:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
 #[derive(Debug)]
 pub struct ReceiverErrorOther;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ReceiverErrorOther,
+    errors: &[],
+    references: &[(
+        "MySQL manual: Troubleshooting replication",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html",
+    )],
+};
+
 impl Rule for ReceiverErrorOther {
-    fn class(&self) -> Class {
-        Class::ReceiverErrorOther
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ReceiverErrorOther,
+            meta: &META,
             title: Text::new(
                 "The receiver stopped on an error: see the message",
                 "接收线程因错误停止：见错误信息",
@@ -40,7 +51,6 @@ impl Rule for ReceiverErrorOther {
                 "the receiver fails again until the cause is repaired",
                 "原因修复前接收线程会再次失败",
             ),
-            references: &[("MySQL manual: Troubleshooting replication", "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html")],
         }
         .check_receiver(context, output);
     }

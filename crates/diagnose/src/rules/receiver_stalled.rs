@@ -1,7 +1,8 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A receiver that says `Yes` but receives nothing: between two samples its read position did
@@ -19,14 +20,23 @@ use crate::{Class, Reference, text};
 /// dead connection is noticed.
 ///
 /// ## References
-/// - MySQL manual, replica_net_timeout:
+/// - MySQL manual: replica_net_timeout:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_net_timeout>
 #[derive(Debug)]
 pub struct ReceiverStalled;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ReceiverStalled,
+    errors: &[],
+    references: &[(
+        "MySQL manual: replica_net_timeout",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_net_timeout",
+    )],
+};
+
 impl Rule for ReceiverStalled {
-    fn class(&self) -> Class {
-        Class::ReceiverStalled
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -41,7 +51,7 @@ impl Rule for ReceiverStalled {
                 continue;
             };
             let mut finding = Finding::new(
-                Class::ReceiverStalled,
+                META.class,
                 Severity::Critical,
                 stall.confidence,
                 text!(
@@ -105,10 +115,7 @@ impl Rule for ReceiverStalled {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: replica_net_timeout",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_net_timeout",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,3 +1,4 @@
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -18,18 +19,28 @@ use crate::{Class, Text};
 /// with `repldoctor binlog check` if the error names the source.
 ///
 /// ## References
-/// - MySQL manual: relay_log_recovery: <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_relay_log_recovery>
+/// - MySQL manual: relay_log_recovery:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_relay_log_recovery>
 #[derive(Debug)]
 pub struct RelayLogUnreadable;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::RelayLogUnreadable,
+    errors: &[ErrorClaim::applier(&[1594, 1595, 13121])],
+    references: &[(
+        "MySQL manual: relay_log_recovery",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_relay_log_recovery",
+    )],
+};
+
 impl Rule for RelayLogUnreadable {
-    fn class(&self) -> Class {
-        Class::RelayLogUnreadable
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::RelayLogUnreadable,
+            meta: &META,
             title: Text::new(
                 "The replica cannot read its relay log",
                 "从库无法读取其 relay log",
@@ -46,7 +57,6 @@ impl Rule for RelayLogUnreadable {
                 "the damaged file cannot be repaired; the source still has the events",
                 "损坏的文件无法修复，而主库仍有这些事件",
             ),
-            references: &[("MySQL manual: relay_log_recovery", "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_relay_log_recovery")],
         }
         .check_applier(context, output);
     }

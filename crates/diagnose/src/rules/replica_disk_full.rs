@@ -1,9 +1,10 @@
 use crate::engine::log_lines;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
-use crate::{Class, Reference, Text, text};
+use crate::{Class, Text, text};
 
 /// What the server writes when a volume is full.
 const DISK_FULL: &[&str] = &[
@@ -28,36 +29,39 @@ const DISK_FULL: &[&str] = &[
 /// expiry.
 ///
 /// ## References
-/// - MySQL manual, How MySQL handles a full disk: <https://dev.mysql.com/doc/refman/8.0/en/full-disk.html>
+/// - MySQL manual: How MySQL handles a full disk:
+///   <https://dev.mysql.com/doc/refman/8.0/en/full-disk.html>
 #[derive(Debug)]
 pub struct ReplicaDiskFull;
 
-const REFERENCES: &[(&str, &str)] = &[(
-    "MySQL manual: How MySQL handles a full disk",
-    "https://dev.mysql.com/doc/refman/8.0/en/full-disk.html",
-)];
+static META: RuleMeta = RuleMeta {
+    class: Class::ReplicaDiskFull,
+    errors: &[
+        ErrorClaim::applier(&[1021, 3, 28]),
+        ErrorClaim::receiver(&[1021, 3, 28]),
+    ],
+    references: &[(
+        "MySQL manual: How MySQL handles a full disk",
+        "https://dev.mysql.com/doc/refman/8.0/en/full-disk.html",
+    )],
+};
 
 impl Rule for ReplicaDiskFull {
-    fn class(&self) -> Class {
-        Class::ReplicaDiskFull
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::ReplicaDiskFull,
+            meta: &META,
             title: Text::new("The replica's disk is full", "从库磁盘已满"),
             cause: cause(),
             repair: repair(),
             repair_why: repair_why(),
-            references: REFERENCES,
         }
         .check_applier(context, output);
         // The server's own message, when no replication thread has failed (yet): it waits.
-        if output
-            .findings
-            .iter()
-            .any(|f| f.class == Class::ReplicaDiskFull)
-        {
+        if output.findings.iter().any(|f| f.class == META.class) {
             return;
         }
         for server in &context.evidence.servers {
@@ -66,7 +70,7 @@ impl Rule for ReplicaDiskFull {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::ReplicaDiskFull,
+                META.class,
                 Severity::Critical,
                 Confidence::High,
                 text!(
@@ -89,10 +93,7 @@ impl Rule for ReplicaDiskFull {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = REFERENCES
-                .iter()
-                .map(|(title, url)| Reference::new(*title, *url))
-                .collect();
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,9 +1,10 @@
 use crate::engine::classify::receiver_class;
 use crate::engine::gtids;
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::{Class, Missing, Reference, text};
+use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// The receiver stopped with 1236 "Slave has more GTIDs than the master has" (MariaDB: the
@@ -28,22 +29,30 @@ use crate::{Class, Missing, Reference, text};
 /// different content. Never reset the replica's GTIDs to make the error go away.
 ///
 /// ## References
-/// - MySQL manual, gtid_executed table and persistence:
+/// - MySQL manual: GTID concepts (gtid_executed persistence):
 ///   <https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html>
-/// - MySQL manual, sync_binlog
 #[derive(Debug)]
 pub struct ReplicaHasMoreGtids;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ReplicaHasMoreGtids,
+    errors: &[],
+    references: &[(
+        "MySQL manual: GTID concepts (gtid_executed persistence)",
+        "https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html",
+    )],
+};
+
 impl Rule for ReplicaHasMoreGtids {
-    fn class(&self) -> Class {
-        Class::ReplicaHasMoreGtids
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for failure in context.receiver_failures(Class::ReplicaHasMoreGtids) {
-            debug_assert_eq!(receiver_class(failure), Class::ReplicaHasMoreGtids);
+        for failure in context.receiver_failures(META.class) {
+            debug_assert_eq!(receiver_class(failure), META.class);
             let mut finding = Finding::new(
-                Class::ReplicaHasMoreGtids,
+                META.class,
                 Severity::Critical,
                 Confidence::Certain,
                 text!(
@@ -170,10 +179,7 @@ impl Rule for ReplicaHasMoreGtids {
                     finding.fix = plan("<the replica's extra GTIDs>");
                 }
             }
-            finding.references = vec![Reference::new(
-                "MySQL manual: GTID concepts (gtid_executed persistence)",
-                "https://dev.mysql.com/doc/refman/5.7/en/replication-gtids-concepts.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,7 +1,8 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A replica with `read_only=OFF` (or, on MySQL 5.7+, `super_read_only=OFF` while accounts with
@@ -17,14 +18,23 @@ use crate::{Class, Reference, text};
 /// option file. The applier is not affected.
 ///
 /// ## References
-/// - MySQL manual, read_only and super_read_only:
+/// - MySQL manual: read_only:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_read_only>
 #[derive(Debug)]
 pub struct ReplicaWritable;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::ReplicaWritable,
+    errors: &[],
+    references: &[(
+        "MySQL manual: read_only",
+        "https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_read_only",
+    )],
+};
+
 impl Rule for ReplicaWritable {
-    fn class(&self) -> Class {
-        Class::ReplicaWritable
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -37,7 +47,7 @@ impl Rule for ReplicaWritable {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::ReplicaWritable,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(
@@ -81,10 +91,7 @@ impl Rule for ReplicaWritable {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: read_only",
-                "https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_read_only",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

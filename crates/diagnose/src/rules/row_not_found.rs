@@ -1,9 +1,10 @@
 use crate::engine::applier;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
 use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// The applier stopped with error 1032 ("Can't find record", `HA_ERR_KEY_NOT_FOUND`), or
@@ -23,18 +24,27 @@ use crate::{Class, Reference, text};
 /// applier, then check the table for other differences.
 ///
 /// ## References
-/// - MySQL manual, Troubleshooting Replication:
+/// - MySQL manual: Troubleshooting Replication:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html>
 #[derive(Debug)]
 pub struct RowNotFound;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::RowNotFound,
+    errors: &[ErrorClaim::applier(&[1032, 1020])],
+    references: &[(
+        "MySQL manual: Troubleshooting Replication",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html",
+    )],
+};
+
 impl Rule for RowNotFound {
-    fn class(&self) -> Class {
-        Class::RowNotFound
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for (view, failure) in context.applier_failures(Class::RowNotFound) {
+        for (view, failure) in context.applier_failures(META.class) {
             let table = failure
                 .find(|m| m.table().map(|t| t.to_string()))
                 .or_else(|| failure.find(|m| m.record_not_found_in.clone()))
@@ -45,7 +55,7 @@ impl Rule for RowNotFound {
             let mut finding = applier::finding(
                 view,
                 failure,
-                Class::RowNotFound,
+                META.class,
                 text!(
                     "Row not found on {table}: the replica lacks the row an incoming {event} changes",
                     "{table} 上找不到记录：从库缺少传入的 {event} 要修改的行"
@@ -127,10 +137,7 @@ impl Rule for RowNotFound {
                     .collect(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: Troubleshooting Replication",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-problems.html",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

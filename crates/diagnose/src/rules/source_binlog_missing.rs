@@ -1,3 +1,4 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -17,18 +18,28 @@ use crate::{Class, Text};
 /// the replica must be rebuilt.
 ///
 /// ## References
-/// - MySQL manual: CHANGE MASTER TO: <https://dev.mysql.com/doc/refman/8.0/en/change-master-to.html>
+/// - MySQL manual: CHANGE MASTER TO:
+///   <https://dev.mysql.com/doc/refman/8.0/en/change-master-to.html>
 #[derive(Debug)]
 pub struct SourceBinlogMissing;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::SourceBinlogMissing,
+    errors: &[],
+    references: &[(
+        "MySQL manual: CHANGE MASTER TO",
+        "https://dev.mysql.com/doc/refman/8.0/en/change-master-to.html",
+    )],
+};
+
 impl Rule for SourceBinlogMissing {
-    fn class(&self) -> Class {
-        Class::SourceBinlogMissing
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         ErrorRule {
-            class: Class::SourceBinlogMissing,
+            meta: &META,
             title: Text::new(
                 "The binlog file the replica asks for is gone from the source",
                 "从库请求的 binlog 文件在主库上已不存在",
@@ -45,7 +56,6 @@ impl Rule for SourceBinlogMissing {
                 "the replica cannot read a file that no longer exists",
                 "从库无法读取已不存在的文件",
             ),
-            references: &[("MySQL manual: CHANGE MASTER TO", "https://dev.mysql.com/doc/refman/8.0/en/change-master-to.html")],
         }
         .check_receiver(context, output);
     }

@@ -1,3 +1,4 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::receiver::ReceiverFailure;
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
@@ -21,19 +22,29 @@ use crate::{Class, Text};
 /// the replica (1 GB) for large events.
 ///
 /// ## References
-/// - MySQL manual: replica_max_allowed_packet: <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_max_allowed_packet>
+/// - MySQL manual: replica_max_allowed_packet:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_max_allowed_packet>
 #[derive(Debug)]
 pub struct SourceBinlogUnreadable;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::SourceBinlogUnreadable,
+    errors: &[],
+    references: &[(
+        "MySQL manual: replica_max_allowed_packet",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_max_allowed_packet",
+    )],
+};
+
 impl Rule for SourceBinlogUnreadable {
-    fn class(&self) -> Class {
-        Class::SourceBinlogUnreadable
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         let first_new = output.findings.len();
         ErrorRule {
-            class: Class::SourceBinlogUnreadable,
+            meta: &META,
             title: Text::new(
                 "The source cannot send its binlog from the replica's position",
                 "主库无法从从库所在位置发送 binlog",
@@ -50,11 +61,10 @@ impl Rule for SourceBinlogUnreadable {
                 "the receiver fails again at the same point until then",
                 "在此之前接收线程会在同一位置再次失败",
             ),
-            references: &[("MySQL manual: replica_max_allowed_packet", "https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_max_allowed_packet")],
         }
         .check_receiver(context, output);
         // One finding per failure, in the same order.
-        let failures = context.receiver_failures(Class::SourceBinlogUnreadable);
+        let failures = context.receiver_failures(META.class);
         for (finding, failure) in output.findings[first_new..].iter_mut().zip(failures) {
             let Some(short) = ShortBinlog::of(context, failure) else {
                 continue;

@@ -1,10 +1,11 @@
 use evidence::model::Flavor;
 
 use crate::engine::gtids;
+use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Alternative, Check, Plan, RiskLevel, Step, Target};
-use crate::{Class, Missing, Reference, text};
+use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// The receiver stopped with 1236 because the source purged binlogs the replica still needs:
@@ -25,21 +26,36 @@ use crate::{Class, Missing, Reference, text};
 /// (MariaDB) be moved past them, and that silently accepts whatever they changed.
 ///
 /// ## References
-/// - MySQL manual, gtid_purged:
+/// - MySQL manual: gtid_purged:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged>
-/// - MariaDB, GTID: <https://mariadb.com/kb/en/gtid/>
+/// - MariaDB: Global Transaction ID: <https://mariadb.com/kb/en/gtid/>
 #[derive(Debug)]
 pub struct SourcePurgedGtids;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::SourcePurgedGtids,
+    errors: &[ErrorClaim::receiver(&[13114])],
+    references: &[
+        (
+            "MySQL manual: gtid_purged",
+            "https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged",
+        ),
+        (
+            "MariaDB: Global Transaction ID",
+            "https://mariadb.com/kb/en/gtid/",
+        ),
+    ],
+};
+
 impl Rule for SourcePurgedGtids {
-    fn class(&self) -> Class {
-        Class::SourcePurgedGtids
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
-        for failure in context.receiver_failures(Class::SourcePurgedGtids) {
+        for failure in context.receiver_failures(META.class) {
             let mut finding = Finding::new(
-                Class::SourcePurgedGtids,
+                META.class,
                 Severity::Critical,
                 Confidence::Certain,
                 text!(
@@ -121,16 +137,7 @@ impl Rule for SourcePurgedGtids {
                 }
             }
             finding.fix = plan(mariadb);
-            finding.references = vec![
-                Reference::new(
-                    "MySQL manual: gtid_purged",
-                    "https://dev.mysql.com/doc/refman/8.0/en/replication-options-gtids.html#sysvar_gtid_purged",
-                ),
-                Reference::new(
-                    "MariaDB: Global Transaction ID",
-                    "https://mariadb.com/kb/en/gtid/",
-                ),
-            ];
+            finding.references = META.references();
             output.push(finding);
         }
     }

@@ -1,7 +1,8 @@
+use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
 use crate::plan::{Plan, RiskLevel, Step, Target};
-use crate::{Class, Reference, text};
+use crate::{Class, text};
 
 /// ## What it detects
 /// A source with `sync_binlog != 1` or `innodb_flush_log_at_trx_commit != 1`.
@@ -17,14 +18,23 @@ use crate::{Class, Reference, text};
 /// a source. With fast storage the cost is small; group commit amortises the syncs.
 ///
 /// ## References
-/// - MySQL manual, sync_binlog:
+/// - MySQL manual: sync_binlog:
 ///   <https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_sync_binlog>
 #[derive(Debug)]
 pub struct UnsafeDurability;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::UnsafeDurability,
+    errors: &[],
+    references: &[(
+        "MySQL manual: sync_binlog",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_sync_binlog",
+    )],
+};
+
 impl Rule for UnsafeDurability {
-    fn class(&self) -> Class {
-        Class::UnsafeDurability
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
@@ -37,7 +47,7 @@ impl Rule for UnsafeDurability {
                 continue;
             }
             let mut finding = Finding::new(
-                Class::UnsafeDurability,
+                META.class,
                 Severity::Warning,
                 Confidence::Certain,
                 text!(
@@ -94,10 +104,7 @@ impl Rule for UnsafeDurability {
                 alternatives: Vec::new(),
                 data_loss: None,
             };
-            finding.references = vec![Reference::new(
-                "MySQL manual: sync_binlog",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-options-binary-log.html#sysvar_sync_binlog",
-            )];
+            finding.references = META.references();
             output.push(finding);
         }
     }

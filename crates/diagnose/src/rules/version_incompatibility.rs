@@ -1,3 +1,4 @@
+use crate::engine::meta::{Condition, ErrorClaim, RuleMeta};
 use crate::engine::simple::ErrorRule;
 use crate::engine::{Context, Output, Rule};
 use crate::{Class, Text};
@@ -21,18 +22,33 @@ use crate::{Class, Text};
 /// replica is upgraded.
 ///
 /// ## References
-/// - MySQL manual: Replication compatibility between versions: <https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html>
+/// - MySQL manual: Replication compatibility between versions:
+///   <https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html>
 #[derive(Debug)]
 pub struct VersionIncompatibility;
 
+static META: RuleMeta = RuleMeta {
+    class: Class::VersionIncompatibility,
+    errors: &[
+        // A relay log the replica's version cannot parse (mysqlbinlog names an event type it
+        // does not know) is a version problem, not damage.
+        ErrorClaim::applier(&[1594, 1595, 13121]).only_if(Condition::UnknownEventType),
+        ErrorClaim::applier(&[1755, 1064, 22]),
+    ],
+    references: &[(
+        "MySQL manual: Replication compatibility between versions",
+        "https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html",
+    )],
+};
+
 impl Rule for VersionIncompatibility {
-    fn class(&self) -> Class {
-        Class::VersionIncompatibility
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         let rule = ErrorRule {
-            class: Class::VersionIncompatibility,
+            meta: &META,
             title: Text::new(
                 "The replica's version cannot apply what the source wrote",
                 "从库版本无法应用主库写入的内容",
@@ -49,10 +65,6 @@ impl Rule for VersionIncompatibility {
                 "the event cannot apply on this version",
                 "该版本无法应用此事件",
             ),
-            references: &[(
-                "MySQL manual: Replication compatibility between versions",
-                "https://dev.mysql.com/doc/refman/8.0/en/replication-compatibility.html",
-            )],
         };
         rule.check_applier(context, output);
         rule.check_receiver(context, output);
