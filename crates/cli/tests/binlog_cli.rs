@@ -259,6 +259,94 @@ fn a_file_that_is_not_a_binlog_is_reported_at_offset_0() {
     assert!(text.contains("at offset 0: not a binlog"), "{text}");
 }
 
+/// CRC32 (IEEE, reflected), as binlog events carry it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+/// The file up to the first event of type `event_type`, then that event with `body` (and its
+/// size, end_log_pos and CRC32 made to fit), the file ending there. Returns its path.
+fn hostile_copy(
+    dir: &tempfile::TempDir,
+    fixture: &str,
+    event_type: binlog::EventType,
+    body: impl Fn(&[u8]) -> Vec<u8>,
+) -> String {
+    let data = std::fs::read(fixtures_dir().unwrap().join(fixture)).unwrap();
+    let event = binlog::EventWalk::new(&data)
+        .map(Result::unwrap)
+        .find(|e| e.event_type() == event_type)
+        .unwrap();
+    let (start, end) = (event.offset as usize, event.end_offset() as usize);
+    let has_crc = crc32(&data[start..end - 4]).to_le_bytes() == data[end - 4..end];
+    let body = body(&data[start + 19..if has_crc { end - 4 } else { end }]);
+    let mut out = data[..start].to_vec();
+    let mut header = data[start..start + 19].to_vec();
+    let size = 19 + body.len() + if has_crc { 4 } else { 0 };
+    header[9..13].copy_from_slice(&u32::try_from(size).unwrap().to_le_bytes());
+    header[13..17].copy_from_slice(&u32::try_from(start + size).unwrap().to_le_bytes());
+    out.extend(header);
+    out.extend(body);
+    if has_crc {
+        let crc = crc32(&out[start..]);
+        out.extend(crc.to_le_bytes());
+    }
+    let path = dir.path().join(fixture.replace('/', "_"));
+    std::fs::write(&path, out).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// Decompression bombs are damage found before anything is inflated: a TRANSACTION_PAYLOAD
+/// announcing 1 TiB once decompressed, a MariaDB compressed query announcing 4 GiB.
+#[test]
+fn check_reports_a_decompression_bomb_as_damage() {
+    if fixtures_dir().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let payload = hostile_copy(
+        &dir,
+        "rust_mysql_common/transaction_compression.000001",
+        binlog::EventType::TRANSACTION_PAYLOAD,
+        |_| {
+            let compressed = [0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0];
+            let mut body = vec![2, 1, 0, 3, 9, 254];
+            body.extend((1u64 << 40).to_le_bytes());
+            body.extend([1, 1, compressed.len() as u8, 0]);
+            body.extend(compressed);
+            body
+        },
+    );
+    let query = hostile_copy(
+        &dir,
+        "generated-mariadb-10.11/primary/mariadb-bin.000005",
+        binlog::EventType::MARIA_QUERY_COMPRESSED,
+        |body| {
+            let status_len = usize::from(u16::from_le_bytes([body[11], body[12]]));
+            let schema_len = usize::from(body[8]);
+            let mut body = body[..13 + status_len + schema_len + 1].to_vec();
+            body.extend([0x84, 0xff, 0xff, 0xff, 0xff, 0x78, 0x9c, 3, 0, 0, 0, 0, 1]);
+            body
+        },
+    );
+    for path in [payload, query] {
+        let out = repldoctor(&["binlog", "check", &path]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{path}: {text}");
+        assert!(
+            text.contains("DAMAGED") && text.contains("more than"),
+            "{path}: {text}"
+        );
+    }
+}
+
 /// `binlog sql` and `binlog sql --undo` run against a real MariaDB: the undo SQL of a workload
 /// brings every table back to its checksum before the workload, and the SQL of the workload
 /// then brings it to its checksum after.
