@@ -259,6 +259,42 @@ fn a_file_that_is_not_a_binlog_is_reported_at_offset_0() {
     assert!(text.contains("at offset 0: not a binlog"), "{text}");
 }
 
+/// A directory and a FIFO nobody writes to are refused with exit 3 and a clear reason, at
+/// once (opening the FIFO would wait for a writer forever).
+#[test]
+fn a_directory_or_a_fifo_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for (path, reason) in [
+        (dir.path().to_path_buf(), "is a directory"),
+        (fifo, "not a regular file"),
+    ] {
+        for command in ["check", "events", "stats", "sql"] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+                .args(["binlog", command])
+                .arg(&path)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let started = std::time::Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                if started.elapsed() > std::time::Duration::from_secs(10) {
+                    child.kill().unwrap();
+                    panic!("binlog {command} {} hangs", path.display());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{command}: {stderr}");
+            assert!(stderr.contains(reason), "{command}: {stderr}");
+        }
+    }
+}
+
 /// CRC32 (IEEE, reflected), as binlog events carry it.
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = !0u32;
