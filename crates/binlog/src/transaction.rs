@@ -255,7 +255,7 @@ impl<'a> Grouper<'a> {
                     }
                     t.statements.push(text);
                     // Outside BEGIN a statement is its own transaction (DDL, MyISAM writes).
-                    closes = !in_begin || standalone;
+                    closes = !in_begin || standalone || q.is_xa_commit_or_rollback();
                 }
             }
             EventData::Xid(_) | EventData::XaPrepare(_) => closes = true,

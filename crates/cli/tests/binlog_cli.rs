@@ -575,6 +575,48 @@ mod live {
         }
     }
 
+    /// XA transactions, prepared then committed or rolled back, and committed in one phase:
+    /// one transaction per GTID as `mariadb-binlog` prints them, each ending where it should.
+    #[tokio::test]
+    async fn xa_transactions_are_grouped_by_their_gtids() {
+        let lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+        let server = lab.server(0);
+        server.exec("CREATE DATABASE xa").await.unwrap();
+        let file = new_binlog(server).await;
+        for statement in [
+            "CREATE TABLE xa.t (id INT PRIMARY KEY) ENGINE=InnoDB",
+            "XA START 'a'; INSERT INTO xa.t VALUES (1); INSERT INTO xa.t VALUES (2); XA END 'a'; \
+             XA PREPARE 'a'",
+            "XA COMMIT 'a'",
+            "XA START 'b'; INSERT INTO xa.t VALUES (3); XA END 'b'; XA PREPARE 'b'",
+            "XA ROLLBACK 'b'",
+            "XA START 'c'; INSERT INTO xa.t VALUES (4); XA END 'c'; XA COMMIT 'c' ONE PHASE",
+            "INSERT INTO xa.t VALUES (5)",
+        ] {
+            server.exec(statement).await.unwrap();
+        }
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let path = server.data_dir().join(&file);
+        let oracle = std::process::Command::new("mariadb-binlog")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let gtid_lines = String::from_utf8_lossy(&oracle.stdout)
+            .lines()
+            .filter(|l| l.starts_with('#') && l.contains("\tGTID "))
+            .count();
+        let path = path.to_str().unwrap();
+        let stats = repldoctor_sql(&["binlog", "stats", path]);
+        assert!(gtid_lines >= 7, "{gtid_lines}");
+        assert!(
+            stats.starts_with(&format!("{gtid_lines} transactions")),
+            "{gtid_lines} GTIDs: {stats}"
+        );
+        let events = repldoctor_sql(&["binlog", "events", path]);
+        let sql = repldoctor_sql(&["binlog", "sql", path]);
+        assert!(!sql.contains("(anonymous)"), "{events}\n{sql}");
+    }
+
     /// A binlog written without column names (MariaDB's default binlog_row_metadata=NO_LOG)
     /// gets them from the server's own SHOW CREATE TABLE through --schema: names that need
     /// quoting, a generated column and index lines included, each name on the value written to

@@ -49,6 +49,17 @@ impl<'a> Query<'a> {
             .is_some_and(|head| head.eq_ignore_ascii_case(b"XA START"))
     }
 
+    /// True for `XA COMMIT ...` and `XA ROLLBACK ...`: the end of an XA transaction, after its
+    /// XA PREPARE or (`ONE PHASE`) after its statements.
+    pub fn is_xa_commit_or_rollback(&self) -> bool {
+        let starts = |prefix: &[u8]| {
+            self.statement
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        starts(b"XA COMMIT") || starts(b"XA ROLLBACK")
+    }
+
     /// True for the statements that end a transaction without an XID event (non-transactional
     /// engines, and `ROLLBACK` of a transaction that touched one).
     pub fn is_commit_or_rollback(&self) -> bool {
