@@ -585,11 +585,11 @@ mod live {
         let file = new_binlog(server).await;
         for statement in [
             "CREATE TABLE xa.t (id INT PRIMARY KEY) ENGINE=InnoDB",
+            // On one connection each: a prepared XA transaction stays attached to its own.
             "XA START 'a'; INSERT INTO xa.t VALUES (1); INSERT INTO xa.t VALUES (2); XA END 'a'; \
-             XA PREPARE 'a'",
-            "XA COMMIT 'a'",
-            "XA START 'b'; INSERT INTO xa.t VALUES (3); XA END 'b'; XA PREPARE 'b'",
-            "XA ROLLBACK 'b'",
+             XA PREPARE 'a'; XA COMMIT 'a'",
+            "XA START 'b'; INSERT INTO xa.t VALUES (3); XA END 'b'; XA PREPARE 'b'; \
+             XA ROLLBACK 'b'",
             "XA START 'c'; INSERT INTO xa.t VALUES (4); XA END 'c'; XA COMMIT 'c' ONE PHASE",
             "INSERT INTO xa.t VALUES (5)",
         ] {
