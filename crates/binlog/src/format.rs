@@ -21,7 +21,8 @@ pub enum ChecksumAlg {
     /// `binlog_checksum=NONE`.
     Off,
     Crc32,
-    /// A value neither flavor defines; events are read as if they had no checksum.
+    /// A value neither flavor defines: damage when checksums are verified, otherwise events
+    /// are read as if they had no checksum.
     Other(u8),
 }
 

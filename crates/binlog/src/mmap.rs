@@ -26,10 +26,32 @@ const RELEASE_STEP: usize = 8 << 20;
 /// most 64 KiB, so it keeps them page-aligned without asking the OS.
 const RELEASE_ALIGN: usize = 64 << 10;
 
+fn refuse_irregular(metadata: &std::fs::Metadata) -> io::Result<()> {
+    if metadata.is_dir() {
+        Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ))
+    } else if !metadata.is_file() {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a pipe, socket or device cannot be mapped)",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 impl MappedFile {
+    /// Maps a regular file. A directory, a FIFO or a device is refused before it is opened:
+    /// opening a FIFO nobody writes to would wait forever.
     pub fn open(path: &Path) -> io::Result<Self> {
+        refuse_irregular(&std::fs::metadata(path)?)?;
         let file = File::open(path)?;
-        if file.metadata()?.len() == 0 {
+        let metadata = file.metadata()?;
+        // Checked again on what was opened, in case the path changed in between.
+        refuse_irregular(&metadata)?;
+        if metadata.len() == 0 {
             return Ok(Self {
                 map: None,
                 released: Cell::new(0),

@@ -162,8 +162,11 @@ impl<'a> Grouper<'a> {
         match data {
             EventData::Gtid(_) | EventData::MariaGtid(_) => {
                 displaced = self.finish();
-                self.in_begin = false;
-                self.standalone = matches!(data, EventData::MariaGtid(g) if g.is_standalone());
+                // A MariaDB GTID replaces BEGIN: unless standalone (DDL, XA COMMIT), the group
+                // runs to its XID, COMMIT or XA PREPARE even without a BEGIN query.
+                self.standalone =
+                    matches!(data, EventData::MariaGtid(g) if g.is_single_statement());
+                self.in_begin = matches!(data, EventData::MariaGtid(_)) && !self.standalone;
             }
             _ => {}
         }
@@ -241,7 +244,7 @@ impl<'a> Grouper<'a> {
                 t.commit_id = g.commit_id;
             }
             EventData::Query(q) => {
-                if q.is_begin() {
+                if q.is_begin() || q.is_xa_start() {
                     self.in_begin = true;
                 } else if q.is_commit_or_rollback() {
                     closes = true;
@@ -252,7 +255,7 @@ impl<'a> Grouper<'a> {
                     }
                     t.statements.push(text);
                     // Outside BEGIN a statement is its own transaction (DDL, MyISAM writes).
-                    closes = !in_begin || standalone;
+                    closes = !in_begin || standalone || q.is_xa_commit_or_rollback();
                 }
             }
             EventData::Xid(_) | EventData::XaPrepare(_) => closes = true,

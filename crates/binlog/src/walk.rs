@@ -260,8 +260,23 @@ impl<'a> EventWalk<'a> {
             crc.copy_from_slice(stored);
             u32::from_le_bytes(crc)
         });
+        // Servers that know checksums write a valid CRC32 on the FDE whatever the algorithm
+        // it announces, so a flipped algorithm byte or version digit shows there.
+        let fde_has_crc = is_fde && format.checksum != ChecksumAlg::PreChecksum;
+        if let (true, true, ChecksumAlg::Other(code)) =
+            (is_fde, self.verify_checksums, format.checksum)
+        {
+            return self.fail(
+                offset,
+                ErrorKind::UnsupportedFormat {
+                    reason: format!(
+                        "checksum algorithm {code} is not known (0 is NONE, 1 is CRC32)"
+                    ),
+                },
+            );
+        }
         if let Some(stored) = checksum
-            && format.checksum.has_crc()
+            && (format.checksum.has_crc() || fde_has_crc)
             && self.verify_checksums
         {
             let computed = crc32_of(framed, is_fde);

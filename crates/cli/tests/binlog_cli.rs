@@ -259,6 +259,130 @@ fn a_file_that_is_not_a_binlog_is_reported_at_offset_0() {
     assert!(text.contains("at offset 0: not a binlog"), "{text}");
 }
 
+/// A directory and a FIFO nobody writes to are refused with exit 3 and a clear reason, at
+/// once (opening the FIFO would wait for a writer forever).
+#[test]
+fn a_directory_or_a_fifo_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    for (path, reason) in [
+        (dir.path().to_path_buf(), "is a directory"),
+        (fifo, "not a regular file"),
+    ] {
+        for command in ["check", "events", "stats", "sql"] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+                .args(["binlog", command])
+                .arg(&path)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let started = std::time::Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                if started.elapsed() > std::time::Duration::from_secs(10) {
+                    child.kill().unwrap();
+                    panic!("binlog {command} {} hangs", path.display());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(3), "{command}: {stderr}");
+            assert!(stderr.contains(reason), "{command}: {stderr}");
+        }
+    }
+}
+
+/// CRC32 (IEEE, reflected), as binlog events carry it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+/// The file up to the first event of type `event_type`, then that event with `body` (and its
+/// size, end_log_pos and CRC32 made to fit), the file ending there. Returns its path.
+fn hostile_copy(
+    dir: &tempfile::TempDir,
+    fixture: &str,
+    event_type: binlog::EventType,
+    body: impl Fn(&[u8]) -> Vec<u8>,
+) -> String {
+    let data = std::fs::read(fixtures_dir().unwrap().join(fixture)).unwrap();
+    let event = binlog::EventWalk::new(&data)
+        .map(Result::unwrap)
+        .find(|e| e.event_type() == event_type)
+        .unwrap();
+    let (start, end) = (event.offset as usize, event.end_offset() as usize);
+    let has_crc = crc32(&data[start..end - 4]).to_le_bytes() == data[end - 4..end];
+    let body = body(&data[start + 19..if has_crc { end - 4 } else { end }]);
+    let mut out = data[..start].to_vec();
+    let mut header = data[start..start + 19].to_vec();
+    let size = 19 + body.len() + if has_crc { 4 } else { 0 };
+    header[9..13].copy_from_slice(&u32::try_from(size).unwrap().to_le_bytes());
+    header[13..17].copy_from_slice(&u32::try_from(start + size).unwrap().to_le_bytes());
+    out.extend(header);
+    out.extend(body);
+    if has_crc {
+        let crc = crc32(&out[start..]);
+        out.extend(crc.to_le_bytes());
+    }
+    let path = dir.path().join(fixture.replace('/', "_"));
+    std::fs::write(&path, out).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// Decompression bombs are damage found before anything is inflated: a TRANSACTION_PAYLOAD
+/// announcing 1 TiB once decompressed, a MariaDB compressed query announcing 4 GiB.
+#[test]
+fn check_reports_a_decompression_bomb_as_damage() {
+    if fixtures_dir().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let payload = hostile_copy(
+        &dir,
+        "rust_mysql_common/transaction_compression.000001",
+        binlog::EventType::TRANSACTION_PAYLOAD,
+        |_| {
+            let compressed = [0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0];
+            let mut body = vec![2, 1, 0, 3, 9, 254];
+            body.extend((1u64 << 40).to_le_bytes());
+            body.extend([1, 1, compressed.len() as u8, 0]);
+            body.extend(compressed);
+            body
+        },
+    );
+    let query = hostile_copy(
+        &dir,
+        "generated-mariadb-10.11/primary/mariadb-bin.000005",
+        binlog::EventType::MARIA_QUERY_COMPRESSED,
+        |body| {
+            let status_len = usize::from(u16::from_le_bytes([body[11], body[12]]));
+            let schema_len = usize::from(body[8]);
+            let mut body = body[..13 + status_len + schema_len + 1].to_vec();
+            body.extend([0x84, 0xff, 0xff, 0xff, 0xff, 0x78, 0x9c, 3, 0, 0, 0, 0, 1]);
+            body
+        },
+    );
+    for path in [payload, query] {
+        let out = repldoctor(&["binlog", "check", &path]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{path}: {text}");
+        assert!(
+            text.contains("DAMAGED") && text.contains("more than"),
+            "{path}: {text}"
+        );
+    }
+}
+
 /// `binlog sql` and `binlog sql --undo` run against a real MariaDB: the undo SQL of a workload
 /// brings every table back to its checksum before the workload, and the SQL of the workload
 /// then brings it to its checksum after.
@@ -395,6 +519,102 @@ mod live {
         assert_eq!(checksum(&lab).await, after, "SQL:\n{redo}");
         let path = path.to_owned();
         (lab, path)
+    }
+
+    /// Transactions of several statements written in statement and mixed format (a MariaDB
+    /// GTID event and no BEGIN query before them): `binlog sql` of the source's binlog, run
+    /// on a fresh server, builds the same tables, so no statement of a transaction is lost.
+    #[tokio::test]
+    async fn sql_of_statement_and_mixed_binlogs_replays_on_a_fresh_server() {
+        for format in ["STATEMENT", "MIXED"] {
+            let options = LabOptions {
+                extra: vec![format!("binlog-format={format}")],
+                ..LabOptions::default()
+            };
+            let source_lab = Lab::start(1, &options).await.unwrap();
+            let source = source_lab.server(0);
+            // MariaDB logs CREATE DATABASE with that database as the default one, which the
+            // rendered `USE` then names before it exists: it is created on both sides first.
+            source.exec("CREATE DATABASE st").await.unwrap();
+            let file = new_binlog(source).await;
+            for statement in [
+                "CREATE TABLE st.a (id INT PRIMARY KEY, k INT, c VARCHAR(20)) ENGINE=InnoDB",
+                "CREATE TABLE st.b (id INT PRIMARY KEY, v INT) ENGINE=InnoDB",
+                "INSERT INTO st.a VALUES (1, 10, 'one'), (2, 20, 'two'), (3, 30, 'three')",
+                "BEGIN; UPDATE st.a SET k = k + 1 WHERE id = 1; INSERT INTO st.b VALUES (1, 5); \
+                 DELETE FROM st.a WHERE id = 3; UPDATE st.b SET v = v * 2 WHERE id = 1; COMMIT",
+                "BEGIN; INSERT INTO st.a VALUES (4, 40, 'four'); UPDATE st.a SET c = 'deux' \
+                 WHERE id = 2; INSERT INTO st.b VALUES (2, 7); COMMIT",
+                "START TRANSACTION; UPDATE st.a SET k = k * 3; DELETE FROM st.b WHERE id = 2; \
+                 COMMIT",
+            ] {
+                source.exec(statement).await.unwrap();
+            }
+            source.exec("FLUSH BINARY LOGS").await.unwrap();
+            let path = source.data_dir().join(&file);
+            let path = path.to_str().unwrap();
+            let sql = repldoctor_sql(&["binlog", "sql", path]);
+            let stats = repldoctor_sql(&["binlog", "stats", path]);
+            // Two DDL, one INSERT and three transactions of several statements.
+            assert!(stats.starts_with("6 transactions"), "{format}: {stats}");
+
+            let replay_lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+            let replay = replay_lab.server(0);
+            replay.exec("CREATE DATABASE st").await.unwrap();
+            replay.exec(&sql).await.unwrap();
+            for table in ["st.a", "st.b"] {
+                let query = format!("SELECT * FROM {table} ORDER BY id");
+                let want = source.rows(&query).await.unwrap();
+                assert!(!want.is_empty(), "{format}: {table} empty");
+                assert_eq!(
+                    replay.rows(&query).await.unwrap(),
+                    want,
+                    "{format}: {table} after replaying:\n{sql}"
+                );
+            }
+        }
+    }
+
+    /// XA transactions, prepared then committed or rolled back, and committed in one phase:
+    /// one transaction per GTID as `mariadb-binlog` prints them, each ending where it should.
+    #[tokio::test]
+    async fn xa_transactions_are_grouped_by_their_gtids() {
+        let lab = Lab::start(1, &LabOptions::default()).await.unwrap();
+        let server = lab.server(0);
+        server.exec("CREATE DATABASE xa").await.unwrap();
+        let file = new_binlog(server).await;
+        for statement in [
+            "CREATE TABLE xa.t (id INT PRIMARY KEY) ENGINE=InnoDB",
+            // On one connection each: a prepared XA transaction stays attached to its own.
+            "XA START 'a'; INSERT INTO xa.t VALUES (1); INSERT INTO xa.t VALUES (2); XA END 'a'; \
+             XA PREPARE 'a'; XA COMMIT 'a'",
+            "XA START 'b'; INSERT INTO xa.t VALUES (3); XA END 'b'; XA PREPARE 'b'; \
+             XA ROLLBACK 'b'",
+            "XA START 'c'; INSERT INTO xa.t VALUES (4); XA END 'c'; XA COMMIT 'c' ONE PHASE",
+            "INSERT INTO xa.t VALUES (5)",
+        ] {
+            server.exec(statement).await.unwrap();
+        }
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let path = server.data_dir().join(&file);
+        let oracle = std::process::Command::new("mariadb-binlog")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let gtid_lines = String::from_utf8_lossy(&oracle.stdout)
+            .lines()
+            .filter(|l| l.starts_with('#') && l.contains("\tGTID "))
+            .count();
+        let path = path.to_str().unwrap();
+        let stats = repldoctor_sql(&["binlog", "stats", path]);
+        assert!(gtid_lines >= 7, "{gtid_lines}");
+        assert!(
+            stats.starts_with(&format!("{gtid_lines} transactions")),
+            "{gtid_lines} GTIDs: {stats}"
+        );
+        let events = repldoctor_sql(&["binlog", "events", path]);
+        let sql = repldoctor_sql(&["binlog", "sql", path]);
+        assert!(!sql.contains("(anonymous)"), "{events}\n{sql}");
     }
 
     /// A binlog written without column names (MariaDB's default binlog_row_metadata=NO_LOG)

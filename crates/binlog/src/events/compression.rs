@@ -7,9 +7,18 @@ use std::io::Read;
 use crate::error::{DecodeError, DecodeResult};
 use crate::reader::Reader;
 
+/// The most bytes a compressed event or payload may inflate to: what `max_allowed_packet`
+/// allows any server to write (1 GiB), so a bomb is damage rather than gigabytes allocated.
+pub const MAX_UNCOMPRESSED_BYTES: u64 = 1 << 30;
+
 /// Inflates a MariaDB compressed block. The output is limited to the length the header
-/// announces (at most 4 GiB - 1 by the format), so a hostile block cannot make it grow further.
+/// announces, which may not pass [`MAX_UNCOMPRESSED_BYTES`], so a hostile block cannot make it
+/// grow further.
 pub fn uncompress(reader: &mut Reader<'_>) -> DecodeResult<Vec<u8>> {
+    uncompress_within(reader, MAX_UNCOMPRESSED_BYTES)
+}
+
+fn uncompress_within(reader: &mut Reader<'_>, cap: u64) -> DecodeResult<Vec<u8>> {
     let at = reader.offset();
     let header = reader.u8()?;
     let len_bytes = usize::from(header & 0x07);
@@ -20,6 +29,12 @@ pub fn uncompress(reader: &mut Reader<'_>) -> DecodeResult<Vec<u8>> {
         ));
     }
     let expected = reader.uint_be(len_bytes)?;
+    if expected > cap {
+        return Err(DecodeError::new(
+            at,
+            format!("compressed block announces {expected} bytes, more than the {cap} allowed"),
+        ));
+    }
     let compressed = reader.take_rest();
     let mut out = Vec::with_capacity(
         usize::try_from(expected)
@@ -68,5 +83,15 @@ mod tests {
         assert!(uncompress(&mut Reader::new(&lying, 0)).is_err());
         assert!(uncompress(&mut Reader::new(&[0x01, 0], 0)).is_err());
         assert!(uncompress(&mut Reader::new(&[0x81, 3, 1, 2], 0)).is_err());
+    }
+
+    #[test]
+    fn a_block_announcing_more_than_the_cap_is_refused_before_inflating() {
+        let bomb = block(&[0; 4096], 4 << 20);
+        let err = uncompress_within(&mut Reader::new(&bomb, 0), 1 << 20).unwrap_err();
+        assert!(err.reason.contains("announces"), "{err:?}");
+        let huge = block(b"x", u32::MAX);
+        let err = uncompress(&mut Reader::new(&huge, 0)).unwrap_err();
+        assert!(err.reason.contains("more than"), "{err:?}");
     }
 }

@@ -238,13 +238,29 @@ const INTERVAL_LEN: usize = 16;
 impl<'a> PreviousGtids<'a> {
     pub fn parse(event: &Event<'a>) -> DecodeResult<Self> {
         let mut r = event.body_reader();
+        let at = r.offset();
         let header = r.u64()?;
-        let tagged = header >> 56 != 0;
-        let count = if tagged {
-            (header >> 8) & 0xffff_ffff_ffff
-        } else {
-            header
+        // The top byte is the format: 0 untagged (a plain count), 1 tagged (8.3+).
+        let (tagged, count) = match header >> 56 {
+            0 => (false, header),
+            1 => (true, (header >> 8) & 0xffff_ffff_ffff),
+            other => {
+                return Err(DecodeError::new(
+                    at,
+                    format!("GTID set format {other} is not known (0 untagged, 1 tagged)"),
+                ));
+            }
         };
+        if count > (r.remaining() / MIN_ENTRY_LEN) as u64 {
+            return Err(DecodeError::new(
+                at,
+                format!(
+                    "claims {count} entries in {} bytes, room for {} at most",
+                    r.remaining(),
+                    r.remaining() / MIN_ENTRY_LEN
+                ),
+            ));
+        }
         let mut entries = Vec::with_capacity(bounded(count, r.remaining() / MIN_ENTRY_LEN));
         for _ in 0..count {
             let uuid = r.array()?;

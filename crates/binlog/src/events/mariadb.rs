@@ -101,6 +101,12 @@ impl<'a> MariaGtid<'a> {
     pub fn is_standalone(&self) -> bool {
         self.flags & flags::STANDALONE != 0
     }
+
+    /// True when the group is its next statement alone: standalone, or the XA COMMIT / XA
+    /// ROLLBACK of a transaction prepared earlier.
+    pub fn is_single_statement(&self) -> bool {
+        self.flags & (flags::STANDALONE | flags::COMPLETED_XA) != 0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

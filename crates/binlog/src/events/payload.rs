@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use super::compression::MAX_UNCOMPRESSED_BYTES;
 use crate::error::{DecodeError, DecodeResult};
 use crate::format::{ChecksumAlg, FormatDescription};
 use crate::reader::Reader;
@@ -94,7 +95,8 @@ impl<'a> TransactionPayload<'a> {
     }
 
     /// The inner events' bytes. The output never grows past the uncompressed size the header
-    /// announced (when it announced one), so a hostile payload cannot exhaust memory.
+    /// announced (when it announced one) nor past [`MAX_UNCOMPRESSED_BYTES`], so a hostile
+    /// payload cannot exhaust memory.
     pub fn decompress(&self) -> DecodeResult<Vec<u8>> {
         match self.compression {
             Compression::None => Ok(self.payload.to_vec()),
@@ -102,33 +104,12 @@ impl<'a> TransactionPayload<'a> {
                 self.payload_offset,
                 format!("compression type {code} is not known"),
             )),
-            Compression::Zstd => {
-                let err =
-                    |e: std::io::Error| DecodeError::new(self.payload_offset, format!("zstd: {e}"));
-                let limit = self.uncompressed_size.unwrap_or(u64::MAX);
-                let mut out = Vec::with_capacity(
-                    usize::try_from(limit)
-                        .unwrap_or(usize::MAX)
-                        .min(self.payload.len().saturating_mul(16)),
-                );
-                zstd::stream::read::Decoder::new(self.payload)
-                    .map_err(err)?
-                    .take(limit.saturating_add(1))
-                    .read_to_end(&mut out)
-                    .map_err(err)?;
-                if let Some(expected) = self.uncompressed_size
-                    && out.len() as u64 != expected
-                {
-                    return Err(DecodeError::new(
-                        self.payload_offset,
-                        format!(
-                            "payload decompresses to {} bytes, its header says {expected}",
-                            out.len()
-                        ),
-                    ));
-                }
-                Ok(out)
-            }
+            Compression::Zstd => unzstd(
+                self.payload,
+                self.payload_offset,
+                self.uncompressed_size,
+                MAX_UNCOMPRESSED_BYTES,
+            ),
         }
     }
 
@@ -139,5 +120,66 @@ impl<'a> TransactionPayload<'a> {
         'a: 'b,
     {
         EventWalk::inner(decompressed, self.format)
+    }
+}
+
+/// Inflates a zstd payload found at `offset` to at most `cap` bytes: a size announced above the
+/// cap is refused before anything is inflated, and a stream growing past it is cut off.
+fn unzstd(payload: &[u8], offset: u64, announced: Option<u64>, cap: u64) -> DecodeResult<Vec<u8>> {
+    if let Some(size) = announced.filter(|&size| size > cap) {
+        return Err(DecodeError::new(
+            offset,
+            format!("payload announces {size} bytes uncompressed, more than the {cap} allowed"),
+        ));
+    }
+    let err = |e: std::io::Error| DecodeError::new(offset, format!("zstd: {e}"));
+    let limit = announced.unwrap_or(cap);
+    let mut out = Vec::with_capacity(
+        usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .min(payload.len().saturating_mul(16)),
+    );
+    zstd::stream::read::Decoder::new(payload)
+        .map_err(err)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(err)?;
+    match announced {
+        Some(expected) if out.len() as u64 != expected => Err(DecodeError::new(
+            offset,
+            format!(
+                "payload decompresses to {} bytes, its header says {expected}",
+                out.len()
+            ),
+        )),
+        None if out.len() as u64 > cap => Err(DecodeError::new(
+            offset,
+            format!("payload decompresses to more than the {cap} bytes allowed"),
+        )),
+        _ => Ok(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bomb: a few kilobytes of zstd that inflate to many times the cap.
+    fn bomb(inflated: usize) -> Vec<u8> {
+        zstd::bulk::compress(&vec![0u8; inflated], 19).unwrap()
+    }
+
+    #[test]
+    fn a_payload_past_the_cap_is_refused() {
+        let cap = 1 << 20;
+        let payload = bomb(4 << 20);
+        assert!(payload.len() < 4 << 10, "{}", payload.len());
+        let unannounced = unzstd(&payload, 7, None, cap).unwrap_err();
+        assert_eq!(unannounced.at, 7);
+        assert!(unannounced.reason.contains("more than"), "{unannounced:?}");
+        let announced = unzstd(&payload, 7, Some(1 << 40), cap).unwrap_err();
+        assert!(announced.reason.contains("announces"), "{announced:?}");
+        assert_eq!(unzstd(&bomb(1000), 0, Some(1000), cap).unwrap().len(), 1000);
+        assert_eq!(unzstd(&bomb(1000), 0, None, cap).unwrap().len(), 1000);
     }
 }

@@ -42,6 +42,24 @@ impl<'a> Query<'a> {
         self.statement.eq_ignore_ascii_case(b"BEGIN")
     }
 
+    /// True for MySQL's `XA START ...`, which opens an XA transaction ended by XA_PREPARE.
+    pub fn is_xa_start(&self) -> bool {
+        self.statement
+            .get(..8)
+            .is_some_and(|head| head.eq_ignore_ascii_case(b"XA START"))
+    }
+
+    /// True for `XA COMMIT ...` and `XA ROLLBACK ...`: the end of an XA transaction, after its
+    /// XA PREPARE or (`ONE PHASE`) after its statements.
+    pub fn is_xa_commit_or_rollback(&self) -> bool {
+        let starts = |prefix: &[u8]| {
+            self.statement
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        starts(b"XA COMMIT") || starts(b"XA ROLLBACK")
+    }
+
     /// True for the statements that end a transaction without an XID event (non-transactional
     /// engines, and `ROLLBACK` of a transaction that touched one).
     pub fn is_commit_or_rollback(&self) -> bool {

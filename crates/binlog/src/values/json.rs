@@ -146,8 +146,44 @@ fn write_container(
     let count = count as usize;
     let keys_at = 2 * width;
     let values_at = keys_at + if object { count * (width + 2) } else { 0 };
+    let entries_end = values_at + count * (1 + width);
+    // A value stored apart from its entry is read only up to the next one's start: the values
+    // of a container are disjoint and in order, so a document whose entries share or go back
+    // to a child (2^30 leaves out of a few hundred bytes) is damage, not an endless printing.
+    let mut pending: Option<(u8, usize)> = None;
+    let write_pending = |pending: Option<(u8, usize)>, end: usize, out: &mut String| {
+        let Some((t, start)) = pending else {
+            return Ok(());
+        };
+        write_value(t, &data[start..end], at + start as u64, depth + 1, out)
+    };
     out.push(if object { '{' } else { '[' });
     for i in 0..count {
+        let entry_at = values_at + i * (1 + width);
+        let mut v = Reader::new(data.get(entry_at..).unwrap_or(&[]), at + entry_at as u64);
+        let t = v.u8()?;
+        let inlined = matches!(t, kind::LITERAL | kind::INT16 | kind::UINT16)
+            || (large && matches!(t, kind::INT32 | kind::UINT32));
+        let field = v.bytes(width)?;
+        let stored_at = if inlined {
+            None
+        } else {
+            let value_offset = Reader::new(field, at).uint(width)? as usize;
+            let after = pending.map_or(entries_end, |(_, start)| start + 1);
+            if value_offset < after || value_offset >= data.len() {
+                return Err(err(
+                    at + entry_at as u64,
+                    format!(
+                        "JSON value at {value_offset} overlaps another or lies outside its \
+                         container"
+                    ),
+                ));
+            }
+            Some(value_offset)
+        };
+        if let Some(start) = stored_at {
+            write_pending(pending.take(), start, out)?;
+        }
         if i > 0 {
             out.push_str(", ");
         }
@@ -161,23 +197,12 @@ fn write_container(
             write_json_string(&String::from_utf8_lossy(key), out);
             out.push_str(": ");
         }
-        let entry_at = values_at + i * (1 + width);
-        let mut v = Reader::new(data.get(entry_at..).unwrap_or(&[]), at + entry_at as u64);
-        let t = v.u8()?;
-        let inlined = matches!(t, kind::LITERAL | kind::INT16 | kind::UINT16)
-            || (large && matches!(t, kind::INT32 | kind::UINT32));
-        if inlined {
-            let field = v.bytes(width)?;
-            write_value(t, field, at + entry_at as u64 + 1, depth + 1, out)?;
-        } else {
-            let value_offset = v.uint(width)? as usize;
-            let value = data
-                .get(value_offset..)
-                .filter(|_| value_offset >= values_at)
-                .ok_or_else(|| err(at, "JSON value outside its container"))?;
-            write_value(t, value, at + value_offset as u64, depth + 1, out)?;
+        match stored_at {
+            None => write_value(t, field, at + entry_at as u64 + 1, depth + 1, out)?,
+            Some(start) => pending = Some((t, start)),
         }
     }
+    write_pending(pending, data.len(), out)?;
     out.push(if object { '}' } else { ']' });
     Ok(())
 }
@@ -327,6 +352,37 @@ mod tests {
         let size = (doc.len() - 1) as u8;
         doc[3] = size;
         assert_eq!(text(&doc).unwrap(), r#"{"a": 1, "b": "xy"}"#);
+    }
+
+    /// 30 nested arrays of two entries that both point at the same child: 2^30 leaves from
+    /// 300 bytes if followed; shared, overlapping or backward offsets are damage.
+    #[test]
+    fn entries_sharing_a_child_are_damage() {
+        fn shared(levels: usize) -> Vec<u8> {
+            let mut body = vec![0, 0, 4, 0];
+            for _ in 0..levels {
+                let size = (10 + body.len()) as u16;
+                let mut outer = vec![2, 0];
+                outer.extend(size.to_le_bytes());
+                outer.extend([kind::SMALL_ARRAY, 10, 0, kind::SMALL_ARRAY, 10, 0]);
+                outer.extend(&body);
+                body = outer;
+            }
+            body.insert(0, kind::SMALL_ARRAY);
+            body
+        }
+        let err = text(&shared(30)).unwrap_err();
+        assert!(err.reason.contains("overlaps"), "{err:?}");
+        assert!(text(&shared(1)).is_err());
+        // Pointing back into the entry table is damage too.
+        let mut back = shared(1);
+        back[6] = 2;
+        assert!(text(&back).is_err());
+        // Two distinct children are read as before.
+        let mut two = vec![kind::SMALL_ARRAY, 2, 0, 18, 0];
+        two.extend([kind::SMALL_ARRAY, 10, 0, kind::SMALL_ARRAY, 14, 0]);
+        two.extend([0, 0, 4, 0, 0, 0, 4, 0]);
+        assert_eq!(text(&two).unwrap(), "[[], []]");
     }
 
     #[test]
