@@ -91,7 +91,8 @@ fn members(collection: &Collection) -> Result<Vec<(String, Vec<u8>)>, serde_json
 
 /// Writes the bundle: a `.tar.gz` when the path ends so, else a new (or empty) directory.
 pub fn save(collection: &Collection, path: &Path) -> Result<(), BundleError> {
-    check_log_names(&collection.manifest).map_err(|reason| error(path, reason))?;
+    let names = collection.files.iter().map(|f| f.entry.bundle_name.as_str());
+    check_log_names(names).map_err(|reason| error(path, reason))?;
     let members =
         members(collection).map_err(|err| error(path, format!("cannot encode: {err}")))?;
     if is_archive(path) {
@@ -164,7 +165,7 @@ fn read_with(source: &mut impl Members) -> Result<Collection, String> {
             manifest.format_version
         ));
     }
-    check_log_names(&manifest)?;
+    check_log_names(manifest.files.iter().map(|f| f.bundle_name.as_str()))?;
     // The manifest is read again with the rest, so that the bundle's members add up in one
     // place (and an archive holding two manifests is caught).
     let mut wanted = vec![
@@ -217,10 +218,9 @@ fn one(mut members: Vec<Vec<u8>>) -> Vec<u8> {
 
 /// The log files' names must be ones the writer produces: one plain file name each (letters,
 /// digits, `.`, `_`, `-`, not starting with `.`), none twice, none another member's.
-fn check_log_names(manifest: &Manifest) -> Result<(), String> {
+fn check_log_names<'a>(names: impl Iterator<Item = &'a str>) -> Result<(), String> {
     let mut seen = BTreeSet::new();
-    for entry in &manifest.files {
-        let name = entry.bundle_name.as_str();
+    for name in names {
         let plain = !name.is_empty()
             && name.len() <= MAX_NAME_BYTES
             && !name.starts_with('.')
