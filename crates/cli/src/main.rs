@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod connection;
 mod failure;
+mod input;
 mod output;
 mod status;
 

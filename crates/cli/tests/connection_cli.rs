@@ -221,6 +221,33 @@ fn evidence_with_nothing_understood_exits_3() {
 }
 
 #[test]
+fn endless_or_unreadable_inputs_fail_within_their_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["diagnose", "--evidence", "/dev/zero"],
+            "larger than 256 MiB, the most repldoctor reads as evidence",
+        ),
+        (
+            &["gtid", "count", "@/dev/zero"],
+            "larger than 64 MiB, the most repldoctor reads as a GTID set",
+        ),
+        (
+            &["diagnose", "--evidence", dir.path().to_str().unwrap()],
+            "it is a directory, not a file",
+        ),
+        (
+            &["gtid", "count", &format!("@{}", dir.path().display())],
+            "it is a directory, not a file",
+        ),
+    ];
+    for (args, expected) in cases {
+        let stderr = assert_one_line_failure(&repldoctor(args));
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_3_and_help_exits_0() {
     assert_eq!(repldoctor(&["diagnose", "--bogus"]).status.code(), Some(3));
     assert_eq!(repldoctor(&[]).status.code(), Some(3));

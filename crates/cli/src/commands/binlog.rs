@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::args::{Format, GlobalArgs};
 use crate::failure::Failure;
+use crate::input::{self, Input};
 use crate::output::envelope;
 use crate::status::Status;
 
@@ -125,7 +126,7 @@ impl SchemaArgs {
         let Some(path) = &self.schema else {
             return Ok(None);
         };
-        let text = std::fs::read(path)
+        let text = input::read(Input::File(path), input::SCHEMA)
             .map_err(|err| Failure::new(format!("cannot read '{}': {err}", path.display())))?;
         let origin = Provenance {
             how: Obtained::File {

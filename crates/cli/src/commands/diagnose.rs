@@ -1,6 +1,5 @@
 //! `repldoctor diagnose`.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -14,6 +13,7 @@ use evidence::bundle::Collection;
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::commands::collect;
 use crate::failure::Failure;
+use crate::input::{self, Input};
 use crate::output::envelope_pretty;
 use crate::status::Status;
 
@@ -107,13 +107,13 @@ fn read_evidence(paths: &[PathBuf]) -> Result<ParsedText, Failure> {
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {
         let name = path.display().to_string();
-        let mut bytes = Vec::new();
-        let read = if name == "-" {
-            std::io::stdin().read_to_end(&mut bytes)
+        let input = if name == "-" {
+            Input::Stdin
         } else {
-            std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes))
+            Input::File(path)
         };
-        read.map_err(|err| Failure::new(format!("cannot read evidence {name}: {err}")))?;
+        let bytes = input::read(input, input::EVIDENCE)
+            .map_err(|err| Failure::new(format!("cannot read evidence {name}: {err}")))?;
         // Pasted text is sometimes Latin-1 or has stray bytes: keep what can be read.
         texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
     }

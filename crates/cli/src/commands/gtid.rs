@@ -1,7 +1,7 @@
 //! `repldoctor gtid`.
 
 use std::collections::BTreeSet;
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::time::Duration;
 
 use ::collect::gtid_state::{GtidState, ServerGtids, read_gtid_state};
@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::args::{ConnectionArgs, Format, GlobalArgs};
 use crate::connection;
 use crate::failure::Failure;
+use crate::input::{self, Input};
 use crate::output::envelope;
 use crate::status::Status;
 
@@ -169,14 +170,9 @@ pub fn run(command: GtidCommand, global: &GlobalArgs) -> Result<Status, Failure>
 /// with `@`.
 fn read_text(argument: &str, role: &str) -> Result<String, Failure> {
     match argument.strip_prefix('@') {
-        Some("-") => {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|err| {
-                Failure::new(format!("{role}: cannot read standard input: {err}"))
-            })?;
-            Ok(text)
-        }
-        Some(path) => std::fs::read_to_string(path)
+        Some("-") => input::read_text(Input::Stdin, input::GTID_SET)
+            .map_err(|err| Failure::new(format!("{role}: cannot read standard input: {err}"))),
+        Some(path) => input::read_text(Input::File(std::path::Path::new(path)), input::GTID_SET)
             .map_err(|err| Failure::new(format!("{role}: cannot read {path}: {err}"))),
         None => Ok(argument.to_owned()),
     }
