@@ -91,7 +91,10 @@ fn members(collection: &Collection) -> Result<Vec<(String, Vec<u8>)>, serde_json
 
 /// Writes the bundle: a `.tar.gz` when the path ends so, else a new (or empty) directory.
 pub fn save(collection: &Collection, path: &Path) -> Result<(), BundleError> {
-    let names = collection.files.iter().map(|f| f.entry.bundle_name.as_str());
+    let names = collection
+        .files
+        .iter()
+        .map(|f| f.entry.bundle_name.as_str());
     check_log_names(names).map_err(|reason| error(path, reason))?;
     let members =
         members(collection).map_err(|err| error(path, format!("cannot encode: {err}")))?;
@@ -154,10 +157,7 @@ fn read_with(source: &mut impl Members) -> Result<Collection, String> {
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|err| format!("{MANIFEST_FILE} is not a manifest: {err}"))?;
     if manifest.format != FORMAT_NAME {
-        return Err(format!(
-            "{MANIFEST_FILE} says format '{}'",
-            manifest.format
-        ));
+        return Err(format!("{MANIFEST_FILE} says format '{}'", manifest.format));
     }
     if manifest.format_version > FORMAT_VERSION {
         return Err(format!(
@@ -259,7 +259,10 @@ fn kind_of(file_type: std::fs::FileType) -> &'static str {
 }
 
 fn too_large(name: &str, cap: u64) -> String {
-    format!("{name} is larger than {}, the most a bundle's {name} may hold", mib(cap))
+    format!(
+        "{name} is larger than {}, the most a bundle's {name} may hold",
+        mib(cap)
+    )
 }
 
 fn too_large_in_all() -> String {

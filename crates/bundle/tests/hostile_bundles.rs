@@ -115,9 +115,16 @@ fn a_symlinked_log_is_refused_and_its_target_never_read() {
 #[test]
 fn a_hard_linked_member_is_refused() {
     let (dir, bundle) = copy_of_example();
-    std::fs::hard_link(bundle.join("source-error.log"), dir.path().join("elsewhere")).unwrap();
+    std::fs::hard_link(
+        bundle.join("source-error.log"),
+        dir.path().join("elsewhere"),
+    )
+    .unwrap();
     let err = load_error(&bundle);
-    assert!(err.contains("source-error.log has other hard links"), "{err}");
+    assert!(
+        err.contains("source-error.log has other hard links"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -237,7 +244,10 @@ fn gzip(parts: &[Part]) -> Vec<u8> {
         compress
             .compress_vec(input, &mut out, FlushCompress::Full)
             .unwrap();
-        assert!(out.len() < out.capacity(), "the output buffer was big enough");
+        assert!(
+            out.len() < out.capacity(),
+            "the output buffer was big enough"
+        );
         out
     };
     let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
@@ -314,7 +324,10 @@ fn an_archive_member_over_its_cap_is_refused_by_its_header() {
     ]);
     let dir = tempfile::tempdir().unwrap();
     let err = load_error(&write(dir.path(), "big.tar.gz", &bomb));
-    assert!(err.contains("captures.json is larger than 256 MiB"), "{err}");
+    assert!(
+        err.contains("captures.json is larger than 256 MiB"),
+        "{err}"
+    );
 }
 
 /// A well-formed `.tar.gz` of these entries (headers and contents as given), with its end.
