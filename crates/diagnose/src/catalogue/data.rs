@@ -16,6 +16,7 @@ pub(super) static REASONS: &[&str] = &[
     "answers a statement or setting the DBA gave (CHANGE MASTER, START/STOP/RESET SLAVE, SET, filters, GTID modes): not a running thread's failure",
     "its template has too few fixed words to recognise and says nothing a class can use",
     "names a source, dump or binlog that is not replication's (FEDERATED data sources, spatial reference systems, resource groups, InnoDB)",
+    "the semi-synchronous plugin's acknowledgement bookkeeping: the channel's own failure is reported by its own errors",
     "the source binary-logging a client's statement (unsafe or impossible for the format): raised to that client, not to a replication thread",
 ];
 
@@ -539,7 +540,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_PROHIBITED",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -547,7 +548,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_FATAL_ERR",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -587,7 +588,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_ROUTINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -595,7 +596,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_CREATE_ROUTINE_NEED_SUPER",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -691,7 +692,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_EMFILE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -707,7 +708,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_STATEMENT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -755,7 +756,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_LOGGING_IMPOSSIBLE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -811,7 +812,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_ENGINE_AND_STMT_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -819,7 +820,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_MODE_AND_STMT_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -827,7 +828,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_AND_STMT_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -835,7 +836,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_INJECTION_AND_STMT_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -843,7 +844,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_MODE_AND_ROW_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -851,7 +852,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_INJECTION_AND_STMT_MODE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -859,7 +860,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_MULTIPLE_ENGINES_AND_SELF_LOGGING_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -867,7 +868,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_LIMIT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -875,7 +876,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_DELAYED",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -883,7 +884,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SYSTEM_TABLE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -891,7 +892,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_AUTOINC_COLUMNS",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -899,7 +900,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_UDF",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -907,7 +908,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SYSTEM_VARIABLE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -915,7 +916,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SYSTEM_FUNCTION",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -923,7 +924,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_NONTRANS_AFTER_TRANS",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -971,7 +972,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_MULTIPLE_ENGINES_AND_SELF_LOGGING_ENGINE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -979,7 +980,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_MIXED_STATEMENT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1003,7 +1004,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_IGNORE_SELECT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1011,7 +1012,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_SELECT_UPDATE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1019,7 +1020,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_REPLACE_SELECT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1027,7 +1028,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_CREATE_IGNORE_SELECT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1035,7 +1036,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_CREATE_REPLACE_SELECT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1043,7 +1044,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_UPDATE_IGNORE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1051,7 +1052,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_WRITE_AUTOINC_SELECT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1059,7 +1060,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_CREATE_SELECT_AUTOINC",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1067,7 +1068,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_TWO_KEYS",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1075,7 +1076,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_AUTOINC_NOT_FIRST",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1099,7 +1100,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_CACHE_SIZE_GREATER_THAN_MAX",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1115,7 +1116,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_CACHE_SIZE_GREATER_THAN_MAX",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1299,7 +1300,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_NON_TRANSACTIONAL_TABLE",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1307,7 +1308,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_CREATE_SELECT",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1315,7 +1316,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_CREATE_DROP_TEMPORARY_TABLE_IN_TRANSACTION",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1443,7 +1444,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_MODE_AND_NO_REPL_TABLES",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1499,7 +1500,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_STOP_SLAVE_SQL_THREAD_TIMEOUT",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mariadb,
@@ -1507,7 +1508,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_STOP_SLAVE_IO_THREAD_TIMEOUT",
         "10.11",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mariadb,
@@ -1699,7 +1700,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_MUST_BE_EMPTY",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1731,7 +1732,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_FULLTEXT_PLUGIN",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -1843,7 +1844,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SKIP_LOCKED",
         "10.11",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mariadb,
@@ -2379,7 +2380,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_PROHIBITED",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2387,7 +2388,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_FATAL_ERR",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2427,7 +2428,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_ROUTINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2435,7 +2436,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_CREATE_ROUTINE_NEED_SUPER",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2539,7 +2540,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_EMFILE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2555,7 +2556,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_STATEMENT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2603,7 +2604,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_LOGGING_IMPOSSIBLE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2667,7 +2668,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_ENGINE_AND_STMT_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2675,7 +2676,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_MODE_AND_STMT_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2683,7 +2684,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_AND_STMT_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2691,7 +2692,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_INJECTION_AND_STMT_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2699,7 +2700,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_MODE_AND_ROW_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2707,7 +2708,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_ROW_INJECTION_AND_STMT_MODE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2715,7 +2716,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_MULTIPLE_ENGINES_AND_SELF_LOGGING_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2723,7 +2724,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_LIMIT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2731,7 +2732,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SYSTEM_TABLE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2739,7 +2740,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_AUTOINC_COLUMNS",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2747,7 +2748,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_UDF",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2755,7 +2756,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SYSTEM_VARIABLE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2763,7 +2764,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SYSTEM_FUNCTION",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2771,7 +2772,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_NONTRANS_AFTER_TRANS",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2819,7 +2820,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_MULTIPLE_ENGINES_AND_SELF_LOGGING_ENGINE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2827,7 +2828,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_MIXED_STATEMENT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2851,7 +2852,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_IGNORE_SELECT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2859,7 +2860,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_SELECT_UPDATE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2867,7 +2868,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_REPLACE_SELECT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2875,7 +2876,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_CREATE_IGNORE_SELECT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2883,7 +2884,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_CREATE_REPLACE_SELECT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2891,7 +2892,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_UPDATE_IGNORE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2899,7 +2900,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_WRITE_AUTOINC_SELECT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2907,7 +2908,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_CREATE_SELECT_AUTOINC",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2915,7 +2916,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_INSERT_TWO_KEYS",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2923,7 +2924,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_AUTOINC_NOT_FIRST",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2947,7 +2948,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_CACHE_SIZE_GREATER_THAN_MAX",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -2971,7 +2972,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_CACHE_SIZE_GREATER_THAN_MAX",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3155,7 +3156,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_NON_TRANSACTIONAL_TABLE",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3163,7 +3164,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_CREATE_SELECT",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3171,7 +3172,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_CREATE_DROP_TEMPORARY_TABLE_IN_TRANSACTION",
         "5.7",
         Some("5.7"),
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3299,7 +3300,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_MODE_AND_NO_REPL_TABLES",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3355,7 +3356,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_STOP_REPLICA_SQL_THREAD_TIMEOUT",
         "5.7",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mysql,
@@ -3363,7 +3364,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_STOP_REPLICA_IO_THREAD_TIMEOUT",
         "5.7",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mysql,
@@ -3371,7 +3372,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_BINLOG_SPLITTABLE_STATEMENT_AND_ASSIGNED_GTID",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3395,7 +3396,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_FULLTEXT_PLUGIN",
         "5.7",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3604,7 +3605,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GROUP_REPLICATION_STOP_APPLIER_THREAD_TIMEOUT",
         "5.7",
         None,
-        Excluded(1),
+        Excluded(4),
     ),
     Entry::new(
         Mysql,
@@ -3830,7 +3831,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         None,
         Excluded(1),
     ),
-    Entry::new(Mysql, 3199, "ER_BINLOG_UNSAFE_XA", "8.0", None, Excluded(7)),
+    Entry::new(Mysql, 3199, "ER_BINLOG_UNSAFE_XA", "8.0", None, Excluded(8)),
     Entry::new(
         Mysql,
         3546,
@@ -3853,7 +3854,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_SKIP_LOCKED",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3861,7 +3862,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_NOWAIT",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -3997,7 +3998,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_CLIENT_GTID_UNSAFE_CREATE_DROP_TEMP_TABLE_IN_TRX_IN_SBR",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -4005,7 +4006,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_UNSAFE_ALTER_ADD_COL_WITH_DEFAULT_EXPRESSION",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -4317,7 +4318,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_ACL_TABLE_READ_IN_DML_DDL",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -4325,7 +4326,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_STOP_REPLICA_MONITOR_IO_THREAD_TIMEOUT",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mysql,
@@ -4958,7 +4959,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_ERROR_CREATING_CONNECTION_METADATA",
         "8.0",
         None,
-        Classified(Class::ConnectionFailed),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mysql,
@@ -4966,7 +4967,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_ERROR_CHANGING_CONNECTION_METADATA_REPO_TYPE",
         "8.0",
         None,
-        Classified(Class::ConnectionFailed),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mysql,
@@ -5062,7 +5063,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_REPLICA_FAILED_TO_CREATE_CHANNEL_FROM_CONNECTION_METADATA",
         "8.0",
         None,
-        Classified(Class::ConnectionFailed),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mysql,
@@ -5198,7 +5199,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_REPLICA_CANT_START_REPLICA_FOR_CHANNEL",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mysql,
@@ -5206,7 +5207,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_REPLICA_CANT_STOP_REPLICA_FOR_CHANNEL",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(4),
     ),
     Entry::new(
         Mysql,
@@ -5390,7 +5391,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_REPLICA_ERROR_READING_FROM_SERVER",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ReceiverErrorOther),
     ),
     Entry::new(
         Mysql,
@@ -5510,7 +5511,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_ERROR_LOOKING_FOR_LOG",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mysql,
@@ -5526,7 +5527,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_CANT_FIND_FOLLOWUP_FILE",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mysql,
@@ -5678,7 +5679,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_REPLICA_SQL_THREAD_IO_ERROR_READING_EVENT",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Classified(Class::RelayLogUnreadable),
     ),
     Entry::new(
         Mysql,
@@ -6102,7 +6103,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_LOGS_CALLED_WITH_FILE_NOT_IN_INDEX",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6110,7 +6111,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_LOGS_CANT_SYNC_INDEX_FILE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6118,7 +6119,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_LOGS_CANT_COPY_TO_REGISTER_FILE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6126,7 +6127,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_LOGS_CANT_FLUSH_REGISTER_FILE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6134,7 +6135,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_LOGS_CANT_UPDATE_INDEX_FILE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6142,7 +6143,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_PURGE_LOGS_FAILED_TO_PURGE_LOG",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6302,7 +6303,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_CACHE_SIZE_TOO_LARGE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6310,7 +6311,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_STMT_CACHE_SIZE_TOO_LARGE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6318,7 +6319,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_MESSAGE_AND_STATEMENT",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -6662,7 +6663,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_RPL_INIT_FOR_TRX",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6670,7 +6671,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_BINLOG_WRITE_OUT_OF_ORDER",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6678,7 +6679,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLY_BINLOG_FILE_TOO_LARGE",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6686,7 +6687,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_RPL_ENABLED_ON_SOURCE",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6694,7 +6695,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_SOURCE_OOM",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6702,7 +6703,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_DISABLED_ON_SOURCE",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6710,7 +6711,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_SOURCE_GOT_REPLY_AT_POS",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6718,7 +6719,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_SOURCE_SIGNAL_ALL_WAITING_THREADS",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6726,7 +6727,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_SOURCE_TRX_WAIT_POS",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6734,7 +6735,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_BINLOG_REPLY_IS_AHEAD",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6742,7 +6743,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_WAIT_TIME_FOR_BINLOG_SENT",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6750,7 +6751,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_WAIT_FOR_BINLOG_TIMEDOUT",
         "8.0",
         None,
-        Excluded(4),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6758,7 +6759,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_RPL_SWITCHED_OFF",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6766,7 +6767,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_RPL_SWITCHED_ON",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6774,7 +6775,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_SOURCE_FAILED_ON_NET_FLUSH",
         "8.0",
         None,
-        Excluded(4),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6782,7 +6783,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_UPDATE_EXISTING_REPLICA_ACK",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6790,7 +6791,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_FAILED_TO_WAIT_ON_DUMP_SOCKET",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6798,7 +6799,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_FAILED_REGISTER_REPLICA_TO_RECEIVER",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6806,7 +6807,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_START_BINLOG_DUMP_TO_REPLICA",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6814,7 +6815,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_STOP_BINLOG_DUMP_TO_REPLICA",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6822,7 +6823,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_UNREGISTER_BINLOG_STORAGE_OBSERVER_FAILED",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6830,7 +6831,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_UNREGISTER_BINLOG_TRANSMIT_OBSERVER_FAILED",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6838,7 +6839,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_UNREGISTERED_REPLICATOR",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6846,7 +6847,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLICA_REPLY",
         "8.0",
         None,
-        Excluded(5),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6854,7 +6855,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLICA_START",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6862,7 +6863,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLICA_REPLY_WITH_BINLOG_INFO",
         "8.0",
         None,
-        Excluded(3),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6870,7 +6871,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLICA_NET_FLUSH_REPLY_FAILED",
         "8.0",
         None,
-        Excluded(4),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6878,7 +6879,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLICA_SEND_REPLY_FAILED",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6886,7 +6887,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_EXECUTION_FAILED_ON_SOURCE",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6894,7 +6895,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_NOT_SUPPORTED_BY_SOURCE",
         "8.0",
         None,
-        Classified(Class::VersionIncompatibility),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -6902,7 +6903,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SEMISYNC_REPLICA_SET_FAILED",
         "8.0",
         None,
-        Classified(Class::ApplierErrorOther),
+        Excluded(7),
     ),
     Entry::new(
         Mysql,
@@ -9214,7 +9215,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_GTID_UNSAFE_STMT_ON_NON_TRANS_TABLE",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -9222,7 +9223,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_GTID_UNSAFE_STMT_CREATE_SELECT",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -9566,7 +9567,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SERVER_GTID_UNSAFE_CREATE_DROP_TEMP_TABLE_IN_TRX_IN_SBR",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -9574,7 +9575,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_RPL_GTID_UNSAFE_ALTER_ADD_COL_WITH_DEFAULT_EXPRESSION",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -9902,7 +9903,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SERVER_BINLOG_UNSAFE_SYSTEM_FUNCTION",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,
@@ -9926,7 +9927,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNSAFE_DEFAULT_EXPRESSION_IN_SUBSTATEMENT",
         "8.0",
         None,
-        Excluded(7),
+        Excluded(8),
     ),
     Entry::new(
         Mysql,

@@ -67,6 +67,11 @@ impl Template {
             .filter(|f| !f.is_empty())
     }
 
+    /// `message` holds every fixed word of the template, in order.
+    pub fn matches(&self, message: &str) -> bool {
+        matches(self, &normalised(message)).is_some()
+    }
+
     /// How many letters its fixed words hold: the more, the more specific a match.
     fn letters(&self) -> usize {
         self.fixed.chars().filter(|c| c.is_alphabetic()).count()
