@@ -161,3 +161,78 @@ pub fn thread_of_number(number: u32, flavor: Option<Flavor>) -> Option<Replicati
     let first = threads.next()?;
     threads.all(|t| t == first).then_some(first)
 }
+
+#[cfg(test)]
+mod tests {
+    use evidence::model::{Flavor, ReplicationThread};
+    use evidence::text::messages::catalogue::templates;
+
+    use super::{entries, entry, thread_of};
+    use crate::engine::classify::error_claims;
+    use crate::engine::meta::Thread;
+
+    /// One table: where a rule's declaration claims a number outright, the catalogue gives it
+    /// the same class on the same thread, in both flavors.
+    #[test]
+    fn the_catalogue_agrees_with_the_rules_declarations() {
+        let mut compared = 0;
+        for (class, thread, number, condition) in error_claims() {
+            if condition.is_some() {
+                continue;
+            }
+            let thread = match thread {
+                Thread::Applier => ReplicationThread::Applier,
+                Thread::Receiver => ReplicationThread::Receiver,
+            };
+            for flavor in [Flavor::Mysql, Flavor::Mariadb] {
+                let Some(catalogued) = entry(flavor, number).and_then(|e| e.class()) else {
+                    continue;
+                };
+                if thread_of(catalogued) != Some(thread) {
+                    continue;
+                }
+                compared += 1;
+                assert_eq!(catalogued, class, "{flavor:?} {number} on the {thread:?}");
+            }
+        }
+        assert!(compared > 40, "only {compared} numbers compared");
+    }
+
+    #[test]
+    fn every_template_has_a_classified_entry_and_every_exclusion_a_reason() {
+        for template in templates() {
+            let entry = entry(template.flavor, template.number).expect("an entry");
+            let class = entry.class().expect("a class");
+            assert_eq!(
+                thread_of(class),
+                Some(template.thread),
+                "{}",
+                template.symbol
+            );
+        }
+        for entry in entries() {
+            assert!(entry.class().is_some() != entry.exclusion().is_some());
+        }
+        let by_flavor = |flavor| entries().iter().filter(|e| e.flavor == flavor).count();
+        assert!(by_flavor(Flavor::Mysql) > 900 && by_flavor(Flavor::Mariadb) > 200);
+    }
+
+    #[test]
+    fn a_number_without_its_flavor_takes_the_class_both_flavors_agree_on() {
+        use crate::class::Class;
+        // 1950 is MariaDB's gtid_strict_mode error and no MySQL replication error.
+        assert_eq!(
+            super::class_of(ReplicationThread::Applier, 1950, "", None),
+            Some(Class::ErrantGtids)
+        );
+        assert_eq!(
+            super::class_of(ReplicationThread::Applier, 1062, "", None),
+            Some(Class::DupKey)
+        );
+        // A class of the other thread is not this thread's.
+        assert_eq!(
+            super::class_of(ReplicationThread::Receiver, 1062, "", None),
+            None
+        );
+    }
+}
