@@ -13,7 +13,8 @@ Usage (the files are read from the servers' public source trees):
   cp /usr/share/mysql/errmsg-utf8.txt mdb1011.txt                    # MariaDB 10.11 (Debian 12)
   scripts/catalogue/derive.py DIR
 writes crates/evidence/src/text/messages/catalogue/data.rs and
-crates/diagnose/src/catalogue/data.rs. Edit the rules below, never the generated files.
+crates/diagnose/src/catalogue/data.rs (then run `cargo fmt --all`), and prints the README's
+coverage table. Edit the rules below, never the generated files.
 """
 
 import os
@@ -93,6 +94,24 @@ GENERIC = {
     13117: "applier_metadata", 13124: "applier_metadata", 1942: "applier_metadata",
     1755: "version_incompatibility", 1950: "errant_gtids", 13114: "source_purged_gtids",
 }
+# MariaDB's own replication errors (19xx and 4xxx mean other things in MySQL) that the
+# symbol patterns below would get wrong: (class, thread), or a reason for leaving it out.
+MARIADB = {
+    1940: ("applier_metadata", "applier"),  # ER_FAILED_GTID_STATE_INIT
+    1941: ("applier_metadata", "applier"),  # ER_INCORRECT_GTID_STATE
+    1944: ("applier_metadata", "applier"),  # ER_GTID_OPEN_TABLE_FAILED
+    1946: ("applier_metadata", "applier"),  # ER_CANNOT_LOAD_SLAVE_GTID_STATE
+    # Not in the source's binlog: its binlogs no longer go back that far...
+    1945: ("source_purged_gtids", "receiver"),  # ER_GTID_POSITION_NOT_FOUND_IN_BINLOG
+    # ...or, with higher sequence numbers there, the replica diverged.
+    1955: ("replica_has_more_gtids", "receiver"),  # ER_GTID_POSITION_NOT_FOUND_IN_BINLOG2
+    1951: ("source_binlog_missing", "receiver"),  # ER_GTID_START_FROM_BINLOG_HOLE
+    1952: ("receiver_error_other", "receiver"),  # ER_SLAVE_UNEXPECTED_MASTER_SWITCH
+    4034: ("relay_log_unreadable", "applier"),  # ER_BINLOG_UNCOMPRESS_ERROR
+    4192: ("applier_killed", "applier"),  # ER_SLAVE_STATEMENT_TIMEOUT (slave_max_statement_time)
+    1966: "answers a statement or setting the DBA gave (CHANGE MASTER, START/STOP/RESET SLAVE, SET, filters, GTID modes): not a running thread's failure",
+}
+
 # The receiver's numbers among the generic ones.
 RECEIVER_GENERIC = {"connection_failed", "source_purged_gtids"}
 
@@ -184,7 +203,12 @@ def main(folder):
         if not e["series"]:
             continue  # obsolete in every release read
         e["fixed"] = list(e["templates"])[-1]
-        if number in GENERIC:
+        override = MARIADB.get(number) if flavor == "mariadb" else None
+        if isinstance(override, tuple):
+            (cls, thread), reason = override, None
+        elif isinstance(override, str):
+            cls, thread, reason = None, None, override
+        elif number in GENERIC:
             cls = GENERIC[number]
             thread = "receiver" if cls in RECEIVER_GENERIC else "applier"
             reason = None
@@ -198,13 +222,27 @@ def main(folder):
         (classified if cls else excluded).append(e)
     write_evidence(classified)
     write_diagnose(classified, excluded)
-    counts = {}
-    for e in classified:
-        counts.setdefault((e["flavor"], e["cls"]), 0)
-        counts[(e["flavor"], e["cls"])] += 1
-    for k in sorted(counts):
-        print(*k, counts[k])
-    print("classified", len(classified), "excluded", len(excluded))
+    print(readme_section(classified, excluded))
+
+
+def readme_section(classified, excluded):
+    """The README's coverage table, in Markdown."""
+    def count(rows, key):
+        table = {}
+        for e in rows:
+            table.setdefault(key(e), {"mysql": 0, "mariadb": 0})[e["flavor"]] += 1
+        return table
+    out = ["| class | MySQL | MariaDB |", "|---|---|---|"]
+    for cls, n in sorted(count(classified, lambda e: e["cls"]).items()):
+        out.append(f"| `{cls}` | {n['mysql']} | {n['mariadb']} |")
+    total = count(classified, lambda e: "all")["all"]
+    out.append(f"| **classified** | **{total['mysql']}** | **{total['mariadb']}** |")
+    out += ["", "| left unclassified, because | MySQL | MariaDB |", "|---|---|---|"]
+    for reason, n in sorted(count(excluded, lambda e: e["reason"]).items(), key=lambda kv: -sum(kv[1].values())):
+        out.append(f"| {reason} | {n['mysql']} | {n['mariadb']} |")
+    total = count(excluded, lambda e: "all")["all"]
+    out.append(f"| **left unclassified** | **{total['mysql']}** | **{total['mariadb']}** |")
+    return "\n".join(out)
 
 
 def rust_str(s):

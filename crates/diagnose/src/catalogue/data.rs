@@ -1572,7 +1572,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_FAILED_GTID_STATE_INIT",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mariadb,
@@ -1580,7 +1580,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_INCORRECT_GTID_STATE",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mariadb,
@@ -1604,7 +1604,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_OPEN_TABLE_FAILED",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mariadb,
@@ -1612,7 +1612,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_POSITION_NOT_FOUND_IN_BINLOG",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::SourcePurgedGtids),
     ),
     Entry::new(
         Mariadb,
@@ -1620,7 +1620,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_CANNOT_LOAD_SLAVE_GTID_STATE",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierMetadata),
     ),
     Entry::new(
         Mariadb,
@@ -1660,7 +1660,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_START_FROM_BINLOG_HOLE",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::SourceBinlogMissing),
     ),
     Entry::new(
         Mariadb,
@@ -1668,7 +1668,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SLAVE_UNEXPECTED_MASTER_SWITCH",
         "10.11",
         None,
-        Excluded(3),
+        Classified(Class::ReceiverErrorOther),
     ),
     Entry::new(
         Mariadb,
@@ -1692,7 +1692,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_GTID_POSITION_NOT_FOUND_IN_BINLOG2",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ReplicaHasMoreGtids),
     ),
     Entry::new(
         Mariadb,
@@ -1716,7 +1716,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SLAVE_SKIP_NOT_IN_GTID",
         "10.11",
         None,
-        Classified(Class::ApplierMetadata),
+        Excluded(4),
     ),
     Entry::new(
         Mariadb,
@@ -1796,7 +1796,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_UNCOMPRESS_ERROR",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::RelayLogUnreadable),
     ),
     Entry::new(
         Mariadb,
@@ -1860,7 +1860,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_SLAVE_STATEMENT_TIMEOUT",
         "10.11",
         None,
-        Classified(Class::ApplierErrorOther),
+        Classified(Class::ApplierKilled),
     ),
     Entry::new(
         Mysql,
