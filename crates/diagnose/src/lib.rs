@@ -5,6 +5,7 @@
 //! it is, and a fix plan made of typed steps. The engine also says what it could not check and
 //! which extra evidence would settle it.
 
+pub mod catalogue;
 pub mod class;
 mod engine;
 pub mod finding;

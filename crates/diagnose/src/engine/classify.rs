@@ -1,13 +1,15 @@
 //! Which class an applier or receiver error belongs to, so each rule only asks "is this mine?":
 //! first what the message names, then the error numbers the rules claim in their declarations
-//! (each rule's `META`), so no error is claimed twice or by no one.
+//! (each rule's `META`), so no error is claimed twice or by no one, then the servers' message
+//! catalogues ([`crate::catalogue`]) for every other replication error.
 
-use evidence::model::{ReceiverFailure as Kind, ServerEvidence};
+use evidence::model::{ReceiverFailure as Kind, ReplicationThread, ServerEvidence};
 
 use super::applier::ApplierFailure;
 use super::context::ChannelView;
 use super::meta::{Condition, Thread};
 use super::receiver::ReceiverFailure;
+use crate::catalogue;
 use crate::class::Class;
 
 /// The class of an applier failure, from its error number and message.
@@ -32,6 +34,14 @@ pub fn applier_class(
         Condition::ReplicationFilters => has_filters(view, source),
         Condition::UnknownEventType => unknown_event_type(view),
         Condition::NoMessage => failure.message_text.trim().is_empty(),
+    })
+    .or_else(|| {
+        catalogue::class_of(
+            ReplicationThread::Applier,
+            errno,
+            &failure.message_text,
+            view.server.identity.flavor,
+        )
     })
     .unwrap_or(Class::ApplierErrorOther)
 }
@@ -131,6 +141,14 @@ pub fn receiver_class(failure: &ReceiverFailure<'_>) -> Class {
                     Condition::NoMessage => failure.message_text.trim().is_empty(),
                     // Filters and relay-log events say nothing about the connection.
                     Condition::ReplicationFilters | Condition::UnknownEventType => false,
+                })
+                .or_else(|| {
+                    catalogue::class_of(
+                        ReplicationThread::Receiver,
+                        errno,
+                        &failure.message_text,
+                        failure.server.identity.flavor,
+                    )
                 })
             })
             .unwrap_or(Class::ReceiverErrorOther),

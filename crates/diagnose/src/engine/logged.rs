@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 
 use evidence::model::{
-    ChannelStatus, ErrorLogLine, Evidence, LogLevel, LogTime, Provenance, ReplicationThread,
-    ServerEvidence, StatusSample, ThreadRunning,
+    ChannelStatus, ClientProgram, ErrorLogLine, Evidence, LogLevel, LogTime, Provenance,
+    ReplicationThread, ServerEvidence, StatusSample, ThreadRunning,
 };
 
 /// The evidence, with a channel status put together for every server that has replication
@@ -18,7 +18,8 @@ pub fn with_logged_status(evidence: &Evidence) -> Cow<'_, Evidence> {
         server.channels().is_empty()
             && (applier_line(server).is_some()
                 || receiver_line(server).is_some()
-                || !statuses_from_applier_tables(server).is_empty())
+                || !statuses_from_applier_tables(server).is_empty()
+                || status_from_client_error(server).is_some())
     };
     if !evidence.servers.iter().any(needs) {
         return Cow::Borrowed(evidence);
@@ -34,7 +35,9 @@ pub fn with_logged_status(evidence: &Evidence) -> Cow<'_, Evidence> {
             if let Some(sample) = server.samples.last_mut() {
                 sample.channels.extend(from_tables);
             }
-        } else if let Some(status) = status_from_log(server) {
+        } else if let Some(status) =
+            status_from_log(server).or_else(|| status_from_client_error(server))
+        {
             server.samples.push(StatusSample {
                 channels: vec![status],
                 ..StatusSample::default()
@@ -188,6 +191,36 @@ fn status_from_log(server: &ServerEvidence) -> Option<ChannelStatus> {
             .as_ref()
             .and_then(|m| m.source_error_code.or(m.error_codes.first().copied()));
         status.last_io_error = Some(line.message.clone());
+    }
+    Some(status)
+}
+
+/// A replication error the client printed with no statement of the DBA's before it (`ERROR
+/// 1236 (HY000): ...` pasted alone, or the answer to `START SLAVE`): the thread the catalogue
+/// says reports that number failed with it.
+fn status_from_client_error(server: &ServerEvidence) -> Option<ChannelStatus> {
+    let (error, code, thread) = server.client_errors.iter().rev().find_map(|error| {
+        let code = error.code?;
+        let answers_replication = error.statement.as_deref().is_none_or(|statement| {
+            let s = statement.trim_start().to_ascii_lowercase();
+            ["start ", "show ", "change ", "stop "]
+                .iter()
+                .any(|verb| s.starts_with(verb))
+        });
+        let thread = crate::catalogue::thread_of_number(code, server.identity.flavor)?;
+        (error.program == ClientProgram::Mysql && answers_replication)
+            .then_some((error, code, thread))
+    })?;
+    let mut status = ChannelStatus::new(error.origin.clone());
+    match thread {
+        ReplicationThread::Applier => {
+            status.last_sql_errno = Some(code);
+            status.last_sql_error = Some(error.message.clone());
+        }
+        ReplicationThread::Receiver => {
+            status.last_io_errno = Some(code);
+            status.last_io_error = Some(error.message.clone());
+        }
     }
     Some(status)
 }

@@ -8,6 +8,7 @@ pub(crate) mod known_bugs;
 pub(crate) mod lag;
 pub(crate) mod log_lines;
 mod logged;
+mod lone_message;
 pub(crate) mod meta;
 pub(crate) mod plans;
 pub(crate) mod receiver;
@@ -49,11 +50,13 @@ impl Output {
 
 /// Runs every rule and ranks the findings.
 pub fn diagnose(evidence: &Evidence) -> Report {
-    let evidence = logged::with_logged_status(evidence);
-    let context = Context::new(&evidence);
+    let enriched = logged::with_logged_status(evidence);
+    let context = Context::new(&enriched);
     let mut output = Output::default();
     for rule in crate::rules::ALL {
         rule.check(&context, &mut output);
     }
-    Report::from_parts(output.findings, output.missing)
+    let mut report = Report::from_parts(output.findings, output.missing);
+    lone_message::add_what_to_collect(evidence, &mut report);
+    report
 }

@@ -188,6 +188,9 @@ impl ErrorLogLine {
             Some(ReplicationThread::Applier)
         } else if RECEIVER.iter().any(|p| m.starts_with(p)) || writes_relay_log_on_full_disk(m) {
             Some(ReplicationThread::Receiver)
+        } else if self.format == ErrorLogFormat::MessageOnly {
+            // A message pasted alone says its thread by its template alone.
+            messages::catalogue::recognise(m).map(|template| template.thread)
         } else {
             None
         }

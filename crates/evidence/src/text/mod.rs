@@ -373,6 +373,12 @@ impl Parser<'_> {
                 self.server(line.server).variables.set(&name, text, origin);
                 self.statement_answered = true;
                 self.pos += 1;
+            } else if let Some(entry) = messages::catalogue::parse_message_line(
+                text,
+                self.lines[self.pos + 1..].iter().map(|l| l.content),
+                origin.clone(),
+            ) {
+                self.read_error_log(line.server, entry);
             } else {
                 self.not_understood(
                     line.number,

@@ -9,6 +9,7 @@
 //! messages share (quotes, error numbers, coordinates) is here; each family reads its own text.
 
 mod applier;
+pub mod catalogue;
 mod receiver;
 
 use std::borrow::Cow;
@@ -164,6 +165,8 @@ fn implied_error_code(message: &str) -> Option<u32> {
         .find(|(texts, _)| texts.iter().all(|text| message.contains(text)))
         .map(|(_, code)| *code)
         .or_else(|| names_os_error(message, 28).then_some(28))
+        // Any other replication error, by its template in the servers' catalogues.
+        .or_else(|| catalogue::recognise(message).map(|template| template.number))
 }
 
 /// `(Errcode: 28)`, `(Errcode: 28 - No space left on device)`: the OS error a file operation met.
