@@ -26,6 +26,46 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "086-lag-no-primary-key-rbr-delete-innodb-status-fetching-rows.txt",
         "no replica status, only the SQL thread's InnoDB transaction ('fetching rows' for 731 s, 'Reading event from the relay log') and the ROW OPERATIONS counters (600,754 reads/s against 16 deletes/s): the parser does not read ROW OPERATIONS and the lag rules need a channel with Seconds_Behind_Master",
     ),
+    (
+        "087-dup-key-bare-quoted-write-rows-operator-scale-up.txt",
+        "an applier message pasted alone inside double quotes (\"Could not execute Write_rows event ...\") is not recognised: only field values, log lines and a few bare openings are read",
+    ),
+    (
+        "089-ddl-mismatch-mariadb-1396-alter-user-operator-replica-restarted-empty-gtid.txt",
+        "1396 (an account statement failing because the user exists or is missing on the replica) has no class of its own: it comes out as applier_error_other",
+    ),
+    (
+        "091-ddl-mismatch-rds-event-table-missing-alter-cross-region.txt",
+        "a cloud console event (\"Read Replica Replication Error – SQLError: 1146, reason: ...\", wrapped) is not a known kind of output, so its error is not read",
+    ),
+    (
+        "092-version-incompatibility-canal-checksum-errno-packet-chinese.txt",
+        "a client library's error packet (\"errno = 1236, sqlstate = HY000 errmsg = ...\") inside a Java exception line is not recognised as a replication error",
+    ),
+    (
+        "093-source-purged-gtids-cdc-event-stream-error-8-0-17.txt",
+        "a client library's wrapper (\"ErrorCode: 1236, ErrorMessage: ...\") around the dump thread's message is not recognised",
+    ),
+    (
+        "094-source-purged-gtids-client-error-source-wording-elided-sets.txt",
+        "a client error \"ERROR 1236 (HY000): ...\" is only read at the start of a line, not after a prefix (\"> MySQL execute error:\")",
+    ),
+    (
+        "095-source-purged-gtids-operator-new-replica-blank-wrapped-quoted.txt",
+        "a 1236 message pasted alone inside double quotes and wrapped over lines is not recognised",
+    ),
+    (
+        "096-identity-conflict-readyset-two-instances-same-server-id-percona-8-0-22.txt",
+        "a server error quoted inside another program's log line (\"Server error: `ERROR HY000 (1236): ...\") is not recognised",
+    ),
+    (
+        "097-identity-conflict-debezium-connect-exception-same-server-id.txt",
+        "a 1236 message inside a JSON document (Kafka Connect's task trace) is not read",
+    ),
+    (
+        "098-source-binlog-missing-client-error-canal-chinese.txt",
+        "a client error \"ERROR 1236 (HY000): ...\" after a prefix on the line (\"start canal err\") is not recognised",
+    ),
 ];
 
 struct Case {
