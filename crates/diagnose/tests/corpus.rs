@@ -118,6 +118,22 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "117-source-binlog-missing-cdc-pointed-at-replica-with-source-file-name-logrus.txt",
         "a client error \"ERROR 1236 (HY000): ...\" after another program's log prefix (\"ERRO[0000] close sync with err:\") is not recognised",
     ),
+    (
+        "118-source-binlog-unreadable-max-allowed-packet-debezium-exception-clickhouse-sink.txt",
+        "a 1236 message inside a Java exception line (\"io.debezium.DebeziumException: ... Error code: 1236; SQLSTATE: HY000.\") is not recognised",
+    ),
+    (
+        "119-source-binlog-unreadable-max-allowed-packet-position-over-2gb-percona-57-php.txt",
+        "the dump thread's message pasted alone without \"Got fatal error 1236\" (\"log event entry exceeded max_allowed_packet; ...\") is not recognised",
+    ),
+    (
+        "120-source-binlog-unreadable-max-allowed-packet-python-internalerror-tuple.txt",
+        "a Python traceback ending in the driver's error tuple (\"InternalError: (1236, u\\\"...\\\")\") is not recognised; the exception line is taken for a record field",
+    ),
+    (
+        "121-source-purged-gtids-go-mysql-binlogsyncer-log-too-long-to-print.txt",
+        "a client error \"ERROR 1236 (HY000): ...\" after another program's log prefix (\"[error] binlogstreamer.go:77 close sync with err:\") is not recognised",
+    ),
 ];
 
 struct Case {
