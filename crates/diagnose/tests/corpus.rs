@@ -31,10 +31,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "an applier message pasted alone inside double quotes (\"Could not execute Write_rows event ...\") is not recognised: only field values, log lines and a few bare openings are read",
     ),
     (
-        "089-ddl-mismatch-mariadb-1396-alter-user-operator-replica-restarted-empty-gtid.txt",
-        "1396 (an account statement failing because the user exists or is missing on the replica) has no class of its own: it comes out as applier_error_other",
-    ),
-    (
         "091-ddl-mismatch-rds-event-table-missing-alter-cross-region.txt",
         "a cloud console event (\"Read Replica Replication Error – SQLError: 1146, reason: ...\", wrapped) is not a known kind of output, so its error is not read",
     ),
@@ -51,10 +47,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "a client error \"ERROR 1236 (HY000): ...\" is only read at the start of a line, not after a prefix (\"> MySQL execute error:\")",
     ),
     (
-        "095-source-purged-gtids-operator-new-replica-blank-wrapped-quoted.txt",
-        "a 1236 message pasted alone inside double quotes and wrapped over lines is not recognised",
-    ),
-    (
         "096-identity-conflict-readyset-two-instances-same-server-id-percona-8-0-22.txt",
         "a server error quoted inside another program's log line (\"Server error: `ERROR HY000 (1236): ...\") is not recognised",
     ),
@@ -65,10 +57,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "098-source-binlog-missing-client-error-canal-chinese.txt",
         "a client error \"ERROR 1236 (HY000): ...\" after a prefix on the line (\"start canal err\") is not recognised",
-    ),
-    (
-        "103-relay-log-unreadable-13121-two-dots-relay-log-name-after-failover-57.txt",
-        "a Last_SQL_Error field alone whose text is the relay log read failure (\"Relay log read failure: Could not parse relay log event entry ...\"), with no error number beside it, gives no finding: the message is not recognised by its words",
     ),
     (
         "106-source-binlog-unreadable-max-allowed-packet-client-error-wrapped-source-wording-8-0.txt",
@@ -91,10 +79,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "two applier errors in one log: the top finding carries the coordinates of the first only, the second error's end_log_pos (999) is in no finding's facts",
     ),
     (
-        "111-identity-conflict-mariadb-two-binlog-clients-same-server-id-bare.txt",
-        "the same-server_id message pasted alone without \"Got fatal error 1236\" is not recognised",
-    ),
-    (
         "112-source-binlog-unreadable-impossible-position-zongji-reconnect.txt",
         "a client library's error-code prefix (\"ER_MASTER_FATAL_ERROR_READING_BINLOG: ...\") makes the line look like a record field; the 1236 message after it is not read",
     ),
@@ -105,10 +89,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "114-source-binlog-unreadable-impossible-position-status-flattened-chinese-case.txt",
         "status fields run together on one line: the receiver error is found but its \"impossible position\" message is not classified, so only receiver_error_other comes out",
-    ),
-    (
-        "115-ddl-mismatch-1396-create-user-replayed-docker-swarm-prefix-mysql8.txt",
-        "1396 (an account statement failing because the user exists or is missing on the replica) has no class of its own: it comes out as applier_error_other",
     ),
     (
         "116-source-binlog-unreadable-truncated-event-source-disk-was-full-otter-chinese.txt",
