@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 echo "demo.sh: building repldoctor (release; the first build takes a few minutes)..."
 cargo build --release --locked -p repldoctor
 echo "demo.sh: built; running it on the examples"
-repldoctor=target/release/repldoctor
+repldoctor="${CARGO_TARGET_DIR:-target}/release/repldoctor"
 
 # Exit status 2 means "critical finding": expected here, so it does not stop the demo.
 run() {
