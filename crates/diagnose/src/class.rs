@@ -61,6 +61,8 @@ classes! {
         VersionIncompatibility = "version_incompatibility",
         /// An applier error with no more specific class.
         ApplierErrorOther = "applier_error_other",
+        /// A receiver or applier that is not running with no error saying why.
+        ThreadStopped = "thread_stopped",
     }
     Receiver {
         /// The source no longer has binlogs the replica needs.

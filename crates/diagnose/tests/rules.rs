@@ -638,3 +638,64 @@ fn crash_loss_proven_by_the_sources_gtid_executed_table() {
         format!("{UUID_SOURCE}:1-900")
     );
 }
+
+#[test]
+fn thread_stopped_in_every_naming_and_with_a_bare_error_number() {
+    let cases = [
+        (
+            "Slave_IO_Running: Yes\nSlave_SQL_Running: No\n",
+            "SQL_THREAD",
+            None::<u64>,
+        ),
+        (
+            "Replica_IO_Running: Yes\nReplica_SQL_Running: No\n",
+            "SQL_THREAD",
+            None,
+        ),
+        (
+            "Slave_IO_Running: No\nSlave_SQL_Running: Yes\nLast_IO_Errno: 1236\n",
+            "IO_THREAD",
+            Some(1236),
+        ),
+    ];
+    for (status, thread, errno) in cases {
+        let report = diagnose_text(&format!("-- server: db2 role: replica\n{status}"));
+        let found = finding(&report, Class::ThreadStopped);
+        assert_eq!(found.severity, Severity::Warning, "{status}");
+        assert_eq!(found.facts.server.as_deref(), Some("db2"));
+        assert_eq!(found.facts.channel.as_deref(), Some(""));
+        assert_eq!(found.facts.other["thread"], thread, "{status}");
+        assert_eq!(
+            found.facts.other.get("error_code").and_then(|v| v.as_u64()),
+            errno,
+            "{status}"
+        );
+        assert_eq!(report.worst(), Some(Severity::Warning), "{status}");
+    }
+    let both = diagnose_text(
+        "-- server: db2 role: replica\nSlave_IO_Running: No\nSlave_SQL_Running: No\n",
+    );
+    let threads: Vec<_> = both
+        .findings
+        .iter()
+        .filter(|f| f.class == Class::ThreadStopped)
+        .map(|f| f.facts.other["thread"].clone())
+        .collect();
+    assert_eq!(threads, ["IO_THREAD,SQL_THREAD"]);
+    let running = diagnose_text(
+        "-- server: db2 role: replica\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\n",
+    );
+    assert!(!has(&running, Class::ThreadStopped));
+}
+
+#[test]
+fn a_stopped_thread_with_its_error_is_that_error_not_thread_stopped() {
+    let report = diagnose_text(
+        "-- server: db2 role: replica\nSlave_IO_Running: Yes\nSlave_SQL_Running: No\n\
+         Last_SQL_Errno: 1062\nLast_SQL_Error: Could not execute Write_rows event on table \
+         shop.orders; Duplicate entry '7' for key 'PRIMARY', Error_code: 1062; handler error \
+         HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000003, end_log_pos 1234\n",
+    );
+    assert!(has(&report, Class::DupKey));
+    assert!(!has(&report, Class::ThreadStopped));
+}

@@ -37,6 +37,7 @@ mod row_not_found;
 mod source_binlog_missing;
 mod source_binlog_unreadable;
 mod source_purged_gtids;
+mod thread_stopped;
 mod unsafe_durability;
 mod version_incompatibility;
 
@@ -75,6 +76,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &identity_conflict::IdentityConflict,
     &connection_failed::ConnectionFailed,
     &receiver_error_other::ReceiverErrorOther,
+    &thread_stopped::ThreadStopped,
     &lag_large_transaction::LagLargeTransaction,
     &lag_no_primary_key::LagNoPrimaryKey,
     &lag_low_parallelism::LagLowParallelism,
