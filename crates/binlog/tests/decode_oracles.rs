@@ -361,12 +361,7 @@ fn mariadb_events_match_mariadb_binlog() {
     let Some(dir) = common::fixtures_dir() else {
         return;
     };
-    if Command::new("mariadb-binlog")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: mariadb-binlog not installed");
+    if !common::mariadb_binlog_installed() {
         return;
     }
     let mut checked = 0;

@@ -3,7 +3,7 @@
 //! group whether or not a `BEGIN` query follows it). Files without MariaDB GTIDs: as many as
 //! the `BEGIN` .. `COMMIT` groups and the statements outside them it prints (MySQL's GTID
 //! events it shows only as "Ignorable"; their GTIDs are compared with `mysql_common` in
-//! `transactions.rs`). Skipped when `mariadb-binlog` is not installed.
+//! `transactions.rs`). Recorded as skipped when `mariadb-binlog` is not installed.
 
 mod common;
 
@@ -90,12 +90,7 @@ fn transactions_are_the_groups_mariadb_binlog_prints() {
     let Some(dir) = common::fixtures_dir() else {
         return;
     };
-    if Command::new("mariadb-binlog")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("mariadb-binlog not installed: skipped");
+    if !common::mariadb_binlog_installed() {
         return;
     }
     let mut files = 0;

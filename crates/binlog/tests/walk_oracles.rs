@@ -223,12 +223,7 @@ fn walk_matches_mariadb_binlog_hexdump() {
     let Some(dir) = common::fixtures_dir() else {
         return;
     };
-    if Command::new("mariadb-binlog")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: mariadb-binlog not installed");
+    if !common::mariadb_binlog_installed() {
         return;
     }
     let mut compared = 0;

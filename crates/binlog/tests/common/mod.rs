@@ -2,6 +2,7 @@
 
 #![allow(
     dead_code,
+    unused_imports,
     reason = "each test binary uses a different part of this module"
 )]
 
@@ -10,7 +11,7 @@ mod fixtures_dir;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use fixtures_dir::fixtures_dir;
+pub use fixtures_dir::{fixtures_dir, mariadb_binlog_installed};
 
 /// Every binlog or relay-log file under the fixtures folder, sorted, skipping the companion
 /// text files (SQL, mysqlbinlog dumps, the catalogue).
