@@ -10,7 +10,7 @@ use crate::events::{EventData, Rows, RowsKind, decode};
 use crate::format::FormatDescription;
 use crate::mmap::MappedFile;
 use crate::schema::Schema;
-use crate::sql::{self, Statements};
+use crate::sql::{self, SessionState, Statements};
 use crate::values::TableMaps;
 use crate::walk::{Event, EventWalk};
 
@@ -23,6 +23,17 @@ pub struct Render {
     pub undo: bool,
     /// Fill [`Transaction::rows`] with each row change as JSON.
     pub json: bool,
+    /// SQL for a person to read (evidence), not to run: no session statements, and rows
+    /// whose columns the binlog does not name written with `@1`, `@2` as `mysqlbinlog -v`
+    /// does, instead of left out.
+    pub for_reading: bool,
+}
+
+impl Render {
+    /// Whether statements that set the session go with the SQL (it is to be run forward).
+    fn sets_session(self) -> bool {
+        self.sql && !self.undo && !self.for_reading
+    }
 }
 
 /// Which part of a file to read and what to render.
@@ -81,9 +92,16 @@ pub struct Transaction {
     /// Each table it wrote rows to, with whether the table has a primary key (`None` when the
     /// binlog does not say: MySQL writes it only with `binlog_row_metadata=FULL`).
     pub primary_keys: BTreeMap<String, Option<bool>>,
-    /// What could not be done as asked, for the reader to hear (a table the column names
-    /// given do not fit).
+    /// What could not be done as asked, for the reader to hear: a table the column names
+    /// given do not fit, a statement `--undo` cannot revert, rows that cannot be written as
+    /// runnable SQL. Its SQL does not replay (or revert) exactly.
     pub warnings: Vec<String>,
+    /// Replayed between `BEGIN` and `COMMIT`: opened by a `BEGIN` query, or by a MariaDB GTID
+    /// that implies one. False for a statement on its own (DDL, a non-transactional write)
+    /// and for an XA transaction, whose own XA statements bound it.
+    pub transactional: bool,
+    /// Ended by `ROLLBACK` (a transaction that also changed a non-transactional table).
+    pub rolled_back: bool,
 }
 
 impl Transaction {
@@ -145,6 +163,8 @@ struct Grouper<'a> {
     maps: TableMaps,
     /// Names for columns the binlog does not name.
     names: Option<&'a Schema>,
+    /// The session the rendered statements run in.
+    session: SessionState,
 }
 
 impl<'a> Grouper<'a> {
@@ -242,26 +262,74 @@ impl<'a> Grouper<'a> {
             EventData::MariaGtid(g) => {
                 t.gtid = Some(g.to_gtid_string());
                 t.commit_id = g.commit_id;
+                t.transactional = !g.is_single_statement();
+            }
+            EventData::Query(q) if q.is_begin() => {
+                self.in_begin = true;
+                t.transactional = true;
+            }
+            EventData::Query(q) if q.is_commit_or_rollback() => {
+                t.rolled_back = !q.statement.eq_ignore_ascii_case(b"COMMIT");
+                closes = true;
             }
             EventData::Query(q) => {
-                if q.is_begin() || q.is_xa_start() {
+                let text = String::from_utf8_lossy(&q.statement).into_owned();
+                if q.is_xa_start() {
+                    // Its own XA statements bound it.
                     self.in_begin = true;
-                } else if q.is_commit_or_rollback() {
-                    closes = true;
-                } else {
-                    let text = String::from_utf8_lossy(&q.statement).into_owned();
-                    if render.sql {
-                        self.sql.push(&query_sql(q.schema, &text, render.undo));
-                    }
-                    t.statements.push(text);
-                    // Outside BEGIN a statement is its own transaction (DDL, MyISAM writes).
-                    closes = !in_begin || standalone || q.is_xa_commit_or_rollback();
+                    t.transactional = false;
                 }
+                if render.sql && render.undo {
+                    self.sql.push(&format!(
+                        "-- not reverted (a statement, not row changes): {}",
+                        text.replace('\n', " ")
+                    ));
+                    t.warnings.push(format!(
+                        "{} holds a statement, which has no before image to revert it \
+                         from: `{}` is left out of the undo SQL",
+                        transaction_name(t),
+                        shortened(&text)
+                    ));
+                } else if render.sql {
+                    if render.sets_session() {
+                        self.session.before_query(
+                            q,
+                            event.header.flags,
+                            event.header.timestamp,
+                            &mut self.sql,
+                        );
+                    }
+                    push_statement(&mut self.sql, &q.statement);
+                }
+                t.statements.push(text);
+                // Outside BEGIN a statement is its own transaction (DDL, MyISAM writes).
+                closes = !in_begin || standalone || q.is_xa_commit_or_rollback();
             }
-            EventData::Xid(_) | EventData::XaPrepare(_) => closes = true,
+            EventData::XaPrepare(x) => {
+                if render.sql && !render.undo {
+                    self.sql.push(&xa_prepare_sql(x));
+                }
+                closes = true;
+            }
+            EventData::Xid(_) => closes = true,
+            EventData::Intvar(v) if render.sets_session() => self.session.intvar(v),
+            EventData::Rand(r) if render.sets_session() => self.session.rand(r),
+            EventData::UserVar(v) if render.sets_session() => self.session.user_var(v),
             EventData::ExecuteLoadQuery(q) => {
-                t.statements
-                    .push(String::from_utf8_lossy(&q.query.statement).into_owned());
+                let text = String::from_utf8_lossy(&q.query.statement).into_owned();
+                if render.sql {
+                    self.sql.push(&format!(
+                        "-- not replayed (LOAD DATA, its file is in the binlog's load blocks): {}",
+                        text.replace('\n', " ")
+                    ));
+                    t.warnings.push(format!(
+                        "{} holds a LOAD DATA statement, which this SQL cannot replay: \
+                         `{}` is left out; replay it with mariadb-binlog or mysqlbinlog",
+                        transaction_name(t),
+                        shortened(&text)
+                    ));
+                }
+                t.statements.push(text);
                 closes = !in_begin;
             }
             EventData::RowsQuery(text) | EventData::AnnotateRows(text) => {
@@ -280,6 +348,14 @@ impl<'a> Grouper<'a> {
             EventData::Rows(r) => {
                 let table = t.tables.last().map_or("", String::as_str);
                 count_in(&mut t.rows_events, table, r.kind, 1);
+                if !in_begin {
+                    // Its opening was not read (a reading from inside it): rows are in one.
+                    t.transactional = true;
+                }
+                if render.sets_session() {
+                    // Row values are written for the base session.
+                    self.session.restore(&mut self.sql);
+                }
                 render_rows(&self.maps, r, render, t, &mut self.sql)?;
             }
             _ => {}
@@ -296,7 +372,11 @@ impl<'a> Grouper<'a> {
     /// Hands over the open transaction (closed, displaced, or left open where the reading
     /// ended) with its statements, last first for undo.
     fn finish(&mut self) -> Option<Finished<'a>> {
-        let open = self.open.take()?;
+        let mut open = self.open.take()?;
+        if self.render.sets_session() {
+            self.session.end_transaction(&mut self.sql);
+        }
+        open.transaction.warnings.append(&mut self.session.warnings);
         let mut sql = std::mem::replace(&mut self.sql, std::mem::take(&mut self.spare));
         if self.render.undo {
             sql.reverse();
@@ -318,24 +398,45 @@ impl<'a> Grouper<'a> {
     }
 }
 
-/// A query as SQL: `USE` its schema first when it has one. Undo cannot revert a statement;
-/// it says so in a comment.
-fn query_sql(schema: &[u8], text: &str, undo: bool) -> String {
-    if undo {
-        return format!(
-            "-- not reverted (a statement, not row changes): {}",
-            text.replace('\n', " ")
-        );
+/// A logged statement as it was sent (in its client's character set), ended by `;`.
+fn push_statement(sql: &mut Statements, statement: &[u8]) {
+    let trimmed = statement.trim_ascii_end();
+    let trimmed = trimmed.strip_suffix(b";").unwrap_or(trimmed);
+    let mut text = Vec::with_capacity(trimmed.len() + 1);
+    text.extend_from_slice(trimmed);
+    text.push(b';');
+    sql.push_bytes(&text);
+}
+
+/// The statement an XA_PREPARE event stands for, with the XID in hex as the server prints it.
+fn xa_prepare_sql(x: &crate::events::control::XaPrepare<'_>) -> String {
+    let mut xid = Vec::new();
+    sql::write_hex_literal(&mut xid, x.gtrid);
+    xid.push(b',');
+    sql::write_hex_literal(&mut xid, x.bqual);
+    let xid = String::from_utf8_lossy(&xid);
+    if x.one_phase {
+        format!("XA COMMIT {xid},{} ONE PHASE;", x.format_id)
+    } else {
+        format!("XA PREPARE {xid},{};", x.format_id)
     }
-    let mut out = String::with_capacity(text.len() + schema.len() + 8);
-    if !schema.is_empty() {
-        out.push_str("USE ");
-        sql::write_identifier(&mut out, &String::from_utf8_lossy(schema));
-        out.push_str("; ");
+}
+
+/// How a warning names a transaction: its GTID, or where it starts.
+fn transaction_name(t: &Transaction) -> String {
+    match &t.gtid {
+        Some(gtid) => format!("transaction {gtid}"),
+        None => format!("the transaction at offset {}", t.start_offset),
     }
-    out.push_str(text.trim_end().trim_end_matches(';'));
-    out.push(';');
-    out
+}
+
+/// The start of a statement, on one line, for a message.
+fn shortened(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(80) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line,
+    }
 }
 
 /// Adds `n` to the count of a table and operation, without making a key when it has one.
@@ -366,6 +467,12 @@ fn render_rows(
                 "-- rows of table id {} whose table map was not read",
                 rows.table_id
             ));
+            t.warnings.push(format!(
+                "{} has rows of table id {}, whose table map was not read (the reading \
+                 started after it): they are left out of the SQL",
+                transaction_name(t),
+                rows.table_id
+            ));
         }
         return Ok(());
     };
@@ -374,6 +481,18 @@ fn render_rows(
         t.primary_keys
             .insert(table.to_owned(), schema.has_primary_key);
     }
+    // An UPDATE or DELETE (or the undo of an INSERT or UPDATE) finds its row by column
+    // names: without them (`@1 = ...` compares a user variable) it would run and change
+    // nothing, so it is not written as a statement.
+    let finds_rows = !matches!(
+        (rows.kind, render.undo),
+        (RowsKind::Write, false) | (RowsKind::Delete, true)
+    );
+    let unnamed = render.sql
+        && !render.for_reading
+        && finds_rows
+        && !schema.has_names
+        && !schema.named_by_caller;
     let mut count = 0;
     let mut row_iter = schema.rows(rows);
     // One pair of images for all the rows of the event.
@@ -381,7 +500,7 @@ fn render_rows(
     while let Some(read) = row_iter.next_into(&mut before, &mut after) {
         read?;
         count += 1;
-        if render.sql {
+        if render.sql && !unnamed {
             sql.push_with(|out| {
                 sql::write_row_statement(out, schema, rows.kind, &before, &after, render.undo)
             })?;
@@ -390,6 +509,19 @@ fn render_rows(
             t.rows
                 .push(sql::row_json(schema, rows.kind, &before, &after)?);
         }
+    }
+    if unnamed {
+        sql.push(&format!(
+            "-- {count} row(s) {} on {table} not written: the binlog does not name its \
+             columns (binlog_row_metadata=MINIMAL) and no --schema names them",
+            rows.kind.name()
+        ));
+        t.warnings.push(format!(
+            "{} {} {count} row(s) of {table}, whose columns the binlog does not name: \
+             they are left out (give the table's CREATE TABLE with --schema)",
+            transaction_name(t),
+            if render.undo { "reverts" } else { "changes" },
+        ));
     }
     count_in(&mut t.row_counts, table, rows.kind, count);
     Ok(())
@@ -738,6 +870,7 @@ mod tests {
                 sql: true,
                 undo: true,
                 json: true,
+                for_reading: false,
             },
             ..Options::default()
         };

@@ -57,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
                 sql: true,
                 undo,
                 json: true,
+                for_reading: false,
             },
             skip_checksums: true,
             ..Options::default()

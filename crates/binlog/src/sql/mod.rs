@@ -8,12 +8,15 @@
 mod column_text;
 mod row_json;
 mod row_sql;
+mod session_state;
 mod statements;
 
 pub use crate::quote::{write_hex_literal, write_identifier, write_string_literal};
 pub use row_json::{row_json, value_json};
 pub use row_sql::{write_literal, write_row_statement, write_table};
+pub(crate) use session_state::SessionState;
 pub use statements::Statements;
 
-/// What to print before any statement whose TIMESTAMP values are written in UTC.
-pub const SESSION_PREAMBLE: &str = "SET time_zone = '+00:00';";
+/// The session state every transaction's SQL is written for: row values in UTF-8, TIMESTAMP
+/// values in UTC. Printed once before the transactions; each transaction goes back to it.
+pub const SESSION_PREAMBLE: &str = "SET NAMES utf8mb4;\nSET time_zone = '+00:00';";

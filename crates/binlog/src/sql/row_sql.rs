@@ -101,11 +101,18 @@ fn write_value(out: &mut Vec<u8>, value: &Value<'_>, column: &Column) -> DecodeR
         Value::DateTime(d) => write_quoted(out, &d.text()),
         Value::Timestamp(t) => write_quoted(out, &t.text()),
         Value::Year(y) => out.extend_from_slice(itoa::Buffer::new().format(*y).as_bytes()),
-        Value::Bytes(b) => {
-            if !(column.is_text() && write_text_literal(out, b, column)) {
-                write_hex_literal(out, b);
+        Value::Bytes(b) => match column.binary_length() {
+            Some(n) if b.len() < n => {
+                let mut padded = b.to_vec();
+                padded.resize(n, 0);
+                write_hex_literal(out, &padded);
             }
-        }
+            _ => {
+                if !(column.is_text() && write_text_literal(out, b, column)) {
+                    write_hex_literal(out, b);
+                }
+            }
+        },
         Value::Enum(i) => match column.member_literal(*i) {
             Some(literal) => out.extend_from_slice(literal.as_bytes()),
             None => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),

@@ -4,8 +4,9 @@ use std::borrow::Cow;
 
 /// SQL statements in one buffer, each followed by a line end: a transaction of many rows
 /// grows one buffer instead of allocating a string per statement. The buffer holds bytes so
-/// that what is ASCII by construction (numbers, dates, hex) is not checked again; what goes
-/// in is UTF-8 (names and queries made so when read, text values checked).
+/// that what is ASCII by construction (numbers, dates, hex) is not checked again, and that a
+/// logged statement keeps its bytes as its client sent them (in its own character set); what
+/// is made here is UTF-8 (names made so when read, text values checked).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Statements {
     text: Vec<u8>,
@@ -48,7 +49,12 @@ impl Statements {
     }
 
     pub(crate) fn push(&mut self, statement: &str) {
-        self.text.extend_from_slice(statement.as_bytes());
+        self.push_bytes(statement.as_bytes());
+    }
+
+    /// A statement as bytes: a logged statement, in the character set it was sent in.
+    pub(crate) fn push_bytes(&mut self, statement: &[u8]) {
+        self.text.extend_from_slice(statement);
         self.end_statement();
     }
 

@@ -52,6 +52,16 @@ impl Column {
             )
     }
 
+    /// The length of a BINARY(n) column, whose values the server stores padded with zero
+    /// bytes to n and the binlog holds without the trailing zeros. Known only when the binlog
+    /// gives the column's charset (`binlog_row_metadata` MINIMAL or FULL): without it BINARY(n)
+    /// looks like CHAR(n), whose trailing spaces the binlog drops the same way, so the value is
+    /// written as it is (the server pads it again on INSERT; a WHERE on it may then miss).
+    pub fn binary_length(&self) -> Option<usize> {
+        (self.column_type == ct::STRING && self.charset == Some(BINARY_COLLATION))
+            .then_some(self.length as usize)
+    }
+
     /// The bits of a BIT column.
     pub fn bits(&self) -> u32 {
         self.length
@@ -253,12 +263,23 @@ impl TableSchema {
     /// the schema has exactly as many columns; returns the schema's count when it differs (the
     /// columns then keep `@1`, `@2`: a wrong name is worse than none).
     pub(super) fn name_from(&mut self, names: &Schema) -> Result<(), usize> {
-        if self.has_names {
-            return Ok(());
-        }
         let Some(given) = names.columns(&self.schema, &self.table) else {
             return Ok(());
         };
+        if self.has_names {
+            // The binlog does not mark generated columns, even when it names them: the
+            // schema given does, by name.
+            for &position in names.generated(&self.schema, &self.table) {
+                let name = given.get(position).map(String::as_str);
+                for column in &mut self.columns {
+                    if column.name.as_deref() == name {
+                        column.generated = true;
+                    }
+                }
+            }
+            self.generated_columns = self.columns.iter().filter(|c| c.generated).count();
+            return Ok(());
+        }
         if given.len() != self.columns.len() {
             return Err(given.len());
         }

@@ -167,9 +167,15 @@ impl SchemaArgs {
 }
 
 /// Says on stderr what a transaction's reading could not do as asked.
-fn warn(path: &Path, t: &Transaction) {
+/// Prints a transaction's warnings; its SQL is then not exact, which the exit status says.
+fn warn(path: &Path, t: &Transaction) -> Status {
     for warning in &t.warnings {
         eprintln!("{}: warning: {warning}", path.display());
+    }
+    if t.warnings.is_empty() {
+        Status::Healthy
+    } else {
+        Status::Warning
     }
 }
 
@@ -461,7 +467,7 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
             args.file.display()
         )));
     };
-    warn(&args.file, &t);
+    let status = warn(&args.file, &t);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if format != Format::Json {
@@ -476,7 +482,7 @@ fn show(args: &ShowArgs, format: Format) -> Result<Status, Failure> {
         args.undo,
         format,
     )?;
-    Ok(Status::Healthy)
+    Ok(status)
 }
 
 /// What to render for an output format.
@@ -485,6 +491,7 @@ fn render_for(undo: bool, format: Format) -> Render {
         sql: true,
         undo,
         json: format == Format::Json,
+        for_reading: false,
     }
 }
 
@@ -520,14 +527,14 @@ fn sql(args: &SqlArgs, format: Format) -> Result<Status, Failure> {
             for item in binlog::newest_first(&file, options) {
                 match item {
                     Ok((t, sql)) => {
-                        warn(path, &t);
+                        status = status.max(warn(path, &t));
                         write_transaction(&mut out, &mut scratch, path, &t, &sql, true, format)?
                     }
                     Err(err) => damage = Some(err),
                 }
             }
         } else {
-            damage = write_transactions(&mut out, path, &file, options, format)?;
+            damage = write_transactions(&mut out, path, &file, options, format, &mut status)?;
         }
         if let Some(err) = damage {
             out.flush().ok();
@@ -551,13 +558,14 @@ fn write_transactions(
     file: &MappedFile,
     options: Options<'_>,
     format: Format,
+    status: &mut Status,
 ) -> Result<Option<binlog::Error>, Failure> {
     let mut transactions = binlog::transactions_with(file.bytes(), options);
     let (mut sql, mut scratch) = (Statements::default(), String::new());
     while let Some(t) = transactions.next_into(&mut sql) {
         match t {
             Ok(t) => {
-                warn(path, &t);
+                *status = (*status).max(warn(path, &t));
                 write_transaction(out, &mut scratch, path, &t, &sql, false, format)?;
                 file.release_before(t.end_offset);
             }
@@ -635,13 +643,16 @@ fn write_transaction(
     for ((table, kind), n) in &t.row_counts {
         let _ = writeln!(scratch, "-- {n} row(s) {} on {table}", kind.name());
     }
-    let wrap = !t.row_counts.is_empty();
-    if wrap {
+    if t.transactional {
         scratch.push_str("BEGIN;\n");
     }
     // The statements are written from their own buffer, not copied into another; the text
     // ends without trailing blanks, as if the whole had been trimmed.
-    let commit: &[u8] = if wrap && t.complete { b"COMMIT;" } else { b"" };
+    let commit: &[u8] = match (t.transactional && t.complete, t.rolled_back && !undo) {
+        (false, _) => b"",
+        (true, false) => b"COMMIT;",
+        (true, true) => b"ROLLBACK;",
+    };
     let body = if commit.is_empty() {
         sql.trimmed_text()
     } else {

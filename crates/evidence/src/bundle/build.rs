@@ -220,6 +220,7 @@ pub(crate) fn slice_events(
         Options {
             render: Render {
                 sql: true,
+                for_reading: true,
                 ..Render::default()
             },
             ..Options::default()
