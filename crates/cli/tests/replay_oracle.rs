@@ -91,8 +91,12 @@ const WORKLOAD: &[&str] = &[
 /// `repldoctor binlog sql` of `path` (with `--schema` when given): its output, its warnings
 /// and its exit status.
 fn repldoctor_sql(path: &str, schema: Option<&std::path::Path>) -> (String, String, Option<i32>) {
+    repldoctor(&["binlog", "sql", path], schema)
+}
+
+fn repldoctor(args: &[&str], schema: Option<&std::path::Path>) -> (String, String, Option<i32>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_repldoctor"));
-    command.args(["binlog", "sql", path]);
+    command.args(args);
     if let Some(schema) = schema {
         command.arg("--schema").arg(schema);
     }
@@ -103,6 +107,23 @@ fn repldoctor_sql(path: &str, schema: Option<&std::path::Path>) -> (String, Stri
         out.status.code(),
     )
 }
+
+/// Row changes that `binlog sql --undo` must revert: keys changed, rows deleted and inserted,
+/// BINARY values ending in zero bytes, NULLs, JSON, TIMESTAMPs, text in other charsets.
+const CHANGES: &[&str] = &[
+    "UPDATE types SET bn = 0x00000000, vb = NULL, l1 = 'été', js = '{\"b\": null}', \
+     u = '11111111-2222-3333-4444-555555555500', y = 2155 WHERE id = 1",
+    "DELETE FROM types WHERE id = 2",
+    "INSERT INTO types (id, bn, gb, i6, bt) VALUES (3, 0x0000FF00, '汉字', '::1', b'11')",
+    "UPDATE keyed SET k = 0x0A000000000000000000000000000000 WHERE v = 11",
+    "DELETE FROM keyed WHERE v = 3",
+    "UPDATE t SET v = NULL, ts = '2030-01-01 00:00:00.5' WHERE id <= 3",
+    "BEGIN",
+    "INSERT INTO t (v, n) VALUES ('undone', 0)",
+    "DELETE FROM t WHERE v = 'rand'",
+    "UPDATE t SET r = -0.0, d = -1.001 WHERE v LIKE 'inc%'",
+    "COMMIT",
+];
 
 /// The `CREATE TABLE` of every compared table, as a DBA gives them with `--schema`.
 async fn schema_file(server: &Server, dir: &std::path::Path) -> std::path::PathBuf {
@@ -118,9 +139,60 @@ async fn schema_file(server: &Server, dir: &std::path::Path) -> std::path::PathB
             rows[0]["Create Table"].clone().unwrap()
         ));
     }
-    let path = dir.join("schema.sql");
+    let path = dir.join(format!("schema-{}.sql", std::process::id()));
     std::fs::write(&path, schema).unwrap();
     path
+}
+
+/// Makes [`CHANGES`] on `source`, then pipes `binlog sql --undo` of them into it: in ROW
+/// format every table must be as before; in STATEMENT format the undo must refuse, naming
+/// each transaction it cannot revert.
+async fn undo_reverts_the_changes(label: &str, source_lab: &Lab, row_format: bool) {
+    let source = source_lab.server(0);
+    let schema = schema_file(source, source_lab.path()).await;
+    let mut before = Vec::new();
+    for table in TABLES {
+        before.push(rows_as_hex(source, table).await);
+    }
+    source.exec("FLUSH BINARY LOGS").await.unwrap();
+    let status = source.rows("SHOW MASTER STATUS").await.unwrap();
+    let file = status[0]["File"].clone().unwrap();
+    let mut conn = source.conn().await.unwrap();
+    conn.query_drop("USE ro").await.unwrap();
+    for statement in CHANGES {
+        conn.query_drop(*statement)
+            .await
+            .unwrap_or_else(|err| panic!("{label}: {statement}: {err}"));
+    }
+    drop(conn);
+    source.exec("FLUSH BINARY LOGS").await.unwrap();
+    let path = source.data_dir().join(&file);
+    let path = path.to_str().unwrap();
+    let (undo, warnings, status) =
+        repldoctor(&["binlog", "sql", "--undo", path], Some(schema.as_path()));
+    if !row_format {
+        assert_eq!(status, Some(1), "{label}: {warnings}\n{undo}");
+        // One warning per statement transaction (the statements of the BEGIN ... COMMIT in
+        // one transaction each count).
+        let refused = warnings
+            .lines()
+            .filter(|l| l.contains("has no before image"))
+            .count();
+        assert_eq!(refused, CHANGES.len() - 2, "{label}: {warnings}");
+        assert!(warnings.contains("transaction 0-1-"), "{label}: {warnings}");
+        return;
+    }
+    assert_eq!(status, Some(0), "{label}: {warnings}");
+    if let Err(err) = pipe_into(source, &undo) {
+        panic!("{label}: the mariadb client refused the undo SQL: {err}\n{undo}");
+    }
+    for (table, want) in TABLES.iter().zip(before) {
+        let got = rows_as_hex(source, table).await;
+        assert_eq!(
+            got, want,
+            "{label}: {table} differs after the undo:\n{undo}"
+        );
+    }
 }
 
 /// What the replay is given besides the binlog.
@@ -245,6 +317,11 @@ async fn replays_exactly(label: &str, options: &[&str], given: Schema) {
             source.rows(&checksum).await.unwrap()[0]["Checksum"],
             "{label}: CHECKSUM TABLE {table}"
         );
+    }
+    let row_format = options.extra.iter().any(|o| o == "binlog-format=ROW");
+    let statement_format = options.extra.iter().any(|o| o == "binlog-format=STATEMENT");
+    if row_format || statement_format {
+        undo_reverts_the_changes(label, &source_lab, row_format).await;
     }
 }
 
