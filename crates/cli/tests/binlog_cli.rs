@@ -375,6 +375,47 @@ fn hostile_copy(
     path.to_str().unwrap().to_owned()
 }
 
+/// `check` decodes what `sql` decodes: a table map whose first column type no longer fits its
+/// rows (framing and CRC32 intact) is damage to `check`, as it is to `sql`.
+#[test]
+fn check_decodes_the_rows_that_sql_decodes() {
+    if fixtures_dir().is_none() {
+        return;
+    }
+    let fixture = "generated-mariadb-10.11/primary/mariadb-bin.000001";
+    let mut data = std::fs::read(fixtures_dir().unwrap().join(fixture)).unwrap();
+    let event = binlog::EventWalk::new(&data)
+        .map(Result::unwrap)
+        .find(|e| e.event_type() == binlog::EventType::TABLE_MAP)
+        .unwrap();
+    let (start, end) = (event.offset as usize, event.end_offset() as usize);
+    assert_eq!(
+        crc32(&data[start..end - 4]).to_le_bytes(),
+        data[end - 4..end]
+    );
+    // Post-header (table id, flags), then the schema and table names, the column count and
+    // the column types.
+    let mut at = start + 19 + 8;
+    at += 1 + usize::from(data[at]) + 1;
+    at += 1 + usize::from(data[at]) + 1;
+    assert!(data[at] > 0 && data[at] < 251);
+    at += 1;
+    // An unknown column type: the table map still reads, its rows cannot.
+    data[at] = 0xf0;
+    let crc = crc32(&data[start..end - 4]);
+    data[end - 4..end].copy_from_slice(&crc.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad-table-map.bin");
+    std::fs::write(&path, &data).unwrap();
+    let path = path.to_str().unwrap();
+    let sql = repldoctor(&["binlog", "sql", path]);
+    assert_ne!(sql.status.code(), Some(0), "sql must fail on it");
+    let out = repldoctor(&["binlog", "check", path]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("DAMAGED"), "{text}");
+}
+
 /// Decompression bombs are damage found before anything is inflated: a TRANSACTION_PAYLOAD
 /// announcing 1 TiB once decompressed, a MariaDB compressed query announcing 4 GiB.
 #[test]
