@@ -122,6 +122,9 @@ fn is_numeric(t: u8) -> bool {
     )
 }
 
+/// The columns the optional metadata gives a charset to, in both servers' own list
+/// (`is_character_type`): GEOMETRY counts (its base is a blob, charset binary), so leaving it out
+/// would give every later column the charset of the one before.
 fn is_character(t: u8) -> bool {
     matches!(
         t,
@@ -132,6 +135,7 @@ fn is_character(t: u8) -> bool {
             | ct::TINY_BLOB
             | ct::MEDIUM_BLOB
             | ct::LONG_BLOB
+            | ct::GEOMETRY
     )
 }
 
