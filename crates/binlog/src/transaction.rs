@@ -296,6 +296,7 @@ impl<'a> Grouper<'a> {
                             q,
                             event.header.flags,
                             event.header.timestamp,
+                            event.format.flavor == crate::format::Flavor::MariaDb,
                             &mut self.sql,
                         );
                     }

@@ -10,7 +10,7 @@ use mysql_async::prelude::Queryable;
 use testlab::{Lab, LabOptions, Server};
 
 /// Tables the workload fills; compared after the replay.
-const TABLES: &[&str] = &["ro.t", "ro.types", "ro.keyed", "ro.more"];
+const TABLES: &[&str] = &["ro.t", "ro.types", "ro.keyed", "ro.more", "ro.stamps"];
 
 /// Every statement runs on one connection, in order: session state (`SET @v`, `sql_mode`,
 /// `time_zone`, `timestamp`, `auto_increment_increment`, `SET NAMES`) carries over from one
@@ -94,6 +94,14 @@ const WORKLOAD: &[&str] = &[
      ch = 'x y', pad = 'p ' WHERE id = 1",
     "DELETE FROM more WHERE id = 2",
     "INSERT INTO more (id, de, db) VALUES (3, 12.5, 1e-7)",
+    // explicit_defaults_for_timestamp off: a NULL into the first TIMESTAMP is the statement's
+    // time, and the table is made NOT NULL DEFAULT CURRENT_TIMESTAMP.
+    "SET explicit_defaults_for_timestamp = 0",
+    "CREATE TABLE stamps (id INT PRIMARY KEY, a TIMESTAMP, b TIMESTAMP NULL) ENGINE=InnoDB",
+    "SET timestamp = 1700000000",
+    "INSERT INTO stamps VALUES (1, NULL, NULL)",
+    "SET timestamp = DEFAULT",
+    "SET explicit_defaults_for_timestamp = DEFAULT",
     // A client character set other than utf8mb4.
     "SET NAMES latin1",
     "INSERT INTO t (v) VALUES ('latin1 client: é')",

@@ -31,6 +31,9 @@ const SUPPRESS_USE: u16 = 0x0008;
 const OPTION_AUTO_IS_NULL: u32 = 1 << 14;
 const OPTION_NO_FOREIGN_KEY_CHECKS: u32 = 1 << 26;
 const OPTION_RELAXED_UNIQUE_CHECKS: u32 = 1 << 27;
+/// MariaDB's `Q_FLAGS2` bit for `explicit_defaults_for_timestamp` (MySQL logs it in a status
+/// variable of its own, and never sets this bit).
+const MARIADB_EXPLICIT_DEFAULTS_FOR_TIMESTAMP: u32 = 1 << 24;
 
 /// The `binary` character set's collation id.
 const BINARY_COLLATION: u32 = 63;
@@ -53,6 +56,9 @@ pub(crate) struct SessionState {
     lc_time_names: Option<u16>,
     collation_database: Option<u16>,
     explicit_defaults_for_timestamp: Option<bool>,
+    /// `explicit_defaults_for_timestamp` was set from a MariaDB binlog (a plain `SET`, not
+    /// MySQL's version comment).
+    explicit_defaults_mariadb: bool,
     sql_require_primary_key: Option<u8>,
     /// INTVAR, RAND and USER_VAR statements waiting for the statement they precede.
     pending: Vec<Vec<u8>>,
@@ -68,6 +74,7 @@ impl SessionState {
         q: &Query<'_>,
         flags: u16,
         timestamp: u32,
+        mariadb: bool,
         out: &mut Statements,
     ) {
         if !q.schema.is_empty()
@@ -150,6 +157,17 @@ impl SessionState {
                 Some(id) => set.add("collation_database", format_args!("{id}")),
             }
         }
+        let explicit_defaults = vars
+            .flags2
+            .filter(|_| mariadb)
+            .map(|flags2| flags2 & MARIADB_EXPLICIT_DEFAULTS_FOR_TIMESTAMP != 0);
+        if explicit_defaults.is_some() && self.explicit_defaults_for_timestamp != explicit_defaults
+        {
+            self.explicit_defaults_for_timestamp = explicit_defaults;
+            self.explicit_defaults_mariadb = true;
+            let on = u8::from(explicit_defaults == Some(true));
+            set.add("explicit_defaults_for_timestamp", format_args!("{on}"));
+        }
         set.write_to(out);
         // MySQL 8.0 only: in version comments, as mysqlbinlog writes them, so that MariaDB
         // (whose version numbers are lower) skips them.
@@ -217,7 +235,11 @@ impl SessionState {
             out.push("SET NAMES utf8mb4;");
         }
         if self.explicit_defaults_for_timestamp.take().is_some() {
-            out.push("/*!80016 SET @@session.explicit_defaults_for_timestamp=DEFAULT*/;");
+            out.push(if std::mem::take(&mut self.explicit_defaults_mariadb) {
+                "SET @@session.explicit_defaults_for_timestamp=DEFAULT;"
+            } else {
+                "/*!80016 SET @@session.explicit_defaults_for_timestamp=DEFAULT*/;"
+            });
         }
         if self.sql_require_primary_key.take().is_some() {
             out.push("/*!80013 SET @@session.sql_require_primary_key=DEFAULT*/;");
