@@ -24,6 +24,12 @@ struct KnownTable {
     primary_key: Vec<usize>,
     /// Positions of the generated columns, which statements must not write.
     generated: Vec<usize>,
+    /// Positions of the columns whose values are bytes (BINARY, VARBINARY, BLOB, MariaDB's
+    /// UUID and INET types), which a binlog without charsets cannot tell from text.
+    binary: Vec<usize>,
+    /// Positions of the UNSIGNED numeric columns, which a binlog without signedness reads as
+    /// signed.
+    unsigned: Vec<usize>,
 }
 
 impl Schema {
@@ -51,8 +57,48 @@ impl Schema {
                 columns,
                 primary_key,
                 generated,
+                binary: Vec::new(),
+                unsigned: Vec::new(),
             },
         );
+    }
+
+    /// Notes which columns of a table already given hold bytes rather than text, and which
+    /// are UNSIGNED, by name: what a binlog without charsets and signedness does not say.
+    pub fn set_column_kinds(
+        &mut self,
+        database: Option<String>,
+        table: String,
+        bytes: &[String],
+        unsigned: &[String],
+    ) {
+        if let Some(known) = self.tables.get_mut(&(database, table)) {
+            let positions = |names: &[String]| -> Vec<usize> {
+                names
+                    .iter()
+                    .filter_map(|name| {
+                        known
+                            .columns
+                            .iter()
+                            .position(|c| c.eq_ignore_ascii_case(name))
+                    })
+                    .collect()
+            };
+            known.binary = positions(bytes);
+            known.unsigned = positions(unsigned);
+        }
+    }
+
+    /// The positions of `database`.`table`'s UNSIGNED columns (none when not known).
+    pub fn unsigned(&self, database: &str, table: &str) -> &[usize] {
+        self.table(database, table)
+            .map_or(&[], |t| t.unsigned.as_slice())
+    }
+
+    /// The positions of `database`.`table`'s columns of bytes (none when not known).
+    pub fn binary(&self, database: &str, table: &str) -> &[usize] {
+        self.table(database, table)
+            .map_or(&[], |t| t.binary.as_slice())
     }
 
     /// The column names of `database`.`table`: the table given for that database, or else one

@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use super::column_text::{is_utf8_collation, set_members};
+use super::column_text::{is_ascii_compatible, is_utf8_collation, set_members};
 use crate::error::DecodeResult;
 use crate::events::RowsKind;
 use crate::events::table_map::column_type as ct;
@@ -29,9 +29,17 @@ fn write_column_name(out: &mut Vec<u8>, schema: &TableSchema, index: usize) {
 }
 
 /// The bytes of a text column as a string literal, when that keeps them exact: UTF-8 in a
-/// UTF-8 collation (or in an unknown one), or plain ASCII in any text collation. Returns false,
-/// having written nothing, otherwise.
+/// UTF-8 collation, plain ASCII in a character set that extends ASCII, or ASCII without NUL
+/// bytes when the binlog does not give the charset (`binlog_row_metadata=NO_LOG`: the bytes
+/// may be latin1, or UTF-16, whose ASCII letters come with NULs). Returns false, having
+/// written nothing, otherwise: the caller writes the bytes in hex, which every charset
+/// stores as they are.
 pub(super) fn write_text_literal(out: &mut Vec<u8>, bytes: &[u8], column: &Column) -> bool {
+    let unknown_charset = match column.charset {
+        None => true,
+        Some(id) if !is_ascii_compatible(id) => return false,
+        Some(_) => false,
+    };
     let start = out.len();
     out.reserve(bytes.len() + 2);
     out.push(b'\'');
@@ -43,7 +51,8 @@ pub(super) fn write_text_literal(out: &mut Vec<u8>, bytes: &[u8], column: &Colum
             0 => {}
             NOT_ASCII => {
                 let rest = &bytes[i..];
-                if !column.charset.is_none_or(is_utf8_collation)
+                if unknown_charset
+                    || !column.charset.is_some_and(is_utf8_collation)
                     || std::str::from_utf8(rest).is_err()
                 {
                     out.truncate(start);
@@ -53,6 +62,10 @@ pub(super) fn write_text_literal(out: &mut Vec<u8>, bytes: &[u8], column: &Colum
                 write_escaped(out, rest);
                 out.push(b'\'');
                 return true;
+            }
+            b'0' if b == 0 && unknown_charset => {
+                out.truncate(start);
+                return false;
             }
             letter => {
                 out.extend_from_slice(&bytes[run..i]);

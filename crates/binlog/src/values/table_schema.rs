@@ -56,7 +56,8 @@ impl Column {
     /// bytes to n and the binlog holds without the trailing zeros. Known only when the binlog
     /// gives the column's charset (`binlog_row_metadata` MINIMAL or FULL): without it BINARY(n)
     /// looks like CHAR(n), whose trailing spaces the binlog drops the same way, so the value is
-    /// written as it is (the server pads it again on INSERT; a WHERE on it may then miss).
+    /// written as it is (the server pads it again on INSERT; a WHERE on it may then miss),
+    /// unless a schema given says the column is BINARY(n).
     pub fn binary_length(&self) -> Option<usize> {
         (self.column_type == ct::STRING && self.charset == Some(BINARY_COLLATION))
             .then_some(self.length as usize)
@@ -305,6 +306,24 @@ impl TableSchema {
         for &position in names.generated(&self.schema, &self.table) {
             if let Some(column) = self.columns.get_mut(position) {
                 column.generated = true;
+            }
+        }
+        // A string column the binlog gives no charset for holds bytes when the schema says so
+        // (BINARY, VARBINARY, BLOB, MariaDB's UUID and INET types): written as hex, BINARY(n)
+        // padded to n.
+        for &position in names.binary(&self.schema, &self.table) {
+            if let Some(column) = self.columns.get_mut(position)
+                && is_character(column.column_type)
+                && column.charset.is_none()
+            {
+                column.charset = Some(BINARY_COLLATION);
+            }
+        }
+        for &position in names.unsigned(&self.schema, &self.table) {
+            if let Some(column) = self.columns.get_mut(position)
+                && is_numeric(column.column_type)
+            {
+                column.unsigned = true;
             }
         }
         self.generated_columns = self.columns.iter().filter(|c| c.generated).count();

@@ -148,6 +148,12 @@ impl SchemaArgs {
                 .filter(|c| c.generated)
                 .map(|c| c.name.clone())
                 .collect();
+            let binary: Vec<String> = table
+                .columns
+                .iter()
+                .filter(|c| c.column_type.as_deref().is_some_and(holds_bytes))
+                .map(|c| c.name.clone())
+                .collect();
             schema.insert(
                 table.schema.clone(),
                 table.name.clone(),
@@ -155,6 +161,17 @@ impl SchemaArgs {
                 key,
                 &generated,
             );
+            let unsigned: Vec<String> = table
+                .columns
+                .iter()
+                .filter(|c| {
+                    c.column_type
+                        .as_deref()
+                        .is_some_and(|t| t.split_whitespace().any(|word| word == "unsigned"))
+                })
+                .map(|c| c.name.clone())
+                .collect();
+            schema.set_column_kinds(table.schema.clone(), table.name.clone(), &binary, &unsigned);
         }
         if schema.is_empty() {
             return Err(Failure::new(format!(
@@ -164,6 +181,27 @@ impl SchemaArgs {
         }
         Ok(Some(schema))
     }
+}
+
+/// Whether a column of this declared type (as `CREATE TABLE` spells it, in lower case) holds
+/// bytes rather than text in a character set.
+fn holds_bytes(column_type: &str) -> bool {
+    let base = column_type
+        .split(|c: char| c == '(' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    matches!(
+        base,
+        "binary"
+            | "varbinary"
+            | "tinyblob"
+            | "blob"
+            | "mediumblob"
+            | "longblob"
+            | "uuid"
+            | "inet4"
+            | "inet6"
+    )
 }
 
 /// Says on stderr what a transaction's reading could not do as asked.
