@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, ColorChoice, Parser, Subcommand, ValueEnum};
 
-use crate::commands::{binlog, collect, diagnose, fix, gtid, watch};
+use crate::commands::{binlog, collect, diagnose, fix, gtid, verify, watch};
 use crate::status::Status;
 
 const ABOUT: &str =
@@ -83,6 +83,8 @@ pub enum Command {
     /// GTID arithmetic: errant transactions, holes, purged GTIDs, set operations
     #[command(subcommand)]
     Gtid(gtid::GtidCommand),
+    /// Prove that a replica holds its source's rows, table by table, chunk by chunk
+    Verify(verify::VerifyArgs),
     /// Carry out a fix plan step by step; a dry run unless --apply is given
     Fix(fix::FixArgs),
     /// Watch a fleet of replicas: periodic checks, Prometheus metrics, a web page, alerts

@@ -357,6 +357,79 @@ pub const ALL: &[Statement] = &[
     MARIADB_GTID_STATE,
 ];
 
+/// What `repldoctor verify` sends. Nothing changes data: the source only reads, inside a
+/// consistent snapshot; the replica's applier is stopped and started again around the moment
+/// its own snapshot is taken. The checksum, chunk and row statements are built per table by
+/// `crates/verify/src/sql.rs`; their shape is given here with `<...>` for what each table fills.
+pub const VERIFY: &[Statement] = &[
+    Statement {
+        name: "verify snapshot",
+        item: Item::RowComparison,
+        sql: "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; \
+START TRANSACTION WITH CONSISTENT SNAPSHOT",
+        privilege: ANY,
+        purpose: "one read view per server for a round of chunks",
+    },
+    Statement {
+        name: "verify snapshot position",
+        item: Item::BinlogPosition,
+        sql: "SHOW SESSION STATUS LIKE 'binlog_snapshot_%'",
+        privilege: ANY,
+        purpose: "the source binlog position its snapshot sees (MariaDB, Percona Server)",
+    },
+    Statement {
+        name: "verify snapshot gtid",
+        item: Item::GtidState,
+        sql: "SELECT BINLOG_GTID_POS(<file>, <position>) | SELECT @@gtid_slave_pos",
+        privilege: ANY,
+        purpose: "the GTID position of both snapshots, which must agree",
+    },
+    Statement {
+        name: "verify freeze applier",
+        item: Item::ReplicaStatus,
+        sql: "STOP SLAVE <c> SQL_THREAD | START SLAVE <c> SQL_THREAD UNTIL MASTER_LOG_FILE = <f>, \
+MASTER_LOG_POS = <p> | START SLAVE <c> SQL_THREAD",
+        privilege: Privilege {
+            mysql: "REPLICATION_SLAVE_ADMIN (SUPER before 8.0)",
+            mariadb: "REPLICATION SLAVE ADMIN (SUPER before 10.5.2)",
+        },
+        purpose: "hold the replica's applier at the source snapshot's position while its own \
+snapshot opens, then start it again (Dialect::stop, start_applier_until, start)",
+    },
+    Statement {
+        name: "verify tables",
+        item: Item::TableDefinition,
+        sql: "SELECT ... FROM information_schema.TABLES | COLUMNS | STATISTICS WHERE ...",
+        privilege: Privilege::both("SELECT on the tables compared"),
+        purpose: "the tables, their columns and the key chunks follow",
+    },
+    Statement {
+        name: "verify chunk",
+        item: Item::RowComparison,
+        sql: "SELECT COUNT(*), SUM(<first half of MD5(row)>), SUM(<second half>) FROM (SELECT \
+MD5(CONCAT_WS('#', <normalised columns>, CONCAT(<ISNULL of each>))) AS h FROM <table> WHERE \
+<key range>) AS hashed",
+        privilege: Privilege::both("SELECT on the tables compared"),
+        purpose: "a chunk's checksum, computed by each server",
+    },
+    Statement {
+        name: "verify chunk bound",
+        item: Item::RowComparison,
+        sql: "SELECT <key literals> FROM <table> WHERE <key after lower> ORDER BY <key> LIMIT 1 \
+OFFSET <rows - 1>",
+        privilege: Privilege::both("SELECT on the tables compared"),
+        purpose: "the next chunk's upper key, read on the source",
+    },
+    Statement {
+        name: "verify rows",
+        item: Item::RowComparison,
+        sql: "SELECT <key literals>, <row hash> FROM <table> WHERE <key range> ORDER BY <key> | \
+SELECT <column hashes or literals> FROM <table> WHERE <key> = <literals>",
+        privilege: Privilege::both("SELECT on the tables compared"),
+        purpose: "a differing chunk narrowed to rows and columns; --print-sql's values",
+    },
+];
+
 /// Writes, sent only by `fix --apply` (and printed by `gtid inject-sql` for a DBA to run):
 /// an empty transaction under a given GTID marks it executed without changing data, the repair
 /// for a GTID the source must account for. Needs SUPER or (MySQL 8.0) REPLICATION_APPLIER or

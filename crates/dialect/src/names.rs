@@ -116,6 +116,32 @@ impl Dialect {
         }
     }
 
+    /// Starts the applier until it has executed the source's binlog up to `file`:`position`,
+    /// then it stops by itself: `START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = 'f',
+    /// MASTER_LOG_POS = p`, `SOURCE_LOG_FILE`/`SOURCE_LOG_POS` from MySQL 8.0.23.
+    pub fn start_applier_until(&self, file: &str, position: u64, channel: &str) -> String {
+        let prefix = if self.says_source() {
+            "SOURCE"
+        } else {
+            "MASTER"
+        };
+        let until = format!(
+            "UNTIL {prefix}_LOG_FILE = {}, {prefix}_LOG_POS = {position}",
+            quote(file)
+        );
+        // MySQL's channel clause comes last, after the UNTIL; MariaDB names the connection
+        // before the thread.
+        if self.is_mariadb() || channel.is_empty() {
+            format!("{} {until}", self.start(Thread::Sql, channel))
+        } else {
+            format!(
+                "{} {until}{}",
+                self.start(Thread::Sql, ""),
+                for_channel(channel)
+            )
+        }
+    }
+
     /// `RESET SLAVE [ALL]` / `RESET REPLICA [ALL]` (MariaDB: `RESET SLAVE 'c' [ALL]`).
     pub fn reset_replica(&self, all: bool, channel: &str) -> String {
         let all = if all { " ALL" } else { "" };
@@ -238,7 +264,7 @@ impl Dialect {
 
 /// A string literal: quotes and backslashes escaped, as both servers read them in the default
 /// SQL mode and under `NO_BACKSLASH_ESCAPES` alike (a doubled quote, never a backslash quote).
-pub(crate) fn quote(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('\'');
     for c in text.chars() {
@@ -269,6 +295,42 @@ mod tests {
     }
 
     /// The exact text per release, across each renaming's boundary.
+    #[test]
+    fn applier_until_a_position_per_release() {
+        let cases = [
+            (
+                mysql(8, 0, 22),
+                "",
+                "START REPLICA SQL_THREAD UNTIL MASTER_LOG_FILE = 'b.000002', MASTER_LOG_POS = 4",
+            ),
+            (
+                mysql(8, 0, 23),
+                "c1",
+                "START REPLICA SQL_THREAD UNTIL SOURCE_LOG_FILE = 'b.000002', SOURCE_LOG_POS = 4 \
+                 FOR CHANNEL 'c1'",
+            ),
+            (
+                mysql(5, 7, 44),
+                "",
+                "START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = 'b.000002', MASTER_LOG_POS = 4",
+            ),
+            (
+                mariadb(10, 11, 6),
+                "east",
+                "START SLAVE 'east' SQL_THREAD UNTIL MASTER_LOG_FILE = 'b.000002', \
+                 MASTER_LOG_POS = 4",
+            ),
+        ];
+        for (dialect, channel, expected) in cases {
+            assert_eq!(
+                dialect.start_applier_until("b.000002", 4, channel),
+                expected,
+                "{:?}",
+                dialect.version()
+            );
+        }
+    }
+
     #[test]
     fn status_and_threads_per_release() {
         let cases = [

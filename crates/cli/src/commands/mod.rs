@@ -6,6 +6,7 @@ pub mod collect;
 pub mod diagnose;
 pub mod fix;
 pub mod gtid;
+pub mod verify;
 pub mod watch;
 
 use crate::args::{Cli, Command, Format};
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<Status, Failure> {
         Command::Collect(args) => collect::run(args, global),
         Command::Binlog(command) => binlog::run(command, global),
         Command::Gtid(command) => gtid::run(command, global),
+        Command::Verify(args) => verify::run(args, global),
         Command::Fix(args) => fix::run(args, global),
         Command::Watch(args) => watch::run(args, global),
     }

@@ -1,0 +1,287 @@
+//! `repldoctor verify` on real MariaDB pairs: identical tables of every column type compare
+//! equal; each planted divergence is found and named by its key and column; the statements of
+//! `--print-sql`, run on the replica, make the next run equal; nothing is written to the
+//! source, and the replica's applier runs afterwards (or stays stopped if it was).
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use testlab::{Lab, LabOptions, Server};
+
+fn verify(lab: &Lab, extra: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(["--format", "json", "verify"])
+        .args([
+            "--source",
+            &lab.server(0).dsn(),
+            "--replica",
+            &lab.server(1).dsn(),
+        ])
+        .args(extra)
+        .env("HOME", "/nonexistent")
+        .env_remove("MYSQL_PWD")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|err| panic!("{err}: {} / {stderr}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), value, stderr)
+}
+
+fn table<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {report:#}"))
+}
+
+/// Each difference as (kind, key rendered, columns).
+fn differences(table: &Value) -> Vec<(String, String, Vec<String>)> {
+    let mut found: Vec<_> = table["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let key = d["key"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|pair| {
+                    format!(
+                        "{}={}",
+                        pair[0].as_str().unwrap(),
+                        pair[1].as_str().unwrap()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let columns = d["columns"]
+                .as_array()
+                .map(|c| c.iter().map(|c| c.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            (d["kind"].as_str().unwrap().to_owned(), key, columns)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+const SCHEMA: &[&str] = &[
+    "CREATE DATABASE vt",
+    "CREATE TABLE vt.items (id INT PRIMARY KEY, v VARCHAR(40) COLLATE utf8mb4_general_ci, \
+     n INT, d DECIMAL(12,4)) ENGINE=InnoDB",
+    "CREATE TABLE vt.bin (k BINARY(16) PRIMARY KEY, vb VARBINARY(8)) ENGINE=InnoDB",
+    "CREATE TABLE vt.pair (a INT NOT NULL, b VARCHAR(10) CHARACTER SET latin1 NOT NULL, \
+     x INT, UNIQUE KEY ab (a, b)) ENGINE=InnoDB",
+    "CREATE TABLE vt.nokey (a INT, b TEXT) ENGINE=InnoDB",
+    "CREATE TABLE vt.types (id INT PRIMARY KEY, bn BINARY(4), u UUID, i6 INET6, i4 INET4, \
+     l1 VARCHAR(20) CHARACTER SET latin1, gb VARCHAR(20) CHARACTER SET gbk, bt BIT(10), \
+     e ENUM('a','b'), s SET('x','y'), y YEAR, f FLOAT, r DOUBLE, js JSON, \
+     g INT AS (id * 2) VIRTUAL, hidden INT INVISIBLE DEFAULT 7, tm TIME(6), dt DATETIME(6), \
+     ts TIMESTAMP(3) NULL, da DATE, lb LONGBLOB, po POINT, bu BIGINT UNSIGNED) ENGINE=InnoDB",
+];
+
+const DATA: &[&str] = &[
+    // The sequence engine's tables live in the current database.
+    "USE vt",
+    "INSERT INTO vt.items SELECT seq, CONCAT('value ', seq), seq * 3, seq / 7 FROM seq_1_to_3000",
+    "UPDATE vt.items SET v = NULL WHERE id = 100",
+    "UPDATE vt.items SET v = 'abc' WHERE id = 200",
+    "INSERT INTO vt.bin VALUES (X'0A0B0000000000000000000000000000', X'0A0B'), \
+     (X'0A0C0000000000000000000000000000', X'FF')",
+    "INSERT INTO vt.pair SELECT seq % 50, CONCAT('k', seq), seq FROM seq_1_to_1200",
+    "INSERT INTO vt.nokey VALUES (1, 'a'), (1, 'a'), (2, NULL)",
+    "INSERT INTO vt.types (id, bn, u, i6, i4, l1, gb, bt, e, s, y, f, r, js, tm, dt, ts, da, lb, po, bu) \
+     VALUES (1, X'01000000', '123e4567-e89b-12d3-a456-426614174000', '2001:db8::1', '10.0.0.1', \
+     X'636166E9', '中文', b'1010101010', 'b', 'x,y', 2024, 1.5e-3, 2.0000000000000004, '{\"a\": [1, 2]}', \
+     '-838:59:59.000001', '2024-02-29 23:59:59.999999', '2038-01-19 03:14:07.499', '1000-01-01', \
+     REPEAT(X'00FF', 40000), POINT(1, 2), 18446744073709551615), \
+     (2, NULL, NULL, NULL, NULL, '', '', b'0', 'a', '', 1901, -0.0, 1e308, 'null', '00:00:00', \
+     '1000-01-01 00:00:00', NULL, '9999-12-31', '', NULL, 0)",
+];
+
+/// On the replica only, without binary logging: the divergences verify must find.
+const PLANTED: &[&str] = &[
+    "SET SESSION sql_log_bin = 0",
+    // A changed column.
+    "UPDATE vt.items SET n = -1 WHERE id = 42",
+    // A missing row and an extra one past the source's last key.
+    "DELETE FROM vt.items WHERE id = 77",
+    "INSERT INTO vt.items VALUES (5000, 'extra', 0, 0)",
+    // NULL against the empty string.
+    "UPDATE vt.items SET v = '' WHERE id = 100",
+    // A trailing space: equal under the PAD SPACE collation, not the same data.
+    "UPDATE vt.items SET v = 'abc ' WHERE id = 200",
+    // Trailing zero bytes.
+    "UPDATE vt.bin SET vb = X'0A0B00' WHERE k = X'0A0B0000000000000000000000000000'",
+    // A row of a composite unique key.
+    "UPDATE vt.pair SET x = 0 WHERE a = 7 AND b = 'k7'",
+];
+
+async fn run_all(server: &Server, statements: &[&str]) {
+    let sql = statements.join(";\n");
+    server.exec(&sql).await.unwrap();
+}
+
+async fn pair() -> Lab {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    run_all(lab.server(0), SCHEMA).await;
+    run_all(lab.server(0), DATA).await;
+    lab.wait_caught_up(1, 0).await.unwrap();
+    lab
+}
+
+#[tokio::test]
+async fn equal_tables_are_equal_and_each_planted_divergence_is_named() {
+    let lab = pair().await;
+    // Identical: every table equal, in chunks.
+    let (code, report, stderr) = verify(&lab, &["--chunk-size", "500"]);
+    assert_eq!(code, 0, "{report:#} {stderr}");
+    for name in ["vt.items", "vt.bin", "vt.pair", "vt.nokey", "vt.types"] {
+        assert_eq!(
+            table(&report, name)["verdict"],
+            "equal",
+            "{name}: {report:#}"
+        );
+    }
+    assert_eq!(table(&report, "vt.items")["chunks"], 7);
+    assert_eq!(table(&report, "vt.items")["rows_source"], 3000);
+    assert_eq!(table(&report, "vt.pair")["key"], "ab");
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("vt.nokey has no primary"),
+        "{report:#}"
+    );
+
+    run_all(lab.server(1), PLANTED).await;
+    let before = lab
+        .server(0)
+        .value("SELECT @@gtid_binlog_pos")
+        .await
+        .unwrap();
+    let (code, report, stderr) = verify(&lab, &["--chunk-size", "500", "--print-sql"]);
+    assert_eq!(code, 2, "{report:#} {stderr}");
+    assert_eq!(
+        differences(table(&report, "vt.items")),
+        vec![
+            ("different".into(), "id=100".into(), vec!["v".into()]),
+            ("different".into(), "id=200".into(), vec!["v".into()]),
+            ("different".into(), "id=42".into(), vec!["n".into()]),
+            ("only_replica".into(), "id=5000".into(), vec![]),
+            ("only_source".into(), "id=77".into(), vec![]),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        differences(table(&report, "vt.bin")),
+        vec![(
+            "different".into(),
+            "k=X'0A0B0000000000000000000000000000'".into(),
+            vec!["vb".into()]
+        )]
+    );
+    assert_eq!(
+        differences(table(&report, "vt.pair")),
+        vec![(
+            "different".into(),
+            "a=7,b=_latin1 X'6B37' COLLATE latin1_swedish_ci".into(),
+            vec!["x".into()]
+        )]
+    );
+    for name in ["vt.nokey", "vt.types"] {
+        assert_eq!(table(&report, name)["verdict"], "equal", "{name}");
+    }
+    // Nothing written to the source; the applier runs again.
+    let after = lab
+        .server(0)
+        .value("SELECT @@gtid_binlog_pos")
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(status.sql_running() && status.io_running());
+    assert_eq!(report["points"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        report["points"][0]["source_gtid"],
+        report["points"][0]["replica_gtid"]
+    );
+
+    // The repair statements, piped into the replica, make the next run equal.
+    let sql = report["sql"].as_array().unwrap();
+    assert_eq!(sql.len(), 7, "{sql:#?}");
+    let script: String = std::iter::once("SET SESSION sql_log_bin = 0;".to_owned())
+        .chain(sql.iter().map(|s| s.as_str().unwrap().to_owned()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    pipe_into(lab.server(1), &script);
+    let (code, report, stderr) = verify(&lab, &[]);
+    assert_eq!(code, 0, "{report:#} {stderr}");
+}
+
+#[tokio::test]
+async fn a_stopped_applier_behind_the_source_is_not_compared_and_stays_stopped() {
+    let lab = pair().await;
+    lab.server(1).exec("STOP SLAVE SQL_THREAD").await.unwrap();
+    lab.server(0)
+        .exec("INSERT INTO vt.items VALUES (9000, 'later', 1, 1)")
+        .await
+        .unwrap();
+    let (code, report, stderr) = verify(&lab, &["vt.items"]);
+    assert_eq!(code, 3, "{report:#}");
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("verify does not start a stopped applier"),
+        "{report:#} {stderr}"
+    );
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(!status.sql_running());
+    // Once it has caught up and stopped there, the stopped replica can be compared.
+    lab.server(1).exec("START SLAVE SQL_THREAD").await.unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    lab.server(1).exec("STOP SLAVE SQL_THREAD").await.unwrap();
+    let (code, report, _) = verify(&lab, &["vt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(table(&report, "vt.items")["rows_source"], 3001);
+    assert!(
+        !lab.server(1)
+            .default_channel()
+            .await
+            .unwrap()
+            .unwrap()
+            .sql_running()
+    );
+}
+
+fn pipe_into(server: &Server, script: &str) {
+    let mut child = Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--protocol=TCP",
+            "-h127.0.0.1",
+            &format!("-P{}", server.port()),
+            "-uroot",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
