@@ -285,3 +285,166 @@ fn pipe_into(server: &Server, script: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A writer keeps changing the compared table on the source while verify runs, with a new
+/// point every 50 ms: no false difference, the planted one found, the applier running after,
+/// and the source's GTID position moved by the writer's transactions only.
+#[tokio::test]
+async fn under_writes_no_false_difference_and_no_missed_one() {
+    let lab = pair().await;
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin = 0; UPDATE vt.items SET n = -1 WHERE id = 42")
+        .await
+        .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let writer = {
+        let port = lab.server(0).port();
+        let (stop, writes) = (stop.clone(), writes.clone());
+        std::thread::spawn(move || {
+            use mysql_async::prelude::Queryable;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let url = format!("mysql://root@127.0.0.1:{port}/vt");
+                let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    // Rows all over the key range, never the planted one.
+                    let id = 100 + (i * 37) % 2800;
+                    let id = if id == 42 { 43 } else { id };
+                    conn.query_drop(format!(
+                        "UPDATE items SET v = CONCAT('w', {i}), n = n + 1 WHERE id = {id}; \
+                         INSERT INTO items VALUES ({}, 'new', {i}, 0)",
+                        10_000 + i
+                    ))
+                    .await
+                    .unwrap();
+                    writes.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (code, report, stderr) = verify(
+        &lab,
+        &["vt.items", "--chunk-size", "100", "--round-seconds", "0.05"],
+    );
+    let before_stop = lab
+        .server(0)
+        .value("SELECT @@gtid_binlog_pos")
+        .await
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(code, 2, "{report:#} {stderr}");
+    assert_eq!(
+        differences(table(&report, "vt.items")),
+        vec![("different".into(), "id=42".into(), vec!["n".into()])],
+        "{report:#}"
+    );
+    assert!(
+        report["points"].as_array().unwrap().len() >= 2,
+        "one point per round: {report:#}"
+    );
+    for point in report["points"].as_array().unwrap() {
+        assert_eq!(point["source_gtid"], point["replica_gtid"]);
+    }
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(status.sql_running() && status.io_running());
+    // Every GTID of the source's binlog is one of the writer's (two per loop: the update and
+    // the insert), after the setup's.
+    let after = lab
+        .server(0)
+        .value("SELECT @@gtid_binlog_pos")
+        .await
+        .unwrap()
+        .unwrap();
+    let seq = |pos: &str| pos.rsplit('-').next().unwrap().parse::<u64>().unwrap();
+    assert!(seq(&after) >= seq(before_stop.as_deref().unwrap()));
+    let written = writes.load(std::sync::atomic::Ordering::Relaxed);
+    let setup = seq(&after) - written;
+    assert_eq!(
+        setup,
+        (SCHEMA.len() + DATA.len() - 1) as u64,
+        "{after} after {written} writes"
+    );
+}
+
+/// Starts verify over every row one by one (a long run), in the background.
+fn verify_slowly(lab: &Lab) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args([
+            "--format",
+            "json",
+            "verify",
+            "vt.items",
+            "--chunk-size",
+            "1",
+        ])
+        .args(["--round-seconds", "0.05"])
+        .args([
+            "--source",
+            &lab.server(0).dsn(),
+            "--replica",
+            &lab.server(1).dsn(),
+        ])
+        .env("HOME", "/nonexistent")
+        .env_remove("MYSQL_PWD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finished(child: std::process::Child) -> (i32, Value) {
+    let out = child.wait_with_output().unwrap();
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
+        panic!(
+            "{err}: {} / {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), value)
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_with_status_3_and_the_applier_running() {
+    let lab = pair().await;
+    let child = verify_slowly(&lab);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let (code, report) = finished(child);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(report["interrupted"], true);
+    let items = table(&report, "vt.items");
+    assert_eq!(items["verdict"], "not_compared");
+    assert!(items["chunks"].as_u64().unwrap() > 0, "{report:#}");
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(status.sql_running(), "the applier must run again");
+}
+
+#[tokio::test]
+async fn a_source_killed_mid_run_gives_status_3_and_the_applier_runs_again() {
+    let mut lab = pair().await;
+    let child = verify_slowly(&lab);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    lab.server_mut(0).crash();
+    let (code, report) = finished(child);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(table(&report, "vt.items")["verdict"], "not_compared");
+    assert_eq!(report["interrupted"], true, "{report:#}");
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(
+        status.sql_running(),
+        "the applier must run again: {report:#}"
+    );
+}

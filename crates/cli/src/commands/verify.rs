@@ -62,8 +62,8 @@ pub struct VerifyArgs {
     pub chunk_time: f64,
 
     /// Seconds one pair of snapshots serves before the next point is taken
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub round_seconds: u64,
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub round_seconds: f64,
 
     /// Seconds the replica's applier may take to reach the source's point
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -101,7 +101,7 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         filter: args.r#where.clone(),
         chunk_rows: args.chunk_size,
         chunk_time: Duration::from_secs_f64(args.chunk_time),
-        round_time: Duration::from_secs(args.round_seconds.max(1)),
+        round_time: Duration::from_secs_f64(args.round_seconds),
         reach_timeout: Duration::from_secs(args.reach_timeout.max(1)),
         channel: args.channel.clone(),
         print_sql: args.print_sql,
