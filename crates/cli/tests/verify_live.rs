@@ -195,6 +195,14 @@ async fn equal_tables_are_equal_and_each_planted_divergence_is_named() {
     for name in ["vt.nokey", "vt.types"] {
         assert_eq!(table(&report, name)["verdict"], "equal", "{name}");
     }
+    // Chunks larger than a listing are cut into pieces first: the same rows are named.
+    let (code, whole, _) = verify(&lab, &["vt.items", "--chunk-size", "3000"]);
+    assert_eq!(code, 2);
+    assert_eq!(table(&whole, "vt.items")["chunks"], 2);
+    assert_eq!(
+        differences(table(&whole, "vt.items")),
+        differences(table(&report, "vt.items"))
+    );
     // Nothing written to the source; the applier runs again.
     let after = lab
         .server(0)
@@ -447,4 +455,94 @@ async fn a_source_killed_mid_run_gives_status_3_and_the_applier_runs_again() {
         status.sql_running(),
         "the applier must run again: {report:#}"
     );
+}
+
+/// The side-by-side benchmark of `bench/verify_vs_pt_table_checksum.sh` (not a timed test:
+/// it prints figures): 1,000,000 rows with the planted differences, `repldoctor verify` and
+/// Debian's pt-table-checksum on the same pair, the wall time of each and what each found.
+#[tokio::test]
+#[ignore = "a benchmark: bench/verify_vs_pt_table_checksum.sh runs it"]
+async fn bench_side_by_side_with_pt_table_checksum() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    run_all(lab.server(0), SCHEMA).await;
+    run_all(lab.server(0), &["USE vt"]).await;
+    lab.server(0)
+        .exec(
+            "USE vt; INSERT INTO items SELECT seq, CONCAT('value ', seq), seq * 3, seq / 7 \
+             FROM seq_1_to_1000000; UPDATE items SET v = NULL WHERE id = 100; \
+             UPDATE items SET v = 'abc' WHERE id = 200",
+        )
+        .await
+        .unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    run_all(
+        lab.server(1),
+        &[
+            "SET SESSION sql_log_bin = 0",
+            "UPDATE vt.items SET n = -1 WHERE id = 42",
+            "DELETE FROM vt.items WHERE id = 777777",
+            "INSERT INTO vt.items VALUES (2000000, 'extra', 0, 0)",
+            "UPDATE vt.items SET v = '' WHERE id = 100",
+            "UPDATE vt.items SET v = 'abc ' WHERE id = 200",
+        ],
+    )
+    .await;
+    let (source, replica) = (lab.server(0), lab.server(1));
+
+    let started = std::time::Instant::now();
+    let (code, report, _) = verify(&lab, &["vt.items"]);
+    let ours = started.elapsed();
+    let found = differences(table(&report, "vt.items"));
+    assert_eq!(found.len(), 5, "{found:?}");
+    println!(
+        "repldoctor verify: {:.2} s, exit {code}, {} rows compared, {} chunks, found {found:?}",
+        ours.as_secs_f64(),
+        table(&report, "vt.items")["rows_source"],
+        table(&report, "vt.items")["chunks"],
+    );
+
+    // pt-table-checksum writes its checksums on the source and needs a way to find the
+    // replica: a DSN table (replicas on 127.0.0.1 with other ports cannot be found from the
+    // processlist), and --no-check-binlog-format because the lab's binlogs are ROW (it sets
+    // its own session to STATEMENT, which is how its checksums reach the replica).
+    source
+        .exec(&format!(
+            "CREATE DATABASE IF NOT EXISTS percona; CREATE TABLE percona.dsns (id INT PRIMARY \
+             KEY, parent_id INT, dsn VARCHAR(255)); INSERT INTO percona.dsns VALUES \
+             (1, NULL, 'h=127.0.0.1,P={},u=root')",
+            replica.port()
+        ))
+        .await
+        .unwrap();
+    let before = source.value("SELECT @@gtid_binlog_pos").await.unwrap();
+    let started = std::time::Instant::now();
+    let out = Command::new("pt-table-checksum")
+        .args([
+            &format!("h=127.0.0.1,P={},u=root", source.port()),
+            "--databases=vt",
+            "--tables=items",
+            "--recursion-method=dsn=D=percona,t=dsns",
+            "--no-check-binlog-format",
+            "--replicate=percona.checksums",
+        ])
+        .output()
+        .expect("pt-table-checksum (Debian's percona-toolkit)");
+    let theirs = started.elapsed();
+    let after = source.value("SELECT @@gtid_binlog_pos").await.unwrap();
+    println!(
+        "pt-table-checksum: {:.2} s, exit {}, source binlog {before:?} -> {after:?}\n{}",
+        theirs.as_secs_f64(),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    lab.wait_caught_up(1, 0).await.unwrap();
+    let chunks = replica
+        .rows(
+            "SELECT chunk, lower_boundary, upper_boundary, this_cnt, master_cnt \
+             FROM percona.checksums WHERE master_cnt <> this_cnt OR master_crc <> this_crc \
+             OR ISNULL(master_crc) <> ISNULL(this_crc)",
+        )
+        .await
+        .unwrap();
+    println!("pt-table-checksum's differing chunks (read on the replica): {chunks:?}");
 }

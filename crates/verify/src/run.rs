@@ -79,8 +79,12 @@ pub enum VerifyError {
     Setup(String),
 }
 
-/// A chunk holding more rows than this on either side is not narrowed row by row.
+/// A range holding more rows than this on either side is not listed row by row (the source's
+/// pieces are [`ROWS_LISTED_AT_ONCE`] rows; only rows on the replica alone can reach it).
 const NARROW_LIMIT: usize = 100_000;
+
+/// A differing chunk up to this size is listed row by row at once; a larger one is cut first.
+const ROWS_LISTED_AT_ONCE: u64 = 1_000;
 
 pub async fn verify(
     servers: &mut Servers,
@@ -313,16 +317,9 @@ impl Run<'_> {
                 });
             }
             self.ensure_point().await?;
-            let bound = sql::chunk_upper_bound(table, lower.as_deref(), self.chunk_rows, filter);
-            let upper: Option<Vec<String>> = self
-                .servers
-                .source
-                .query(&bound, 1)
-                .await?
-                .rows
-                .into_iter()
-                .next()
-                .map(|row| row.into_iter().map(|v| v.unwrap_or_default()).collect());
+            let upper = self
+                .upper_bound(table, lower.as_deref(), None, self.chunk_rows)
+                .await?;
             let range = sql::chunk_range(table, lower.as_deref(), upper.as_deref(), filter);
             let started = Instant::now();
             let (source, replica) = self.checksums(table, &range).await?;
@@ -335,7 +332,9 @@ impl Run<'_> {
             progress(status);
             if source != replica {
                 report.different();
-                self.narrow(table, &range, report).await?;
+                let bounds = (lower.as_deref(), upper.as_deref());
+                self.narrow(table, bounds, (source.0, replica.0), report)
+                    .await?;
             }
             match upper {
                 Some(upper) => lower = Some(upper),
@@ -351,9 +350,13 @@ impl Run<'_> {
         range: &str,
     ) -> Result<(Checksum, Checksum), Stop> {
         let statement = sql::chunk_checksum(table, range);
-        let source = checksum(&mut self.servers.source, &statement).await?;
-        let replica = checksum(&mut self.servers.replica, &statement).await?;
-        Ok((source, replica))
+        // Both servers compute at once: a chunk costs the slower of the two, not their sum.
+        let Servers {
+            source, replica, ..
+        } = &mut *self.servers;
+        let (source, replica) =
+            tokio::join!(checksum(source, &statement), checksum(replica, &statement));
+        Ok((source?, replica?))
     }
 
     /// The next chunk's size from the recent rate, aiming at `chunk_time` per chunk; at most
@@ -369,7 +372,67 @@ impl Run<'_> {
         self.chunk_rows = wanted.clamp(100.0, most.max(100.0)) as u64;
     }
 
+    /// The key literals of the row `rows` rows after `lower` on the source, within `upper`;
+    /// `None` when fewer rows remain.
+    async fn upper_bound(
+        &mut self,
+        table: &Table,
+        lower: Option<&[String]>,
+        upper: Option<&[String]>,
+        rows: u64,
+    ) -> Result<Option<Vec<String>>, Stop> {
+        let bound =
+            sql::chunk_upper_bound(table, lower, upper, rows, self.options.filter.as_deref());
+        Ok(self
+            .servers
+            .source
+            .query(&bound, 1)
+            .await?
+            .rows
+            .into_iter()
+            .next()
+            .map(|row| row.into_iter().map(|v| v.unwrap_or_default()).collect()))
+    }
+
+    /// Narrows a differing chunk to rows: listed at once when small, else cut into pieces of
+    /// [`ROWS_LISTED_AT_ONCE`] rows on the source's keys, each compared again and only the
+    /// differing ones listed (the pieces cover the whole chunk, so rows only on the replica
+    /// fall in one of them).
     async fn narrow(
+        &mut self,
+        table: &Table,
+        (lower, upper): (Option<&[String]>, Option<&[String]>),
+        (source_rows, replica_rows): (u64, u64),
+        report: &mut TableReport,
+    ) -> Result<(), Stop> {
+        let filter = self.options.filter.as_deref();
+        if source_rows.max(replica_rows) <= ROWS_LISTED_AT_ONCE {
+            let range = sql::chunk_range(table, lower, upper, filter);
+            return self.list_rows(table, &range, report).await;
+        }
+        let mut piece_lower = lower.map(<[String]>::to_vec);
+        loop {
+            let piece_upper = self
+                .upper_bound(table, piece_lower.as_deref(), upper, ROWS_LISTED_AT_ONCE)
+                .await?;
+            let range = sql::chunk_range(
+                table,
+                piece_lower.as_deref(),
+                piece_upper.as_deref().or(upper),
+                filter,
+            );
+            let (source, replica) = self.checksums(table, &range).await?;
+            if source != replica {
+                self.list_rows(table, &range, report).await?;
+            }
+            match piece_upper {
+                Some(piece_upper) => piece_lower = Some(piece_upper),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    async fn list_rows(
         &mut self,
         table: &Table,
         range: &str,
@@ -388,7 +451,7 @@ impl Run<'_> {
             .await?;
         if source.rows.len() > NARROW_LIMIT || replica.rows.len() > NARROW_LIMIT {
             report.notes.push(format!(
-                "a chunk holds more than {NARROW_LIMIT} rows on one side: its rows are not \
+                "a range holds more than {NARROW_LIMIT} rows on one side: its rows are not \
                  listed ({range})"
             ));
             report.rows_different += source.rows.len().abs_diff(replica.rows.len()).max(1) as u64;

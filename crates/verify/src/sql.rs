@@ -126,10 +126,12 @@ pub fn chunk_range(
     }
 }
 
-/// The key of the last row of the chunk that starts after `lower` and holds `rows` rows.
+/// The key of the last row of the chunk that starts after `lower` and holds `rows` rows,
+/// within `upper` (a chunk being cut smaller) or to the end.
 pub fn chunk_upper_bound(
     table: &Table,
     lower: Option<&[String]>,
+    upper: Option<&[String]>,
     rows: u64,
     filter: Option<&str>,
 ) -> String {
@@ -137,7 +139,7 @@ pub fn chunk_upper_bound(
         "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}",
         key_literals(table),
         qualified(table),
-        chunk_range(table, lower, None, filter),
+        chunk_range(table, lower, upper, filter),
         key_order(table),
         rows.saturating_sub(1)
     )
@@ -293,7 +295,7 @@ mod tests {
     #[test]
     fn the_upper_bound_skips_the_chunk() {
         assert_eq!(
-            chunk_upper_bound(&table(), None, 1000, None),
+            chunk_upper_bound(&table(), None, None, 1000, None),
             "SELECT IF(`a` IS NULL, 'NULL', CAST(`a` AS CHAR)), IF(`b` IS NULL, 'NULL', \
              CONCAT('_latin1 X''', HEX(`b`), ''' COLLATE latin1_general_ci')) FROM `app`.`or``ders` \
              WHERE 1 = 1 ORDER BY `a`, `b` LIMIT 1 OFFSET 999"
