@@ -1,44 +1,50 @@
-//! SQL spelled for the server at hand: MySQL 8.0.22+ renamed SLAVE/MASTER statements, MariaDB
-//! and older MySQL keep the old names.
+//! Fix plans spell their statements through `dialect`, the one table of names per release;
+//! this only picks the release a finding's server runs.
 
+use dialect::{Thread, Version};
 use evidence::model::{Flavor, ServerEvidence};
 
 /// How to say replication statements to one server.
 #[derive(Debug, Clone, Copy)]
 pub struct Dialect {
     pub flavor: Option<Flavor>,
-    /// MySQL 8.0.22 or later: `START REPLICA`, `SHOW REPLICA STATUS`.
-    new_names: bool,
+    names: dialect::Dialect,
 }
 
 impl Dialect {
+    /// The server's release; when the evidence does not give it, the oldest names, which every
+    /// release before MySQL 8.4 and every MariaDB understands.
     pub fn of(server: &ServerEvidence, flavor: Option<Flavor>) -> Self {
-        let new_names = flavor == Some(Flavor::Mysql)
-            && server
-                .identity
-                .version_triple()
-                .is_some_and(|v| v >= (8, 0, 22));
-        Self { flavor, new_names }
-    }
-
-    fn word(&self) -> &'static str {
-        if self.new_names { "REPLICA" } else { "SLAVE" }
+        let version = server
+            .identity
+            .version
+            .as_deref()
+            .and_then(Version::parse)
+            .filter(|v| flavor.is_none_or(|f| f == v.flavor))
+            .unwrap_or(match flavor {
+                Some(Flavor::Mariadb) => Version::mariadb(10, 0, 0),
+                _ => Version::mysql(5, 7, 0),
+            });
+        Self {
+            flavor,
+            names: dialect::Dialect::new(version),
+        }
     }
 
     pub fn stop(&self) -> String {
-        format!("STOP {}", self.word())
+        self.names.stop(Thread::Both, "")
     }
 
     pub fn start(&self) -> String {
-        format!("START {}", self.word())
+        self.names.start(Thread::Both, "")
     }
 
     pub fn start_sql_thread(&self) -> String {
-        format!("START {} SQL_THREAD", self.word())
+        self.names.start(Thread::Sql, "")
     }
 
     pub fn show_status(&self) -> String {
-        format!("SHOW {} STATUS", self.word())
+        self.names.replica_status()
     }
 
     /// The status column that holds the applier's error number.
@@ -47,30 +53,60 @@ impl Dialect {
     }
 
     pub fn sql_running_column(&self) -> &'static str {
-        if self.new_names {
-            "Replica_SQL_Running"
-        } else {
-            "Slave_SQL_Running"
-        }
+        self.names.sql_running_column()
     }
 
     pub fn io_running_column(&self) -> &'static str {
-        if self.new_names {
-            "Replica_IO_Running"
-        } else {
-            "Slave_IO_Running"
-        }
+        self.names.io_running_column()
     }
 
     pub fn skip_counter(&self) -> &'static str {
-        if self.new_names {
-            "sql_replica_skip_counter"
-        } else {
-            "sql_slave_skip_counter"
-        }
+        self.names.skip_counter()
     }
 
     pub fn is_mariadb(&self) -> bool {
         self.flavor == Some(Flavor::Mariadb)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(version: &str) -> Dialect {
+        let mut server = ServerEvidence::default();
+        server.identity.version = Some(version.to_owned());
+        let flavor = Version::parse(version).map(|v| v.flavor);
+        Dialect::of(&server, flavor)
+    }
+
+    /// MySQL renamed the statements in 8.0.22 but the skip counter only in 8.0.26.
+    #[test]
+    fn plans_follow_each_release_of_the_names() {
+        let cases = [
+            ("5.7.44-log", "STOP SLAVE", "sql_slave_skip_counter"),
+            ("8.0.22", "STOP REPLICA", "sql_slave_skip_counter"),
+            ("8.0.25", "STOP REPLICA", "sql_slave_skip_counter"),
+            ("8.0.26", "STOP REPLICA", "sql_replica_skip_counter"),
+            ("8.4.3", "STOP REPLICA", "sql_replica_skip_counter"),
+            (
+                "10.11.6-MariaDB-log",
+                "STOP SLAVE",
+                "sql_slave_skip_counter",
+            ),
+        ];
+        for (version, stop, skip) in cases {
+            let dialect = on(version);
+            assert_eq!(
+                (dialect.stop().as_str(), dialect.skip_counter()),
+                (stop, skip),
+                "{version}"
+            );
+        }
+        assert_eq!(on("8.0.36").start_sql_thread(), "START REPLICA SQL_THREAD");
+        assert_eq!(
+            Dialect::of(&ServerEvidence::default(), None).stop(),
+            "STOP SLAVE"
+        );
     }
 }
