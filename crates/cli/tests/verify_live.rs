@@ -546,3 +546,84 @@ async fn bench_side_by_side_with_pt_table_checksum() {
         .unwrap();
     println!("pt-table-checksum's differing chunks (read on the replica): {chunks:?}");
 }
+
+#[tokio::test]
+async fn a_busy_source_pauses_the_run_until_it_is_quieter() {
+    let lab = pair().await;
+    let port = lab.server(0).port();
+    let sleepers: Vec<_> = (0..3)
+        .map(|_| {
+            std::thread::spawn(move || {
+                use mysql_async::prelude::Queryable;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let url = format!("mysql://root@127.0.0.1:{port}");
+                    let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+                    conn.query_drop("SELECT SLEEP(3)").await.unwrap();
+                });
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (code, report, stderr) = verify(&lab, &["vt.items", "--max-threads-running", "3"]);
+    for sleeper in sleepers {
+        sleeper.join().unwrap();
+    }
+    assert_eq!(code, 0, "{report:#} {stderr}");
+    assert!(
+        report["paused_seconds"].as_u64().unwrap() >= 1,
+        "{report:#}"
+    );
+}
+
+#[tokio::test]
+async fn text_output_names_the_rows_and_print_sql_writes_only_sql_to_stdout() {
+    let lab = pair().await;
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin = 0; UPDATE vt.items SET n = -1 WHERE id = 42")
+        .await
+        .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+            .args(["verify", "vt.items"])
+            .args([
+                "--source",
+                &lab.server(0).dsn(),
+                "--replica",
+                &lab.server(1).dsn(),
+            ])
+            .args(extra)
+            .env("HOME", "/nonexistent")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("0 equal, 1 different, 0 not compared"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vt.items") && text.contains("DIFFERENT"),
+        "{text}"
+    );
+    assert!(text.contains("id = 42: differs in n"), "{text}");
+    let out = run(&["--print-sql"]);
+    assert_eq!(out.status.code(), Some(2));
+    let sql = String::from_utf8_lossy(&out.stdout);
+    let statements: Vec<&str> = sql.lines().filter(|l| !l.starts_with("--")).collect();
+    assert_eq!(
+        statements,
+        [
+            "SET SESSION sql_log_bin = 0;",
+            "REPLACE INTO `vt`.`items` (`id`, `v`, `n`, `d`) VALUES (42, \
+             _utf8mb4 X'76616C7565203432' COLLATE utf8mb4_general_ci, 126, 6.0000);"
+        ],
+        "{sql}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("id = 42: differs in n"));
+}

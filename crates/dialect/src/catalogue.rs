@@ -397,6 +397,13 @@ MASTER_LOG_POS = <p> | START SLAVE <c> SQL_THREAD",
 snapshot opens, then start it again (Dialect::stop, start_applier_until, start)",
     },
     Statement {
+        name: "verify load",
+        item: Item::StatusCounters,
+        sql: "SHOW GLOBAL STATUS LIKE 'Threads_running'",
+        privilege: ANY,
+        purpose: "pause between chunks while the source is busy (--max-threads-running)",
+    },
+    Statement {
         name: "verify tables",
         item: Item::TableDefinition,
         sql: "SELECT ... FROM information_schema.TABLES | COLUMNS | STATISTICS WHERE ...",

@@ -33,6 +33,9 @@ pub struct Options {
     pub print_sql: bool,
     /// Differing rows listed per table (all are counted).
     pub max_listed: usize,
+    /// Pause between chunks while the source runs more threads than this (`Threads_running`,
+    /// pt-table-checksum's `--max-load` default of 25); `None`: never pause.
+    pub max_threads_running: Option<u64>,
 }
 
 impl Default for Options {
@@ -47,6 +50,7 @@ impl Default for Options {
             channel: String::new(),
             print_sql: false,
             max_listed: 1000,
+            max_threads_running: Some(25),
         }
     }
 }
@@ -233,6 +237,37 @@ impl Run<'_> {
         }
     }
 
+    /// Waits while the source is busier than `max_threads_running`, a second at a time.
+    async fn throttle(&mut self) -> Result<(), Stop> {
+        let Some(most) = self.options.max_threads_running else {
+            return Ok(());
+        };
+        loop {
+            let rows = self
+                .servers
+                .source
+                .query("SHOW GLOBAL STATUS LIKE 'Threads_running'", 1)
+                .await?;
+            let running: u64 = rows
+                .rows
+                .first()
+                .and_then(|r| r.get(1).cloned().flatten())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            if running <= most {
+                return Ok(());
+            }
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(Stop {
+                    why: "interrupted".to_owned(),
+                    fatal: true,
+                });
+            }
+            self.report.paused_seconds += 1;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     /// Closes the snapshots and makes sure the applier runs if it ran.
     async fn end(&mut self) {
         let _ = close_snapshot(&mut self.servers.source).await;
@@ -316,6 +351,7 @@ impl Run<'_> {
                     fatal: true,
                 });
             }
+            self.throttle().await?;
             self.ensure_point().await?;
             let upper = self
                 .upper_bound(table, lower.as_deref(), None, self.chunk_rows)

@@ -73,6 +73,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "NAME", default_value = "")]
     pub channel: String,
 
+    /// Pause between chunks while the source's Threads_running is above this (0: never pause)
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub max_threads_running: u64,
+
     /// Write the statements that would make the replica match the source (REPLACE and DELETE
     /// by key, values read from the source) to stdout; the summary goes to stderr. verify
     /// itself never changes data
@@ -105,6 +109,7 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         reach_timeout: Duration::from_secs(args.reach_timeout.max(1)),
         channel: args.channel.clone(),
         print_sql: args.print_sql,
+        max_threads_running: (args.max_threads_running > 0).then_some(args.max_threads_running),
         ..Options::default()
     };
     let timeouts = session::Timeouts {
