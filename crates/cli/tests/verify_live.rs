@@ -627,3 +627,34 @@ async fn text_output_names_the_rows_and_print_sql_writes_only_sql_to_stdout() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("id = 42: differs in n"));
 }
+
+#[tokio::test]
+async fn tables_the_channel_does_not_replicate_are_left_out() {
+    let lab = pair().await;
+    lab.server(1)
+        .exec(
+            "STOP SLAVE; SET GLOBAL replicate_ignore_table = 'vt.nokey'; START SLAVE; \
+             SET SESSION sql_log_bin = 0; INSERT INTO vt.nokey VALUES (3, 'replica only')",
+        )
+        .await
+        .unwrap();
+    lab.wait_status(1, "both threads running", |s| {
+        s.io_running() && s.sql_running()
+    })
+    .await
+    .unwrap();
+    let (code, report, stderr) = verify(&lab, &["vt"]);
+    assert_eq!(code, 0, "{report:#} {stderr}");
+    assert_eq!(
+        report["not_replicated"],
+        serde_json::json!(["vt.nokey: not replicated by this channel (Replicate_Ignore_Table)"])
+    );
+    assert!(
+        report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["table"] != "vt.nokey")
+    );
+    assert_eq!(table(&report, "vt.items")["verdict"], "equal");
+}

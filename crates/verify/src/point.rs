@@ -16,6 +16,8 @@ use dialect::{Thread, quote};
 use serde::Serialize;
 use session::{Rows, Session, StatementError};
 
+use crate::filters::Filters;
+
 /// Where both snapshots stand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Point {
@@ -72,6 +74,7 @@ pub struct ChannelState {
     pub position: u64,
     pub source_server_id: Option<u32>,
     pub sql_error: Option<String>,
+    pub filters: Filters,
 }
 
 impl Applier {
@@ -346,6 +349,14 @@ fn channel_in(rows: &Rows, channel: &str, sql_running: &str) -> Option<ChannelSt
         source_server_id: text(&["Master_Server_Id", "Source_Server_Id"])
             .and_then(|id| id.parse().ok()),
         sql_error,
+        filters: Filters {
+            do_db: Filters::list(text(&["Replicate_Do_DB"]).as_deref()),
+            ignore_db: Filters::list(text(&["Replicate_Ignore_DB"]).as_deref()),
+            do_table: Filters::list(text(&["Replicate_Do_Table"]).as_deref()),
+            ignore_table: Filters::list(text(&["Replicate_Ignore_Table"]).as_deref()),
+            wild_do_table: Filters::list(text(&["Replicate_Wild_Do_Table"]).as_deref()),
+            wild_ignore_table: Filters::list(text(&["Replicate_Wild_Ignore_Table"]).as_deref()),
+        },
     })
 }
 
@@ -393,6 +404,7 @@ mod tests {
                 position: 7,
                 source_server_id: Some(9),
                 sql_error: Some("boom".into()),
+                filters: Filters::default(),
             }
         );
         assert!(

@@ -87,6 +87,9 @@ pub struct Report {
     /// replica only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sql: Vec<String>,
+    /// Tables the replica's channel does not replicate (its filters): left out, not compared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_replicated: Vec<String>,
     /// Said once for the run: a table without a key, an interruption.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,

@@ -144,6 +144,19 @@ pub async fn verify(
             "no table of the source matches what was asked".to_owned(),
         ));
     }
+    let (selected, left_out): (Vec<Table>, Vec<Table>) = selected
+        .into_iter()
+        .partition(|t| state.filters.excludes(&t.schema, &t.name).is_none());
+    for table in left_out {
+        let rule = state
+            .filters
+            .excludes(&table.schema, &table.name)
+            .unwrap_or_default();
+        run.report.not_replicated.push(format!(
+            "{}: not replicated by this channel ({rule})",
+            table.label()
+        ));
+    }
     let mut status = Progress {
         tables: selected.len(),
         rows_estimated: selected.iter().map(|t| t.estimated_rows).sum(),

@@ -264,6 +264,9 @@ fn summary(report: &Report) -> String {
             let _ = writeln!(out, "      note: {note}");
         }
     }
+    for table in &report.not_replicated {
+        let _ = writeln!(out, "left out: {table}");
+    }
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
