@@ -39,10 +39,10 @@ impl Filters {
             return Some("Replicate_Ignore_DB");
         }
         let name = format!("{schema}.{table}");
-        if self.do_table.iter().any(|t| *t == name) {
+        if self.do_table.contains(&name) {
             return None;
         }
-        if self.ignore_table.iter().any(|t| *t == name) {
+        if self.ignore_table.contains(&name) {
             return Some("Replicate_Ignore_Table");
         }
         if self.wild_do_table.iter().any(|p| like(p, &name)) {
