@@ -33,6 +33,14 @@ pub fn normalised(column: &Column) -> String {
         // MySQL's binary JSON prints in one canonical form.
         "json" => format!("HEX(CONVERT(CAST({c} AS CHAR) USING utf8mb4))"),
         "uuid" | "inet4" | "inet6" => format!("CAST({c} AS CHAR)"),
+        // UTF-8 and ASCII text already has the bytes a conversion to utf8mb4 would give.
+        _ if column
+            .charset
+            .as_deref()
+            .is_some_and(|cs| matches!(cs, "utf8mb4" | "utf8mb3" | "utf8" | "ascii")) =>
+        {
+            format!("HEX({c})")
+        }
         _ if column.charset.is_some() => format!("HEX(CONVERT({c} USING utf8mb4))"),
         // Bytes: BINARY, VARBINARY, BLOBs, spatial types, and anything unknown.
         _ => format!("HEX({c})"),
