@@ -105,6 +105,25 @@ pub struct Transaction {
 }
 
 impl Transaction {
+    /// What opens the transaction's SQL: `BEGIN;` when it is replayed as one transaction.
+    pub fn sql_opening(&self) -> &'static str {
+        if self.transactional { "BEGIN;\n" } else { "" }
+    }
+
+    /// What closes it: `COMMIT;`, or `ROLLBACK;` as the binlog ended it (its undo commits:
+    /// undoing a rolled-back transaction's logged changes is itself a change); nothing for a
+    /// statement on its own, or a transaction the file ends inside (it never committed).
+    pub fn sql_closing(&self, undo: bool) -> &'static str {
+        match (
+            self.transactional && self.complete,
+            self.rolled_back && !undo,
+        ) {
+            (false, _) => "",
+            (true, false) => "COMMIT;",
+            (true, true) => "ROLLBACK;",
+        }
+    }
+
     /// Whether this is the transaction with GTID `gtid` (as a DBA may type it: spaces around,
     /// capitals in the UUID).
     pub fn has_gtid(&self, gtid: &str) -> bool {

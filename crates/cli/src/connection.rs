@@ -27,3 +27,11 @@ pub fn resolve(
     let env_password = std::env::var("MYSQL_PWD").ok();
     Ok(Endpoint::resolve(&dsn, &defaults, env_password.as_deref()))
 }
+
+/// `--connect-timeout` and `--query-timeout`, at least a second each.
+pub fn timeouts(connection: &ConnectionArgs) -> session::Timeouts {
+    session::Timeouts {
+        connect: std::time::Duration::from_secs(connection.connect_timeout.max(1)),
+        statement: std::time::Duration::from_secs(connection.query_timeout.max(1)),
+    }
+}

@@ -703,16 +703,10 @@ fn write_transaction(
     for ((table, kind), n) in &t.row_counts {
         let _ = writeln!(scratch, "-- {n} row(s) {} on {table}", kind.name());
     }
-    if t.transactional {
-        scratch.push_str("BEGIN;\n");
-    }
+    scratch.push_str(t.sql_opening());
     // The statements are written from their own buffer, not copied into another; the text
     // ends without trailing blanks, as if the whole had been trimmed.
-    let commit: &[u8] = match (t.transactional && t.complete, t.rolled_back && !undo) {
-        (false, _) => b"",
-        (true, false) => b"COMMIT;",
-        (true, true) => b"ROLLBACK;",
-    };
+    let commit = t.sql_closing(undo).as_bytes();
     let body = if commit.is_empty() {
         sql.trimmed_text()
     } else {

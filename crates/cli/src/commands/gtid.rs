@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
-use std::time::Duration;
 
 use ::collect::gtid_state::{GtidState, ServerGtids, read_gtid_state};
 use clap::{Args, Subcommand};
@@ -564,7 +563,6 @@ fn read_live(
     global: &GlobalArgs,
 ) -> Result<(Observed, bool), Failure> {
     let endpoint = connection::resolve(dsn, role.name(), &args.connection)?;
-    let timeout = Duration::from_secs(args.connection.connect_timeout.max(1));
     if global.verbose > 0 {
         eprintln!(
             "repldoctor: connecting to {} {endpoint} as {}",
@@ -572,10 +570,7 @@ fn read_live(
             endpoint.user
         );
     }
-    let timeouts = session::Timeouts {
-        connect: timeout,
-        statement: timeout,
-    };
+    let timeouts = connection::timeouts(&args.connection);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

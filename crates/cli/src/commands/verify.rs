@@ -112,11 +112,9 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         max_threads_running: (args.max_threads_running > 0).then_some(args.max_threads_running),
         ..Options::default()
     };
-    let timeouts = session::Timeouts {
-        connect: Duration::from_secs(args.connection.connect_timeout.max(1)),
-        // A chunk's checksum may take longer than a status read.
-        statement: Duration::from_secs(args.connection.query_timeout.max(60)),
-    };
+    let mut timeouts = connection::timeouts(&args.connection);
+    // A chunk's checksum may take longer than a status read.
+    timeouts.statement = timeouts.statement.max(Duration::from_secs(60));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
