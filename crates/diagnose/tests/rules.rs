@@ -699,3 +699,24 @@ fn a_stopped_thread_with_its_error_is_that_error_not_thread_stopped() {
     assert!(has(&report, Class::DupKey));
     assert!(!has(&report, Class::ThreadStopped));
 }
+
+/// Without a version, `Replica_*` columns say MySQL 8.0.22 or later: the plan says `START
+/// REPLICA` (8.4 has no `START SLAVE`); `Slave_*` columns keep the old names.
+#[test]
+fn plans_are_spelled_as_the_pasted_columns_are() {
+    let paste = |prefix: &str| {
+        format!(
+            "{prefix}_IO_Running: Yes\n{prefix}_SQL_Running: No\nLast_SQL_Errno: 1062\n\
+             Last_SQL_Error: Could not execute Write_rows event on table shop.t; Duplicate entry '9' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000031, end_log_pos 8812\n"
+        )
+    };
+    let plan = |prefix: &str| {
+        let report = diagnose_text(&paste(prefix));
+        serde_json::to_string(&finding(&report, Class::DupKey).fix).unwrap()
+    };
+    let new = plan("Replica");
+    assert!(new.contains("START REPLICA SQL_THREAD"), "{new}");
+    assert!(!new.contains("START SLAVE"), "{new}");
+    let old = plan("Slave");
+    assert!(old.contains("START SLAVE SQL_THREAD"), "{old}");
+}

@@ -23,6 +23,9 @@ impl Dialect {
             .filter(|v| flavor.is_none_or(|f| f == v.flavor))
             .unwrap_or(match flavor {
                 Some(Flavor::Mariadb) => Version::mariadb(10, 0, 0),
+                // `Replica_*`/`Source_*` status columns: MySQL 8.0.22 or later, which may be
+                // 8.4, where the SLAVE statements are gone.
+                _ if says_replica(server) => Version::mysql(8, 0, 22),
                 _ => Version::mysql(5, 7, 0),
             });
         Self {
@@ -67,6 +70,19 @@ impl Dialect {
     pub fn is_mariadb(&self) -> bool {
         self.flavor == Some(Flavor::Mariadb)
     }
+}
+
+/// Whether the server's replica status names its columns as MySQL 8.0.22 and later do.
+fn says_replica(server: &ServerEvidence) -> bool {
+    server
+        .samples
+        .iter()
+        .flat_map(|sample| sample.channels.iter())
+        .flat_map(|channel| channel.raw.iter())
+        .any(|field| {
+            let name = field.name.to_ascii_lowercase();
+            name.starts_with("replica_") || name.starts_with("source_")
+        })
 }
 
 #[cfg(test)]
