@@ -384,6 +384,10 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
 
 /// Starts verify over every row one by one (a long run), in the background.
 fn verify_slowly(lab: &Lab) -> std::process::Child {
+    verify_slowly_with(lab, &[])
+}
+
+fn verify_slowly_with(lab: &Lab, extra: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_repldoctor"))
         .args([
             "--format",
@@ -394,6 +398,7 @@ fn verify_slowly(lab: &Lab) -> std::process::Child {
             "1",
         ])
         .args(["--round-seconds", "0.05"])
+        .args(extra)
         .args([
             "--source",
             &lab.server(0).dsn(),
@@ -671,4 +676,46 @@ async fn tables_the_channel_does_not_replicate_are_left_out() {
             .all(|t| t["table"] != "vt.nokey")
     );
     assert_eq!(table(&report, "vt.items")["verdict"], "equal");
+}
+
+#[tokio::test]
+async fn resume_goes_on_after_the_last_chunk_of_a_stopped_run() {
+    let lab = pair().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("verify.checkpoint");
+    let file_arg = file.to_str().unwrap();
+    let child = verify_slowly_with(&lab, &["--resume", file_arg]);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let (code, first) = finished(child);
+    assert_eq!(code, 3, "{first:#}");
+    let done_first = table(&first, "vt.items")["chunks"].as_u64().unwrap();
+    assert!(done_first > 0 && done_first < 3000, "{first:#}");
+    // Picks up after the last chunk: every row counted once over both runs.
+    let (code, second, stderr) = verify(
+        &lab,
+        &["vt.items", "--chunk-size", "500", "--resume", file_arg],
+    );
+    assert_eq!(code, 0, "{second:#} {stderr}");
+    let items = table(&second, "vt.items");
+    assert_eq!(items["rows_source"], 3000, "{second:#}");
+    assert_eq!(items["rows_replica"], 3000);
+    assert!(
+        items["chunks"].as_u64().unwrap() < done_first + 10,
+        "{second:#}"
+    );
+    // Another comparison's checkpoint is refused.
+    let (code, other, _) = verify(&lab, &["vt", "--resume", file_arg]);
+    assert_eq!(code, 3);
+    assert!(
+        other["error"]
+            .as_str()
+            .unwrap()
+            .contains("checkpoint of another comparison"),
+        "{other:#}"
+    );
 }

@@ -9,8 +9,9 @@
 //! - [`sql`]: every statement verify builds: normalised columns, key literals, chunk ranges,
 //!   chunk, row and column checksums.
 //! - [`run`]: tables in key chunks, chunk checksums from each server, differing chunks
-//!   narrowed to rows and columns; [`report`]: what was found.
+//!   narrowed to rows and columns; [`report`]: what was found; [`checkpoint`]: `--resume`.
 
+pub mod checkpoint;
 pub mod filters;
 pub mod point;
 pub mod report;

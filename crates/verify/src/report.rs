@@ -1,10 +1,10 @@
 //! What a run found, per table and per differing row.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::point::Point;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Equal,
@@ -13,7 +13,7 @@ pub enum Verdict {
     NotCompared,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RowDifferenceKind {
     OnlySource,
@@ -22,16 +22,16 @@ pub enum RowDifferenceKind {
 }
 
 /// One row that differs, named by its key (each column's SQL literal).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowDifference {
     pub kind: RowDifferenceKind,
     pub key: Vec<(String, String)>,
     /// For `different`: the columns whose values differ.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableReport {
     pub table: String,
     pub verdict: Verdict,
@@ -45,7 +45,7 @@ pub struct TableReport {
     /// Rows found different in all (the list may stop earlier).
     pub rows_different: u64,
     /// Why the table, or part of it, was not compared, or could not be narrowed to rows.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -85,13 +85,13 @@ pub struct Report {
     pub tables: Vec<TableReport>,
     /// Statements that would make the replica match the source (`--print-sql`), to run on the
     /// replica only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sql: Vec<String>,
     /// Tables the replica's channel does not replicate (its filters): left out, not compared.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_replicated: Vec<String>,
     /// Said once for the run: a table without a key, an interruption.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// Seconds spent waiting for the source to be less busy (`--max-threads-running`).
     pub paused_seconds: u64,

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use session::{Session, StatementError};
 
+use crate::checkpoint::{Checkpoint, InProgress};
 use crate::point::{Applier, PointError, close_snapshot};
 use crate::report::{Report, RowDifference, RowDifferenceKind, TableReport, Verdict};
 use crate::sql;
@@ -36,6 +37,8 @@ pub struct Options {
     /// Pause between chunks while the source runs more threads than this (`Threads_running`,
     /// pt-table-checksum's `--max-load` default of 25); `None`: never pause.
     pub max_threads_running: Option<u64>,
+    /// `--resume`: where progress is kept after every chunk, and read back at the start.
+    pub checkpoint: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -51,6 +54,7 @@ impl Default for Options {
             print_sql: false,
             max_listed: 1000,
             max_threads_running: Some(25),
+            checkpoint: None,
         }
     }
 }
@@ -122,9 +126,24 @@ pub async fn verify(
         report: Report::default(),
         chunk_rows: options.chunk_rows.unwrap_or(1000).max(1),
         rate: (0.0, 0.0),
+        checkpoint: None,
     };
     run.report.source = run.servers.source.label();
     run.report.replica = run.servers.replica.label();
+    let mut resumed: Option<InProgress> = None;
+    if let Some(path) = &options.checkpoint {
+        let fresh = Checkpoint::new(
+            run.report.source.clone(),
+            run.report.replica.clone(),
+            options.selection.iter().map(Selection::to_string).collect(),
+            options.filter.clone(),
+        );
+        let saved = Checkpoint::load(path, &fresh).map_err(VerifyError::Setup)?;
+        let mut checkpoint = saved.unwrap_or(fresh);
+        resumed = checkpoint.current.take();
+        run.report.sql = std::mem::take(&mut checkpoint.sql);
+        run.checkpoint = Some(checkpoint);
+    }
     if let Err(err) = run.new_round().await {
         run.end().await;
         return Err(VerifyError::Setup(format!("no consistent point: {err}")));
@@ -165,14 +184,31 @@ pub async fn verify(
     for table in &selected {
         status.table = table.label();
         progress(&status);
-        let report = if run.report.interrupted {
+        let done = run
+            .checkpoint
+            .as_ref()
+            .and_then(|c| c.done.iter().find(|t| t.table == table.label()).cloned());
+        let report = if let Some(done) = done {
+            done
+        } else if run.report.interrupted {
             let mut report = TableReport::new(table.label(), table.key_name.clone());
             report.not_compared("the run stopped before this table".to_owned());
             report
         } else {
-            run.table(table, &mut status, progress).await
+            let resume = resumed
+                .take_if(|r| r.table == table.label())
+                .map(|r| (r.after, r.report));
+            run.table(table, resume, &mut status, progress).await
         };
-        run.report.tables.push(report);
+        run.report.tables.push(report.clone());
+        if let Some(checkpoint) = &mut run.checkpoint
+            && report.verdict != Verdict::NotCompared
+            && !checkpoint.done.iter().any(|t| t.table == report.table)
+        {
+            checkpoint.done.push(report);
+            checkpoint.current = None;
+            run.save_checkpoint();
+        }
         status.tables_done += 1;
         progress(&status);
     }
@@ -190,6 +226,8 @@ struct Run<'a> {
     chunk_rows: u64,
     /// Weighted rows and seconds of recent chunks, for the chunk size.
     rate: (f64, f64),
+    /// What `--resume` keeps, when given.
+    checkpoint: Option<Checkpoint>,
 }
 
 /// What stopped a table: the reason, and whether the rest of the run can go on.
@@ -291,15 +329,35 @@ impl Run<'_> {
         }
     }
 
+    /// Writes `--resume`'s file; a failure to write it is said once, and the run goes on.
+    fn save_checkpoint(&mut self) {
+        let (Some(checkpoint), Some(path)) = (&mut self.checkpoint, &self.options.checkpoint)
+        else {
+            return;
+        };
+        checkpoint.sql.clone_from(&self.report.sql);
+        if let Err(err) = checkpoint.save(path) {
+            self.report.warnings.push(err);
+            self.checkpoint = None;
+        }
+    }
+
     async fn table(
         &mut self,
         table: &Table,
+        resume: Option<(Vec<String>, TableReport)>,
         status: &mut Progress,
         progress: &mut dyn FnMut(&Progress),
     ) -> TableReport {
-        let mut report = TableReport::new(table.label(), table.key_name.clone());
+        let (after, mut report) = match resume {
+            Some((after, report)) => (Some(after), report),
+            None => (
+                None,
+                TableReport::new(table.label(), table.key_name.clone()),
+            ),
+        };
         if let Err(stop) = self
-            .compare_table(table, &mut report, status, progress)
+            .compare_table(table, after, &mut report, status, progress)
             .await
         {
             report.not_compared(stop.why.clone());
@@ -319,6 +377,7 @@ impl Run<'_> {
     async fn compare_table(
         &mut self,
         table: &Table,
+        after: Option<Vec<String>>,
         report: &mut TableReport,
         status: &mut Progress,
         progress: &mut dyn FnMut(&Progress),
@@ -356,7 +415,7 @@ impl Run<'_> {
             }
             return Ok(());
         }
-        let mut lower: Option<Vec<String>> = None;
+        let mut lower = after;
         loop {
             if self.cancel.load(Ordering::Relaxed) {
                 return Err(Stop {
@@ -386,7 +445,17 @@ impl Run<'_> {
                     .await?;
             }
             match upper {
-                Some(upper) => lower = Some(upper),
+                Some(upper) => {
+                    if let Some(checkpoint) = &mut self.checkpoint {
+                        checkpoint.current = Some(InProgress {
+                            table: table.label(),
+                            after: upper.clone(),
+                            report: report.clone(),
+                        });
+                        self.save_checkpoint();
+                    }
+                    lower = Some(upper);
+                }
                 None => break,
             }
         }

@@ -76,6 +76,15 @@ impl Selection {
     }
 }
 
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.table {
+            Some(table) => write!(f, "{}.{table}", self.schema),
+            None => f.write_str(&self.schema),
+        }
+    }
+}
+
 /// Schemas that hold the server's own state, never compared by default.
 const SYSTEM_SCHEMAS: &str = "'mysql', 'information_schema', 'performance_schema', 'sys'";
 

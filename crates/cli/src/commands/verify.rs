@@ -30,6 +30,7 @@ Examples:
   repldoctor verify --source ... --replica ... shop shop.orders --where 'created > NOW() - INTERVAL 1 DAY'
   repldoctor verify --source ... --replica ... --print-sql > make-replica-match.sql
   repldoctor verify --source ... --replica ... --format json
+  repldoctor verify --source ... --replica ... --resume verify.checkpoint   # again after Ctrl-C
 
 Privileges: SELECT on the tables compared (both servers); on the replica also SLAVE MONITOR
 and REPLICATION SLAVE ADMIN (MariaDB 10.5.2+; SUPER before), REPLICATION CLIENT and
@@ -77,6 +78,12 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub max_threads_running: u64,
 
+    /// Keep progress in FILE after every chunk and, when FILE exists, go on from where the run
+    /// that wrote it stopped (tables done keep their results; the table in progress starts
+    /// after its last chunk). A checkpoint of other servers or other tables is refused
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<std::path::PathBuf>,
+
     /// Write the statements that would make the replica match the source (REPLACE and DELETE
     /// by key, values read from the source) to stdout; the summary goes to stderr. verify
     /// itself never changes data
@@ -110,6 +117,7 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         channel: args.channel.clone(),
         print_sql: args.print_sql,
         max_threads_running: (args.max_threads_running > 0).then_some(args.max_threads_running),
+        checkpoint: args.resume.clone(),
         ..Options::default()
     };
     let mut timeouts = connection::timeouts(&args.connection);
