@@ -694,6 +694,7 @@ async fn resume_goes_on_after_the_last_chunk_of_a_stopped_run() {
     let (code, first) = finished(child);
     assert_eq!(code, 3, "{first:#}");
     let done_first = table(&first, "vt.items")["chunks"].as_u64().unwrap();
+    println!("chunks done before Ctrl-C: {done_first} of 3000");
     assert!(done_first > 0 && done_first < 3000, "{first:#}");
     // Picks up after the last chunk: every row counted once over both runs.
     let (code, second, stderr) = verify(
@@ -718,4 +719,65 @@ async fn resume_goes_on_after_the_last_chunk_of_a_stopped_run() {
             .contains("checkpoint of another comparison"),
         "{other:#}"
     );
+}
+
+/// A parallel applier stops at the UNTIL position as a serial one does: under writes, no false
+/// difference and the planted one found.
+#[tokio::test]
+async fn a_parallel_applier_is_frozen_at_the_same_point() {
+    let options = LabOptions {
+        parallel_threads: 4,
+        parallel_mode: Some("optimistic".into()),
+        ..LabOptions::default()
+    };
+    let lab = Lab::primary_replica(&options).await.unwrap();
+    run_all(lab.server(0), SCHEMA).await;
+    run_all(lab.server(0), DATA).await;
+    lab.wait_caught_up(1, 0).await.unwrap();
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin = 0; UPDATE vt.items SET n = -1 WHERE id = 42")
+        .await
+        .unwrap();
+    let port = lab.server(0).port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            use mysql_async::prelude::Queryable;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let url = format!("mysql://root@127.0.0.1:{port}/vt");
+                let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    conn.query_drop(format!(
+                        "INSERT INTO items VALUES ({}, 'new', {i}, 0)",
+                        20_000 + i
+                    ))
+                    .await
+                    .unwrap();
+                }
+            });
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (code, report, stderr) = verify(
+        &lab,
+        &["vt.items", "--chunk-size", "100", "--round-seconds", "0.05"],
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(code, 2, "{report:#} {stderr}");
+    assert_eq!(
+        differences(table(&report, "vt.items")),
+        vec![("different".into(), "id=42".into(), vec!["n".into()])],
+        "{report:#}"
+    );
+    assert!(report["points"].as_array().unwrap().len() >= 2);
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(status.sql_running() && status.io_running());
 }
