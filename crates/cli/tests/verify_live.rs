@@ -781,3 +781,62 @@ async fn a_parallel_applier_is_frozen_at_the_same_point() {
     let status = lab.server(1).default_channel().await.unwrap().unwrap();
     assert!(status.sql_running() && status.io_running());
 }
+
+/// A replica behind by more than --max-lag (a 3 s MASTER_DELAY while the source writes) makes
+/// the run pause between chunks, once for at most --reach-timeout; the comparison holds.
+#[tokio::test]
+async fn a_lagging_replica_pauses_the_run() {
+    let lab = Lab::start(2, &LabOptions::default()).await.unwrap();
+    let delayed = testlab::ReplicationOptions {
+        delay: Some(3),
+        ..testlab::ReplicationOptions::default()
+    };
+    lab.replicate(1, 0, &delayed).await.unwrap();
+    run_all(lab.server(0), SCHEMA).await;
+    run_all(lab.server(0), DATA).await;
+    lab.wait_caught_up(1, 0).await.unwrap();
+    let port = lab.server(0).port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            use mysql_async::prelude::Queryable;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let url = format!("mysql://root@127.0.0.1:{port}/vt");
+                let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    conn.query_drop(format!("INSERT INTO nokey VALUES ({i}, 'w')"))
+                        .await
+                        .unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            });
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let (code, report, stderr) = verify(
+        &lab,
+        &[
+            "vt.items",
+            "--chunk-size",
+            "1000",
+            "--max-lag",
+            "1",
+            "--reach-timeout",
+            "10",
+        ],
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(code, 0, "{report:#} {stderr}");
+    assert!(
+        report["paused_seconds"].as_u64().unwrap() >= 1,
+        "{report:#}"
+    );
+}

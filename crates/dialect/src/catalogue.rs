@@ -404,6 +404,14 @@ snapshot opens, then start it again (Dialect::stop, start_applier_until, start)"
         purpose: "pause between chunks while the source is busy (--max-threads-running)",
     },
     Statement {
+        name: "verify lag",
+        item: Item::ReplicaStatus,
+        sql: "SHOW SLAVE STATUS | SHOW REPLICA STATUS (replica) ; SHOW MASTER STATUS | SHOW BINARY \
+LOG STATUS (source)",
+        privilege: REPLICA_MONITOR,
+        purpose: "pause between chunks while the replica is behind (--max-lag)",
+    },
+    Statement {
         name: "verify tables",
         item: Item::TableDefinition,
         sql: "SELECT ... FROM information_schema.TABLES | COLUMNS | STATISTICS WHERE ...",

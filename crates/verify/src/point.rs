@@ -73,6 +73,8 @@ pub struct ChannelState {
     pub file: String,
     pub position: u64,
     pub source_server_id: Option<u32>,
+    /// `Seconds_Behind_Master`; `None` when the server shows NULL (a thread not running).
+    pub seconds_behind: Option<u64>,
     pub sql_error: Option<String>,
     pub filters: Filters,
 }
@@ -348,6 +350,8 @@ fn channel_in(rows: &Rows, channel: &str, sql_running: &str) -> Option<ChannelSt
             .unwrap_or(0),
         source_server_id: text(&["Master_Server_Id", "Source_Server_Id"])
             .and_then(|id| id.parse().ok()),
+        seconds_behind: text(&["Seconds_Behind_Master", "Seconds_Behind_Source"])
+            .and_then(|s| s.parse().ok()),
         sql_error,
         filters: Filters {
             do_db: Filters::list(text(&["Replicate_Do_DB"]).as_deref()),
@@ -403,6 +407,7 @@ mod tests {
                 file: "e.000003".into(),
                 position: 7,
                 source_server_id: Some(9),
+                seconds_behind: None,
                 sql_error: Some("boom".into()),
                 filters: Filters::default(),
             }

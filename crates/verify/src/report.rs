@@ -93,7 +93,8 @@ pub struct Report {
     /// Said once for the run: a table without a key, an interruption.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    /// Seconds spent waiting for the source to be less busy (`--max-threads-running`).
+    /// Seconds spent waiting for the source to be less busy (`--max-threads-running`) or the
+    /// replica to catch up (`--max-lag`).
     pub paused_seconds: u64,
     /// The run stopped before the end (Ctrl-C, a lost server): what was compared stands.
     pub interrupted: bool,

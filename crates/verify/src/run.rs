@@ -37,6 +37,9 @@ pub struct Options {
     /// Pause between chunks while the source runs more threads than this (`Threads_running`,
     /// pt-table-checksum's `--max-load` default of 25); `None`: never pause.
     pub max_threads_running: Option<u64>,
+    /// Pause between chunks while the replica is further behind than this (`--max-lag`);
+    /// `None`: never pause for lag.
+    pub max_lag: Option<Duration>,
     /// `--resume`: where progress is kept after every chunk, and read back at the start.
     pub checkpoint: Option<std::path::PathBuf>,
 }
@@ -55,6 +58,7 @@ impl Default for Options {
             max_listed: 1000,
             max_threads_running: Some(25),
             checkpoint: None,
+            max_lag: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -127,6 +131,7 @@ pub async fn verify(
         chunk_rows: options.chunk_rows.unwrap_or(1000).max(1),
         rate: (0.0, 0.0),
         checkpoint: None,
+        lag_waits_over: false,
     };
     run.report.source = run.servers.source.label();
     run.report.replica = run.servers.replica.label();
@@ -228,6 +233,8 @@ struct Run<'a> {
     rate: (f64, f64),
     /// What `--resume` keeps, when given.
     checkpoint: Option<Checkpoint>,
+    /// The replica stayed behind for a whole wait: no more waits for lag in this run.
+    lag_waits_over: bool,
 }
 
 /// What stopped a table: the reason, and whether the rest of the run can go on.
@@ -288,8 +295,66 @@ impl Run<'_> {
         }
     }
 
+    /// Waits while the replica's applier is further behind than `max_lag`, a second at a time
+    /// and at most `reach_timeout` once in a run (then goes on: each point waits for the replica
+    /// anyway).
+    /// Behind means not at the source's current binlog position and `Seconds_Behind_Master`
+    /// above the bound: a position equal to the source's is no lag whatever the seconds say.
+    async fn wait_for_lag(&mut self) -> Result<(), Stop> {
+        let Some(most) = self.options.max_lag else {
+            return Ok(());
+        };
+        if !self.applier.was_running || self.lag_waits_over {
+            return Ok(());
+        }
+        let started = Instant::now();
+        loop {
+            let state =
+                crate::point::channel_state(&mut self.servers.control, &self.options.channel)
+                    .await?;
+            if !state.sql_running {
+                return Err(Stop {
+                    why: format!(
+                        "the replica's applier stopped during the run{}",
+                        state
+                            .sql_error
+                            .map(|e| format!(": {e}"))
+                            .unwrap_or_default()
+                    ),
+                    fatal: true,
+                });
+            }
+            let status = self.servers.source.dialect().binary_log_status();
+            let source = self.servers.source.query(status, 1).await?;
+            let at_source = source.first("File") == Some(state.file.as_str())
+                && source.first("Position") == Some(state.position.to_string().as_str());
+            let behind = state.seconds_behind.unwrap_or(0);
+            if at_source || behind <= most.as_secs() {
+                return Ok(());
+            }
+            if started.elapsed() > self.applier.reach_timeout {
+                self.report.warnings.push(format!(
+                    "the replica was still {behind} s behind after waiting {} s for it: the \
+                     rest of the run does not wait for it again",
+                    self.applier.reach_timeout.as_secs()
+                ));
+                self.lag_waits_over = true;
+                return Ok(());
+            }
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(Stop {
+                    why: "interrupted".to_owned(),
+                    fatal: true,
+                });
+            }
+            self.report.paused_seconds += 1;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     /// Waits while the source is busier than `max_threads_running`, a second at a time.
     async fn throttle(&mut self) -> Result<(), Stop> {
+        self.wait_for_lag().await?;
         let Some(most) = self.options.max_threads_running else {
             return Ok(());
         };

@@ -78,6 +78,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub max_threads_running: u64,
 
+    /// Pause between chunks while the replica is more than this many seconds behind and not at
+    /// the source's binlog position (0: never pause for lag)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub max_lag: u64,
+
     /// Keep progress in FILE after every chunk and, when FILE exists, go on from where the run
     /// that wrote it stopped (tables done keep their results; the table in progress starts
     /// after its last chunk). A checkpoint of other servers or other tables is refused
@@ -118,6 +123,7 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         print_sql: args.print_sql,
         max_threads_running: (args.max_threads_running > 0).then_some(args.max_threads_running),
         checkpoint: args.resume.clone(),
+        max_lag: (args.max_lag > 0).then(|| Duration::from_secs(args.max_lag)),
         ..Options::default()
     };
     let mut timeouts = connection::timeouts(&args.connection);
