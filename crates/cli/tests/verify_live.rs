@@ -840,3 +840,40 @@ async fn a_lagging_replica_pauses_the_run() {
         "{report:#}"
     );
 }
+
+#[tokio::test]
+async fn a_replica_killed_mid_run_gives_status_3() {
+    let mut lab = pair().await;
+    let child = verify_slowly(&lab);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    lab.server_mut(1).crash();
+    let (code, report) = finished(child);
+    assert_eq!(code, 3, "{report:#}");
+    let items = table(&report, "vt.items");
+    assert_eq!(items["verdict"], "not_compared");
+    // What was compared before the loss stands, and the reason is given.
+    assert!(items["chunks"].as_u64().unwrap() > 0, "{report:#}");
+    assert!(!items["notes"].as_array().unwrap().is_empty(), "{report:#}");
+}
+
+/// The source drops verify's connections (KILL): status 3, and the applier runs again.
+#[tokio::test]
+async fn a_dropped_connection_gives_status_3_and_the_applier_runs_again() {
+    let lab = pair().await;
+    let child = verify_slowly(&lab);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let sessions = lab
+        .server(0)
+        .rows("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Binlog Dump', 'Daemon')")
+        .await
+        .unwrap();
+    for session in sessions {
+        let id = session["ID"].clone().unwrap();
+        let _ = lab.server(0).exec(&format!("KILL CONNECTION {id}")).await;
+    }
+    let (code, report) = finished(child);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(table(&report, "vt.items")["verdict"], "not_compared");
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(status.sql_running(), "{report:#}");
+}
