@@ -877,3 +877,27 @@ async fn a_dropped_connection_gives_status_3_and_the_applier_runs_again() {
     let status = lab.server(1).default_channel().await.unwrap().unwrap();
     assert!(status.sql_running(), "{report:#}");
 }
+
+/// The applier fails on its own (a duplicate key) while verify runs: verify ends with status 3
+/// and leaves it stopped on its error, never starting it again. Without lag checks
+/// (`--max-lag 0`) the next point is what finds it.
+#[tokio::test]
+async fn an_applier_that_fails_during_the_run_is_left_stopped_on_its_error() {
+    let lab = pair().await;
+    let child = verify_slowly_with(&lab, &["--max-lag", "0"]);
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin = 0; INSERT INTO vt.items VALUES (90000, 'r', 0, 0)")
+        .await
+        .unwrap();
+    lab.server(0)
+        .exec("INSERT INTO vt.items VALUES (90000, 's', 0, 0)")
+        .await
+        .unwrap();
+    let (code, report) = finished(child);
+    assert_eq!(code, 3, "{report:#}");
+    assert!(report.to_string().contains("stopped"), "{report:#}");
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(!status.sql_running(), "{report:#}");
+    assert_eq!(status.sql_errno(), 1062);
+}

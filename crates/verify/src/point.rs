@@ -121,6 +121,15 @@ impl Applier {
     ) -> Result<Point, PointError> {
         let dialect = control.dialect();
         if self.was_running {
+            // It ran when verify began; one that has stopped since (an error, a DBA) is not
+            // verify's to start again.
+            let now = channel_state(control, &self.channel).await?;
+            if !now.sql_running {
+                return Err(PointError::Applier(format!(
+                    "the replica's applier stopped during the run{}",
+                    now.sql_error.map(|e| format!(": {e}")).unwrap_or_default()
+                )));
+            }
             control
                 .query(&dialect.stop(Thread::Sql, &self.channel), 0)
                 .await?;
@@ -224,17 +233,30 @@ impl Applier {
         let start = control.dialect().start(Thread::Sql, &self.channel);
         let mut last_error = String::new();
         for _ in 0..3 {
-            match control.query(&start, 0).await {
-                Ok(_) => {
+            // The state first: an applier that stopped on an error of its own while held is
+            // left as the error left it, for the DBA (or `diagnose`) to see.
+            let outcome = match channel_state(control, &self.channel).await {
+                Ok(state) if state.sql_running => Ok(()),
+                Ok(ChannelState {
+                    sql_error: Some(error),
+                    ..
+                }) => {
+                    self.frozen = false;
+                    return Err(format!(
+                        "the replica's applier stopped with an error while verify held it, and \
+                         is left stopped: {error}"
+                    ));
+                }
+                Ok(_) => control.query(&start, 0).await.map(|_| ()),
+                Err(PointError::Statement(err)) => Err(StatementError::Lost(err)),
+                Err(err) => return Err(err.to_string()),
+            };
+            match outcome {
+                Ok(()) => {
                     self.frozen = false;
                     return Ok(());
                 }
                 Err(StatementError::Server { code, message }) => {
-                    // 1254 (MariaDB) or 3081-ish: already running.
-                    if matches!(code, 1254 | 3081 | 3083) {
-                        self.frozen = false;
-                        return Ok(());
-                    }
                     last_error = format!("error {code}: {message}");
                     break;
                 }
