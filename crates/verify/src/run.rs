@@ -132,6 +132,7 @@ pub async fn verify(
         rate: (0.0, 0.0),
         checkpoint: None,
         lag_waits_over: false,
+        last_throttle: None,
     };
     run.report.source = run.servers.source.label();
     run.report.replica = run.servers.replica.label();
@@ -168,19 +169,17 @@ pub async fn verify(
             "no table of the source matches what was asked".to_owned(),
         ));
     }
-    let (selected, left_out): (Vec<Table>, Vec<Table>) = selected
-        .into_iter()
-        .partition(|t| state.filters.excludes(&t.schema, &t.name).is_none());
-    for table in left_out {
-        let rule = state
-            .filters
-            .excludes(&table.schema, &table.name)
-            .unwrap_or_default();
-        run.report.not_replicated.push(format!(
-            "{}: not replicated by this channel ({rule})",
-            table.label()
-        ));
+    let mut replicated = Vec::with_capacity(selected.len());
+    for table in selected {
+        match state.filters.excludes(&table.schema, &table.name) {
+            None => replicated.push(table),
+            Some(rule) => run.report.not_replicated.push(format!(
+                "{}: not replicated by this channel ({rule})",
+                table.label()
+            )),
+        }
     }
+    let selected = replicated;
     let mut status = Progress {
         tables: selected.len(),
         rows_estimated: selected.iter().map(|t| t.estimated_rows).sum(),
@@ -235,12 +234,23 @@ struct Run<'a> {
     checkpoint: Option<Checkpoint>,
     /// The replica stayed behind for a whole wait: no more waits for lag in this run.
     lag_waits_over: bool,
+    /// When the load and lag were last read.
+    last_throttle: Option<Instant>,
 }
 
 /// What stopped a table: the reason, and whether the rest of the run can go on.
 struct Stop {
     why: String,
     fatal: bool,
+}
+
+impl Stop {
+    fn interrupted() -> Stop {
+        Stop {
+            why: "interrupted".to_owned(),
+            fatal: true,
+        }
+    }
 }
 
 impl From<StatementError> for Stop {
@@ -342,10 +352,7 @@ impl Run<'_> {
                 return Ok(());
             }
             if self.cancel.load(Ordering::Relaxed) {
-                return Err(Stop {
-                    why: "interrupted".to_owned(),
-                    fatal: true,
-                });
+                return Err(Stop::interrupted());
             }
             self.report.paused_seconds += 1;
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -354,6 +361,14 @@ impl Run<'_> {
 
     /// Waits while the source is busier than `max_threads_running`, a second at a time.
     async fn throttle(&mut self) -> Result<(), Stop> {
+        // Chunks can take milliseconds: the load and lag are read at most once a second.
+        if self
+            .last_throttle
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            return Ok(());
+        }
+        self.last_throttle = Some(Instant::now());
         self.wait_for_lag().await?;
         let Some(most) = self.options.max_threads_running else {
             return Ok(());
@@ -374,10 +389,7 @@ impl Run<'_> {
                 return Ok(());
             }
             if self.cancel.load(Ordering::Relaxed) {
-                return Err(Stop {
-                    why: "interrupted".to_owned(),
-                    fatal: true,
-                });
+                return Err(Stop::interrupted());
             }
             self.report.paused_seconds += 1;
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -483,10 +495,7 @@ impl Run<'_> {
         let mut lower = after;
         loop {
             if self.cancel.load(Ordering::Relaxed) {
-                return Err(Stop {
-                    why: "interrupted".to_owned(),
-                    fatal: true,
-                });
+                return Err(Stop::interrupted());
             }
             self.throttle().await?;
             self.ensure_point().await?;
@@ -771,10 +780,22 @@ async fn checksum(session: &mut Session, statement: &str) -> Result<Checksum, St
 /// Why two definitions of a table cannot be compared row by row: a column missing or of
 /// another type.
 fn definitions_differ(source: &Table, replica: &Table) -> Option<String> {
+    // Key values travel between the servers as literals in the source column's character set
+    // and collation: a key column must have the same on both. Other columns are compared
+    // through one character set, so theirs may differ.
     let describe = |t: &Table| -> Vec<String> {
         t.columns
             .iter()
-            .map(|c| format!("{} {}", c.name, c.column_type))
+            .enumerate()
+            .map(|(i, c)| match t.key.contains(&i) {
+                true => format!(
+                    "{} {} {}",
+                    c.name,
+                    c.column_type,
+                    c.collation.as_deref().unwrap_or("binary")
+                ),
+                false => format!("{} {}", c.name, c.column_type),
+            })
             .collect()
     };
     let (s, r) = (describe(source), describe(replica));
@@ -791,5 +812,42 @@ impl Report {
         } else {
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::Column;
+
+    fn table(key_collation: &str, other_collation: &str) -> Table {
+        let column = |name: &str, collation: &str| Column {
+            name: name.into(),
+            data_type: "varchar".into(),
+            column_type: "varchar(10)".into(),
+            charset: collation.split('_').next().map(Into::into),
+            collation: Some(collation.into()),
+            nullable: false,
+            generated: false,
+        };
+        Table {
+            schema: "app".into(),
+            name: "t".into(),
+            columns: vec![column("k", key_collation), column("v", other_collation)],
+            key: vec![0],
+            key_name: Some("PRIMARY".into()),
+            estimated_rows: 0,
+        }
+    }
+
+    /// Key literals carry the source's collation, so a key column must have the same one on
+    /// both servers; other columns are hashed through one character set.
+    #[test]
+    fn a_key_column_of_another_collation_is_a_different_definition() {
+        let source = table("utf8mb4_general_ci", "latin1_swedish_ci");
+        assert!(
+            definitions_differ(&source, &table("latin1_swedish_ci", "latin1_swedish_ci")).is_some()
+        );
+        assert!(definitions_differ(&source, &table("utf8mb4_general_ci", "utf8mb4_bin")).is_none());
     }
 }

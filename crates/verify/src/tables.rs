@@ -85,6 +85,9 @@ impl std::fmt::Display for Selection {
     }
 }
 
+/// Tables one run lists at most.
+const MAX_TABLES: usize = 1_000_000;
+
 /// Schemas that hold the server's own state, never compared by default.
 const SYSTEM_SCHEMAS: &str = "'mysql', 'information_schema', 'performance_schema', 'sys'";
 
@@ -93,7 +96,7 @@ const SYSTEM_SCHEMAS: &str = "'mysql', 'information_schema', 'performance_schema
 pub async fn discover(
     session: &mut Session,
     selection: &[Selection],
-) -> Result<Vec<Table>, StatementError> {
+) -> Result<Vec<Table>, String> {
     let rows = session
         .query(
             &format!(
@@ -101,9 +104,16 @@ pub async fn discover(
                  WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ({SYSTEM_SCHEMAS}) \
                  ORDER BY TABLE_SCHEMA, TABLE_NAME"
             ),
-            1_000_000,
+            MAX_TABLES,
         )
-        .await?;
+        .await
+        .map_err(|err| err.to_string())?;
+    if rows.dropped > 0 {
+        // Never a silent subset: tables left unread would pass for compared.
+        return Err(format!(
+            "the source lists more than {MAX_TABLES} tables: name the schemas or tables to compare"
+        ));
+    }
     let mut tables = Vec::new();
     for row in rows.rows {
         let schema = row[0].clone().unwrap_or_default();
@@ -112,7 +122,10 @@ pub async fn discover(
             continue;
         }
         let estimated_rows = row[2].as_deref().and_then(|n| n.parse().ok()).unwrap_or(0);
-        if let Some(mut table) = describe(session, &schema, &name).await? {
+        if let Some(mut table) = describe(session, &schema, &name)
+            .await
+            .map_err(|err| err.to_string())?
+        {
             table.estimated_rows = estimated_rows;
             tables.push(table);
         }
