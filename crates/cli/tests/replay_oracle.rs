@@ -3,8 +3,7 @@
 //! server, must leave every table as the source has it (CHECKSUM TABLE, then row by row).
 //! No statement is adjusted for the replay: what a DBA would pipe is what is tested.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use mysql_async::prelude::Queryable;
 use testlab::{Lab, LabOptions, Server};
@@ -212,7 +211,7 @@ async fn undo_reverts_the_changes(label: &str, source_lab: &Lab, row_format: boo
         return;
     }
     assert_eq!(status, Some(0), "{label}: {warnings}");
-    if let Err(err) = pipe_into(source, &undo) {
+    if let Err(err) = source.pipe_sql(&undo) {
         panic!("{label}: the mariadb client refused the undo SQL: {err}\n{undo}");
     }
     for (table, want) in TABLES.iter().zip(before) {
@@ -233,36 +232,6 @@ enum Schema {
     /// The tables' definitions as they are before the workload's `ALTER TABLE`: the binlog
     /// does not mark generated columns, and without FULL metadata does not name columns.
     BeforeAlter,
-}
-
-/// Pipes `sql` into the `mariadb` client connected to `server`, as a DBA would.
-fn pipe_into(server: &Server, sql: &str) -> Result<(), String> {
-    let mut child = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=TCP",
-            "-h127.0.0.1",
-            &format!("-P{}", server.port()),
-            "-uroot",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|err| format!("cannot start the mariadb client: {err}"))?;
-    // A client that stops at an error closes its input: what it said matters, not the pipe.
-    let written = child.stdin.take().unwrap().write_all(sql.as_bytes());
-    let out = child.wait_with_output().map_err(|err| err.to_string())?;
-    if let Err(err) = written
-        && out.status.success()
-    {
-        return Err(err.to_string());
-    }
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
 }
 
 /// Every row of `table` with each column as hex, so that bytes are compared, not renderings.
@@ -352,7 +321,7 @@ async fn replays_exactly(label: &str, options: &[&str], given: Schema) {
 
     let replay_lab = Lab::start(1, &LabOptions::default()).await.unwrap();
     let replay = replay_lab.server(0);
-    if let Err(err) = pipe_into(replay, &sql) {
+    if let Err(err) = replay.pipe_sql(&sql) {
         panic!("{label}: the mariadb client refused the SQL: {err}\n{sql}");
     }
     for table in TABLES {

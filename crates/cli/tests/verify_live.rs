@@ -3,11 +3,12 @@
 //! `--print-sql`, run on the replica, make the next run equal; nothing is written to the
 //! source, and the replica's applier runs afterwards (or stays stopped if it was).
 
-use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use std::time::Duration;
+
 use serde_json::Value;
-use testlab::{Lab, LabOptions, Server};
+use testlab::{Lab, LabOptions, Server, Writer};
 
 fn verify(lab: &Lab, extra: &[&str]) -> (i32, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
@@ -225,7 +226,7 @@ async fn equal_tables_are_equal_and_each_planted_divergence_is_named() {
         .chain(sql.iter().map(|s| s.as_str().unwrap().to_owned()))
         .collect::<Vec<_>>()
         .join("\n");
-    pipe_into(lab.server(1), &script);
+    lab.server(1).pipe_sql(&script).unwrap();
     let (code, report, stderr) = verify(&lab, &[]);
     assert_eq!(code, 0, "{report:#} {stderr}");
 }
@@ -266,34 +267,6 @@ async fn a_stopped_applier_behind_the_source_is_not_compared_and_stays_stopped()
     );
 }
 
-fn pipe_into(server: &Server, script: &str) {
-    let mut child = Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--protocol=TCP",
-            "-h127.0.0.1",
-            &format!("-P{}", server.port()),
-            "-uroot",
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{script}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A writer keeps changing the compared table on the source while verify runs, with a new
 /// point every 50 ms: no false difference, the planted one found, the applier running after,
 /// and the source's GTID position moved by the writer's transactions only.
@@ -304,39 +277,17 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
         .exec("SET SESSION sql_log_bin = 0; UPDATE vt.items SET n = -1 WHERE id = 42")
         .await
         .unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let writer = {
-        let port = lab.server(0).port();
-        let (stop, writes) = (stop.clone(), writes.clone());
-        std::thread::spawn(move || {
-            use mysql_async::prelude::Queryable;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let url = format!("mysql://root@127.0.0.1:{port}/vt");
-                let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
-                let mut i = 0u64;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    i += 1;
-                    // Rows all over the key range, never the planted one.
-                    let id = 100 + (i * 37) % 2800;
-                    let id = if id == 42 { 43 } else { id };
-                    conn.query_drop(format!(
-                        "UPDATE items SET v = CONCAT('w', {i}), n = n + 1 WHERE id = {id}; \
-                         INSERT INTO items VALUES ({}, 'new', {i}, 0)",
-                        10_000 + i
-                    ))
-                    .await
-                    .unwrap();
-                    writes.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
-                }
-            });
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Rows all over the key range, never the planted one.
+    let writer = Writer::start(lab.server(0), "vt", Duration::ZERO, |i| {
+        let id = 100 + (i * 37) % 2800;
+        let id = if id == 42 { 43 } else { id };
+        format!(
+            "UPDATE items SET v = CONCAT('w', {i}), n = n + 1 WHERE id = {id}; \
+             INSERT INTO items VALUES ({}, 'new', {i}, 0)",
+            10_000 + i
+        )
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let (code, report, stderr) = verify(
         &lab,
         &["vt.items", "--chunk-size", "100", "--round-seconds", "0.05"],
@@ -346,8 +297,8 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
         .value("SELECT @@gtid_binlog_pos")
         .await
         .unwrap();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    // Two transactions per statement: the update and the insert.
+    let written = writer.stop() * 2;
     assert_eq!(code, 2, "{report:#} {stderr}");
     assert_eq!(
         differences(table(&report, "vt.items")),
@@ -373,7 +324,6 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
         .unwrap();
     let seq = |pos: &str| pos.rsplit('-').next().unwrap().parse::<u64>().unwrap();
     assert!(seq(&after) >= seq(before_stop.as_deref().unwrap()));
-    let written = writes.load(std::sync::atomic::Ordering::Relaxed);
     let setup = seq(&after) - written;
     assert_eq!(
         setup,
@@ -429,7 +379,7 @@ fn finished(child: std::process::Child) -> (i32, Value) {
 async fn ctrl_c_stops_with_status_3_and_the_applier_running() {
     let lab = pair().await;
     let child = verify_slowly(&lab);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -449,7 +399,7 @@ async fn ctrl_c_stops_with_status_3_and_the_applier_running() {
 async fn a_source_killed_mid_run_gives_status_3_and_the_applier_runs_again() {
     let mut lab = pair().await;
     let child = verify_slowly(&lab);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     lab.server_mut(0).crash();
     let (code, report) = finished(child);
     assert_eq!(code, 3, "{report:#}");
@@ -586,7 +536,7 @@ async fn a_busy_source_pauses_the_run_until_it_is_quieter() {
             })
         })
         .collect();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let (code, report, stderr) = verify(&lab, &["vt.items", "--max-threads-running", "3"]);
     for sleeper in sleepers {
         sleeper.join().unwrap();
@@ -685,7 +635,7 @@ async fn resume_goes_on_after_the_last_chunk_of_a_stopped_run() {
     let file = dir.path().join("verify.checkpoint");
     let file_arg = file.to_str().unwrap();
     let child = verify_slowly_with(&lab, &["--resume", file_arg]);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -738,39 +688,15 @@ async fn a_parallel_applier_is_frozen_at_the_same_point() {
         .exec("SET SESSION sql_log_bin = 0; UPDATE vt.items SET n = -1 WHERE id = 42")
         .await
         .unwrap();
-    let port = lab.server(0).port();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            use mysql_async::prelude::Queryable;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let url = format!("mysql://root@127.0.0.1:{port}/vt");
-                let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
-                let mut i = 0u64;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    i += 1;
-                    conn.query_drop(format!(
-                        "INSERT INTO items VALUES ({}, 'new', {i}, 0)",
-                        20_000 + i
-                    ))
-                    .await
-                    .unwrap();
-                }
-            });
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let writer = Writer::start(lab.server(0), "vt", Duration::ZERO, |i| {
+        format!("INSERT INTO items VALUES ({}, 'new', {i}, 0)", 20_000 + i)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let (code, report, stderr) = verify(
         &lab,
         &["vt.items", "--chunk-size", "100", "--round-seconds", "0.05"],
     );
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    writer.stop();
     assert_eq!(code, 2, "{report:#} {stderr}");
     assert_eq!(
         differences(table(&report, "vt.items")),
@@ -795,31 +721,10 @@ async fn a_lagging_replica_pauses_the_run() {
     run_all(lab.server(0), SCHEMA).await;
     run_all(lab.server(0), DATA).await;
     lab.wait_caught_up(1, 0).await.unwrap();
-    let port = lab.server(0).port();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            use mysql_async::prelude::Queryable;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let url = format!("mysql://root@127.0.0.1:{port}/vt");
-                let mut conn = mysql_async::Conn::from_url(url).await.unwrap();
-                let mut i = 0u64;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    i += 1;
-                    conn.query_drop(format!("INSERT INTO nokey VALUES ({i}, 'w')"))
-                        .await
-                        .unwrap();
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-            });
-        })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let writer = Writer::start(lab.server(0), "vt", Duration::from_millis(100), |i| {
+        format!("INSERT INTO nokey VALUES ({i}, 'w')")
+    });
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     let (code, report, stderr) = verify(
         &lab,
         &[
@@ -832,8 +737,7 @@ async fn a_lagging_replica_pauses_the_run() {
             "10",
         ],
     );
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    writer.stop();
     assert_eq!(code, 0, "{report:#} {stderr}");
     assert!(
         report["paused_seconds"].as_u64().unwrap() >= 1,
@@ -845,7 +749,7 @@ async fn a_lagging_replica_pauses_the_run() {
 async fn a_replica_killed_mid_run_gives_status_3() {
     let mut lab = pair().await;
     let child = verify_slowly(&lab);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     lab.server_mut(1).crash();
     let (code, report) = finished(child);
     assert_eq!(code, 3, "{report:#}");
@@ -861,7 +765,7 @@ async fn a_replica_killed_mid_run_gives_status_3() {
 async fn a_dropped_connection_gives_status_3_and_the_applier_runs_again() {
     let lab = pair().await;
     let child = verify_slowly(&lab);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let sessions = lab
         .server(0)
         .rows("SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Binlog Dump', 'Daemon')")
@@ -885,7 +789,7 @@ async fn a_dropped_connection_gives_status_3_and_the_applier_runs_again() {
 async fn an_applier_that_fails_during_the_run_is_left_stopped_on_its_error() {
     let lab = pair().await;
     let child = verify_slowly_with(&lab, &["--max-lag", "0"]);
-    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     lab.server(1)
         .exec("SET SESSION sql_log_bin = 0; INSERT INTO vt.items VALUES (90000, 'r', 0, 0)")
         .await

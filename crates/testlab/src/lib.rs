@@ -18,12 +18,14 @@ mod proxy;
 mod server;
 mod status;
 pub mod template;
+mod writer;
 
 pub use error::LabError;
 pub use lab::{Lab, LabOptions, ReplicationOptions};
 pub use proxy::Proxy;
 pub use server::{REPLICATION_PASSWORD, REPLICATION_USER, Server};
 pub use status::SlaveStatus;
+pub use writer::Writer;
 
 /// The database the fault helpers create their tables in.
 pub const LAB_DATABASE: &str = "lab";

@@ -295,6 +295,40 @@ impl Server {
         Ok(())
     }
 
+    /// Pipes `sql` into the `mariadb` client connected to this server, as a DBA would pipe a
+    /// script; the client's error output when it refuses a statement.
+    pub fn pipe_sql(&self, sql: &str) -> Result<(), String> {
+        use std::io::Write as _;
+        let client = find_program("mariadb").map_err(|err| err.to_string())?;
+        let mut child = Command::new(client)
+            .args([
+                "--no-defaults",
+                "--protocol=TCP",
+                "-h127.0.0.1",
+                &format!("-P{}", self.port),
+                "-uroot",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| format!("cannot start the mariadb client: {err}"))?;
+        // A client that stops at an error closes its input: what it said matters, not the pipe.
+        let written = child
+            .stdin
+            .take()
+            .map(|mut stdin| stdin.write_all(sql.as_bytes()));
+        let out = child.wait_with_output().map_err(|err| err.to_string())?;
+        if out.status.success() {
+            match written {
+                Some(Err(err)) => Err(err.to_string()),
+                _ => Ok(()),
+            }
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     /// Runs a query and returns its rows as column name to text (`None` for NULL).
     pub async fn rows(&self, sql: &str) -> Result<Vec<BTreeMap<String, Option<String>>>, LabError> {
         let mut conn = self.conn().await?;
