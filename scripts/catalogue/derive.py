@@ -145,6 +145,7 @@ CLASSES = [
     (r"BINLOG_READ_EVENT_CHECKSUM", "relay_log_unreadable", "applier"),
     (r"CHECKSUM|checksum", "source_binlog_unreadable", "receiver"),
     (r"RELAY_LOG_(READ|CORRUPT)|RELAY_LOG_EVENT|relay log read|Relay log read|CORRUPT_RELAY|LOG_READ_FAILURE|parse relay log|Could not parse relay|relay log event", "relay_log_unreadable", "applier"),
+    (r"ERROR_READING_HEADER|reading the header from the binary log", "source_binlog_unreadable", "receiver"),
     (r"MAX_ALLOWED_PACKET|max_allowed_packet|NET_PACKET|PACKET_TOO", "source_binlog_unreadable", "receiver"),
     (r"(RLI|_MI_|MASTER_INFO|SOURCE_INFO|RELAY_LOG_INFO|INFO_REPOSITORY|REPOSITORY|RELAY_LOG_INIT|INIT_RELAY|CRASH_SAFE|MTS_RECOVERY|RECOVERY_FAILURE|relay log info|master info|slave_master_info|slave_relay_log_info|slave_worker_info|gtid_slave_pos|GTID_SLAVE_POS|GTID_EXECUTED_TABLE|gtid_executed table|_INDEX_FILE|RELAY_LOG_INDEX|relay log index|open the relay log|init relay log)", "applier_metadata", "applier"),
     (r"(UNKNOWN_EVENT|EVENT_TYPE|unknown event|newer|NEWER|VERSION|version|FORMAT_DESC|UNSUPPORTED|NOT_SUPPORTED|not supported)", "version_incompatibility", "applier"),

@@ -5895,7 +5895,7 @@ pub(super) static ENTRIES: &[Entry] = &[
         "ER_BINLOG_IO_ERROR_READING_HEADER",
         "8.0",
         None,
-        Classified(Class::ReceiverErrorOther),
+        Classified(Class::SourceBinlogUnreadable),
     ),
     Entry::new(
         Mysql,

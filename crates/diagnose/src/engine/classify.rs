@@ -125,7 +125,8 @@ pub fn receiver_class(failure: &ReceiverFailure<'_>) -> Class {
         Kind::BinlogFileMissing => Class::SourceBinlogMissing,
         Kind::EventExceedsMaxAllowedPacket
         | Kind::BinlogUnreadable
-        | Kind::PositionBeyondFileSize => Class::SourceBinlogUnreadable,
+        | Kind::PositionBeyondFileSize
+        | Kind::ImpossiblePosition => Class::SourceBinlogUnreadable,
         Kind::IdentityConflict => Class::IdentityConflict,
         Kind::ChecksumsUnsupportedByReplica => Class::VersionIncompatibility,
         Kind::ConnectionFailed => Class::ConnectionFailed,

@@ -193,6 +193,9 @@ pub enum ReceiverFailure {
     BinlogUnreadable,
     /// "Client requested master to start replication from position > file size".
     PositionBeyondFileSize,
+    /// "Client requested master to start replication from impossible position": the position
+    /// asked for is not where an event starts.
+    ImpossiblePosition,
     /// "Slave can not handle replication events with the checksum that master is configured to
     /// log": the replica's version predates event checksums.
     ChecksumsUnsupportedByReplica,

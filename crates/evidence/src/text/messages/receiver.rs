@@ -71,6 +71,9 @@ impl ReceiverErrorMessage {
 }
 
 fn receiver_failure(message: &str) -> ReceiverFailure {
+    if let Some(reason) = super::catalogue::dump_reason_in(message) {
+        return reason.failure;
+    }
     // Pasted messages are often wrapped: compare with single spaces.
     let m = message
         .split_whitespace()

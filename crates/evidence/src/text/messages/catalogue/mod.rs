@@ -7,6 +7,9 @@
 //! the diagnosis' business (`diagnose::catalogue`), not this crate's.
 
 mod data;
+mod dump_reasons;
+
+pub use dump_reasons::DumpReason;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -72,8 +75,18 @@ impl Template {
         matches(self, &normalised(message)).is_some()
     }
 
+    /// Its symbol names replication (`ER_SLAVE_*`, `ER_RPL_*`, `*_BINLOG_*`, `*GTID*`...): an
+    /// error no client statement outside replication meets, unlike `ER_DUP_ENTRY`.
+    pub fn names_replication(&self) -> bool {
+        const WORDS: &[&str] = &[
+            "SLAVE", "REPLICA", "RPL", "_REPL_", "MASTER", "SOURCE", "BINLOG", "RELAY", "GTID",
+            "MTS", "CHANNEL", "_MI_", "RLI", "DUMP",
+        ];
+        WORDS.iter().any(|w| self.symbol.contains(w))
+    }
+
     /// How many letters its fixed words hold: the more, the more specific a match.
-    fn letters(&self) -> usize {
+    pub fn letters(&self) -> usize {
         self.fixed.chars().filter(|c| c.is_alphabetic()).count()
     }
 }
@@ -83,13 +96,43 @@ pub fn templates() -> &'static [Template] {
     data::TEMPLATES
 }
 
+/// The reasons a source's dump thread gives inside error 1236 (`Got fatal error 1236 from
+/// master when reading data from binary log: '%s'`): literal texts of the servers' sources, not
+/// catalogue templates, which clients print without the wrapper.
+pub fn dump_reasons() -> &'static [DumpReason] {
+    dump_reasons::DUMP_REASONS
+}
+
+/// The dump-thread reason `message` holds, wherever it stands in it.
+pub fn dump_reason_in(message: &str) -> Option<&'static DumpReason> {
+    let message = normalised(message);
+    dump_reasons::DUMP_REASONS
+        .iter()
+        .filter(|r| matches(&r.template, &message).is_some())
+        .max_by_key(|r| r.template.letters())
+}
+
+/// The template whose symbol is `symbol`, under its newest name or the one MySQL 8.0 renamed
+/// (`ER_MASTER_FATAL_ERROR_READING_BINLOG` is `ER_SOURCE_FATAL_ERROR_READING_BINLOG` now).
+pub fn by_symbol(symbol: &str) -> Option<&'static Template> {
+    let renamed = symbol
+        .replace("MASTER", "SOURCE")
+        .replace("SLAVE", "REPLICA");
+    templates()
+        .iter()
+        .find(|t| t.symbol == symbol || t.symbol == renamed)
+}
+
 /// Templates by the longest word of their fixed text, so that a message is compared only with
 /// the templates whose rarest-looking word it holds (built once: thousands of templates, and a
 /// message is matched many times while a paste is diagnosed).
 /// Keys are in lower case: a page may lower-case a message's first word.
 static BY_WORD: LazyLock<HashMap<String, Vec<&'static Template>>> = LazyLock::new(|| {
     let mut index: HashMap<String, Vec<&'static Template>> = HashMap::new();
-    for template in data::TEMPLATES {
+    for template in data::TEMPLATES
+        .iter()
+        .chain(dump_reasons::DUMP_REASONS.iter().map(|r| &r.template))
+    {
         // A word that touches a placeholder is not a word of the message (`replica%` prints
         // `replica 'ch1'` or `replicas`).
         let whole_words = template
@@ -113,33 +156,68 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 /// either case (pages lower-case it). Of several, the most specific one that does not wrap
 /// another error's message; `None` when no template matches.
 pub fn recognise(message: &str) -> Option<&'static Template> {
-    recognise_at(message).map(|(template, _)| template)
+    recognise_in(message).map(|found| found.template)
 }
 
-/// [`recognise`], with where in the message (single-spaced) the template's fixed words start.
-fn recognise_at(message: &str) -> Option<(&'static Template, usize)> {
-    let message = normalised(message);
-    let mut best: Option<(&'static Template, usize)> = None;
+/// Error `number` has a template that `text` is an instance of (MySQL prints
+/// ER_DUP_ENTRY_WITH_KEY_NAME's wording under 1062 too, so the best template's number is not
+/// always the one the server sent).
+pub fn number_words(number: u32, text: &str) -> bool {
+    let text = normalised(text);
+    templates()
+        .iter()
+        .filter(|t| t.number == number)
+        .any(|t| matches(t, &text).is_some())
+}
+
+/// What [`recognise_in`] found in a text.
+#[derive(Debug, Clone)]
+pub struct Recognised {
+    /// The most specific template found (a message's own error above a wrapper around it).
+    pub template: &'static Template,
+    /// The text, single-spaced with straight quotes, that the offsets below refer to.
+    pub text: String,
+    /// Where the outermost template found starts (the wrapper's opening words when a wrapper
+    /// was found around the message).
+    pub start: usize,
+    /// Some template found names replication (see [`Template::names_replication`]).
+    pub names_replication: bool,
+}
+
+/// Every template `text` holds, wherever in it they stand: the most specific one, where the
+/// outermost starts and whether one names replication. `None` when none is there.
+pub fn recognise_in(text: &str) -> Option<Recognised> {
+    let text = normalised(text);
+    let mut best: Option<&'static Template> = None;
+    let mut start: Option<usize> = None;
+    let mut names_replication = false;
     let mut seen: Vec<String> = Vec::new();
-    for word in words(&message) {
+    for word in words(&text) {
         let word = word.to_lowercase();
         if seen.contains(&word) {
             continue;
         }
-        let Some(candidates) = BY_WORD.get(&word) else {
-            seen.push(word);
-            continue;
-        };
-        for &template in candidates {
-            if let Some(at) = matches(template, &message)
-                && better(template, best.map(|(t, _)| t))
-            {
-                best = Some((template, at));
+        for &template in BY_WORD.get(&word).into_iter().flatten() {
+            let Some(at) = matches(template, &text) else {
+                continue;
+            };
+            names_replication |= template.names_replication();
+            // A template that opens with a placeholder says nothing of where it starts.
+            if !template.fixed.starts_with('%') {
+                start = Some(start.map_or(at, |s| s.min(at)));
+            }
+            if better(template, best) {
+                best = Some(template);
             }
         }
         seen.push(word);
     }
-    best
+    Some(Recognised {
+        template: best?,
+        start: start.unwrap_or(0),
+        text,
+        names_replication,
+    })
 }
 
 /// A replication error's message pasted alone, recognised by its template, as an error-log
@@ -155,18 +233,19 @@ pub fn parse_message_line<'a>(
 ) -> Option<ErrorLogLine> {
     const LABEL_CHARS: usize = 60;
     let line = line.trim();
-    let starts_line = |(template, at): (&Template, usize)| {
-        at == 0 || (at <= LABEL_CHARS && template.letters() >= 15)
+    // Where the outermost message starts (a wrapper's opening words), not its inner error.
+    let starts_line = |found: &Recognised| {
+        found.start == 0 || (found.start <= LABEL_CHARS && found.template.letters() >= 15)
     };
     let mut joined = line.to_owned();
-    let mut found = recognise_at(&joined).filter(|&m| starts_line(m));
+    let mut found = recognise_in(&joined).filter(starts_line);
     for next in following.take(3) {
         if found.is_some() || next.trim().is_empty() {
             break;
         }
         joined.push(' ');
         joined.push_str(next.trim());
-        found = recognise_at(&joined).filter(|&m| starts_line(m));
+        found = recognise_in(&joined).filter(starts_line);
     }
     found?;
     Some(ErrorLogLine {
