@@ -208,7 +208,7 @@ fn status_from_client_error(server: &ServerEvidence) -> Option<ChannelStatus> {
                 .any(|verb| s.starts_with(verb))
         });
         let thread = crate::catalogue::thread_of_number(code, server.identity.flavor)?;
-        (error.program == ClientProgram::Mysql && answers_replication)
+        (error.program != ClientProgram::Mysqlbinlog && answers_replication)
             .then_some((error, code, thread))
     })?;
     let mut status = ChannelStatus::new(error.origin.clone());

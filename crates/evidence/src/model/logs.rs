@@ -242,6 +242,9 @@ pub enum ClientProgram {
     Mysql,
     /// mysqlbinlog reading a binlog or relay log: `ERROR: Error in Log_event::read_log_event()...`.
     Mysqlbinlog,
+    /// Another program that printed the server's error in its own framing: a connector, a
+    /// binlog client, a CDC tool (`errno = 1236, sqlstate = HY000 errmsg = ...`).
+    Other,
 }
 
 /// An error a client program printed in the pasted session: the server's answer to a statement

@@ -61,12 +61,16 @@ static SERVER_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The opening words of the replication threads' error messages, which DBAs paste alone (the
 /// text of `Last_SQL_Error` or `Last_IO_Error` without the field's name).
-static BARE_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:Got fatal error \d+ from (?:master|source) when reading data from binary log|[Cc]ould not execute \w+ event on table |Worker \d+ failed executing transaction |Coordinator stopped because there were error|Error ['‘].*['’] on query\.|Query caused different errors on |Query partially completed on the |Fatal error: The (?:slave|replica) I/O thread |[Ee]rror connecting to (?:master|source) ['‘]|Relay log read failure: |(?:Slave|Replica) (?:SQL|I/O)(?: thread)?(?: for channel '[^']*')?: )",
-    )
-    .expect("static regex")
-});
+const BARE_OPENINGS: &str = r"(?:Got fatal error \d+ from (?:master|source) when reading data from binary log|[Cc]ould not execute \w+ event on table |Worker \d+ failed executing transaction |Coordinator stopped because there were error|Error ['‘].*['’] on query\.|Query caused different errors on |Query partially completed on the |Fatal error: The (?:slave|replica) I/O thread |[Ee]rror connecting to (?:master|source) ['‘]|Relay log read failure: |(?:Slave|Replica) (?:SQL|I/O)(?: thread)?(?: for channel '[^']*')?: )";
+static BARE_MESSAGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^{BARE_OPENINGS}")).expect("static regex"));
+static BARE_OPENING_ANYWHERE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(BARE_OPENINGS).expect("static regex"));
+
+/// Where in `text` a replication thread's message opens, wherever it stands.
+pub(crate) fn bare_message_start(text: &str) -> Option<usize> {
+    BARE_OPENING_ANYWHERE.find(text).map(|m| m.start())
+}
 
 /// A replication thread's error message pasted alone, without time, level or field name: read
 /// as an error-log line of level ERROR; `None` for any other text.

@@ -22,6 +22,7 @@ mod backup_log;
 mod blocks;
 mod client;
 pub mod create_table;
+mod embedded;
 mod error_log;
 mod identify;
 mod innodb_status;
@@ -123,6 +124,7 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
         sample_keys: Vec::new(),
     };
     parser.run();
+    parser.rescue_embedded_errors();
     for (tag, server) in prepared.servers.iter().enumerate() {
         if server.role.is_some() || server.label.is_some() {
             // A labelled server exists even when only its label was given.
@@ -187,6 +189,37 @@ fn is_elision(line: &str) -> bool {
             words.as_str(),
             "snip" | "snipped" | "cut" | "omitted" | "output omitted" | "truncated"
         )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StackFrame {
+    /// `at com.example.Fetcher.fetch(Fetcher.java:95) ~[canal.parse.jar:na]`, `... 12 more`.
+    Java,
+    /// `File "/usr/lib/python3/pymysql/err.py", line 107, in raise_mysql_exception`.
+    PythonCall,
+}
+
+/// A frame of another program's stack trace (Java, Python), which names code, not a server.
+fn stack_frame(line: &str) -> Option<StackFrame> {
+    static JAVA: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:at [\w$.<>/-]+\((?:[\w$.-]+:\d+|Native Method|Unknown Source)\)(?:\s*~?\[[^\]]*\])?|\.\.\. \d+ more)$",
+        )
+        .expect("static regex")
+    });
+    static PYTHON: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"^File "[^"]+", line \d+, in \S+$"#).expect("static regex"));
+    if JAVA.is_match(line) {
+        Some(StackFrame::Java)
+    } else if PYTHON.is_match(line) {
+        Some(StackFrame::PythonCall)
+    } else {
+        None
+    }
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start().len()
 }
 
 fn is_client_footer(line: &str) -> bool {
@@ -284,6 +317,20 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
+            if let Some(frame) = stack_frame(text) {
+                // Another program's stack trace: where it failed, nothing of the servers'.
+                let indent = indentation(line.content);
+                self.pos += 1;
+                if frame == StackFrame::PythonCall
+                    && let Some(next) = self.lines.get(self.pos)
+                    && indentation(next.content) > indent
+                    && stack_frame(next.content.trim()).is_none()
+                {
+                    // The source line Python prints under the frame.
+                    self.pos += 1;
+                }
+                continue;
+            }
             let before = self.pos;
             self.read_one(line, text);
             if self.pos == before {
@@ -324,8 +371,7 @@ impl Parser<'_> {
             } else if let Some(error) =
                 client::parse_client_error(text, self.statement_text.as_deref(), origin.clone())
             {
-                self.server(line.server).client_errors.push(error);
-                self.pos += 1;
+                self.read_client_error(line, error);
             } else if listing::parse_ls_line(text).is_some()
                 || (listing::is_ls_total(text)
                     && next.is_some_and(|n| listing::parse_ls_line(n).is_some()))
@@ -389,6 +435,29 @@ impl Parser<'_> {
                 self.pos += 1;
             }
         }
+    }
+
+    /// A client error, with the lines its message was wrapped on to: a line that ends
+    /// unfinished (`;`, `,`, `:`) goes on in the next one.
+    fn read_client_error(&mut self, line: Line<'_>, mut error: crate::model::ClientError) {
+        let mut last = line.number;
+        self.pos += 1;
+        let unfinished = |text: &str| text.trim_end().ends_with([';', ',', ':']);
+        while error.code.is_some()
+            && unfinished(&error.message)
+            && self.continues_block(self.pos, line.server)
+            && !self.starts_something(self.pos, false)
+        {
+            let next = self.lines[self.pos];
+            error.message.push('\n');
+            error.message.push_str(next.content.trim());
+            last = next.number;
+            self.pos += 1;
+        }
+        if last != line.number {
+            error.origin = self.origin(line.number, last);
+        }
+        self.server(line.server).client_errors.push(error);
     }
 
     fn not_understood(&mut self, first: usize, last: usize, reason: &str, excerpt: &str) {
@@ -609,5 +678,41 @@ mod tests {
         let applier = log[1].applier_error().unwrap();
         assert_eq!(applier.source_log.unwrap().position, 4711);
         assert!(log[1].message.ends_with("wrapped on to a second line"));
+    }
+
+    #[test]
+    fn another_programs_stack_trace_is_understood_as_nothing_to_read() {
+        let parsed = parse_text(
+            "t",
+            "java.io.IOException: Received error packet: errno = 1236, sqlstate = HY000 errmsg = Could not find first log file name in binary log index file\n\tat com.a.Fetcher.fetch(Fetcher.java:95) ~[canal.parse-1.0.19.jar:na]\n\tat java.lang.Thread.run(Thread.java:745)\n\t... 3 more\n  File \"/usr/lib/python3/pymysql/err.py\", line 107, in raise_mysql_exception\n    raise errorclass(errno, errval)\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let errors = &parsed.evidence.servers[0].client_errors;
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, Some(1236));
+        assert_eq!(errors[0].sqlstate.as_deref(), Some("HY000"));
+        assert!(errors[0].message.starts_with("Could not find first log"));
+    }
+
+    #[test]
+    fn a_client_error_goes_on_only_where_its_line_ends_unfinished() {
+        let parsed = parse_text(
+            "t",
+            "ERROR 1236 (HY000): log event entry exceeded max_allowed_packet;\nIncrease max_allowed_packet on source;\nthe first event 'b.000001' at 4.\nERROR 1045 (28000): Access denied for user 'x'@'h' (using password: YES)\nthen I tried again\n",
+        );
+        let errors = &parsed.evidence.servers[0].client_errors;
+        assert_eq!(errors.len(), 2);
+        assert!(
+            errors[0].message.ends_with("at 4."),
+            "{}",
+            errors[0].message
+        );
+        assert!(!errors[1].message.contains("tried"));
+        assert_eq!(parsed.not_understood.len(), 1);
+        assert_eq!(parsed.not_understood[0].first_line, 5);
     }
 }

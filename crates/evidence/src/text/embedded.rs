@@ -1,0 +1,337 @@
+//! A server's replication error inside another program's output: a connector's exception
+//! (`Received error packet: errno = 1236, sqlstate = HY000 errmsg = ...`), a driver's error
+//! object or tuple (`ER_MASTER_FATAL_ERROR_READING_BINLOG: ...`, `InternalError: (1236, "...")`),
+//! a string of a JSON document, another program's log line (`ERRO[0000] sync failed: ERROR 1236
+//! (HY000): ...`), a message in quotes.
+//!
+//! Read only from lines that no other reader understood, so that no part of known output is
+//! taken from its reader. The message is found by its template's fixed words wherever it
+//! stands; the error number by the framing around it (a number next to `error`, `errno` or
+//! `code`, in brackets after `ERROR`, first in a tuple, or an `ER_*` symbol). A template that
+//! names no replication thread or state (`Duplicate entry ...`) counts only when the framing
+//! gives its number too: an application's own duplicate key is no replica's failure.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::messages::catalogue::{self, Recognised};
+use super::{NotUnderstood, Parser};
+use crate::model::{ClientError, ClientProgram, ErrorLogFormat};
+
+/// A replication error found inside a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Embedded {
+    pub code: u32,
+    pub sqlstate: Option<String>,
+    pub message: String,
+    /// Lines after the first that the message was wrapped on to.
+    pub continued: usize,
+}
+
+/// Fewer letters than this in a template's fixed words, and only the framing's number can say
+/// the text is the server's message rather than words that happen to match.
+const UNANCHORED_LETTERS: usize = 20;
+
+static NUMBER_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:\b(?:error|errno|err|error_?code|errorcode|code|sqlerror|server_errno)\b[ #:=]*(?:no\.?|number)?[ #:=]*\(?(?:MY-0*)?|\bERROR [0-9A-Z]{5} \(|\()(\d{4,5})\b",
+    )
+    .expect("static regex")
+});
+static SYMBOL_ANCHOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bER_[A-Z0-9_]{4,}\b").expect("static regex"));
+static SQLSTATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bsql_?state\s*[:=]?\s*([0-9A-Z]{5})\b|\bERROR \d{4,5} \(([0-9A-Z]{5})\)|\bERROR ([0-9A-Z]{5}) \(\d{4,5}\)")
+        .expect("static regex")
+});
+
+/// The replication error in `line`, continued on up to three of the `following` lines when
+/// its words run on to them.
+pub(crate) fn find(line: &str, following: &[&str]) -> Option<Embedded> {
+    for segment in segments(line) {
+        if let Some(found) = find_in_segment(&segment, 0) {
+            return Some(found);
+        }
+    }
+    // A message wrapped on to the next lines (only when the line itself is one segment).
+    let mut joined = line.trim().to_owned();
+    for (index, next) in following.iter().take(3).enumerate() {
+        if next.trim().is_empty() {
+            break;
+        }
+        joined.push(' ');
+        joined.push_str(next.trim());
+        if let Some(found) = find_in_segment(&joined, index + 1) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The strings of a line: a JSON document or an escaped string holds its message between `\n`
+/// and `\t` escapes, with its quotes escaped.
+fn segments(line: &str) -> Vec<String> {
+    if !(line.contains("\\n") || line.contains("\\t") || line.contains("\\\"")) {
+        return vec![line.to_owned()];
+    }
+    line.split("\\n")
+        .flat_map(|part| part.split("\\t"))
+        .flat_map(|part| part.split("\\r"))
+        .map(|part| {
+            part.replace("\\\"", "\"")
+                .replace("\\/", "/")
+                .replace("\\\\", "\\")
+        })
+        .filter(|part| !part.trim().is_empty())
+        .collect()
+}
+
+fn find_in_segment(segment: &str, continued: usize) -> Option<Embedded> {
+    let mut found = catalogue::recognise_in(segment)?;
+    // A thread's own opening words (`Could not execute Write_rows event on table ...`) around
+    // the message name replication, and start it.
+    if let Some(at) = super::error_log::bare_message_start(&found.text) {
+        found.names_replication = true;
+        found.start = found.start.min(at);
+    }
+    let anchor = number_near(&found);
+    let accepted = match anchor {
+        Some(code) => {
+            found.names_replication
+                || code == found.template.number
+                || catalogue::number_words(code, &found.text)
+        }
+        None => found.names_replication && found.template.letters() >= UNANCHORED_LETTERS,
+    };
+    if !accepted {
+        return None;
+    }
+    Some(Embedded {
+        code: anchor.unwrap_or(found.template.number),
+        sqlstate: SQLSTATE.captures(&found.text).and_then(|c| {
+            c.iter()
+                .skip(1)
+                .flatten()
+                .next()
+                .map(|m| m.as_str().to_owned())
+        }),
+        message: message_of(&found),
+        continued,
+    })
+}
+
+/// The error number the framing gives: the one nearest before the message, else the first
+/// after its start (`... Error code: 1236; SQLSTATE: HY000.`, the message's own
+/// `Error_code: 1062`).
+fn number_near(found: &Recognised) -> Option<u32> {
+    let text = found.text.as_str();
+    let mut before: Option<(usize, u32)> = None;
+    let mut after: Option<(usize, u32)> = None;
+    let mut consider = |at: usize, number: u32| {
+        let slot = if at < found.start {
+            &mut before
+        } else {
+            &mut after
+        };
+        let nearer = match slot {
+            Some((seen, _)) if at < found.start => at > *seen,
+            Some((seen, _)) => at < *seen,
+            None => true,
+        };
+        if nearer {
+            *slot = Some((at, number));
+        }
+    };
+    for c in NUMBER_ANCHOR.captures_iter(text) {
+        if let (Some(whole), Ok(number)) = (c.get(0), c[1].parse::<u32>())
+            && number >= 1000
+        {
+            consider(whole.start(), number);
+        }
+    }
+    for m in SYMBOL_ANCHOR.find_iter(text) {
+        if let Some(template) = catalogue::by_symbol(m.as_str()) {
+            consider(m.start(), template.number);
+        }
+    }
+    before.or(after).map(|(_, number)| number)
+}
+
+/// The message from its first fixed words on; a quote or backtick that opens right before it
+/// (a string in a program's output) closes it.
+fn message_of(found: &Recognised) -> String {
+    let text = &found.text[found.start..];
+    let opening = found.text[..found.start]
+        .trim_end_matches('u')
+        .chars()
+        .next_back()
+        .filter(|c| matches!(c, '"' | '`'));
+    let text = match opening.and_then(|q| text.rfind(q).map(|at| (q, at))) {
+        Some((_, at)) => &text[..at],
+        None => text,
+    };
+    text.trim().to_owned()
+}
+
+impl Parser<'_> {
+    /// Looks again at every line no reader understood for a replication error inside another
+    /// program's framing; what is found becomes a client error of that program's server, and
+    /// only the lines still not understood are reported.
+    pub(super) fn rescue_embedded_errors(&mut self) {
+        let spans = std::mem::take(&mut self.not_understood);
+        for span in spans {
+            let indexes: Vec<usize> = (0..self.lines.len())
+                .filter(|&i| (span.first_line..=span.last_line).contains(&self.lines[i].number))
+                .collect();
+            let mut rescued = vec![false; indexes.len()];
+            let mut k = 0;
+            while k < indexes.len() {
+                let line = self.lines[indexes[k]];
+                let following: Vec<&str> = indexes[k + 1..]
+                    .iter()
+                    .map(|&i| self.lines[i].content)
+                    .collect();
+                let Some(found) = find(line.content, &following) else {
+                    k += 1;
+                    continue;
+                };
+                let last = indexes[k + found.continued];
+                let origin = self.origin(line.number, self.lines[last].number);
+                self.server(line.server).client_errors.push(ClientError {
+                    program: ClientProgram::Other,
+                    code: Some(found.code),
+                    sqlstate: found.sqlstate,
+                    message: found.message,
+                    statement: None,
+                    event_type: None,
+                    data_len: None,
+                    offset: None,
+                    origin,
+                });
+                for flag in &mut rescued[k..=k + found.continued] {
+                    *flag = true;
+                }
+                k += found.continued + 1;
+            }
+            self.report_unrescued(&span, &indexes, &rescued);
+        }
+        // Another program's own log line (`[error] binlogstreamer.go:77 close sync with err:
+        // ERROR 1236 ...`) reads as an untimed log line that names no replication thread.
+        for server in &mut self.evidence.servers {
+            let found: Vec<ClientError> = server
+                .error_log
+                .iter()
+                .filter(|l| l.format == ErrorLogFormat::Untimed && l.replication_thread().is_none())
+                .filter_map(|l| {
+                    let found = find(&l.message, &[])?;
+                    Some(ClientError {
+                        program: ClientProgram::Other,
+                        code: Some(found.code),
+                        sqlstate: found.sqlstate,
+                        message: found.message,
+                        statement: None,
+                        event_type: None,
+                        data_len: None,
+                        offset: None,
+                        origin: l.origin.clone(),
+                    })
+                })
+                .collect();
+            server.client_errors.extend(found);
+        }
+    }
+
+    /// The lines of `span` that are still not understood, as spans of consecutive lines.
+    fn report_unrescued(&mut self, span: &NotUnderstood, indexes: &[usize], rescued: &[bool]) {
+        if !rescued.contains(&true) {
+            self.not_understood.push(span.clone());
+            return;
+        }
+        let mut k = 0;
+        while k < indexes.len() {
+            if rescued[k] {
+                k += 1;
+                continue;
+            }
+            let first = k;
+            while k + 1 < indexes.len() && !rescued[k + 1] {
+                k += 1;
+            }
+            let (from, to) = (self.lines[indexes[first]], self.lines[indexes[k]]);
+            let reason = span.reason.clone();
+            self.not_understood(from.number, to.number, &reason, from.content.trim());
+            k += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(line: &str) -> Option<(u32, String)> {
+        find(line, &[]).map(|e| (e.code, e.message))
+    }
+
+    #[test]
+    fn a_replication_error_in_any_program_framing() {
+        let reason = "log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master; the first event 'b.000003' at 887, the last event read from './b.000003' at 4, the last byte read from './b.000003' at 906.";
+        for line in [
+            format!(
+                "pid:20 exception:canal:java.io.IOException: Received error packet: errno = 1236, sqlstate = HY000 errmsg = {reason}"
+            ),
+            format!("Event stream error. ErrorCode: 1236, ErrorMessage: {reason}, SqlState:HY000"),
+            format!("> MySQL execute error: ERROR 1236 (HY000): {reason}"),
+            format!("Server error: `ERROR HY000 (1236): {reason}`"),
+            format!("{{ Error: ER_MASTER_FATAL_ERROR_READING_BINLOG: {reason}"),
+            format!("InternalError: (1236, u\"{reason}\")"),
+            format!("io.debezium.DebeziumException: {reason} Error code: 1236; SQLSTATE: HY000."),
+            format!(
+                "{{\"state\":\"FAILED\",\"trace\":\"org.apache.kafka.connect.errors.ConnectException: {reason}\\n\\tat io.debezium.X.wrap(X.java:230)\"}}"
+            ),
+            format!("ERRO[0000] close sync with err: {reason}"),
+        ] {
+            let (code, message) = found(&line).unwrap_or_else(|| panic!("not found in {line}"));
+            assert_eq!(code, 1236, "{line}");
+            assert!(message.starts_with("log event entry"), "{line}: {message}");
+            assert!(message.contains("at 906."), "{line}: {message}");
+        }
+        let e = find(
+            "errno = 1236, sqlstate = HY000 errmsg = Slave can not handle replication events with the checksum that master is configured to log",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(e.sqlstate.as_deref(), Some("HY000"));
+    }
+
+    #[test]
+    fn an_applier_message_in_quotes_keeps_its_own_number() {
+        let (code, message) = found("\"Could not execute Write_rows event on table db.t; Duplicate entry '38' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000100, end_log_pos 13259\"").unwrap();
+        assert_eq!(code, 1062);
+        assert!(message.starts_with("Could not execute Write_rows"));
+        assert!(message.ends_with("end_log_pos 13259"));
+    }
+
+    #[test]
+    fn words_of_a_generic_error_without_its_number_are_not_a_replica_failure() {
+        // An application's own duplicate key, and prose.
+        assert!(found("app.log: insert failed: Duplicate entry '5' for key 'PRIMARY'").is_none());
+        assert!(found("we saw the binary log is not open yet").is_none());
+        // With the framing's number it is the server's error.
+        let (code, _) =
+            found("2024-01-01 app: SQLError: 1062, reason: Duplicate entry '5' for key 'PRIMARY'")
+                .unwrap();
+        assert_eq!(code, 1062);
+    }
+
+    #[test]
+    fn a_message_wrapped_on_to_the_next_lines() {
+        let e = find(
+            "InternalError: (1236, u\"log event entry exceeded max_allowed_packet;",
+            &["Increase max_allowed_packet on master; the first event 'b.1' at 4\")"],
+        )
+        .unwrap();
+        assert_eq!((e.code, e.continued), (1236, 1));
+    }
+}
