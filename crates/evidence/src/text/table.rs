@@ -11,20 +11,45 @@ use super::records::{self, Field};
 pub(super) static TABLE_BORDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\+[-+]*-[-+]*$").expect("static regex"));
 
-/// `Name<TAB>value` lines, as mysqltest prints a vertical result and `mysql --batch` prints a
-/// two-column one, rewritten as the `Name: value` fields the rest of the parser reads. The
+/// Tab-separated output rewritten as what the rest of the parser reads: `Name<TAB>value` lines
+/// (mysqltest's vertical result, a two-column `mysql --batch` result) as `Name: value` fields,
+/// a `mysql -e`/`--batch` result of more columns (a header of names, then rows with as many
+/// cells) and processlist rows without their header as `| a | b |` rows. The
 /// `Variable_name<TAB>Value` header of a batch SHOW VARIABLES goes: the names below it are
 /// variables themselves.
 pub(super) fn tab_pairs_as_fields(text: &str) -> String {
     static TAB_PAIR: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)\t([^\t]*)$").expect("static regex")
     });
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    for (i, line) in text.split('\n').enumerate() {
+    static COLUMN_NAME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[A-Za-z_@][\w.@()]*$").expect("static regex"));
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // The number of cells of the batch header being read, while its rows follow.
+    let mut batch_columns: Option<usize> = None;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let cells_of =
+        |line: &str| -> usize { line.strip_suffix('\r').unwrap_or(line).split('\t').count() };
+    for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
         let bare = line.strip_suffix('\r').unwrap_or(line);
+        let cells: Vec<&str> = bare.split('\t').collect();
+        if cells.len() >= 3 {
+            // A header is names over a row of as many cells.
+            let header = cells.iter().all(|c| COLUMN_NAME.is_match(c.trim()))
+                && lines
+                    .get(i + 1)
+                    .is_some_and(|next| cells_of(next) == cells.len());
+            if header {
+                batch_columns = Some(cells.len());
+            }
+            if header || batch_columns == Some(cells.len()) || is_process_row(&cells) {
+                push_row(&mut out, &cells);
+                continue;
+            }
+        }
+        batch_columns = None;
         match TAB_PAIR.captures(bare) {
             Some(c) if c[1].eq_ignore_ascii_case("variable_name") && c[2].trim() == "Value" => {}
             Some(c) => {
@@ -39,6 +64,49 @@ pub(super) fn tab_pairs_as_fields(text: &str) -> String {
         }
     }
     out
+}
+
+/// `| a | b |`, a cell's own `|` made `¦` so that the row splits where the tabs were.
+fn push_row(out: &mut String, cells: &[&str]) {
+    out.push('|');
+    for cell in cells {
+        out.push(' ');
+        out.push_str(&cell.trim().replace('|', "¦"));
+        out.push_str(" |");
+    }
+}
+
+/// The columns of SHOW [FULL] PROCESSLIST (MariaDB adds `Progress`).
+const PROCESSLIST_COLUMNS: [&str; 9] = [
+    "Id", "User", "Host", "db", "Command", "Time", "State", "Info", "Progress",
+];
+
+/// A processlist row pasted without its header: an id, then user, host and schema, a command
+/// the server names, a time in seconds.
+fn is_process_row(cells: &[&str]) -> bool {
+    const COMMANDS: &[&str] = &[
+        "Sleep",
+        "Query",
+        "Connect",
+        "Binlog Dump",
+        "Binlog Dump GTID",
+        "Daemon",
+        "Killed",
+        "Execute",
+        "Prepare",
+        "Fetch",
+        "Init DB",
+        "Field List",
+        "Register Slave",
+        "Slave_IO",
+        "Slave_SQL",
+        "Slave_worker",
+    ];
+    let number = |c: &str| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit());
+    (8..=9).contains(&cells.len())
+        && number(cells[0].trim())
+        && COMMANDS.contains(&cells[4].trim())
+        && number(cells[5].trim())
 }
 
 /// `| server_id | 33 |`: a table row seen without the table's border.
@@ -151,8 +219,18 @@ impl Parser<'_> {
             self.pos = start + 1;
             return;
         }
-        let header = table_cells(self.lines[self.pos].content.trim(), &bounds);
-        self.pos += 1;
+        let first_row = table_cells(self.lines[self.pos].content.trim(), &bounds);
+        let cells: Vec<&str> = first_row.iter().map(String::as_str).collect();
+        // Processlist rows pasted without their header: the header is the server's.
+        let header: Vec<String> = if !bordered && is_process_row(&cells) {
+            PROCESSLIST_COLUMNS[..cells.len()]
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect()
+        } else {
+            self.pos += 1;
+            first_row
+        };
         if self
             .content(self.pos)
             .is_some_and(|t| TABLE_BORDER.is_match(t))
@@ -233,5 +311,41 @@ mod tests {
             tab_pairs_as_fields("\tMaster_Host: x\na\tb\tc"),
             "\tMaster_Host: x\na\tb\tc"
         );
+        // mysql -e: a header of names over rows of as many cells, a value holding `|`.
+        let parsed = parse_text(
+            "t",
+            "Slave_IO_State\tMaster_Host\tSlave_IO_Running\tSlave_SQL_Running\tLast_SQL_Errno\tLast_SQL_Error\tRelay_Log_Pos\n\tdb1\tYes\tNo\t1146\tError 'Table 'd.a|b' doesn't exist' on query.\t300\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let channel = &parsed.evidence.servers[0].channels()[0];
+        assert_eq!(channel.last_sql_errno, Some(1146));
+        assert_eq!(channel.relay_log_pos, Some(300));
+        assert_eq!(channel.source_host.as_deref(), Some("db1"));
+    }
+
+    #[test]
+    fn processlist_rows_without_their_header() {
+        for text in [
+            "| 12 | system user |  | NULL | Connect | 1234 | Waiting for preceding transaction to commit | NULL |\n| 13 | system user |  | NULL | Slave_worker | 1234 | Waiting for an event from Coordinator | NULL | 0.000 |\n",
+            "12\tsystem user\t\tNULL\tConnect\t1234\tWaiting for preceding transaction to commit\tNULL\n",
+        ] {
+            let parsed = parse_text("t", text);
+            assert!(
+                parsed.not_understood.is_empty(),
+                "{:?}",
+                parsed.not_understood
+            );
+            let rows = &parsed.evidence.servers[0].samples[0].processlist;
+            assert_eq!(rows[0].id, Some(12));
+            assert_eq!(rows[0].time, Some(1234));
+            assert_eq!(
+                rows[0].state.as_deref(),
+                Some("Waiting for preceding transaction to commit")
+            );
+        }
     }
 }
