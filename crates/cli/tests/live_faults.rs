@@ -471,3 +471,71 @@ async fn unreachable_source_is_missing_evidence() {
     assert!(gap.what.en.contains("unreachable"), "{}", gap.what.en);
     assert!(gap.how.en.contains("--source DSN"), "{}", gap.how.en);
 }
+
+/// One replica through the states a DBA meets around a receiver failure: failing to connect
+/// (connection_failed), stopped by hand (thread_stopped, never healthy), its configuration
+/// removed by RESET SLAVE ALL (no_replication_channel: the error-log lines of the failure are
+/// history, no current failure is read from them).
+#[tokio::test]
+async fn receiver_failure_then_stop_then_reset_all() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let replica = lab.server(1);
+    // A port nothing listens on: the source's port of a stopped lab would do, this is simpler.
+    let dead_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    replica.exec("STOP SLAVE").await.unwrap();
+    replica
+        .exec(&format!(
+            "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {dead_port}, MASTER_CONNECT_RETRY = 1"
+        ))
+        .await
+        .unwrap();
+    replica.exec("START SLAVE").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let status = replica.default_channel().await.unwrap().unwrap();
+        if status.get("Last_IO_Errno").is_some_and(|e| e == "2003") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no 2003: {status:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let report = diagnose_live(&lab, 1).await;
+    assert_eq!(
+        top(&report).class,
+        Class::ConnectionFailed,
+        "{:#?}",
+        report.findings
+    );
+
+    replica.exec("STOP SLAVE").await.unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    let classes: Vec<Class> = report.findings.iter().map(|f| f.class).collect();
+    assert!(
+        classes.contains(&Class::ThreadStopped) || classes.contains(&Class::ConnectionFailed),
+        "{classes:?}"
+    );
+    assert!(
+        !report.findings.is_empty(),
+        "a stopped replica is never healthy"
+    );
+
+    replica.exec("RESET SLAVE ALL").await.unwrap();
+    let report = diagnose_live(&lab, 1).await;
+    assert_eq!(
+        top(&report).class,
+        Class::NoReplicationChannel,
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.class == Class::ConnectionFailed),
+        "an old log line read as a current failure: {:#?}",
+        report.findings
+    );
+}

@@ -115,6 +115,8 @@ classes! {
         ReplicaWritable = "replica_writable",
         /// A backup configured to kill long queries of every kind on a replica.
         BackupKillRisk = "backup_kill_risk",
+        /// The server's replication status holds no channel: not (or no longer) a replica.
+        NoReplicationChannel = "no_replication_channel",
     }
 }
 

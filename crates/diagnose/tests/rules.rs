@@ -720,3 +720,33 @@ fn plans_are_spelled_as_the_pasted_columns_are() {
     let old = plan("Slave");
     assert!(old.contains("START SLAVE SQL_THREAD"), "{old}");
 }
+
+#[test]
+fn a_status_read_without_a_channel_is_no_replica_and_old_log_lines_are_history() {
+    let old_failure = "2024-05-01T10:00:00.000000Z 7 [ERROR] [MY-010584] [Repl] Slave I/O for channel '': error connecting to master 'repl@db1:3306' - retry-time: 60 retries: 1, Error_code: MY-002003\n";
+    let report = diagnose_text(&format!(
+        "db2> show slave status\\G\nEmpty set (0.00 sec)\n{old_failure}"
+    ));
+    let top = &report.findings[0];
+    assert_eq!(top.class, Class::NoReplicationChannel, "{report:?}");
+    assert_eq!(top.facts.server.as_deref(), Some("db2"));
+    assert!(!has(&report, Class::ConnectionFailed));
+    // The same log line without the empty status is a current failure.
+    let report = diagnose_text(old_failure);
+    assert_eq!(report.findings[0].class, Class::ConnectionFailed);
+    // A source answers SHOW SLAVE STATUS with no row: nothing wrong.
+    for label in ["master", "mysql-primary", "source2"] {
+        let report = diagnose_text(&format!(
+            "{label}> show slave status\\G\nEmpty set (0.00 sec)\n"
+        ));
+        assert!(
+            !has(&report, Class::NoReplicationChannel),
+            "{label}: {report:?}"
+        );
+    }
+    // A second look that shows the channel again: the latest sample counts.
+    let report = diagnose_text(
+        "db2> show slave status\\G\nEmpty set (0.00 sec)\ndb2> show slave status\\G\n*************************** 1. row ***************************\nSlave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: 1032\nLast_SQL_Error: Could not execute Delete_rows event on table d.t; Can't find record in 't', Error_code: 1032; handler error HA_ERR_KEY_NOT_FOUND; the event's master log b.000001, end_log_pos 99\n",
+    );
+    assert_eq!(report.findings[0].class, Class::RowNotFound, "{report:?}");
+}

@@ -15,7 +15,11 @@ use evidence::model::{
 /// errors in its log or applier tables but no status sample with a channel.
 pub fn with_logged_status(evidence: &Evidence) -> Cow<'_, Evidence> {
     let needs = |server: &ServerEvidence| {
+        // A server whose status was read without a channel is no replica now: its log's
+        // replication errors are history.
+        let no_channel = server.latest_sample().is_some_and(|s| s.has_no_channel());
         server.channels().is_empty()
+            && !no_channel
             && (applier_line(server).is_some()
                 || receiver_line(server).is_some()
                 || !statuses_from_applier_tables(server).is_empty()

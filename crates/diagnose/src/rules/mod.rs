@@ -24,6 +24,7 @@ mod lag_low_parallelism;
 mod lag_no_primary_key;
 mod lag_other;
 mod mts_commit_order_hang;
+mod no_replication_channel;
 mod parallel_conflict_risk;
 mod purge_risk;
 mod receiver_error_other;
@@ -77,6 +78,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &connection_failed::ConnectionFailed,
     &receiver_error_other::ReceiverErrorOther,
     &thread_stopped::ThreadStopped,
+    &no_replication_channel::NoReplicationChannel,
     &lag_large_transaction::LagLargeTransaction,
     &lag_no_primary_key::LagNoPrimaryKey,
     &lag_low_parallelism::LagLowParallelism,

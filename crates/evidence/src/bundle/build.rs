@@ -9,7 +9,7 @@ use crate::model::{
     BinlogEvent, ColumnValue, Evidence, LogTime, Obtained, Provenance, RowComparison,
     ServerEvidence, StatusSample,
 };
-use crate::text::records::{add_row, classify};
+use crate::text::records::{RowKind, add_row, classify};
 
 use super::{Capture, CapturedFile, Collection, FileKind, RowSide, SliceEntry};
 
@@ -59,6 +59,10 @@ fn add_capture(server: &mut ServerEvidence, capture: &Capture) {
                 taken_at: Some(capture.captured_at),
                 ..StatusSample::default()
             });
+        }
+        if kind == RowKind::Channel {
+            // Read, with rows or none: no row means the server has no channel.
+            server.samples[sample].replica_status_read = true;
         }
     }
     let origin = Provenance {

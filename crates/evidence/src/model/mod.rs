@@ -100,6 +100,11 @@ pub struct StatusSample {
     /// `information_schema.INNODB_TRX`.
     pub innodb_transactions: Vec<InnodbTransaction>,
     pub binlog_position: Option<BinlogPosition>,
+    /// SHOW SLAVE/REPLICA STATUS was read for this sample (queried live, or pasted with its
+    /// statement or its rows): without channels it says the server has none, rather than that
+    /// its status was not given.
+    #[serde(default)]
+    pub replica_status_read: bool,
 }
 
 impl StatusSample {
@@ -115,6 +120,12 @@ impl StatusSample {
             && self.lock_waits.is_empty()
             && self.innodb_transactions.is_empty()
             && self.binlog_position.is_none()
+            && !self.replica_status_read
+    }
+
+    /// The server's replication status was read and names no channel: it is no replica.
+    pub fn has_no_channel(&self) -> bool {
+        self.replica_status_read && self.channels.is_empty()
     }
 }
 
@@ -279,8 +290,11 @@ impl Evidence {
     /// The servers that replicate (have a channel), in order.
     pub fn replicas(&self) -> impl Iterator<Item = &ServerEvidence> {
         self.servers.iter().filter(|s| {
-            matches!(s.role, Some(Role::Replica | Role::SourceAndReplica))
-                || s.samples.iter().any(|sample| !sample.channels.is_empty())
+            // Read without a channel last: no replica now, whatever it was called.
+            let no_channel_now = s.latest_sample().is_some_and(StatusSample::has_no_channel);
+            !no_channel_now
+                && (matches!(s.role, Some(Role::Replica | Role::SourceAndReplica))
+                    || s.samples.iter().any(|sample| !sample.channels.is_empty()))
         })
     }
 

@@ -7,18 +7,36 @@ use regex::Regex;
 use super::lines::ServerTag;
 use crate::model::{BackupEvent, BackupTool, ErrorLogFormat, Flavor, Role, ServerEvidence};
 
+/// The role a server's label or prompt names (`master>`, `mysql-replica [(none)]>`,
+/// `db-primary-1`): a word of it, digits aside.
+fn role_named_by(label: &str) -> Option<Role> {
+    label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|word| {
+            word.trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_ascii_lowercase()
+        })
+        .find_map(|word| match word.as_str() {
+            "master" | "primary" | "source" => Some(Role::Source),
+            "slave" | "replica" | "standby" => Some(Role::Replica),
+            _ => None,
+        })
+}
+
 /// Fills the server's identity and role from what the text showed.
 pub(super) fn identify(server: &mut ServerEvidence, tag: Option<&ServerTag>) {
     static STARTUP_VERSION: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"ready for connections\.\s+Version: '([^']+)'").expect("static regex")
     });
     if server.role.is_none() {
-        server.role = tag.and_then(|t| t.role).or_else(|| {
-            server
-                .samples
-                .iter()
-                .any(|s| !s.channels.is_empty())
-                .then_some(Role::Replica)
+        let has_channels = server.samples.iter().any(|s| !s.channels.is_empty());
+        let named = server.label.as_deref().and_then(role_named_by);
+        server.role = tag.and_then(|t| t.role).or(match (named, has_channels) {
+            // A `master>` prompt over replication status: an intermediate source.
+            (Some(Role::Source), true) => Some(Role::SourceAndReplica),
+            (Some(role), _) => Some(role),
+            (None, true) => Some(Role::Replica),
+            (None, false) => None,
         });
     }
     let from_variables = server

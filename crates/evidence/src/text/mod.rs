@@ -313,6 +313,15 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
+            if text.starts_with("Empty set")
+                && self
+                    .statement
+                    .as_deref()
+                    .is_some_and(|s| s.contains("slave status") || s.contains("replica status"))
+            {
+                let (server, keys) = self.target(line.server);
+                records::add_empty_replica_status(server, keys);
+            }
             if text.is_empty() || is_elision(text) || is_client_footer(text) {
                 self.pos += 1;
                 continue;

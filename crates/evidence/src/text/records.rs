@@ -186,6 +186,12 @@ fn sample_for<'s>(
     &mut server.samples[last]
 }
 
+/// SHOW SLAVE/REPLICA STATUS answered with no row (`Empty set`): the server has no channel.
+pub(crate) fn add_empty_replica_status(server: &mut ServerEvidence, keys: &mut HashSet<String>) {
+    // A second look at the status starts a sample of its own, as a second channel row would.
+    sample_for(server, keys, Some("replica status".to_owned())).replica_status_read = true;
+}
+
 /// Adds one row of a known kind to the server. `Err` says what in the row could not be read
 /// (a `CREATE TABLE` that does not parse); the rest of the row is kept.
 pub(crate) fn add_row(
@@ -204,7 +210,9 @@ pub(crate) fn add_row(
                 channel.set_field(name, value);
             }
             let key = format!("channel {}", channel.channel_name);
-            sample_for(server, keys, Some(key)).channels.push(channel);
+            let sample = sample_for(server, keys, Some(key));
+            sample.replica_status_read = true;
+            sample.channels.push(channel);
         }
         RowKind::Worker => {
             let mut worker = WorkerRow::new(origin);
