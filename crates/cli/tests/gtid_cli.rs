@@ -464,3 +464,42 @@ mod live {
         );
     }
 }
+
+/// The same sets give `gtid compare` and `diagnose` the same verdict: errant transactions
+/// below the source's highest are a warning for both (diagnose, which sees the applier, may
+/// add the replica's holes as a finding of their own).
+#[test]
+fn gtid_compare_and_diagnose_agree_on_the_same_sets() {
+    let out = repldoctor(&[
+        "gtid",
+        "compare",
+        "--source-set",
+        &format!("{A}:2:4:6"),
+        "--replica-set",
+        &format!("{A}:1:3:5"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("Verdict: warning: 3 errant transactions on the replica.\n"),
+        "{}",
+        stdout(&out)
+    );
+    let mut paste = tempfile::NamedTempFile::new().unwrap();
+    write!(
+        paste,
+        "-- server: db2 role: replica\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\nExecuted_Gtid_Set: {A}:1:3:5\n-- server: db1 role: source\ngtid_executed = {A}:2:4:6\n"
+    )
+    .unwrap();
+    let path = paste.path().to_str().unwrap().to_owned();
+    let out = repldoctor(&["diagnose", "--evidence", &path, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let classes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["class"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes[0], "errant_gtids", "{classes:?}");
+    assert_eq!(report["status"], "warning");
+}

@@ -47,13 +47,20 @@ impl Verdict {
     }
 }
 
-/// Errant transactions and purged ones the replica needs are critical (the replica cannot be
-/// trusted, or cannot continue); holes that persist are a warning.
+/// Errant transactions are a warning (replication works; a failover to the replica would
+/// serve them), critical when some are ahead of the source on a UUID it writes (the source
+/// refuses the replica at its next connection: "has more GTIDs than the master"); purged ones
+/// the replica needs are critical (it cannot continue); holes that persist are a warning.
 pub fn mysql_verdict(comparison: &MysqlComparison, pair: Pair) -> Verdict {
     let mut verdict = Verdict::new();
     if !comparison.errant.is_empty() && pair == Pair::SourceAndReplica {
+        let ahead = !comparison.ahead_of_source.is_empty();
         verdict.raise(
-            Severity::Critical,
+            if ahead {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             format!(
                 "{} errant transactions on the replica",
                 comparison.errant_count
@@ -82,19 +89,32 @@ pub fn mysql_verdict(comparison: &MysqlComparison, pair: Pair) -> Verdict {
 }
 
 /// A domain the replica cannot replicate from this source (purged, ahead, diverged, only on
-/// the replica) is critical; in a dual primary only a purged one is.
+/// the replica: with `master_use_gtid = current_pos` the source refuses it) is critical; in a
+/// dual primary only a purged one is.
 pub fn mariadb_verdict(comparison: &MariadbComparison, pair: Pair) -> Verdict {
     let mut verdict = Verdict::new();
     for d in &comparison.domains {
-        let reason = match d.state {
-            DomainState::Purged => format!("domain {}: purged on the source", d.domain),
+        let (severity, reason) = match d.state {
+            DomainState::Purged => (
+                Severity::Critical,
+                format!("domain {}: purged on the source", d.domain),
+            ),
             _ if pair == Pair::DualPrimary => continue,
-            DomainState::Ahead { by } => format!("domain {}: replica ahead by {by}", d.domain),
-            DomainState::Diverged => format!("domain {}: histories diverged", d.domain),
-            DomainState::OnlyOnReplica => format!("domain {}: only on the replica", d.domain),
+            DomainState::Ahead { by } => (
+                Severity::Critical,
+                format!("domain {}: replica ahead by {by}", d.domain),
+            ),
+            DomainState::Diverged => (
+                Severity::Critical,
+                format!("domain {}: histories diverged", d.domain),
+            ),
+            DomainState::OnlyOnReplica => (
+                Severity::Critical,
+                format!("domain {}: only on the replica", d.domain),
+            ),
             _ => continue,
         };
-        verdict.raise(Severity::Critical, reason);
+        verdict.raise(severity, reason);
     }
     verdict
 }

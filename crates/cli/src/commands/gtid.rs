@@ -40,8 +40,10 @@ What is compared:
 Exit status:
   0  consistent: the replica has nothing its source lacks and can fetch what it misses (tail
      holes of a parallel applier are normal)
-  1  warning: holes that persist in the replica's set (skipped transactions)
-  2  critical: errant transactions on the replica, or transactions it misses that the source has
+  1  warning: errant transactions on the replica (writes of its own; a failover to it would
+     serve them), holes that persist in its set (skipped transactions)
+  2  critical: errant transactions ahead of the source on a UUID it writes (it refuses the
+     replica at its next connection), transactions the replica misses that the source has
      purged (error 1236), or a MariaDB domain the replica cannot continue from
   3  could not run: bad input or unreachable server
 
