@@ -21,5 +21,5 @@ pub use engine::diagnose;
 pub use finding::{Cited, Confidence, Facts, Finding, Reference, Severity};
 pub use gaps::{diagnose_collection, missing_from_gaps};
 pub use plan::{Action, Alternative, Check, Expect, Plan, RiskLevel, Step, Target};
-pub use report::{Missing, Report};
+pub use report::{Missing, Report, ServerNote};
 pub use text::{Lang, Text};

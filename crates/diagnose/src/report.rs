@@ -17,11 +17,32 @@ pub struct Missing {
     pub how: Text,
 }
 
-/// Findings, most important first, and the gaps in the evidence.
+/// Which server the report speaks of, and how its flavor and version were known: read from
+/// the server, or inferred from what the paste showed (column names, variables, a prompt).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerNote {
+    /// The server's label; `None` for the one unnamed server of a paste.
+    pub server: Option<String>,
+    /// `mysql` or `mariadb`, when known.
+    pub flavor: Option<String>,
+    /// As the server printed it, when given.
+    pub version: Option<String>,
+    /// What told the flavor or version (`variable version`, `MySQL-only status columns`).
+    pub identified_by: Option<String>,
+    /// No version was given: flavor and release were inferred, and the plans' statements are
+    /// spelled for the release in `statements_for`.
+    pub inferred: bool,
+    /// The release whose statement names the plans use: `MySQL 8.0.22 or later`.
+    pub statements_for: String,
+}
+
+/// Findings, most important first, the gaps in the evidence, and the servers it came from.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub missing_evidence: Vec<Missing>,
+    #[serde(default)]
+    pub servers: Vec<ServerNote>,
 }
 
 impl Report {
@@ -47,6 +68,7 @@ impl Report {
         Self {
             findings: rank(merged),
             missing_evidence,
+            servers: Vec::new(),
         }
     }
 

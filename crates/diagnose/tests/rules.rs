@@ -750,3 +750,28 @@ fn a_status_read_without_a_channel_is_no_replica_and_old_log_lines_are_history()
     );
     assert_eq!(report.findings[0].class, Class::RowNotFound, "{report:?}");
 }
+
+#[test]
+fn the_report_says_when_flavor_and_release_were_inferred() {
+    let status = "Replica_IO_Running: Yes\nReplica_SQL_Running: No\nLast_SQL_Errno: 1146\nLast_SQL_Error: Error 'Table 'd.t' doesn't exist' on query. Default database: 'd'. Query: 'insert into t values (1)'\n";
+    let report = diagnose_text(status);
+    let note = &report.servers[0];
+    assert!(note.inferred);
+    assert_eq!(note.flavor.as_deref(), Some("mysql"));
+    assert_eq!(note.statements_for, "MySQL 8.0.22 or later");
+    assert!(
+        note.identified_by
+            .as_deref()
+            .is_some_and(|by| by.contains("column")),
+        "{note:?}"
+    );
+    let text = diagnose::render::text(&report, diagnose::render::TextOptions::default());
+    assert!(
+        text.contains("statements spelled for MySQL 8.0.22 or later"),
+        "{text}"
+    );
+    let report = diagnose_text(&format!("version = 10.11.6-MariaDB-log\n{status}"));
+    let note = &report.servers[0];
+    assert!(!note.inferred);
+    assert_eq!(note.statements_for, "MariaDB 10.11.6");
+}

@@ -58,5 +58,6 @@ pub fn diagnose(evidence: &Evidence) -> Report {
     }
     let mut report = Report::from_parts(output.findings, output.missing);
     lone_message::add_what_to_collect(evidence, &mut report);
+    report.servers = sql::server_notes(evidence);
     report
 }

@@ -15,22 +15,9 @@ impl Dialect {
     /// The server's release; when the evidence does not give it, the oldest names, which every
     /// release before MySQL 8.4 and every MariaDB understands.
     pub fn of(server: &ServerEvidence, flavor: Option<Flavor>) -> Self {
-        let version = server
-            .identity
-            .version
-            .as_deref()
-            .and_then(Version::parse)
-            .filter(|v| flavor.is_none_or(|f| f == v.flavor))
-            .unwrap_or(match flavor {
-                Some(Flavor::Mariadb) => Version::mariadb(10, 0, 0),
-                // `Replica_*`/`Source_*` status columns: MySQL 8.0.22 or later, which may be
-                // 8.4, where the SLAVE statements are gone.
-                _ if says_replica(server) => Version::mysql(8, 0, 22),
-                _ => Version::mysql(5, 7, 0),
-            });
         Self {
             flavor,
-            names: dialect::Dialect::new(version),
+            names: dialect::Dialect::new(spelled_for(server, flavor).0),
         }
     }
 
@@ -73,6 +60,63 @@ impl Dialect {
 }
 
 /// Whether the server's replica status names its columns as MySQL 8.0.22 and later do.
+/// The release whose statement names a plan for `server` uses, and whether it was inferred
+/// (no version given) rather than read.
+pub fn spelled_for(server: &ServerEvidence, flavor: Option<Flavor>) -> (Version, bool) {
+    let read = server
+        .identity
+        .version
+        .as_deref()
+        .and_then(Version::parse)
+        .filter(|v| flavor.is_none_or(|f| f == v.flavor));
+    match read {
+        Some(version) => (version, false),
+        None => (
+            match flavor {
+                Some(Flavor::Mariadb) => Version::mariadb(10, 0, 0),
+                // `Replica_*`/`Source_*` status columns: MySQL 8.0.22 or later, which may be
+                // 8.4, where the SLAVE statements are gone.
+                _ if says_replica(server) => Version::mysql(8, 0, 22),
+                _ => Version::mysql(5, 7, 0),
+            },
+            true,
+        ),
+    }
+}
+
+/// What the report says of each server: flavor, version and how they were known.
+pub fn server_notes(evidence: &evidence::model::Evidence) -> Vec<crate::report::ServerNote> {
+    evidence
+        .servers
+        .iter()
+        .map(|server| {
+            let flavor = server.identity.flavor;
+            let (version, inferred) = spelled_for(server, flavor);
+            let (major, minor, patch) = version.triple();
+            let statements_for = match (version.flavor, inferred) {
+                (Flavor::Mariadb, true) => "MariaDB (any release)".to_owned(),
+                (Flavor::Mysql, true) => format!("MySQL {major}.{minor}.{patch} or later"),
+                (Flavor::Mariadb, false) => format!("MariaDB {major}.{minor}.{patch}"),
+                (Flavor::Mysql, false) => format!("MySQL {major}.{minor}.{patch}"),
+            };
+            crate::report::ServerNote {
+                server: server.label.clone(),
+                flavor: flavor.map(|f| {
+                    match f {
+                        Flavor::Mysql => "mysql",
+                        Flavor::Mariadb => "mariadb",
+                    }
+                    .to_owned()
+                }),
+                version: server.identity.version.clone(),
+                identified_by: server.identity.identified_by.clone(),
+                inferred,
+                statements_for,
+            }
+        })
+        .collect()
+}
+
 fn says_replica(server: &ServerEvidence) -> bool {
     server
         .samples

@@ -57,6 +57,7 @@ pub fn json(report: &Report, lang: Lang) -> Value {
         "verdict": verdict(report),
         "findings": findings,
         "missing_evidence": missing,
+        "servers": report.servers,
     })
 }
 

@@ -78,6 +78,18 @@ pub fn markdown(report: &Report, lang: Lang) -> String {
             let _ = writeln!(out, "- [{}]({})", reference.title, reference.url);
         }
     }
+    let inferred: Vec<_> = report.servers.iter().filter(|s| s.inferred).collect();
+    if !inferred.is_empty() && !report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "### {}\n",
+            label("Servers (no version given)", "服务器（未给出版本）", lang)
+        );
+        for note in inferred {
+            let _ = writeln!(out, "- {}", super::text::server_note_line(note));
+        }
+        let _ = writeln!(out);
+    }
     if !report.missing_evidence.is_empty() {
         let _ = writeln!(out, "### {}\n", label("Could not check", "无法检查", lang));
         for gap in &report.missing_evidence {

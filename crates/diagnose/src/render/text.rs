@@ -8,7 +8,7 @@ use super::facts::{fact_lines, rows_table};
 use super::{label, severity_word, verdict, verdict_zh};
 use crate::finding::{Finding, Severity};
 use crate::plan::{Action, Check, Expect, Plan, RiskLevel, Step, Target};
-use crate::report::Report;
+use crate::report::{Report, ServerNote};
 use crate::text::{Lang, Text};
 
 /// How the text report looks.
@@ -140,6 +140,17 @@ pub fn text(report: &Report, options: TextOptions) -> String {
             }
         }
     }
+    let inferred: Vec<&ServerNote> = report.servers.iter().filter(|s| s.inferred).collect();
+    if !inferred.is_empty() && !report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{bold}{}{bold:#}",
+            label("Servers (no version given)", "服务器（未给出版本）", lang)
+        );
+        for note in inferred {
+            let _ = writeln!(out, "- {}", server_note_line(note));
+        }
+    }
     if !report.missing_evidence.is_empty() {
         let _ = writeln!(
             out,
@@ -155,6 +166,26 @@ pub fn text(report: &Report, options: TextOptions) -> String {
         }
     }
     out
+}
+
+/// `db2: MySQL, inferred from MySQL-only status columns; statements spelled for MySQL 8.0.22
+/// or later`.
+pub(super) fn server_note_line(note: &ServerNote) -> String {
+    let name = note.server.as_deref().unwrap_or("the server");
+    let flavor = match note.flavor.as_deref() {
+        Some("mariadb") => "MariaDB",
+        Some(_) => "MySQL",
+        None => "flavor unknown",
+    };
+    let how = note
+        .identified_by
+        .as_deref()
+        .map(|by| format!(", inferred from {by}"))
+        .unwrap_or_default();
+    format!(
+        "{name}: {flavor}{how}; statements spelled for {}",
+        note.statements_for
+    )
 }
 
 fn confidence_word(finding: &Finding) -> String {
