@@ -21,6 +21,22 @@ use evidence::text::{TextInput, parse_evidence};
 /// Corpus files that do not pass yet, and why (one line each).
 const KNOWN_GAPS: &[(&str, &str)] = &[
     (
+        "125-column-conversion-dropped-middle-column-on-replica-varchar-to-date-mts-log.txt",
+        "the failing worker's message names no source file (\"at source log , end_log_pos 199246073\"); only the receiver's earlier start line and an older stop note name mysql-bin.000003, and the diagnosis does not take a file from another line",
+    ),
+    (
+        "128-ddl-mismatch-replica-table-unopenable-after-crash-during-alter-57-error-log-tabbed.txt",
+        "the relay log a crash-recovery warning names (./localhost-relay-bin.000015, the relay log before the restart) is in no finding's facts: it is not where the failure stands, so the harness's rule (every binlog name an error message quotes) does not fit this log",
+    ),
+    (
+        "132-lag-large-transaction-5m-row-delete-from-table-without-pk-57-innodb-trx-and-status.txt",
+        "one unlabelled paste holds the source's DELETE of 5,265,967 rows and a replica's status (1871 s behind, 200 MB of relay log unapplied) and an INNODB_TRX row without the thread's user: nothing ties the transaction to the replica's applier, so only lag_other comes out",
+    ),
+    (
+        "152-applier-metadata-moco-mts-gaps-change-master-1802-json-log.txt",
+        "1802 (CHANGE MASTER refused after an MTS stop with gaps) answers the operator's own statement and is catalogued as such, not as a replica failure; the applier's state it reveals is not read from it",
+    ),
+    (
         "073-mts-commit-order-hang-writeset-retries-in-vain-8-0-3-log.txt",
         "the log names no error (Error_code: 0) and shows no worker or coordinator state: the hang is told only by the page's prose (STOP SLAVE hanging, workers waiting on commit order), so no finding is made",
     ),

@@ -758,7 +758,10 @@ fn the_report_says_when_flavor_and_release_were_inferred() {
     let note = &report.servers[0];
     assert!(note.inferred);
     assert_eq!(note.flavor.as_deref(), Some("mysql"));
-    assert_eq!(note.statements_for, "MySQL 8.0.22 or later");
+    assert_eq!(
+        note.statements_for,
+        "MySQL 8.0.22 or later (the REPLICA names)"
+    );
     assert!(
         note.identified_by
             .as_deref()
@@ -767,7 +770,7 @@ fn the_report_says_when_flavor_and_release_were_inferred() {
     );
     let text = diagnose::render::text(&report, diagnose::render::TextOptions::default());
     assert!(
-        text.contains("statements spelled for MySQL 8.0.22 or later"),
+        text.contains("statements spelled for MySQL 8.0.22 or later (the REPLICA names)"),
         "{text}"
     );
     let report = diagnose_text(&format!("version = 10.11.6-MariaDB-log\n{status}"));

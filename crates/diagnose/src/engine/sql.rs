@@ -93,11 +93,15 @@ pub fn server_notes(evidence: &evidence::model::Evidence) -> Vec<crate::report::
             let flavor = server.identity.flavor;
             let (version, inferred) = spelled_for(server, flavor);
             let (major, minor, patch) = version.triple();
-            let statements_for = match (version.flavor, inferred) {
-                (Flavor::Mariadb, true) => "MariaDB (any release)".to_owned(),
-                (Flavor::Mysql, true) => format!("MySQL {major}.{minor}.{patch} or later"),
-                (Flavor::Mariadb, false) => format!("MariaDB {major}.{minor}.{patch}"),
-                (Flavor::Mysql, false) => format!("MySQL {major}.{minor}.{patch}"),
+            let statements_for = match (flavor, inferred) {
+                (_, false) if version.flavor == Flavor::Mariadb => {
+                    format!("MariaDB {major}.{minor}.{patch}")
+                }
+                (_, false) => format!("MySQL {major}.{minor}.{patch}"),
+                (Some(Flavor::Mariadb), true) => "MariaDB (any release)".to_owned(),
+                _ if says_replica(server) => "MySQL 8.0.22 or later (the REPLICA names)".to_owned(),
+                (Some(Flavor::Mysql), true) => "MySQL before 8.4 (the SLAVE names)".to_owned(),
+                (None, true) => "MySQL before 8.4 or MariaDB (the SLAVE names)".to_owned(),
             };
             crate::report::ServerNote {
                 server: server.label.clone(),

@@ -175,7 +175,7 @@ pub(super) fn server_note_line(note: &ServerNote) -> String {
     let flavor = match note.flavor.as_deref() {
         Some("mariadb") => "MariaDB",
         Some(_) => "MySQL",
-        None => "flavor unknown",
+        None => "flavor not shown",
     };
     let how = note
         .identified_by

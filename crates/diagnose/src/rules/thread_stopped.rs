@@ -1,3 +1,5 @@
+use evidence::model::ThreadRunning;
+
 use crate::engine::meta::RuleMeta;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
@@ -50,7 +52,9 @@ impl Rule for ThreadStopped {
 
     fn check(&self, context: &Context<'_>, output: &mut Output) {
         for view in &context.channels {
-            let receiver = view.io_running() == Some(false) && view.receiver_failure.is_none();
+            // A receiver that says `Connecting` is trying (connection_failed speaks for it).
+            let receiver = view.status.replica_io_running == Some(ThreadRunning::No)
+                && view.receiver_failure.is_none();
             let applier = view.sql_running() == Some(false) && view.applier_failure.is_none();
             let thread = match (receiver, applier) {
                 (true, true) => Thread::Both,

@@ -35,7 +35,7 @@ const UNANCHORED_LETTERS: usize = 20;
 
 static NUMBER_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\b(?:error|errno|err|error_?code|errorcode|code|sqlerror|server_errno)\b[ #:=]*(?:no\.?|number)?[ #:=]*\(?(?:MY-0*)?|\bERROR [0-9A-Z]{5} \(|\()(\d{4,5})\b",
+        r"(?i)(?:\b(?:error|errno|err|error_?code|errorcode|error_?number|errornumber|code|sqlerror|server_errno)\b[ #:=]*(?:no\.?|number)?[ #:=]*\(?(?:MY-0*)?|\bERROR [0-9A-Z]{5} \(|\()(\d{4,5})\b",
     )
     .expect("static regex")
 });
@@ -49,12 +49,9 @@ static SQLSTATE: LazyLock<Regex> = LazyLock::new(|| {
 /// The replication error in `line`, continued on up to three of the `following` lines when
 /// its words run on to them.
 pub(crate) fn find(line: &str, following: &[&str]) -> Option<Embedded> {
-    for segment in segments(line) {
-        if let Some(found) = find_in_segment(&segment, 0) {
-            return Some(found);
-        }
-    }
-    // A message wrapped on to the next lines (only when the line itself is one segment).
+    // By a template first, in the line or wrapped on to the next lines; by the framing's
+    // number alone only when no template is found there.
+    let mut candidates: Vec<(String, usize)> = segments(line).into_iter().map(|s| (s, 0)).collect();
     let mut joined = line.trim().to_owned();
     for (index, next) in following.iter().take(3).enumerate() {
         if next.trim().is_empty() {
@@ -62,11 +59,16 @@ pub(crate) fn find(line: &str, following: &[&str]) -> Option<Embedded> {
         }
         joined.push(' ');
         joined.push_str(next.trim());
-        if let Some(found) = find_in_segment(&joined, index + 1) {
-            return Some(found);
-        }
+        candidates.push((joined.clone(), index + 1));
     }
-    None
+    candidates
+        .iter()
+        .find_map(|(text, continued)| by_template(text, *continued))
+        .or_else(|| {
+            candidates
+                .iter()
+                .find_map(|(text, continued)| by_number_alone(text, *continued))
+        })
 }
 
 /// The strings of a line: a JSON document or an escaped string holds its message between `\n`
@@ -87,7 +89,7 @@ fn segments(line: &str) -> Vec<String> {
         .collect()
 }
 
-fn find_in_segment(segment: &str, continued: usize) -> Option<Embedded> {
+fn by_template(segment: &str, continued: usize) -> Option<Embedded> {
     let mut found = catalogue::recognise_in(segment)?;
     // A thread's own opening words (`Could not execute Write_rows event on table ...`) around
     // the message name replication, and start it.
@@ -117,6 +119,47 @@ fn find_in_segment(segment: &str, continued: usize) -> Option<Embedded> {
                 .map(|m| m.as_str().to_owned())
         }),
         message: message_of(&found),
+        continued,
+    })
+}
+
+/// A replication error whose wording no template read has (another release's), found by the
+/// framing's number alone: a number the catalogue lists for a replication error, then the
+/// message after a label (`errmsg = `, `message=`) or right after the number.
+fn by_number_alone(segment: &str, continued: usize) -> Option<Embedded> {
+    static MESSAGE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:errmsg|error ?message|message|msg)\s*[=:]\s*").expect("static regex")
+    });
+    let c = NUMBER_ANCHOR.captures(segment)?;
+    let number: u32 = c[1].parse().ok()?;
+    let replication = catalogue::templates()
+        .iter()
+        .any(|t| t.number == number && t.names_replication());
+    if !replication {
+        return None;
+    }
+    let after = &segment[c.get(0)?.end()..];
+    let message = match MESSAGE_LABEL.find(after) {
+        Some(label) => &after[label.end()..],
+        None => after.trim_start_matches(|ch: char| !ch.is_alphabetic()),
+    };
+    let message = message
+        .trim()
+        .trim_end_matches([']', '}', ')', '"', '`'])
+        .trim();
+    if message.split_whitespace().count() < 3 {
+        return None;
+    }
+    Some(Embedded {
+        code: number,
+        sqlstate: SQLSTATE.captures(segment).and_then(|c| {
+            c.iter()
+                .skip(1)
+                .flatten()
+                .next()
+                .map(|m| m.as_str().to_owned())
+        }),
+        message: message.to_owned(),
         continued,
     })
 }
@@ -323,6 +366,29 @@ mod tests {
             found("2024-01-01 app: SQLError: 1062, reason: Duplicate entry '5' for key 'PRIMARY'")
                 .unwrap();
         assert_eq!(code, 1062);
+    }
+
+    #[test]
+    fn another_releases_wording_by_the_framings_number() {
+        let e = find(
+            "java.io.IOException: Received error packet: errno = 4052, sqlstate = HY000 errmsg = A slave with the same server_uuid/server_id is already connected; the first event '.' at 0",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(e.code, 4052);
+        assert!(
+            e.message.starts_with("A slave with the same"),
+            "{}",
+            e.message
+        );
+        // A number of no replication error is no replica's failure.
+        assert!(
+            find(
+                "errno = 1064, errmsg = You have an error in your SQL syntax near",
+                &[]
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -101,11 +101,21 @@ pub fn parse_labelled_message(line: &str, origin: Provenance) -> Option<ErrorLog
 
 /// Reads one error-log line; `None` when the line has no error-log shape.
 pub fn parse_error_log_line(line: &str, origin: Provenance) -> Option<ErrorLogLine> {
+    /// A collector's own time before the server's (`2024-08-27 22:46:06 2024-08-27T14:46:06Z
+    /// 6 [ERROR] ...`): only when the server's line follows, since MariaDB's own lines start so.
+    static COLLECTOR_TIME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s+").expect("static regex")
+    });
     let line = line.trim();
-    parse_unprefixed(line, &origin).or_else(|| {
-        let prefix = PREFIX.find(line)?;
-        parse_unprefixed(&line[prefix.end()..], &origin)
-    })
+    parse_unprefixed(line, &origin)
+        .or_else(|| {
+            let prefix = PREFIX.find(line)?;
+            parse_unprefixed(&line[prefix.end()..], &origin)
+        })
+        .or_else(|| {
+            let prefix = COLLECTOR_TIME.find(line)?;
+            parse_unprefixed(&line[prefix.end()..], &origin)
+        })
 }
 
 fn parse_unprefixed(line: &str, origin: &Provenance) -> Option<ErrorLogLine> {

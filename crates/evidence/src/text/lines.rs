@@ -183,8 +183,23 @@ fn is_heading(line: &str) -> bool {
     !inner.is_empty() && !row_header
 }
 
+/// A line that is only a role's name, as DBAs head each server's output (`master`, `slave:`,
+/// `主库：`, `从库:`): the output below is that server's.
+fn role_heading(line: &str) -> Option<(Option<&str>, Option<Role>)> {
+    let word = line.trim().trim_end_matches([':', '：']).trim_end();
+    let role = match word.to_lowercase().as_str() {
+        "master" | "source" | "primary" | "主库" | "主" | "源库" => Role::Source,
+        "slave" | "replica" | "从库" | "从" | "备库" => Role::Replica,
+        _ => return None,
+    };
+    Some((Some(word), Some(role)))
+}
+
 /// `-- server: db01 role: replica` -> (label, role).
 fn server_directive(line: &str) -> Option<(Option<&str>, Option<Role>)> {
+    if let Some(heading) = role_heading(line) {
+        return Some(heading);
+    }
     let rest = line
         .strip_prefix("--")
         .or_else(|| line.strip_prefix('#'))?
@@ -284,12 +299,16 @@ pub(crate) fn is_bare_statement(line: &str) -> bool {
               | reset\s+(?:slave|replica|master|binary\s+logs)\b
               | flush\s+(?:binary\s+)?logs\b
               | purge\s+(?:binary|master)\s+logs\b
+              # Other statements pasted without a prompt, ended as typed.
+              | (?:drop|create|alter|truncate|rename|insert|update|delete|replace|set|kill|use|grant|revoke|begin|commit|rollback)\b[^;]*;\s*$
             )",
         )
         .expect("static regex")
     });
     let line = line.trim();
     line.len() <= 1000
+        // mysqlbinlog's output (`SET TIMESTAMP=1/*!*/;`) is no statement typed by the DBA.
+        && !line.contains("/*!")
         && line.matches('\'').count().is_multiple_of(2)
         && !line.contains('|')
         && BARE.is_match(line)
@@ -298,6 +317,20 @@ pub(crate) fn is_bare_statement(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_naming_a_role_heads_that_servers_output() {
+        let p = prepare("主库：\nFile: b.000001\nslave\nSlave_IO_Running: Yes\nmaster is down\n");
+        assert_eq!(p.servers.len(), 3);
+        let source = p.lines[1].server;
+        let replica = p.lines[3].server;
+        assert_eq!(p.servers[source].role, Some(Role::Source));
+        assert_eq!(p.servers[replica].role, Some(Role::Replica));
+        assert_eq!(p.servers[replica].label.as_deref(), Some("slave"));
+        // Prose that starts with a role's name is output of the current server.
+        assert_eq!(p.lines[4].server, replica);
+        assert!(!p.lines[4].consumed);
+    }
 
     #[test]
     fn directive_keyword_split_inside_a_character() {

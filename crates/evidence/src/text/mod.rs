@@ -225,7 +225,8 @@ fn indentation(line: &str) -> usize {
 fn is_client_footer(line: &str) -> bool {
     static FOOTER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^(?:\d+ rows? in set|Empty set|Query OK|Rows matched:|Records: \d|Bye$|PAGER set to)",
+            // `\G;` makes the client add `ERROR:` / `No query specified` for the empty statement.
+            r"^(?:\d+ rows? in set|Empty set|Query OK|Rows matched:|Records: \d|Bye$|PAGER set to|ERROR:$|No query specified$)",
         )
         .expect("static regex")
     });
@@ -447,13 +448,22 @@ impl Parser<'_> {
     }
 
     /// A client error, with the lines its message was wrapped on to: a line that ends
-    /// unfinished (`;`, `,`, `:`) goes on in the next one.
+    /// unfinished (`;`, `,`, `:`), or one cut mid-sentence before a line that opens in lower
+    /// case or with a digit.
     fn read_client_error(&mut self, line: Line<'_>, mut error: crate::model::ClientError) {
         let mut last = line.number;
         self.pos += 1;
         let unfinished = |text: &str| text.trim_end().ends_with([';', ',', ':']);
+        // Cut mid-sentence (no closing `.`, `)` or quote) before a line that opens in lower
+        // case or with a digit: the sentence goes on there.
+        let mid_sentence = |text: &str| !text.trim_end().ends_with(['.', ')', '\'', '"', '!', '?']);
+        let continues = |text: &str| {
+            text.trim_start()
+                .starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit())
+        };
         while error.code.is_some()
-            && unfinished(&error.message)
+            && (unfinished(&error.message)
+                || (mid_sentence(&error.message) && self.content(self.pos).is_some_and(continues)))
             && self.continues_block(self.pos, line.server)
             && !self.starts_something(self.pos, false)
         {
@@ -723,5 +733,23 @@ mod tests {
         assert!(!errors[1].message.contains("tried"));
         assert_eq!(parsed.not_understood.len(), 1);
         assert_eq!(parsed.not_understood[0].first_line, 5);
+    }
+
+    #[test]
+    fn the_clients_answer_to_an_empty_statement_after_backslash_g_is_no_channel() {
+        // `show slave status\G;` runs the statement, then an empty one: `ERROR:` and
+        // `No query specified` follow the rows and must not start a channel of their own.
+        let parsed = parse_text(
+            "t",
+            "mysql> show slave status\\G;\n*************************** 1. row ***************************\nSlave_SQL_Running: No\nLast_SQL_Errno: 1062\n1 row in set (0.00 sec)\n\nERROR:\nNo query specified\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        let server = &parsed.evidence.servers[0];
+        assert_eq!(server.samples.len(), 1);
+        assert_eq!(server.channels()[0].last_sql_errno, Some(1062));
     }
 }

@@ -19,7 +19,8 @@ pub(super) static TABLE_BORDER: LazyLock<Regex> =
 /// variables themselves.
 pub(super) fn tab_pairs_as_fields(text: &str) -> String {
     static TAB_PAIR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)\t([^\t]*)$").expect("static regex")
+        // A web console may put spaces before the tab.
+        Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*) *\t([^\t]*)$").expect("static regex")
     });
     static COLUMN_NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[A-Za-z_@][\w.@()]*$").expect("static regex"));
