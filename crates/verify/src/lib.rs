@@ -12,7 +12,6 @@
 //!   narrowed to rows and columns; [`report`]: what was found; [`checkpoint`]: `--resume`.
 
 pub mod checkpoint;
-pub mod filters;
 pub mod point;
 pub mod report;
 pub mod run;

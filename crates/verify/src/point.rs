@@ -16,7 +16,7 @@ use dialect::{Thread, quote};
 use serde::Serialize;
 use session::{Rows, Session, StatementError};
 
-use crate::filters::Filters;
+use evidence::model::filters::Filters;
 
 /// Where both snapshots stand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -3,6 +3,7 @@
 //! (each rule's `META`), so no error is claimed twice or by no one, then the servers' message
 //! catalogues ([`crate::catalogue`]) for every other replication error.
 
+use evidence::model::filters::Filters;
 use evidence::model::{ReceiverFailure as Kind, ReplicationThread, ServerEvidence};
 
 use super::applier::ApplierFailure;
@@ -31,7 +32,7 @@ pub fn applier_class(
         return Class::ApplierErrorOther;
     };
     error_owner(Thread::Applier, errno, |condition| match condition {
-        Condition::ReplicationFilters => has_filters(view, source),
+        Condition::ReplicationFilters => filters_explain(view, source, failure),
         Condition::UnknownEventType => unknown_event_type(view),
         Condition::NoMessage => failure.message_text.trim().is_empty(),
     })
@@ -75,6 +76,40 @@ fn error_owner(thread: Thread, code: u32, holds: impl Fn(Condition) -> bool) -> 
         }
     }
     owner
+}
+
+/// Replication filters are set and may be why the object is missing: the statement ran from
+/// another default database than its object's, database rules are set (they judge the
+/// statement that created the object by its default database, which the evidence does not
+/// show), or the table rules leave the object out. A missing table that the table rules
+/// replicate, named from its own database, is a schema difference, not the filters' doing.
+/// Filters known only from variables or the source cannot be evaluated here: they count.
+fn filters_explain(
+    view: &ChannelView<'_>,
+    source: Option<&ServerEvidence>,
+    failure: &ApplierFailure<'_>,
+) -> bool {
+    if !has_filters(view, source) {
+        return false;
+    }
+    let filters = Filters::of_channel(view.status);
+    let Some(table) = failure.find(|m| m.table().cloned()) else {
+        return true;
+    };
+    let Some(schema) = table.schema.as_deref() else {
+        return true;
+    };
+    let default_db = failure.find(|m| m.statement.as_ref()?.default_database.clone());
+    // Database rules judge the statement that created the object by its default database,
+    // which the evidence does not show: they may have filtered it out.
+    let database_rules = !filters.do_db.is_empty() || !filters.ignore_db.is_empty();
+    if default_db.is_some_and(|d| !d.eq_ignore_ascii_case(schema))
+        || filters.is_empty()
+        || database_rules
+    {
+        return true;
+    }
+    filters.excludes(schema, &table.table).is_some()
 }
 
 /// Replication filters are set: on the channel, in the replica's variables or option file, or

@@ -11,6 +11,7 @@ pub mod applier;
 pub mod binlog;
 pub mod channel;
 pub mod fields;
+pub mod filters;
 pub mod gtid_text;
 pub mod innodb;
 pub mod logs;
