@@ -264,6 +264,19 @@ fn schema_errors_are_ddl_mismatch_unless_filters_are_set() {
          Last_SQL_Errno: 1146\nLast_SQL_Error: {message}\n"
     ));
     assert_eq!(filtered.findings[0].class, Class::FilterMismatch);
+    // Table rules that replicate the missing table, named from its own database: the filters
+    // did not leave it out, the schemas differ.
+    let replicated = diagnose_text(&format!(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: No\nReplicate_Wild_Do_Table: shop.%\n\
+         Last_SQL_Errno: 1146\nLast_SQL_Error: {message}\n"
+    ));
+    assert_eq!(replicated.findings[0].class, Class::DdlMismatch);
+    // Table rules that leave it out do explain it.
+    let left_out = diagnose_text(&format!(
+        "Slave_IO_Running: Yes\nSlave_SQL_Running: No\nReplicate_Wild_Ignore_Table: shop.orders\\_%\n\
+         Last_SQL_Errno: 1146\nLast_SQL_Error: {message}\n"
+    ));
+    assert_eq!(left_out.findings[0].class, Class::FilterMismatch);
 }
 
 #[test]
