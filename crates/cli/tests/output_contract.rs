@@ -41,6 +41,47 @@ fn diagnose_json_carries_the_exit_status() {
     assert_eq!(json["findings"][0]["class"], "applier_killed");
 }
 
+/// Evidence whose only replication error was not understood is never "healthy": the verdict
+/// says it could not tell (exit 3) and names the part.
+#[test]
+fn an_unread_replication_error_is_no_healthy_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paste.txt");
+    std::fs::write(
+        &path,
+        "server_id = 7\nthe replica stopped: Relay_Log_Error fatal while reading binlog of the source\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let out = repldoctor(&["--format", "json", "diagnose", "--evidence", path]);
+    let json = envelope(&out);
+    assert_eq!(json["exit_status"], 3);
+    assert!(
+        json["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown: could not tell"),
+        "{json}"
+    );
+    assert_eq!(json["unread_errors"].as_array().unwrap().len(), 1, "{json}");
+    // Lines that look like no replication error leave the verdict alone.
+    std::fs::write(
+        dir.path().join("plain.txt"),
+        "server_id = 7\nthe weather is fine\n",
+    )
+    .unwrap();
+    let plain = dir.path().join("plain.txt");
+    let out = repldoctor(&[
+        "--format",
+        "json",
+        "diagnose",
+        "--evidence",
+        plain.to_str().unwrap(),
+    ]);
+    let json = envelope(&out);
+    assert_eq!(json["exit_status"], 0, "{json}");
+}
+
 #[test]
 fn gtid_json_carries_the_exit_status() {
     const A: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";

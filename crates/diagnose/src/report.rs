@@ -43,6 +43,11 @@ pub struct Report {
     pub missing_evidence: Vec<Missing>,
     #[serde(default)]
     pub servers: Vec<ServerNote>,
+    /// Parts of the evidence that look like replication errors but were not understood, when
+    /// nothing worse than information was found: the report cannot say the replica is
+    /// healthy (`verdict` says it could not tell).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread_errors: Vec<String>,
 }
 
 impl Report {
@@ -69,6 +74,50 @@ impl Report {
             findings: rank(merged),
             missing_evidence,
             servers: Vec::new(),
+            unread_errors: Vec::new(),
+        }
+    }
+
+    /// Notes the parts of the evidence the parser did not understand: when one looks like a
+    /// replication error (an error word and a replication word on its line) and no finding is
+    /// a warning or worse, the report cannot call the replica healthy.
+    pub fn note_not_understood<'a>(&mut self, parts: impl IntoIterator<Item = (&'a str, String)>) {
+        if self.findings.iter().any(|f| f.severity > Severity::Info) {
+            return;
+        }
+        const ERROR: &[&str] = &[
+            "error",
+            "errno",
+            "fatal",
+            "failed",
+            "failure",
+            "refused",
+            "denied",
+            "killed",
+            "cannot",
+            "can't",
+            "could not",
+        ];
+        const REPLICATION: &[&str] = &[
+            "slave",
+            "replica",
+            "master",
+            "source",
+            "binlog",
+            "binary log",
+            "relay",
+            "gtid",
+            "replicat",
+            "1236",
+            "error_code",
+        ];
+        for (excerpt, place) in parts {
+            let lower = excerpt.to_lowercase();
+            let looks = ERROR.iter().any(|w| lower.contains(w))
+                && REPLICATION.iter().any(|w| lower.contains(w));
+            if looks {
+                self.unread_errors.push(format!("{place}: {excerpt}"));
+            }
         }
     }
 

@@ -79,7 +79,14 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
                 parsed.not_understood.len()
             )));
         }
-        let report = diagnose::diagnose(&parsed.evidence);
+        let mut report = diagnose::diagnose(&parsed.evidence);
+        report.note_not_understood(parsed.not_understood.iter().map(|part| {
+            let place = format!(
+                "{}, lines {}-{}",
+                part.input, part.first_line, part.last_line
+            );
+            (part.excerpt.as_str(), place)
+        }));
         print_report(&report, &parsed.not_understood, lang, global);
         return Ok(status_of(&report));
     }
@@ -162,6 +169,9 @@ fn print_report(
 
 /// The monitoring-plugin exit status of a report.
 fn status_of(report: &Report) -> Status {
+    if !report.unread_errors.is_empty() && report.worst() <= Some(Severity::Info) {
+        return Status::Unknown;
+    }
     match report.worst() {
         Some(Severity::Critical) => Status::Critical,
         Some(Severity::Warning) => Status::Warning,

@@ -58,6 +58,7 @@ pub fn json(report: &Report, lang: Lang) -> Value {
         "findings": findings,
         "missing_evidence": missing,
         "servers": report.servers,
+        "unread_errors": report.unread_errors,
     })
 }
 

@@ -44,6 +44,12 @@ pub(super) fn label(en: &str, zh: &str, lang: Lang) -> String {
 
 /// The verdict in Chinese, the second line of a bilingual report.
 pub(super) fn verdict_zh(report: &Report) -> String {
+    if !report.unread_errors.is_empty() && report.worst() <= Some(Severity::Info) {
+        return format!(
+            "未知：无法判断；有 {} 处看似复制错误的内容未能识别",
+            report.unread_errors.len()
+        );
+    }
     match report.findings.first() {
         None => "健康：证据中未发现问题".to_owned(),
         Some(top) => {
@@ -60,6 +66,13 @@ pub(super) fn verdict_zh(report: &Report) -> String {
 
 /// The one-line verdict that opens every report.
 pub fn verdict(report: &Report) -> String {
+    if !report.unread_errors.is_empty() && report.worst() <= Some(Severity::Info) {
+        return format!(
+            "unknown: could not tell; {} part(s) that look like replication errors were not understood ({})",
+            report.unread_errors.len(),
+            report.unread_errors[0]
+        );
+    }
     match report.findings.first() {
         None => "healthy: no problem found in the evidence".to_owned(),
         Some(top) => {
