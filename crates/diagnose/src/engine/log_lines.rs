@@ -7,10 +7,21 @@ use crate::finding::Cited;
 
 /// Error lines of `server` whose message contains any of `patterns`.
 pub fn matching<'a>(server: &'a ServerEvidence, patterns: &[&str]) -> Vec<&'a ErrorLogLine> {
+    matching_at(server, patterns, false)
+}
+
+/// [`matching`], warnings too when `warnings` (MariaDB logs a full disk as a warning).
+pub fn matching_at<'a>(
+    server: &'a ServerEvidence,
+    patterns: &[&str],
+    warnings: bool,
+) -> Vec<&'a ErrorLogLine> {
     server
         .error_log
         .iter()
-        .filter(|line| line.level == LogLevel::Error)
+        .filter(|line| {
+            line.level == LogLevel::Error || (warnings && line.level == LogLevel::Warning)
+        })
         .filter(|line| patterns.iter().any(|p| line.message.contains(p)))
         .collect()
 }

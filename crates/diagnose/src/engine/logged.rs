@@ -132,8 +132,11 @@ fn applier_line(server: &ServerEvidence) -> Option<&ErrorLogLine> {
         };
         let failure = match line.level {
             LogLevel::Error => !parsed.error_codes.is_empty(),
-            // MySQL 5.6 logs a worker's failure as a warning.
-            LogLevel::Warning => parsed.worker_id.is_some() && !parsed.error_codes.is_empty(),
+            // MySQL 5.6 logs a worker's failure as a warning, MariaDB a row event it retries.
+            LogLevel::Warning => {
+                (parsed.worker_id.is_some() || parsed.row_event.is_some())
+                    && !parsed.error_codes.is_empty()
+            }
             _ => false,
         };
         failure && !line.is_applier_abort()

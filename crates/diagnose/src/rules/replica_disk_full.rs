@@ -65,7 +65,7 @@ impl Rule for ReplicaDiskFull {
             return;
         }
         for server in &context.evidence.servers {
-            let lines = log_lines::matching(server, DISK_FULL);
+            let lines = log_lines::matching_at(server, DISK_FULL, true);
             if lines.is_empty() {
                 continue;
             }

@@ -12,7 +12,7 @@ use crate::model::{ErrorLogFormat, ErrorLogLine, LogLevel, LogTime, Provenance};
 
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s+|\S[^|]{0,100}\|\s+|\[\d{1,2}:\d{2}(?::\d{2})?\]\s+<[^>\s]{1,32}>\s+|\[[^\]]{1,64}\]\s+|.{0,120}?\b(?:mysqld|mariadbd|mysqld_safe|mariadb)\[\d+\]:\s+|\(\d{1,2}:\d{2}(?::\d{2})?\)\s+[^\s:]{1,32}:\s+)",
+        r"^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\s+(?:[\w-]+\[[^\]\s]{1,100}\]:\s+)?|\S[^|]{0,100}\|\s+|\[\d{1,2}:\d{2}(?::\d{2})?\]\s+<[^>\s]{1,32}>\s+|\[[^\]]{1,64}\]\s+|.{0,120}?\b(?:mysqld|mariadbd|mysqld_safe|mariadb)\[\d+\]:\s+|\(\d{1,2}:\d{2}(?::\d{2})?\)\s+[^\s:]{1,32}:\s+)",
     )
     .expect("static regex")
 });

@@ -146,6 +146,12 @@ fn client_prompt(line: &str) -> Option<(&str, bool)> {
 /// would (quotes, `|`, `=`, `<`), so that `... where a > select` inside a message is not taken
 /// for a prompt.
 fn custom_prompt(line: &str) -> Option<&str> {
+    // A prompt of `>` alone (`> select * from t\G`).
+    if let Some(body) = line.strip_prefix("> ")
+        && is_statement(body)
+    {
+        return Some(body.trim_start());
+    }
     static CUSTOM_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
         // Not `#`: mysqlbinlog prints MariaDB's annotated statements as `#Q> REPLACE ...`.
         Regex::new(r#"^([^\s\d>'"`|=<\[\]#][^>'"`|=<\[\]]{0,79})>\s+(\S.*)$"#)
@@ -288,24 +294,30 @@ pub(crate) fn is_statement(body: &str) -> bool {
 /// output (mysqlbinlog prints `SET`, `BEGIN` and `use` lines of its own), shaped as SQL rather
 /// than prose (`SHOW` of a known object, `SELECT` of a variable, `*`, a function or `FROM`), with
 /// balanced quotes (a line of a multi-line query inside a message is not one).
+static NUMBERED_STEP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,2}[.)、]\s*").expect("static regex"));
+
 pub(crate) fn is_bare_statement(line: &str) -> bool {
     static BARE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?ix)^(?:
                 show\s+(?:full\s+|global\s+|session\s+|all\s+)*(?:slave|replica|master|binary|binlog|relaylog|variables|status|processlist|engine|create|tables|databases|grants|warnings|errors)\b
-              | select\s+(?:@@|\*|[\w.]+\s*\(|.*\sfrom\s)
+              | select\s+(?:@@|\*|[\w.]+\s*\(|.*\sfrom\s|[\d(][\d\s+*/().-]*$)
               | (?:stop|start)\s+(?:slave|replica|all\s+slaves)\b
               | change\s+(?:master|replication\s+source)\s+to\b
               | reset\s+(?:slave|replica|master|binary\s+logs)\b
               | flush\s+(?:binary\s+)?logs\b
               | purge\s+(?:binary|master)\s+logs\b
-              # Other statements pasted without a prompt, ended as typed.
-              | (?:drop|create|alter|truncate|rename|insert|update|delete|replace|set|kill|use|grant|revoke|begin|commit|rollback)\b[^;]*;\s*$
+              # Other statements pasted without a prompt, ended as typed (not CREATE TABLE,
+              # which is read as the table's definition).
+              | (?:drop|alter|truncate|rename|insert|update|delete|replace|set|kill|use|grant|revoke|begin|commit|rollback)\b[^;]*;\s*$
             )",
         )
         .expect("static regex")
     });
     let line = line.trim();
+    // A DBA's numbered steps: `3. reset master`.
+    let line = NUMBERED_STEP.find(line).map_or(line, |m| &line[m.end()..]);
     line.len() <= 1000
         // mysqlbinlog's output (`SET TIMESTAMP=1/*!*/;`) is no statement typed by the DBA.
         && !line.contains("/*!")

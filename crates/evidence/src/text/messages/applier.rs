@@ -24,7 +24,8 @@ impl ApplierErrorMessage {
         static ROW_EVENT: LazyLock<Regex> =
             LazyLock::new(|| regex(r"[Cc]ould not execute (\w+) event on table ([^\s;]+)"));
         static EVENT_LOG: LazyLock<Regex> = LazyLock::new(|| {
-            regex(r"the event's (?:master|source) log ([^\s,]+), end_log_pos (\d+)")
+            // `the event s` where a page lost the apostrophe.
+            regex(r"the event(?:'s| s|s) (?:master|source) log ([^\s,]+), end_log_pos (\d+)")
         });
         // The value may hold line breaks (binary keys, wrapped pastes); old servers name the
         // key by its number (`for key 1`).
