@@ -539,3 +539,115 @@ async fn receiver_failure_then_stop_then_reset_all() {
         report.findings
     );
 }
+
+/// Names `gtid` (`0-2-5`) in the finding's facts, as its GTID or inside its errant set.
+fn names_gtid(finding: &Finding, gtid: &str) -> bool {
+    let facts = serde_json::to_string(&finding.facts).unwrap();
+    facts.contains(gtid)
+}
+
+/// The GTID rules hold in the states a server passes through after the fault, not only right
+/// after it: an errant write stays errant while the source writes on (MariaDB's strict mode may
+/// then stop the replica: still the same cause), after the replica restarts and after both
+/// rotate and purge their binlogs; purged binlogs stay the cause while the source writes on and
+/// after the replica restarts.
+#[tokio::test]
+async fn gtid_findings_hold_in_every_state_after_the_fault() {
+    let mut lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let errant = faults::errant_write(&lab, 0, 1).await.unwrap();
+    let check = |report: &Report, state: &str| {
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.class == Class::ErrantGtids)
+            .unwrap_or_else(|| panic!("{state}: no errant_gtids in {:#?}", report.findings));
+        assert!(
+            names_gtid(finding, &errant.gtid),
+            "{state}: {} not named: {:?}",
+            errant.gtid,
+            finding.facts
+        );
+        assert_eq!(
+            report.findings[0].class,
+            Class::ErrantGtids,
+            "{state}: {:#?}",
+            report.findings
+        );
+    };
+    check(&diagnose_live(&lab, 1).await, "right after the write");
+
+    lab.server(0)
+        .exec("CREATE TABLE lab.after_errant (id INT PRIMARY KEY)")
+        .await
+        .unwrap();
+    for id in 0..3 {
+        lab.server(0)
+            .exec(&format!("INSERT INTO lab.after_errant VALUES ({id})"))
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    check(
+        &diagnose_live(&lab, 1).await,
+        "after the source wrote again",
+    );
+
+    lab.server_mut(1).stop();
+    lab.server_mut(1).start().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    check(&diagnose_live(&lab, 1).await, "after the replica restarted");
+
+    for index in [0, 1] {
+        let server = lab.server(index);
+        server.exec("FLUSH BINARY LOGS").await.unwrap();
+        let newest = server
+            .rows("SHOW BINARY LOGS")
+            .await
+            .unwrap()
+            .last()
+            .and_then(|row| row.get("Log_name").cloned().flatten())
+            .unwrap();
+        server
+            .exec(&format!("PURGE BINARY LOGS TO '{newest}'"))
+            .await
+            .unwrap();
+    }
+    check(
+        &diagnose_live(&lab, 1).await,
+        "after both rotated and purged their binlogs",
+    );
+}
+
+#[tokio::test]
+async fn purged_binlogs_stay_the_cause_while_the_source_writes_and_the_replica_restarts() {
+    let mut lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    faults::purged_binlogs(&lab, 0, 1).await.unwrap();
+    let check = |report: &Report, state: &str| {
+        assert_eq!(
+            top(report).class,
+            Class::SourcePurgedGtids,
+            "{state}: {:#?}",
+            report.findings
+        );
+    };
+    check(&diagnose_live(&lab, 1).await, "right after the fault");
+    lab.server(0)
+        .exec("INSERT INTO lab.purged VALUES (31, 'written after')")
+        .await
+        .unwrap();
+    check(
+        &diagnose_live(&lab, 1).await,
+        "after the source wrote again",
+    );
+    lab.server_mut(1).stop();
+    lab.server_mut(1).start().await.unwrap();
+    // A restarted replica starts its threads again (or not, with skip-slave-start): either way
+    // the receiver meets the same refusal.
+    let _ = lab.server(1).exec("START SLAVE").await;
+    lab.wait_status(1, "the IO thread to stop on an error", |status| {
+        status.io_errno() != 0 && !status.io_running()
+    })
+    .await
+    .unwrap();
+    check(&diagnose_live(&lab, 1).await, "after the replica restarted");
+}

@@ -791,3 +791,18 @@ fn the_report_says_when_flavor_and_release_were_inferred() {
     assert!(!note.inferred);
     assert_eq!(note.statements_for, "MariaDB 10.11.6");
 }
+
+#[test]
+fn a_mariadb_errant_write_is_found_after_the_source_wrote_again() {
+    // The replica's position matches the source's; only its binlog state keeps its own write.
+    let report = diagnose_text(
+        "-- server: db2 role: replica\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\nUsing_Gtid: Slave_Pos\ngtid_current_pos = 0-1-9\ngtid_binlog_state = 0-1-9,0-2-5\nversion = 10.11.6-MariaDB\n-- server: db1 role: source\ngtid_binlog_state = 0-1-9\nversion = 10.11.6-MariaDB\n",
+    );
+    let errant = finding(&report, Class::ErrantGtids);
+    assert_eq!(errant.facts.gtid.as_deref(), Some("0-2-5"), "{report:?}");
+    // When the source has the replica's server at that number, nothing is errant.
+    let report = diagnose_text(
+        "-- server: db2 role: replica\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\ngtid_current_pos = 0-1-9\ngtid_binlog_state = 0-1-9,0-2-5\nversion = 10.11.6-MariaDB\n-- server: db1 role: source\ngtid_binlog_state = 0-1-9,0-2-5\nversion = 10.11.6-MariaDB\n",
+    );
+    assert!(!has(&report, Class::ErrantGtids), "{report:?}");
+}

@@ -287,6 +287,28 @@ pub fn compare_mariadb(input: &MariadbInput<'_>) -> MariadbComparison {
     MariadbComparison { domains }
 }
 
+/// The replica's own history the source lacks, from both servers' `gtid_binlog_state` (the
+/// last GTID of every server in every domain): each replica entry whose server the source's
+/// state does not have in that domain, or has at a lower sequence number. MariaDB's positions
+/// hold one GTID per domain, so an errant write is hidden once the source writes in the same
+/// domain again; the binlog states still show it.
+pub fn mariadb_state_surplus(
+    replica_state: &GtidPosition,
+    source_state: &GtidPosition,
+) -> Vec<MariaGtid> {
+    replica_state
+        .gtids()
+        .iter()
+        .filter(|own| {
+            !source_state
+                .in_domain(own.domain)
+                .iter()
+                .any(|theirs| theirs.server == own.server && theirs.sequence >= own.sequence)
+        })
+        .copied()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +400,21 @@ mod tests {
         assert!(!reachable("0-1-100,1-2-7", "0-1-60,1-2-8", "0-1-50"));
         assert!(!reachable("0-1-100,1-2-7", "0-1-40,1-2-7", "0-1-50"));
         assert!(!reachable("0-1-100", "0-1-60,3-3-1", ""));
+    }
+
+    #[test]
+    fn an_errant_write_stays_in_the_binlog_state_after_the_source_writes_again() {
+        let state = |text: &str| text.parse::<GtidPosition>().unwrap();
+        // The replica (server 2) wrote 0-2-5, then replicated the source's 0-1-9: its
+        // position says 0-1-9 like the source's, its binlog state keeps 0-2-5.
+        let surplus = mariadb_state_surplus(&state("0-1-9,0-2-5"), &state("0-1-9"));
+        assert_eq!(surplus.len(), 1);
+        assert_eq!(surplus[0].to_string(), "0-2-5");
+        // The source has the replica's server at that number: nothing errant.
+        assert!(mariadb_state_surplus(&state("0-1-9,0-2-5"), &state("0-1-9,0-2-5")).is_empty());
+        assert!(mariadb_state_surplus(&state("0-1-9,0-2-5"), &state("0-1-9,0-2-7")).is_empty());
+        // Another domain the source never logged.
+        let surplus = mariadb_state_surplus(&state("0-1-9,1-2-3"), &state("0-1-9"));
+        assert_eq!(surplus[0].to_string(), "1-2-3");
     }
 }

@@ -106,6 +106,21 @@ pub fn mariadb_purged(server: &ServerEvidence) -> Option<GtidPosition> {
 
 /// A MariaDB replica compared with its source, when the source's binlog state and the
 /// replica's position are known.
+/// The replica's own writes the source never had, from both servers' `gtid_binlog_state`;
+/// empty when either state is not in the evidence.
+pub fn mariadb_state_surplus(
+    replica: &ServerEvidence,
+    source: &ServerEvidence,
+) -> Vec<gtid::mariadb::MariaGtid> {
+    let (Some(replica_state), Some(source_state)) = (
+        parse_position(replica.variables.gtid_binlog_state()),
+        parse_position(source.variables.gtid_binlog_state()),
+    ) else {
+        return Vec::new();
+    };
+    gtid::compare::mariadb_state_surplus(&replica_state, &source_state)
+}
+
 pub fn compare_mariadb_servers(
     replica: &ServerEvidence,
     source: &ServerEvidence,

@@ -226,7 +226,7 @@ fn mariadb_errant(
     source: &evidence::model::ServerEvidence,
 ) -> Option<String> {
     let comparison = gtids::compare_mariadb_servers(replica, source)?;
-    let errant: Vec<String> = comparison
+    let mut errant: Vec<String> = comparison
         .domains
         .iter()
         .filter(|d| {
@@ -237,5 +237,13 @@ fn mariadb_errant(
         })
         .filter_map(|d| d.replica.map(|g| g.to_string()))
         .collect();
+    // Once the source writes in the domain again the replica's position matches its own, and
+    // only the binlog states still hold the replica's own writes.
+    if errant.is_empty() {
+        errant = gtids::mariadb_state_surplus(replica, source)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    }
     (!errant.is_empty()).then(|| errant.join(","))
 }
