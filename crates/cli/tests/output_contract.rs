@@ -137,3 +137,32 @@ fn a_format_the_command_does_not_write_is_refused() {
         );
     }
 }
+
+/// Numbers out of range are refused with the option's name, never a panic.
+#[test]
+fn verify_refuses_seconds_out_of_range() {
+    for (flag, value) in [
+        ("--round-seconds", "-1"),
+        ("--round-seconds", "1e30"),
+        ("--round-seconds", "nan"),
+        ("--chunk-time", "0"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = repldoctor(&[
+            "--format",
+            "json",
+            "verify",
+            "--source",
+            "h=127.0.0.1,P=1",
+            "--replica",
+            "h=127.0.0.1,P=2",
+            &arg,
+        ]);
+        let json = envelope(&out);
+        assert_eq!(json["exit_status"], 3, "{arg}: {json}");
+        assert!(
+            json["error"].as_str().unwrap().contains(flag),
+            "{arg}: {json}"
+        );
+    }
+}

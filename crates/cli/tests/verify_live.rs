@@ -290,7 +290,14 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (code, report, stderr) = verify(
         &lab,
-        &["vt.items", "--chunk-size", "100", "--round-seconds", "0.05"],
+        // A round shorter than any chunk: a new point before every chunk, however fast.
+        &[
+            "vt.items",
+            "--chunk-size",
+            "100",
+            "--round-seconds",
+            "0.001",
+        ],
     );
     let before_stop = lab
         .server(0)
@@ -694,7 +701,14 @@ async fn a_parallel_applier_is_frozen_at_the_same_point() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (code, report, stderr) = verify(
         &lab,
-        &["vt.items", "--chunk-size", "100", "--round-seconds", "0.05"],
+        // A round shorter than any chunk: a new point before every chunk, however fast.
+        &[
+            "vt.items",
+            "--chunk-size",
+            "100",
+            "--round-seconds",
+            "0.001",
+        ],
     );
     writer.stop();
     assert_eq!(code, 2, "{report:#} {stderr}");

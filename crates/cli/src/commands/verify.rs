@@ -112,6 +112,11 @@ pub fn run(args: VerifyArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             "--chunk-time: give seconds between 0 and 3600",
         ));
     }
+    if !(args.round_seconds > 0.0 && args.round_seconds <= 86_400.0) {
+        return Err(Failure::new(
+            "--round-seconds: give seconds above 0, at most 86400",
+        ));
+    }
     let options = Options {
         selection,
         filter: args.r#where.clone(),
