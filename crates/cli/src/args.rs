@@ -24,7 +24,8 @@ Exit status (the monitoring-plugin convention):
   0  healthy: nothing wrong was found
   1  warning: something deserves attention, replication works
   2  critical: replication is broken or about to break
-  3  could not run: bad input, unreachable server, or a part not built yet";
+  3  unknown: could not run (bad input, unreachable server, a part not built yet), or could
+     not tell (evidence that looks like a replication error was not understood)";
 
 /// Top-level command line.
 #[derive(Debug, Parser)]

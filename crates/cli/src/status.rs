@@ -10,7 +10,8 @@ pub enum Status {
     Warning = 1,
     /// Replication is broken or about to break.
     Critical = 2,
-    /// The check could not run: bad input, unreachable server, or a part not built yet.
+    /// The check could not run (bad input, unreachable server, a part not built yet), or could
+    /// not tell (evidence that looks like a replication error was not understood).
     Unknown = 3,
 }
 
