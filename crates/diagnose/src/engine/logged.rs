@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use evidence::model::{
     ChannelStatus, ClientProgram, ErrorLogLine, Evidence, LogLevel, LogTime, Provenance,
-    ReplicationThread, ServerEvidence, StatusSample, ThreadRunning,
+    ReplicationThread, ServerEvidence, StatusSample, ThreadRunning, thread_named_by,
 };
 
 /// The evidence, with a channel status put together for every server that has replication
@@ -214,7 +214,10 @@ fn status_from_client_error(server: &ServerEvidence) -> Option<ChannelStatus> {
                 .iter()
                 .any(|verb| s.starts_with(verb))
         });
-        let thread = crate::catalogue::thread_of_number(code, server.identity.flavor)?;
+        // The message's own opening words name its thread before its number does (1593
+        // wraps the receiver's "Fatal error: The slave I/O thread stops ...").
+        let thread = thread_named_by(&error.message)
+            .or_else(|| crate::catalogue::thread_of_number(code, server.identity.flavor))?;
         (error.program != ClientProgram::Mysqlbinlog && answers_replication)
             .then_some((error, code, thread))
     })?;

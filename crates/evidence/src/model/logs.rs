@@ -145,55 +145,16 @@ impl ErrorLogLine {
 
     /// Which replication thread wrote this line, from the message's own prefix.
     pub fn replication_thread(&self) -> Option<ReplicationThread> {
-        const APPLIER: &[&str] = &[
-            "Slave SQL",
-            "Replica SQL",
-            "Slave worker",
-            "Replica worker",
-            "Slave: ",
-            "Replica: ",
-            "Slave (additional info)",
-            // The applier's messages pasted without their thread's prefix (the text of
-            // `Last_SQL_Error` alone).
-            "Coordinator stopped because there were error",
-            "Could not execute ",
-            "Query caused different errors on",
-            "Query partially completed on the",
-            "Relay log read failure",
-            "Could not parse relay log event entry",
-        ];
-        const RECEIVER: &[&str] = &[
-            "Slave I/O",
-            "Replica I/O",
-            "Error reading packet from server",
-            "Got fatal error",
-            // The receiver's messages pasted without their thread's prefix.
-            "Fatal error: The slave I/O thread",
-            "Fatal error: The replica I/O thread",
-            "Error connecting to master",
-            "Error connecting to source",
-        ];
-        // Pages and chat tools lower-case a message's first letter.
-        let m = capitalised(self.unprefixed_message());
-        let m = m.as_ref();
-        let worker_failure =
-            m.starts_with("Worker ") && m.contains(" failed executing transaction");
-        // `Error 'Table 't' already exists' on query. Default database: ...`
-        let failed_statement = m.starts_with("Error '") && m.contains("' on query.");
-        if APPLIER.iter().any(|p| m.starts_with(p))
-            || self.is_applier_abort()
-            || worker_failure
-            || failed_statement
-        {
-            Some(ReplicationThread::Applier)
-        } else if RECEIVER.iter().any(|p| m.starts_with(p)) || writes_relay_log_on_full_disk(m) {
-            Some(ReplicationThread::Receiver)
-        } else if self.format == ErrorLogFormat::MessageOnly {
-            // A message pasted alone says its thread by its template alone.
-            messages::catalogue::recognise(m).map(|template| template.thread)
-        } else {
-            None
+        let m = self.unprefixed_message();
+        if self.is_applier_abort() {
+            return Some(ReplicationThread::Applier);
         }
+        thread_named_by(m).or_else(|| {
+            // A message pasted alone says its thread by its template alone.
+            (self.format == ErrorLogFormat::MessageOnly)
+                .then(|| messages::catalogue::recognise(m).map(|template| template.thread))
+                .flatten()
+        })
     }
 
     /// The applier error this line reports, read into fields.
@@ -209,6 +170,52 @@ impl ErrorLogLine {
         } else {
             None
         }
+    }
+}
+
+/// The thread a replication message names by its opening words (`Slave SQL for channel`,
+/// `Could not execute ...`, `Fatal error: The slave I/O thread ...`), wherever it was printed.
+pub fn thread_named_by(message: &str) -> Option<ReplicationThread> {
+    const APPLIER: &[&str] = &[
+        "Slave SQL",
+        "Replica SQL",
+        "Slave worker",
+        "Replica worker",
+        "Slave: ",
+        "Replica: ",
+        "Slave (additional info)",
+        // The applier's messages pasted without their thread's prefix (the text of
+        // `Last_SQL_Error` alone).
+        "Coordinator stopped because there were error",
+        "Could not execute ",
+        "Query caused different errors on",
+        "Query partially completed on the",
+        "Relay log read failure",
+        "Could not parse relay log event entry",
+    ];
+    const RECEIVER: &[&str] = &[
+        "Slave I/O",
+        "Replica I/O",
+        "Error reading packet from server",
+        "Got fatal error",
+        // The receiver's messages pasted without their thread's prefix.
+        "Fatal error: The slave I/O thread",
+        "Fatal error: The replica I/O thread",
+        "Error connecting to master",
+        "Error connecting to source",
+    ];
+    // Pages and chat tools lower-case a message's first letter.
+    let m = capitalised(message);
+    let m = m.as_ref();
+    let worker_failure = m.starts_with("Worker ") && m.contains(" failed executing transaction");
+    // `Error 'Table 't' already exists' on query. Default database: ...`
+    let failed_statement = m.starts_with("Error '") && m.contains("' on query.");
+    if APPLIER.iter().any(|p| m.starts_with(p)) || worker_failure || failed_statement {
+        Some(ReplicationThread::Applier)
+    } else if RECEIVER.iter().any(|p| m.starts_with(p)) || writes_relay_log_on_full_disk(m) {
+        Some(ReplicationThread::Receiver)
+    } else {
+        None
     }
 }
 

@@ -33,7 +33,7 @@ pub use gtid_text::GtidText;
 pub use innodb::{InnodbDeadlock, InnodbLock, InnodbStatus, InnodbTransaction};
 pub use logs::{
     BackupEvent, BackupLogLine, BackupTool, ClientError, ClientProgram, ErrorLogFormat,
-    ErrorLogLine, LogLevel, ReplicationThread,
+    ErrorLogLine, LogLevel, ReplicationThread, thread_named_by,
 };
 pub use messages::{
     ApplierErrorMessage, ColumnConversionFailure, DifferentErrors, DuplicateEntry, FailedStatement,

@@ -37,8 +37,16 @@ impl Parser<'_> {
             message_only && error_log::parse_bare_message(text, unused).is_some()
         };
         self.pos += 1;
+        // `Default database: 'db'.` then, wrapped, `Query: '...'`: the statement of the same
+        // message, not a field of its own.
+        let statement_follows = |message: &str, next: Option<&str>| {
+            message.contains("Default database:")
+                && !message.contains("Query: '")
+                && next.is_some_and(|t| t.starts_with("Query: '"))
+        };
         while self.continues_block(self.pos, server)
-            && !self.starts_something(self.pos, quote.open())
+            && (!self.starts_something(self.pos, quote.open())
+                || statement_follows(&entry.message, self.content(self.pos)))
             && !self.content(self.pos).is_some_and(next_message)
         {
             let line = self.lines[self.pos];

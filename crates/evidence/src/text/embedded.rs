@@ -90,10 +90,13 @@ fn segments(line: &str) -> Vec<String> {
 }
 
 fn by_template(segment: &str, continued: usize) -> Option<Embedded> {
-    let mut found = catalogue::recognise_in(segment)?;
+    let Some(mut found) = catalogue::recognise_in(segment) else {
+        return by_opening_alone(segment, continued);
+    };
     // A thread's own opening words (`Could not execute Write_rows event on table ...`) around
-    // the message name replication, and start it.
-    if let Some(at) = super::error_log::bare_message_start(&found.text) {
+    // the message name replication, and start it: enough without the framing's number.
+    let opening = super::error_log::bare_message_start(&found.text);
+    if let Some(at) = opening {
         found.names_replication = true;
         found.start = found.start.min(at);
     }
@@ -104,7 +107,10 @@ fn by_template(segment: &str, continued: usize) -> Option<Embedded> {
                 || code == found.template.number
                 || catalogue::number_words(code, &found.text)
         }
-        None => found.names_replication && found.template.letters() >= UNANCHORED_LETTERS,
+        None => {
+            opening.is_some()
+                || (found.names_replication && found.template.letters() >= UNANCHORED_LETTERS)
+        }
     };
     if !accepted {
         return None;
@@ -119,6 +125,25 @@ fn by_template(segment: &str, continued: usize) -> Option<Embedded> {
                 .map(|m| m.as_str().to_owned())
         }),
         message: message_of(&found),
+        continued,
+    })
+}
+
+/// A thread's own opening words (`Fatal error: The slave I/O thread stops because ...`) whose
+/// message is cut before a template's words are all there: its number from the well-known text
+/// it holds.
+fn by_opening_alone(segment: &str, continued: usize) -> Option<Embedded> {
+    let text = segment.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = super::error_log::bare_message_start(&text)?;
+    let message = text[at..]
+        .trim()
+        .trim_end_matches(['"', '`', ')', ']', '}'])
+        .trim();
+    let code = super::messages::implied_error_code(message)?;
+    Some(Embedded {
+        code,
+        sqlstate: None,
+        message: message.to_owned(),
         continued,
     })
 }

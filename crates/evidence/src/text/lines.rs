@@ -168,7 +168,14 @@ fn custom_prompt(line: &str) -> Option<&str> {
 }
 
 fn is_comment(line: &str) -> bool {
-    line == "--" || line.starts_with("-- ") || is_heading(line)
+    line == "--" || line.starts_with("-- ") || is_heading(line) || is_markdown_heading(line)
+}
+
+/// `## mysql log`: a heading of the page the paste came from (mysqlbinlog's lines start with a
+/// single `#`).
+fn is_markdown_heading(line: &str) -> bool {
+    let hashes = line.len() - line.trim_start_matches('#').len();
+    (2..=6).contains(&hashes) && line[hashes..].starts_with(' ') && line.len() > hashes + 1
 }
 
 /// `**** SHOW SLAVE STATUS on slave ****`: a heading mysqltest (and some DBAs) print above a

@@ -36,7 +36,13 @@ impl ApplierErrorMessage {
         static HANDLER: LazyLock<Regex> = LazyLock::new(|| regex(r"handler error (\w+)"));
         static DIFFERENT: LazyLock<Regex> = LazyLock::new(|| {
             regex(
-                r"(?s)Query caused different errors on (?:master|source) and (?:slave|replica)\.\s*Error on (?:master|source): (?:message \(format\)='(.*?)' )?error code=(\d+)(?:\s*;\s*Error on (?:slave|replica):\s*actual message='(.*?)', error code=(\d+))?",
+                r"(?s)Query caused different errors on (?:master|source) and (?:slave|replica)\.\s*Error on (?:master|source): (?:message \(format\)=\s*'(.*?)' )?error code=(\d+)(?:\s*;\s*Error on (?:slave|replica):\s*actual message='(.*?)', error code=(\d+))?",
+            )
+        });
+        // MySQL 5.0's wording: `Error on master: 'text' (1213), Error on slave: 'no error' (0)`.
+        static DIFFERENT_50: LazyLock<Regex> = LazyLock::new(|| {
+            regex(
+                r"(?s)Query caused different errors on (?:master|source) and (?:slave|replica)\.\s*Error on (?:master|source):\s*'(.*?)' \((\d+)\),\s*Error on (?:slave|replica):\s*'(.*?)' \((\d+)\)",
             )
         });
         static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -105,7 +111,10 @@ impl ApplierErrorMessage {
         }
         parsed.record_not_found_in = NOT_FOUND.captures(message).map(|c| c[1].to_owned());
         parsed.handler_error = HANDLER.captures(message).map(|c| c[1].to_owned());
-        if let Some(c) = DIFFERENT.captures(message) {
+        if let Some(c) = DIFFERENT
+            .captures(message)
+            .or_else(|| DIFFERENT_50.captures(message))
+        {
             parsed.different_errors = Some(DifferentErrors {
                 source_message_format: c.get(1).map(|m| m.as_str().to_owned()),
                 source_error_code: c[2].parse().unwrap_or(0),

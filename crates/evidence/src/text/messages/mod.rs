@@ -109,7 +109,7 @@ pub fn error_codes(message: &str) -> Vec<u32> {
 /// The error number of a well-known message text, for messages that print the text alone
 /// (MariaDB parallel workers, cut-short worker rows, `Last_SQL_Error` pasted without
 /// `Last_SQL_Errno`). Only texts that one error prints, worded as the server prints them.
-fn implied_error_code(message: &str) -> Option<u32> {
+pub(crate) fn implied_error_code(message: &str) -> Option<u32> {
     // Pasted messages are often wrapped: compare with single spaces.
     let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
     let message = message.as_str();
