@@ -249,15 +249,17 @@ impl Parser<'_> {
     pub(super) fn rescue_embedded_errors(&mut self) {
         let spans = std::mem::take(&mut self.not_understood);
         for span in spans {
-            let indexes: Vec<usize> = (0..self.lines.len())
-                .filter(|&i| (span.first_line..=span.last_line).contains(&self.lines[i].number))
-                .collect();
+            // Lines are in order of their numbers: the span's are found by two searches.
+            let start = self.lines.partition_point(|l| l.number < span.first_line);
+            let end = self.lines.partition_point(|l| l.number <= span.last_line);
+            let indexes: Vec<usize> = (start..end.max(start)).collect();
             let mut rescued = vec![false; indexes.len()];
             let mut k = 0;
             while k < indexes.len() {
                 let line = self.lines[indexes[k]];
                 let following: Vec<&str> = indexes[k + 1..]
                     .iter()
+                    .take(3)
                     .map(|&i| self.lines[i].content)
                     .collect();
                 let Some(found) = find(line.content, &following) else {

@@ -11,7 +11,7 @@ mod dump_reasons;
 
 pub use dump_reasons::DumpReason;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use dialect::Flavor;
@@ -191,13 +191,18 @@ pub fn recognise_in(text: &str) -> Option<Recognised> {
     let mut best: Option<&'static Template> = None;
     let mut start: Option<usize> = None;
     let mut names_replication = false;
-    let mut seen: Vec<String> = Vec::new();
+    // Each index word once: a long line repeats its words, and every candidate template is
+    // compared with the whole text.
+    let mut seen: HashSet<&'static str> = HashSet::new();
     for word in words(&text) {
         let word = word.to_lowercase();
-        if seen.contains(&word) {
+        let Some((key, candidates)) = BY_WORD.get_key_value(word.as_str()) else {
+            continue;
+        };
+        if !seen.insert(key.as_str()) {
             continue;
         }
-        for &template in BY_WORD.get(&word).into_iter().flatten() {
+        for &template in candidates {
             let Some(at) = matches(template, &text) else {
                 continue;
             };
@@ -210,7 +215,6 @@ pub fn recognise_in(text: &str) -> Option<Recognised> {
                 best = Some(template);
             }
         }
-        seen.push(word);
     }
     Some(Recognised {
         template: best?,
