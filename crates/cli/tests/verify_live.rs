@@ -277,8 +277,10 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
         .exec("SET SESSION sql_log_bin = 0; UPDATE vt.items SET n = -1 WHERE id = 42")
         .await
         .unwrap();
-    // Rows all over the key range, never the planted one.
-    let writer = Writer::start(lab.server(0), "vt", Duration::ZERO, |i| {
+    // Rows all over the key range, never the planted one; paced, so that the replica keeps up
+    // and each point's freeze waits for little (a writer at full speed outruns a replica on
+    // two shared cores, and every freeze then waits for its growing lag).
+    let writer = Writer::start(lab.server(0), "vt", Duration::from_millis(2), |i| {
         let id = 100 + (i * 37) % 2800;
         let id = if id == 42 { 43 } else { id };
         format!(

@@ -38,8 +38,14 @@ impl ProcessRow {
         }
     }
 
+    /// One column; `performance_schema.threads` names them `PROCESSLIST_ID`,
+    /// `PROCESSLIST_STATE`... (its own `THREAD_ID`, `NAME`, `TYPE` are no processlist's).
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
-        match RawField::record(&mut self.raw, name, value).as_str() {
+        let normalised = RawField::record(&mut self.raw, name, value);
+        match normalised
+            .strip_prefix("processlist_")
+            .unwrap_or(&normalised)
+        {
             "id" => self.id = FieldValue::from_text(value),
             "user" => self.user = FieldValue::from_text(value),
             "host" => self.host = FieldValue::from_text(value),

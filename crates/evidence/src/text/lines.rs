@@ -43,7 +43,7 @@ pub(crate) struct PreparedText<'a> {
 }
 
 static CLIENT_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:mysql|MariaDB|MySQL|[\w.@-]+(?:\s+[\d:]+)?)?\s*(?:\[[^\]]*\])?\s*>\s?(.*)$")
+    Regex::new(r"^(?:mysql|MariaDB|MySQL|[\w.@-]+(?:\s+[\d:]+)?)?\s*(?:\[[^\]]*\])*\s*>\s?(.*)$")
         .expect("static regex")
 });
 static LABEL_PROMPT: LazyLock<Regex> =
@@ -168,7 +168,39 @@ fn custom_prompt(line: &str) -> Option<&str> {
 }
 
 fn is_comment(line: &str) -> bool {
-    line == "--" || line.starts_with("-- ") || is_heading(line) || is_markdown_heading(line)
+    line == "--"
+        || line.starts_with("-- ")
+        // The paster's own remark, C-style; no server prints it.
+        || line.starts_with("// ")
+        || is_heading(line)
+        || is_markdown_heading(line)
+        || is_code_label(line)
+}
+
+/// A page's code-block fence or the language label a copy keeps of it (```` ```sql ````,
+/// `sql`, `shell`): no output of a server.
+fn is_code_label(line: &str) -> bool {
+    const LANGUAGES: &[&str] = &[
+        "sql",
+        "mysql",
+        "shell",
+        "bash",
+        "sh",
+        "console",
+        "text",
+        "plaintext",
+        "log",
+        "json",
+        "yaml",
+        "ini",
+        "cnf",
+    ];
+    let label = line
+        .trim()
+        .trim_start_matches("```")
+        .trim()
+        .to_ascii_lowercase();
+    line.trim().starts_with("```") || LANGUAGES.contains(&label.as_str())
 }
 
 /// `## mysql log`: a heading of the page the paste came from (mysqlbinlog's lines start with a
@@ -181,6 +213,14 @@ fn is_markdown_heading(line: &str) -> bool {
 /// `**** SHOW SLAVE STATUS on slave ****`: a heading mysqltest (and some DBAs) print above a
 /// result, not the `*** 1. row ***` header of a vertical record.
 fn is_heading(line: &str) -> bool {
+    // `=== SHOW SLAVE STATUS ===`
+    if let Some(inner) = line
+        .strip_prefix("===")
+        .and_then(|l| l.trim_end().strip_suffix("==="))
+        && !inner.trim_matches('=').trim().is_empty()
+    {
+        return true;
+    }
     let Some(inner) = line
         .strip_prefix("***")
         .and_then(|l| l.trim_end().strip_suffix("***"))

@@ -176,9 +176,12 @@ fn is_elision(line: &str) -> bool {
         .find_map(|(open, close)| line.strip_prefix(*open)?.strip_suffix(*close))
         .unwrap_or(line)
         .trim();
-    let dots = inner.chars().filter(|c| *c == '.').count();
-    let ellipses = inner.chars().filter(|c| *c == '…').count();
-    let only_dots = inner.chars().all(|c| matches!(c, '.' | '…' | ' '));
+    // Middle dots (`······`) and the midline ellipsis too, as pages print them.
+    let dots = inner.chars().filter(|c| matches!(c, '.' | '·')).count();
+    let ellipses = inner.chars().filter(|c| matches!(c, '…' | '⋯')).count();
+    let only_dots = inner
+        .chars()
+        .all(|c| matches!(c, '.' | '…' | '·' | '⋯' | ' '));
     if only_dots && (dots >= 3 || ellipses >= 1) {
         return true;
     }

@@ -121,6 +121,10 @@ pub(crate) fn classify(names: &[String], statement: Option<&str>) -> Option<RowK
     if has("id") && (has("command") || has("state")) && (has("user") || has("host")) {
         return Some(RowKind::Process);
     }
+    // performance_schema.threads: the processlist's columns under `PROCESSLIST_*`.
+    if has("processlist_id") && (has("processlist_state") || has("processlist_command")) {
+        return Some(RowKind::Process);
+    }
     if [
         "waiting_trx_id",
         "requesting_trx_id",

@@ -157,6 +157,8 @@ pub(crate) fn implied_error_code(message: &str) -> Option<u32> {
             1593,
         ),
         // ENOSPC, the OS error of mysys EE_DISK_FULL "Disk is full writing '%s' (Errcode: %d)".
+        // The text inside ER_SLAVE_RELAY_LOG_READ_FAILURE (5.x).
+        (&["Could not parse relay log event entry"], 1594),
         (&["Disk is full writing"], 28),
         (&["No space left on device"], 28),
     ];
