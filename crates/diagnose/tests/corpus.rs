@@ -29,10 +29,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "the blog writes each server's GTID variables as prose ('primary: gtid_current_pos = 1-1-2154 (as are ...)'), not as output: neither server's state is read",
     ),
     (
-        "148-applier-killed-dba-kills-mts-worker-applying-large-delete-processlist-killed-8-0-28-chinese.txt",
-        "only the processlist shows the killed worker (system user, Command Killed, applying a DELETE): no rule reads a killed applier from the processlist before its error is recorded",
-    ),
-    (
         "150-lag-low-parallelism-slave-pending-jobs-size-max-16m-coordinator-waits-mts-status-processlist-log-chinese.txt",
         "the coordinator's 'has waited ... slave_pending_jobs_size_max' notes and idle workers are not read by the lag rules, and a shell prompt line (tail -f error.log) is not understood",
     ),
@@ -59,10 +55,6 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "175-crash-gtid-loss-kill-9-source-restarts-gtid-executed-from-1-show-master-status-57.txt",
         "as 174: the source's kill -9 and its restart with a smaller gtid_executed are told by the reporter's words, not by a log or a variable the rules read; the paste's prose lines are not understood either",
-    ),
-    (
-        "176-gtid-holes-circular-four-masters-shutdown-consumes-gtid-retrieved-vs-executed-56.txt",
-        "a column name alone on its line above its value (RETRIEVED_GTID_SET, then the set) is not read as that field, so the executed set with its holes is not evidence",
     ),
     (
         "135-lag-no-primary-key-update-26k-rows-table-without-pk-table-scan-57-status-innodb-trx-tabbed.txt",

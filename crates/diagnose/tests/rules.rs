@@ -806,3 +806,17 @@ fn a_mariadb_errant_write_is_found_after_the_source_wrote_again() {
     );
     assert!(!has(&report, Class::ErrantGtids), "{report:?}");
 }
+
+#[test]
+fn a_replication_thread_killed_in_the_processlist_is_applier_killed() {
+    let report = diagnose_text(
+        "| Id | User | Host | db | Command | Time | State | Info |\n| 28 | system user |  | NULL | Query | 32 | Replica has read all relay log; waiting for more updates | NULL |\n| 29 | system user |  | NULL | Killed | 191 | Applying batch of row changes (delete) | delete from t |\n| 30 | app | h:1 | db | Killed | 3 | updating | update t set a=1 |\n",
+    );
+    let killed = finding(&report, Class::ApplierKilled);
+    assert_eq!(killed.facts.thread_ids, vec![29]);
+    // An application's session killed is none of replication's business.
+    let report = diagnose_text(
+        "| Id | User | Host | db | Command | Time | State | Info |\n| 30 | app | h:1 | db | Killed | 3 | updating | update t set a=1 |\n",
+    );
+    assert!(!has(&report, Class::ApplierKilled));
+}

@@ -1,18 +1,19 @@
-use evidence::model::{BackupEvent, BackupLogLine, ServerEvidence};
+use evidence::model::{BackupEvent, BackupLogLine, ProcessRow, ServerEvidence};
 
 use crate::engine::applier;
 use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
-use crate::finding::Cited;
+use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Plan, Step, Target};
 use crate::{Class, Missing, text};
 
 /// ## What it detects
 /// The applier's statement was killed or interrupted: 1317 "Query execution was interrupted",
 /// 1927 "Connection was killed", 3169 (session killed). When a backup log or the processlist
-/// shows a backup at that time, the finding names the backup as the killer.
+/// shows a backup at that time, the finding names the backup as the killer. Before the error is
+/// recorded, a replication thread the processlist shows `Killed` says the same.
 ///
 /// ## Why it happens
 /// Something ran `KILL` on the applier thread: most often a backup tool waiting for its global
@@ -104,7 +105,7 @@ impl Rule for ApplierKilled {
                     "有人对应用线程执行了 KILL：通常是备份工具在等待全局锁时终止长查询、DBA 或监控脚本终止长查询，\
                      或 max_execution_time。证据中看不出是哪一个。"
                 );
-                finding.confidence = finding.confidence.min(crate::Confidence::High);
+                finding.confidence = finding.confidence.min(Confidence::High);
                 output.missing(Missing {
                     what: text!(
                         "the backup log and the processlist at the error time",
@@ -156,7 +157,87 @@ impl Rule for ApplierKilled {
             finding.references = META.references();
             output.push(finding);
         }
+        if !output.findings.iter().any(|f| f.class == META.class) {
+            for server in &context.evidence.servers {
+                if let Some(finding) = killed_in_processlist(server) {
+                    output.push(finding);
+                }
+            }
+        }
     }
+}
+
+/// An applier thread the processlist shows `Killed` (a `system user` thread whose command is
+/// `Killed`) before any error of it is recorded: someone killed the SQL thread or a worker.
+fn killed_in_processlist(server: &ServerEvidence) -> Option<Finding> {
+    let sample = server.latest_sample()?;
+    let killed: Vec<&ProcessRow> = sample
+        .processlist
+        .iter()
+        .filter(|p| {
+            p.is_system_user()
+                && p.command
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("Killed"))
+        })
+        .collect();
+    let first = killed.first()?;
+    let mut finding = Finding::new(
+        META.class,
+        Severity::Critical,
+        Confidence::High,
+        text!(
+            "An applier thread is being killed: the processlist shows a replication thread 'Killed'",
+            "应用线程正在被终止：processlist 显示一个复制线程处于 Killed"
+        ),
+    );
+    finding.facts.server = server.label.clone();
+    finding.facts.thread_ids = killed.iter().filter_map(|p| p.id).collect();
+    if let Some(state) = &first.state {
+        finding.facts.set("state", state.clone());
+    }
+    if let Some(info) = &first.info {
+        finding.facts.set("statement", info.clone());
+    }
+    finding.evidence.push(Cited {
+        server: server.label.clone(),
+        source: format!("processlist ({})", first.origin),
+        quote: format!(
+            "Id {}: system user, Command Killed, State {}",
+            first.id.map_or("?".to_owned(), |id| id.to_string()),
+            first.state.as_deref().unwrap_or("")
+        ),
+    });
+    finding.root_cause = text!(
+        "A KILL reached a replication thread (the SQL thread or a worker): a DBA, a backup \
+         tool's kill-long-queries or a query killer that does not spare the system user. The \
+         applier stops with error 1317 or 1927 once the statement is interrupted; a large \
+         transaction then rolls back and is applied again from its start.",
+        "某个 KILL 作用到了复制线程（SQL 线程或 worker）：DBA、备份工具的 kill-long-queries \
+         或未排除 system user 的查杀脚本。语句被中断后应用线程会以 1317 或 1927 停止；大事务会回滚，\
+         之后从头重新应用。"
+    );
+    finding.fix = Plan {
+        summary: text!(
+            "find what killed it, keep it from killing replication threads, then start the applier",
+            "查明是谁终止了它，避免其再终止复制线程，然后启动应用线程"
+        ),
+        steps: vec![Step::manual(
+            Target::Dba,
+            text!(
+                "find the session or tool that sent the KILL (general log, the backup's log, the query killer's rules) and exclude the system user from it; once the SQL thread has stopped, START SLAVE SQL_THREAD",
+                "查出发送 KILL 的会话或工具（general log、备份日志、查杀规则），将 system user 排除在外；SQL 线程停止后执行 START SLAVE SQL_THREAD"
+            ),
+            text!(
+                "the applier is killed again the same way otherwise",
+                "否则应用线程会再次以同样方式被终止"
+            ),
+        )],
+        alternatives: Vec::new(),
+        data_loss: None,
+    };
+    finding.references = META.references();
+    Some(finding)
 }
 
 /// What the evidence says about a backup on the server.

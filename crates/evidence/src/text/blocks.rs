@@ -11,6 +11,7 @@ use super::{
     Parser, QueryQuote, client, create_table, error_log, innodb_status, listing, mysqlbinlog,
     parse_error_log_line, records,
 };
+use crate::model::variables::is_known_variable_name;
 use crate::model::{ErrorLogFormat, ErrorLogLine, GtidText, LogFileEntry, Provenance};
 
 /// The first line of a `CREATE TABLE` statement pasted alone.
@@ -20,6 +21,11 @@ pub(super) fn starts_create_table(line: &str) -> bool {
             .expect("static regex")
     });
     CREATE.is_match(line)
+}
+
+/// A value line that is itself a column name: two headers, no value.
+fn lone_column_name_like(line: &str) -> bool {
+    line.split_whitespace().count() == 1 && line.contains('_') && !line.contains(':')
 }
 
 impl Parser<'_> {
@@ -197,6 +203,50 @@ impl Parser<'_> {
     }
 
     /// A bare GTID set, possibly over several lines ending in `,`.
+    /// A one-column result: `name` on its line, its value on the next (a GTID set may go on
+    /// over lines ending in `,`), read as the field or variable of that name. `false`, reading
+    /// nothing, when no value follows or the name is no column or variable repldoctor knows.
+    pub(super) fn read_column_over_value(&mut self, server: usize, name: &str) -> bool {
+        let first = self.pos + 1;
+        let Some(value_line) = self.content(first).filter(|v| !v.is_empty()) else {
+            return false;
+        };
+        if !self.continues_block(first, server)
+            || lone_column_name_like(value_line)
+            || (self.starts_something(first, false) && !GtidText::looks_like_gtid_set(value_line))
+        {
+            return false;
+        }
+        let statement = self.statement.clone();
+        let names = [name.to_owned()];
+        let kind = records::classify(&names, statement.as_deref());
+        let variable = name.starts_with("@@") || is_known_variable_name(name);
+        if kind.is_none() && !variable {
+            return false;
+        }
+        let mut value = value_line.to_owned();
+        let mut last = first;
+        while value.ends_with(',')
+            && self.continues_block(last + 1, server)
+            && self
+                .content(last + 1)
+                .is_some_and(GtidText::looks_like_gtid_set)
+        {
+            last += 1;
+            value.push_str(self.content(last).unwrap_or_default());
+        }
+        let origin = self.origin(self.lines[self.pos].number, self.lines[last].number);
+        match kind {
+            Some(kind) => {
+                let fields = [(name.to_owned(), value)];
+                self.add_row(server, kind, &fields, statement.as_deref(), origin);
+            }
+            None => self.server(server).variables.set(name, &value, origin),
+        }
+        self.pos = last + 1;
+        true
+    }
+
     pub(super) fn read_gtid_set(&mut self) {
         let start = self.pos;
         let server = self.lines[start].server;

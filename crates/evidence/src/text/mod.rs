@@ -225,6 +225,17 @@ fn indentation(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
+/// A column's name alone on its line (`@@global.gtid_executed`, `EXECUTED_GTID_SET`): the
+/// header of a one-column result. Only names with `@@` or an underscore, so that a word of
+/// prose is not taken for one.
+fn lone_column_name(line: &str) -> Option<&str> {
+    static NAME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:@@[A-Za-z_][\w.]*|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*)$")
+            .expect("static regex")
+    });
+    NAME.is_match(line).then_some(line)
+}
+
 fn is_client_footer(line: &str) -> bool {
     static FOOTER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
@@ -423,6 +434,10 @@ impl Parser<'_> {
             } else if self.option_section && OPTION_FLAG.is_match(text) {
                 self.server(line.server).variables.set(text, "ON", origin);
                 self.pos += 1;
+            } else if let Some(name) = lone_column_name(text)
+                && self.read_column_over_value(line.server, name)
+            {
+                // `mysql -e` prints a one-column result as its name, then the value.
             } else if GtidText::looks_like_gtid_set(text) {
                 self.read_gtid_set();
             } else if let Some(name) = self.selected_variable()
@@ -754,5 +769,41 @@ mod tests {
         let server = &parsed.evidence.servers[0];
         assert_eq!(server.samples.len(), 1);
         assert_eq!(server.channels()[0].last_sql_errno, Some(1062));
+    }
+
+    #[test]
+    fn a_one_column_result_is_its_name_then_its_value() {
+        // `mysql -e 'SELECT @@global.gtid_executed'`, a set over two lines.
+        let parsed = parse_text(
+            "t",
+            "@@global.gtid_executed\n3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4d22fb58-82db-22f2-af44-d91bb5530673:1-3\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        assert_eq!(
+            parsed.evidence.servers[0].variables.get("gtid_executed"),
+            Some(
+                "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,4d22fb58-82db-22f2-af44-d91bb5530673:1-3"
+            )
+        );
+        // A status column copied with its header.
+        let parsed = parse_text(
+            "t",
+            "RETRIEVED_GTID_SET\n3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9\n",
+        );
+        assert!(
+            parsed.not_understood.is_empty(),
+            "{:?}",
+            parsed.not_understood
+        );
+        assert_eq!(parsed.evidence.servers[0].channels().len(), 1);
+        // A word of prose is no column name, and a name without a value reads nothing.
+        let parsed = parse_text("t", "replication\nis broken\n");
+        assert_eq!(parsed.not_understood.len(), 1);
+        let parsed = parse_text("t", "Slave_IO_Running\n");
+        assert_eq!(parsed.not_understood.len(), 1);
     }
 }
