@@ -15,6 +15,14 @@ pub fn read_tail(
     kind: FileKind,
     bundle_name: String,
 ) -> std::io::Result<CapturedFile> {
+    // Opening a FIFO or a device blocks or never ends: only a regular file is read (the
+    // server's log path comes from the server, which may be hostile).
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     let skipped = size.saturating_sub(TAIL_BYTES);
@@ -74,6 +82,22 @@ mod tests {
             tail.entry.bytes_skipped + tail.text.len() as u64,
             (line.len() * count) as u64
         );
+    }
+
+    #[test]
+    fn only_a_regular_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("error.log");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Returns at once instead of waiting for a writer.
+        let err = read_tail(&fifo, "s", FileKind::ErrorLog, "e".into()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        let err = read_tail(dir.path(), "s", FileKind::ErrorLog, "e".into()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     }
 
     #[test]
