@@ -17,6 +17,14 @@ pub struct Cap {
     advice: &'static str,
 }
 
+impl Cap {
+    /// Whether `total` bytes, read in several inputs of this kind together, pass the cap: the
+    /// cap bounds what one command holds, not only each input.
+    pub fn exceeded_by(&self, total: u64) -> Option<String> {
+        (total > self.bytes).then(|| too_large(*self))
+    }
+}
+
 /// `diagnose --evidence FILE` and `-`.
 pub const EVIDENCE: Cap = Cap {
     bytes: 256 << 20,

@@ -166,3 +166,31 @@ fn verify_refuses_seconds_out_of_range() {
         );
     }
 }
+
+/// Several evidence files are held together: their sum has the one file's cap (sparse files,
+/// so the test writes nothing).
+#[test]
+fn evidence_files_together_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for name in ["a.txt", "b.txt"] {
+        let path = dir.path().join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(130 << 20)
+            .unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let out = repldoctor(&[
+        "--format",
+        "json",
+        "diagnose",
+        "--evidence",
+        &paths[0],
+        &paths[1],
+    ]);
+    let json = envelope(&out);
+    assert_eq!(json["exit_status"], 3);
+    let error = json["error"].as_str().unwrap();
+    assert!(error.contains("together"), "{error}");
+}

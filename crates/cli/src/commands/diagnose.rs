@@ -112,6 +112,7 @@ fn diagnose_collection(collection: &Collection, lang: Lang, global: &GlobalArgs)
 /// with the file's name.
 fn read_evidence(paths: &[PathBuf]) -> Result<ParsedText, Failure> {
     let mut texts = Vec::with_capacity(paths.len());
+    let mut total = 0u64;
     for path in paths {
         let name = path.display().to_string();
         let input = if name == "-" {
@@ -121,6 +122,12 @@ fn read_evidence(paths: &[PathBuf]) -> Result<ParsedText, Failure> {
         };
         let bytes = input::read(input, input::EVIDENCE)
             .map_err(|err| Failure::new(format!("cannot read evidence {name}: {err}")))?;
+        total += bytes.len() as u64;
+        if let Some(err) = input::EVIDENCE.exceeded_by(total) {
+            return Err(Failure::new(format!(
+                "cannot read evidence {name}: the files together are {err}"
+            )));
+        }
         // Pasted text is sometimes Latin-1 or has stray bytes: keep what can be read.
         texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
     }
