@@ -49,7 +49,7 @@ fn an_unread_replication_error_is_no_healthy_verdict() {
     let path = dir.path().join("paste.txt");
     std::fs::write(
         &path,
-        "server_id = 7\nthe replica stopped: Relay_Log_Error fatal while reading binlog of the source\n",
+        "server_id = 7\nthe replica stopped: error 1594 was fatal while it read the binlog of the source\n",
     )
     .unwrap();
     let path = path.to_str().unwrap();

@@ -79,8 +79,9 @@ impl Report {
     }
 
     /// Notes the parts of the evidence the parser did not understand: when one looks like a
-    /// replication error (an error word and a replication word on its line) and no finding is
-    /// a warning or worse, the report cannot call the replica healthy.
+    /// replication error (an error word, a replication word and an error number or a message
+    /// the catalogues hold, on the part's first line) and no finding is a warning or worse,
+    /// the report cannot call the replica healthy.
     pub fn note_not_understood<'a>(&mut self, parts: impl IntoIterator<Item = (&'a str, String)>) {
         if self.findings.iter().any(|f| f.severity > Severity::Info) {
             return;
@@ -111,10 +112,18 @@ impl Report {
             "1236",
             "error_code",
         ];
+        // An error number, or a message the catalogues hold: a remark ("the slave failed
+        // yesterday") is not enough.
+        let names_an_error = |text: &str| {
+            text.split(|c: char| !c.is_ascii_digit())
+                .any(|digits| (4..=5).contains(&digits.len()))
+                || evidence::text::messages::catalogue::recognise(text).is_some()
+        };
         for (excerpt, place) in parts {
             let lower = excerpt.to_lowercase();
             let looks = ERROR.iter().any(|w| lower.contains(w))
-                && REPLICATION.iter().any(|w| lower.contains(w));
+                && REPLICATION.iter().any(|w| lower.contains(w))
+                && names_an_error(excerpt);
             if looks {
                 self.unread_errors.push(format!("{place}: {excerpt}"));
             }

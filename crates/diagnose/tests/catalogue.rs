@@ -66,12 +66,19 @@ fn framings(template: &Template, message: &str) -> Vec<(&'static str, String)> {
             ),
         ),
     };
-    vec![
+    let mut framings = vec![
         ("the message alone", format!("{message}\n")),
         ("a status field", status),
         ("an error-log line", log),
         ("a client error", format!("ERROR {n} (HY000): {message}\n")),
-        // Programs that print the server's error in their own framing.
+    ];
+    // Programs that print the server's error in their own framing: only errors that name
+    // replication, since there a generic one (a duplicate key, a lock wait) is the program's
+    // own statement failing, not a replica's (crates/evidence/src/text/embedded.rs).
+    if !template.names_replication() {
+        return framings;
+    }
+    framings.extend([
         (
             "a connector's exception",
             format!(
@@ -93,7 +100,8 @@ fn framings(template: &Template, message: &str) -> Vec<(&'static str, String)> {
                 message.replace('"', "\\\"")
             ),
         ),
-    ]
+    ]);
+    framings
 }
 
 /// Error `number` prints `message` too: the same words (MySQL prints ER_DUP_ENTRY_WITH_KEY_NAME's

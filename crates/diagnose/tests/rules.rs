@@ -757,6 +757,11 @@ fn a_status_read_without_a_channel_is_no_replica_and_old_log_lines_are_history()
             "{label}: {report:?}"
         );
     }
+    // A server that shows its binary log position is a source: no channel is normal.
+    let report = diagnose_text(
+        "db1> show master status\\G\n*************************** 1. row ***************************\nFile: mysql-bin.000100\nPosition: 500\ndb1> show slave status\\G\nEmpty set (0.00 sec)\n",
+    );
+    assert!(!has(&report, Class::NoReplicationChannel), "{report:?}");
     // A second look that shows the channel again: the latest sample counts.
     let report = diagnose_text(
         "db2> show slave status\\G\nEmpty set (0.00 sec)\ndb2> show slave status\\G\n*************************** 1. row ***************************\nSlave_IO_Running: Yes\nSlave_SQL_Running: No\nLast_SQL_Errno: 1032\nLast_SQL_Error: Could not execute Delete_rows event on table d.t; Can't find record in 't', Error_code: 1032; handler error HA_ERR_KEY_NOT_FOUND; the event's master log b.000001, end_log_pos 99\n",

@@ -104,8 +104,6 @@ pub fn mariadb_purged(server: &ServerEvidence) -> Option<GtidPosition> {
         .and_then(|e| e.detail.trim().parse().ok())
 }
 
-/// A MariaDB replica compared with its source, when the source's binlog state and the
-/// replica's position are known.
 /// The replica's own writes the source never had, from both servers' `gtid_binlog_state`;
 /// empty when either state is not in the evidence.
 pub fn mariadb_state_surplus(
@@ -121,6 +119,8 @@ pub fn mariadb_state_surplus(
     gtid::compare::mariadb_state_surplus(&replica_state, &source_state)
 }
 
+/// A MariaDB replica compared with its source, when the source's binlog state and the
+/// replica's position are known.
 pub fn compare_mariadb_servers(
     replica: &ServerEvidence,
     source: &ServerEvidence,

@@ -59,7 +59,6 @@ impl Dialect {
     }
 }
 
-/// Whether the server's replica status names its columns as MySQL 8.0.22 and later do.
 /// The release whose statement names a plan for `server` uses, and whether it was inferred
 /// (no version given) rather than read.
 pub fn spelled_for(server: &ServerEvidence, flavor: Option<Flavor>) -> (Version, bool) {
@@ -121,6 +120,7 @@ pub fn server_notes(evidence: &evidence::model::Evidence) -> Vec<crate::report::
         .collect()
 }
 
+/// Whether the server's replica status names its columns as MySQL 8.0.22 and later do.
 fn says_replica(server: &ServerEvidence) -> bool {
     server
         .samples

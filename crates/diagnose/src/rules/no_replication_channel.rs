@@ -9,7 +9,7 @@ use crate::{Class, text};
 /// ## What it detects
 /// A server whose replication status was read (`SHOW SLAVE STATUS` or `SHOW REPLICA STATUS`,
 /// live or pasted with its `Empty set`) and holds no channel, unless the evidence names the
-/// server as a source only.
+/// server as a source only or shows its binary log position (SHOW MASTER STATUS): a source.
 ///
 /// ## Why it happens
 /// The server was never made a replica, or `RESET SLAVE ALL` / `RESET REPLICA ALL` removed
@@ -50,6 +50,10 @@ impl Rule for NoReplicationChannel {
             let Some(sample) = server.latest_sample().filter(|s| s.has_no_channel()) else {
                 continue;
             };
+            // SHOW MASTER STATUS beside it: a source, which has no channel of its own.
+            if server.samples.iter().any(|s| s.binlog_position.is_some()) {
+                continue;
+            }
             let name = server.label.as_deref().unwrap_or("the server");
             let mut finding = Finding::new(
                 META.class,
@@ -66,7 +70,7 @@ impl Rule for NoReplicationChannel {
                 source: sample.taken_at.map_or("replica status".to_owned(), |at| {
                     format!("replica status (read at {at})")
                 }),
-                quote: "SHOW SLAVE STATUS: no row (Empty set)".to_owned(),
+                quote: "replica status: no row (Empty set)".to_owned(),
             });
             finding.root_cause = text!(
                 "The replication status names no channel: the server was never configured as a \

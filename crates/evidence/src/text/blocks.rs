@@ -23,11 +23,6 @@ pub(super) fn starts_create_table(line: &str) -> bool {
     CREATE.is_match(line)
 }
 
-/// A value line that is itself a column name: two headers, no value.
-fn lone_column_name_like(line: &str) -> bool {
-    line.split_whitespace().count() == 1 && line.contains('_') && !line.contains(':')
-}
-
 impl Parser<'_> {
     /// An error-log line and the lines that continue its message (a statement printed over
     /// several lines), up to the next line that starts something else.
@@ -202,7 +197,6 @@ impl Parser<'_> {
         }
     }
 
-    /// A bare GTID set, possibly over several lines ending in `,`.
     /// A one-column result: `name` on its line, its value on the next (a GTID set may go on
     /// over lines ending in `,`), read as the field or variable of that name. `false`, reading
     /// nothing, when no value follows or the name is no column or variable repldoctor knows.
@@ -211,9 +205,13 @@ impl Parser<'_> {
         let Some(value_line) = self.content(first).filter(|v| !v.is_empty()) else {
             return false;
         };
+        // A value is one token (`No`, `7`, a file name) or a GTID set, never a sentence, and
+        // not another column's name.
+        let gtid_set = GtidText::looks_like_gtid_set(value_line);
         if !self.continues_block(first, server)
-            || lone_column_name_like(value_line)
-            || (self.starts_something(first, false) && !GtidText::looks_like_gtid_set(value_line))
+            || (!gtid_set && value_line.contains(char::is_whitespace))
+            || super::lone_column_name(value_line).is_some()
+            || (self.starts_something(first, false) && !gtid_set)
         {
             return false;
         }
@@ -247,6 +245,7 @@ impl Parser<'_> {
         true
     }
 
+    /// A bare GTID set, possibly over several lines ending in `,`.
     pub(super) fn read_gtid_set(&mut self) {
         let start = self.pos;
         let server = self.lines[start].server;

@@ -33,12 +33,36 @@ pub(crate) struct Embedded {
 /// the text is the server's message rather than words that happen to match.
 const UNANCHORED_LETTERS: usize = 20;
 
+/// A number the framing gives an error: after a word meaning error (`errno = 1236`,
+/// `ErrorCode: 1236`, prose's `error 1236`), in `ERROR 1236 (HY000)` or `ERROR HY000 (1236)`,
+/// or first in a tuple (`(1236, "...")`). Group 1 is the weak form, a number after the word
+/// alone (prose says "we got error 1236"); the other groups are framings that say an error
+/// follows.
 static NUMBER_ANCHOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:\b(?:error|errno|err|error_?code|errorcode|error_?number|errornumber|code|sqlerror|server_errno)\b[ #:=]*(?:no\.?|number)?[ #:=]*\(?(?:MY-0*)?|\bERROR [0-9A-Z]{5} \(|\()(\d{4,5})\b",
+        r#"(?i)\b(?:error|err|code|sqlerror)\b[ #]*(?:no\.?|number)?[ #]*(?:MY-0*)?(\d{4,5})\b|\b(?:errno|error_?code|errorcode|error_?number|errornumber|server_errno|code|sqlerror|error)\s*[:=]\s*\(?(?:MY-0*)?(\d{4,5})\b|\bERROR [0-9A-Z]{5} \((\d{4,5})\)|\bERROR (\d{4,5}) \(|\((\d{4,5}),\s*u?["']"#,
     )
     .expect("static regex")
 });
+
+/// A number anchor's number and whether its framing is a strong one.
+fn anchor_number(c: &regex::Captures<'_>) -> Option<(u32, bool)> {
+    let strong = c.get(1).is_none();
+    let number = c.iter().skip(1).flatten().next()?.as_str().parse().ok()?;
+    Some((number, strong))
+}
+
+/// The SQLSTATE the framing gives, when it gives one.
+fn sqlstate_in(text: &str) -> Option<String> {
+    SQLSTATE.captures(text).and_then(|c| {
+        c.iter()
+            .skip(1)
+            .flatten()
+            .next()
+            .map(|m| m.as_str().to_owned())
+    })
+}
+
 static SYMBOL_ANCHOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bER_[A-Z0-9_]{4,}\b").expect("static regex"));
 static SQLSTATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -100,30 +124,32 @@ fn by_template(segment: &str, continued: usize) -> Option<Embedded> {
         found.names_replication = true;
         found.start = found.start.min(at);
     }
-    let anchor = number_near(&found);
-    let accepted = match anchor {
-        Some(code) => {
-            found.names_replication
-                || code == found.template.number
-                || catalogue::number_words(code, &found.text)
-        }
-        None => {
-            opening.is_some()
-                || (found.names_replication && found.template.letters() >= UNANCHORED_LETTERS)
-        }
-    };
-    if !accepted {
+    // A template that names no replication thread or state (`Duplicate entry`, `Lock wait
+    // timeout`) is an application's own error here, whatever number its framing gives; only
+    // a thread's opening words around it make it the replica's.
+    if !found.names_replication {
         return None;
     }
+    let anchor = number_near(&found);
+    if anchor.is_none() && opening.is_none() && found.template.letters() < UNANCHORED_LETTERS {
+        return None;
+    }
+    // The framing's number, when it is this error's (or 1236, under which the dump thread
+    // sends every reason); else the template's own: a pid or a date in brackets is no error
+    // number.
+    let code = match anchor {
+        Some(code)
+            if code == found.template.number
+                || code == 1236
+                || catalogue::number_words(code, &found.text) =>
+        {
+            code
+        }
+        _ => found.template.number,
+    };
     Some(Embedded {
-        code: anchor.unwrap_or(found.template.number),
-        sqlstate: SQLSTATE.captures(&found.text).and_then(|c| {
-            c.iter()
-                .skip(1)
-                .flatten()
-                .next()
-                .map(|m| m.as_str().to_owned())
-        }),
+        code,
+        sqlstate: sqlstate_in(&found.text),
         message: message_of(&found),
         continued,
     })
@@ -155,8 +181,12 @@ fn by_number_alone(segment: &str, continued: usize) -> Option<Embedded> {
     static MESSAGE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\b(?:errmsg|error ?message|message|msg)\s*[=:]\s*").expect("static regex")
     });
-    let c = NUMBER_ANCHOR.captures(segment)?;
-    let number: u32 = c[1].parse().ok()?;
+    // Only a framing that says an error follows: prose's "we got error 1236 from the master"
+    // is no message of the server's.
+    let c = NUMBER_ANCHOR
+        .captures_iter(segment)
+        .find(|c| anchor_number(c).is_some_and(|(_, strong)| strong))?;
+    let (number, _) = anchor_number(&c)?;
     let after = &segment[c.get(0)?.end()..];
     let message = match MESSAGE_LABEL.find(after) {
         Some(label) => &after[label.end()..],
@@ -193,13 +223,7 @@ fn by_number_alone(segment: &str, continued: usize) -> Option<Embedded> {
     }
     Some(Embedded {
         code: number,
-        sqlstate: SQLSTATE.captures(segment).and_then(|c| {
-            c.iter()
-                .skip(1)
-                .flatten()
-                .next()
-                .map(|m| m.as_str().to_owned())
-        }),
+        sqlstate: sqlstate_in(segment),
         message: message.to_owned(),
         continued,
     })
@@ -228,7 +252,7 @@ fn number_near(found: &Recognised) -> Option<u32> {
         }
     };
     for c in NUMBER_ANCHOR.captures_iter(text) {
-        if let (Some(whole), Ok(number)) = (c.get(0), c[1].parse::<u32>())
+        if let (Some(whole), Some((number, _))) = (c.get(0), anchor_number(&c))
             && number >= 1000
         {
             consider(whole.start(), number);
@@ -258,7 +282,36 @@ fn message_of(found: &Recognised) -> String {
     text.trim().to_owned()
 }
 
+impl Embedded {
+    /// The error as a client error of the program that printed it.
+    fn into_client_error(self, origin: crate::model::Provenance) -> ClientError {
+        ClientError {
+            program: ClientProgram::Other,
+            code: Some(self.code),
+            sqlstate: self.sqlstate,
+            message: self.message,
+            statement: None,
+            event_type: None,
+            data_len: None,
+            offset: None,
+            origin,
+        }
+    }
+}
+
 impl Parser<'_> {
+    /// Adds an error found inside another program's framing to `server`'s evidence.
+    pub(super) fn push_embedded(
+        &mut self,
+        server: usize,
+        found: Embedded,
+        origin: crate::model::Provenance,
+    ) {
+        self.server(server)
+            .client_errors
+            .push(found.into_client_error(origin));
+    }
+
     /// Looks again at every line no reader understood for a replication error inside another
     /// program's framing; what is found becomes a client error of that program's server, and
     /// only the lines still not understood are reported.
@@ -284,21 +337,12 @@ impl Parser<'_> {
                 };
                 let last = indexes[k + found.continued];
                 let origin = self.origin(line.number, self.lines[last].number);
-                self.server(line.server).client_errors.push(ClientError {
-                    program: ClientProgram::Other,
-                    code: Some(found.code),
-                    sqlstate: found.sqlstate,
-                    message: found.message,
-                    statement: None,
-                    event_type: None,
-                    data_len: None,
-                    offset: None,
-                    origin,
-                });
-                for flag in &mut rescued[k..=k + found.continued] {
+                let continued = found.continued;
+                self.push_embedded(line.server, found, origin);
+                for flag in &mut rescued[k..=k + continued] {
                     *flag = true;
                 }
-                k += found.continued + 1;
+                k += continued + 1;
             }
             self.report_unrescued(&span, &indexes, &rescued);
         }
@@ -309,20 +353,7 @@ impl Parser<'_> {
                 .error_log
                 .iter()
                 .filter(|l| l.format == ErrorLogFormat::Untimed && l.replication_thread().is_none())
-                .filter_map(|l| {
-                    let found = find(&l.message, &[])?;
-                    Some(ClientError {
-                        program: ClientProgram::Other,
-                        code: Some(found.code),
-                        sqlstate: found.sqlstate,
-                        message: found.message,
-                        statement: None,
-                        event_type: None,
-                        data_len: None,
-                        offset: None,
-                        origin: l.origin.clone(),
-                    })
-                })
+                .filter_map(|l| Some(find(&l.message, &[])?.into_client_error(l.origin.clone())))
                 .collect();
             server.client_errors.extend(found);
         }
@@ -400,15 +431,30 @@ mod tests {
     }
 
     #[test]
-    fn words_of_a_generic_error_without_its_number_are_not_a_replica_failure() {
-        // An application's own duplicate key, and prose.
-        assert!(found("app.log: insert failed: Duplicate entry '5' for key 'PRIMARY'").is_none());
-        assert!(found("we saw the binary log is not open yet").is_none());
-        // With the framing's number it is the server's error.
-        let (code, _) =
-            found("2024-01-01 app: SQLError: 1062, reason: Duplicate entry '5' for key 'PRIMARY'")
-                .unwrap();
+    fn an_applications_own_error_is_no_replica_failure() {
+        // With or without the number its driver prints.
+        for line in [
+            "app.log: insert failed: Duplicate entry '5' for key 'PRIMARY'",
+            "2024-01-01 app: SQLError: 1062, reason: Duplicate entry '5' for key 'PRIMARY'",
+            "pymysql.err.IntegrityError: (1062, \"Duplicate entry '5' for key 'PRIMARY'\")",
+            "django.db.utils.OperationalError: (1205, 'Lock wait timeout exceeded; try restarting transaction')",
+            "{\"error\":\"Error 1146 (42S02): Table 'shop.orders' doesn't exist\"}",
+            "we saw the binary log is not open yet",
+            "Yesterday we got error 1236 from the master when reading data from the binary log, but we fixed it",
+        ] {
+            assert!(found(line).is_none(), "{line}");
+        }
+        // The replica's own opening words make it the applier's.
+        let (code, _) = found("\"Could not execute Write_rows event on table d.t; Duplicate entry '5' for key 'PRIMARY', Error_code: 1062\"").unwrap();
         assert_eq!(code, 1062);
+    }
+
+    #[test]
+    fn a_number_in_brackets_that_is_no_error_number_gives_way_to_the_templates() {
+        let (code, _) = found("app-7f9c worker thread pool executor binlog listener service (23456) canal sync failed: Could not find first log file name in binary log index file").unwrap();
+        assert_eq!(code, 1236);
+        let (code, _) = found("canal sync failed error 1045: Could not find first log file name in binary log index file").unwrap();
+        assert_eq!(code, 1236);
     }
 
     #[test]

@@ -73,7 +73,16 @@ pub(crate) fn prepare(text: &str) -> PreparedText<'_> {
             statement: false,
             consumed: false,
         };
-        if let Some(directive) = server_directive(trimmed) {
+        // `@@hostname` then `master`: the value of a one-column result, not a heading.
+        let after_column_name = lines
+            .last()
+            .is_some_and(|l: &Line<'_>| super::lone_column_name(l.content.trim()).is_some());
+        let directive = if after_column_name {
+            labelled_directive(trimmed)
+        } else {
+            server_directive(trimmed)
+        };
+        if let Some(directive) = directive {
             current = tag_index(&mut servers, &mut by_label, directive.0, directive.1);
             line.server = current;
             line.consumed = true;
@@ -250,9 +259,11 @@ fn role_heading(line: &str) -> Option<(Option<&str>, Option<Role>)> {
 
 /// `-- server: db01 role: replica` -> (label, role).
 fn server_directive(line: &str) -> Option<(Option<&str>, Option<Role>)> {
-    if let Some(heading) = role_heading(line) {
-        return Some(heading);
-    }
+    role_heading(line).or_else(|| labelled_directive(line))
+}
+
+/// `-- server: NAME [role: ...]` (or `# server: ...`).
+fn labelled_directive(line: &str) -> Option<(Option<&str>, Option<Role>)> {
     let rest = line
         .strip_prefix("--")
         .or_else(|| line.strip_prefix('#'))?
@@ -336,14 +347,15 @@ pub(crate) fn is_statement(body: &str) -> bool {
             || rest.starts_with(|c: char| c.is_whitespace() || c == ';' || c == '\\'))
 }
 
+/// A DBA's numbered step before a statement: `3. reset master`.
+static NUMBERED_STEP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,2}[.)、]\s*").expect("static regex"));
+
 /// A statement pasted without its prompt, on a line of its own: `SELECT @@global.gtid_executed`,
 /// `show slave status\G`. Stricter than after a prompt: only the statements DBAs paste before
 /// output (mysqlbinlog prints `SET`, `BEGIN` and `use` lines of its own), shaped as SQL rather
 /// than prose (`SHOW` of a known object, `SELECT` of a variable, `*`, a function or `FROM`), with
 /// balanced quotes (a line of a multi-line query inside a message is not one).
-static NUMBERED_STEP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\d{1,2}[.)、]\s*").expect("static regex"));
-
 pub(crate) fn is_bare_statement(line: &str) -> bool {
     static BARE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(

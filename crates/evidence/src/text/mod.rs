@@ -225,10 +225,20 @@ fn indentation(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
+/// SHOW SLAVE STATUS, SHOW REPLICA STATUS, SHOW ALL SLAVES STATUS, SHOW SLAVE 'name' STATUS
+/// (the statement in lower case).
+fn asks_replica_status(statement: &str) -> bool {
+    static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"show\s+(?:all\s+)?(?:slaves?|replicas?)\s+(?:'[^']*'\s+)?status")
+            .expect("static regex")
+    });
+    STATUS.is_match(statement)
+}
+
 /// A column's name alone on its line (`@@global.gtid_executed`, `EXECUTED_GTID_SET`): the
 /// header of a one-column result. Only names with `@@` or an underscore, so that a word of
 /// prose is not taken for one.
-fn lone_column_name(line: &str) -> Option<&str> {
+pub(super) fn lone_column_name(line: &str) -> Option<&str> {
     static NAME: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(?:@@[A-Za-z_][\w.]*|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*)$")
             .expect("static regex")
@@ -329,10 +339,7 @@ impl Parser<'_> {
                 continue;
             }
             if text.starts_with("Empty set")
-                && self
-                    .statement
-                    .as_deref()
-                    .is_some_and(|s| s.contains("slave status") || s.contains("replica status"))
+                && self.statement.as_deref().is_some_and(asks_replica_status)
             {
                 let (server, keys) = self.target(line.server);
                 records::add_empty_replica_status(server, keys);
@@ -414,6 +421,13 @@ impl Parser<'_> {
                 self.read_vertical();
             } else if let Some(entry) = error_log::parse_labelled_message(text, origin.clone()) {
                 self.read_error_log(line.server, entry);
+            } else if ASSIGNMENT.is_match(text)
+                && let Some(found) = embedded::find(text, &[])
+            {
+                // `errno = 1236, errmsg = ...`: a program's framing of the server's error, not a
+                // variable.
+                self.push_embedded(line.server, found, origin);
+                self.pos += 1;
             } else if let Some(c) = ASSIGNMENT.captures(text) {
                 let value = c[2].trim().trim_matches(['\'', '"']);
                 let in_option_file = self.option_section;
@@ -805,5 +819,27 @@ mod tests {
         assert_eq!(parsed.not_understood.len(), 1);
         let parsed = parse_text("t", "Slave_IO_Running\n");
         assert_eq!(parsed.not_understood.len(), 1);
+    }
+
+    #[test]
+    fn a_one_column_value_is_one_token_or_a_gtid_set_and_no_heading() {
+        // Prose under a column name is no value of it.
+        let parsed = parse_text(
+            "t",
+            "Slave_SQL_Running\nwas No for an hour yesterday but now it is fine\n",
+        );
+        assert!(
+            parsed
+                .evidence
+                .servers
+                .iter()
+                .all(|s| s.channels().is_empty())
+        );
+        // `@@hostname` answered `master`: the value, not a heading that starts a server.
+        let parsed = parse_text("t", "@@hostname\nmaster\nserver_id = 7\n");
+        assert_eq!(parsed.evidence.servers.len(), 1);
+        let server = &parsed.evidence.servers[0];
+        assert_eq!(server.label, None);
+        assert_eq!(server.variables.get("hostname"), Some("master"));
     }
 }

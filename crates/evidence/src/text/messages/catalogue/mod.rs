@@ -238,8 +238,15 @@ pub fn parse_message_line<'a>(
     const LABEL_CHARS: usize = 60;
     let line = line.trim();
     // Where the outermost message starts (a wrapper's opening words), not its inner error.
+    // A label of code (`pymysql.err.IntegrityError: (`, `{"error":"`) is a program's: there
+    // a generic error (a duplicate key) is the program's own statement failing.
     let starts_line = |found: &Recognised| {
-        found.start == 0 || (found.start <= LABEL_CHARS && found.template.letters() >= 15)
+        let label = &found.text[..found.start];
+        let program_label = label.contains(['.', '(', '{', '[', '"']);
+        found.start == 0
+            || (found.start <= LABEL_CHARS
+                && found.template.letters() >= 15
+                && (found.names_replication || !program_label))
     };
     let mut joined = line.to_owned();
     let mut found = recognise_in(&joined).filter(starts_line);
