@@ -9,7 +9,8 @@ use crate::{Class, text};
 /// ## What it detects
 /// A server whose replication status was read (`SHOW SLAVE STATUS` or `SHOW REPLICA STATUS`,
 /// live or pasted with its `Empty set`) and holds no channel, unless the evidence names the
-/// server as a source only or shows its binary log position (SHOW MASTER STATUS): a source.
+/// server as a source only, or names it no replica and shows its binary log position (SHOW
+/// MASTER STATUS): a source.
 ///
 /// ## Why it happens
 /// The server was never made a replica, or `RESET SLAVE ALL` / `RESET REPLICA ALL` removed
@@ -50,8 +51,10 @@ impl Rule for NoReplicationChannel {
             let Some(sample) = server.latest_sample().filter(|s| s.has_no_channel()) else {
                 continue;
             };
-            // SHOW MASTER STATUS beside it: a source, which has no channel of its own.
-            if server.samples.iter().any(|s| s.binlog_position.is_some()) {
+            // SHOW MASTER STATUS beside it on a server nobody called a replica: a source, which
+            // has no channel of its own. (A replica asked as one, live or labelled, keeps the
+            // finding: replicas log their binlogs too.)
+            if server.role.is_none() && server.samples.iter().any(|s| s.binlog_position.is_some()) {
                 continue;
             }
             let name = server.label.as_deref().unwrap_or("the server");
