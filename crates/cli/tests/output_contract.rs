@@ -64,6 +64,21 @@ fn an_unread_replication_error_is_no_healthy_verdict() {
         "{json}"
     );
     assert_eq!(json["unread_errors"].as_array().unwrap().len(), 1, "{json}");
+    // Any line of a part counts, not only its first.
+    std::fs::write(
+        dir.path().join("second.txt"),
+        "server_id = 7\nsome notes here\nthe replica stopped: error 1594 was fatal while it read the binlog\n",
+    )
+    .unwrap();
+    let second = dir.path().join("second.txt");
+    let out = repldoctor(&[
+        "--format",
+        "json",
+        "diagnose",
+        "--evidence",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(envelope(&out)["exit_status"], 3);
     // Lines that look like no replication error leave the verdict alone.
     std::fs::write(
         dir.path().join("plain.txt"),

@@ -78,56 +78,14 @@ impl Report {
         }
     }
 
-    /// Notes the parts of the evidence the parser did not understand: when one looks like a
-    /// replication error (an error word, a replication word and an error number or a message
-    /// the catalogues hold, on the part's first line) and no finding is a warning or worse,
-    /// the report cannot call the replica healthy.
-    pub fn note_not_understood<'a>(&mut self, parts: impl IntoIterator<Item = (&'a str, String)>) {
+    /// Notes the parts of the evidence that look like replication errors and were not
+    /// understood (`place: excerpt` each, as the parser flags them): when no finding is a
+    /// warning or worse, the report cannot call the replica healthy.
+    pub fn note_not_understood(&mut self, parts: impl IntoIterator<Item = String>) {
         if self.findings.iter().any(|f| f.severity > Severity::Info) {
             return;
         }
-        const ERROR: &[&str] = &[
-            "error",
-            "errno",
-            "fatal",
-            "failed",
-            "failure",
-            "refused",
-            "denied",
-            "killed",
-            "cannot",
-            "can't",
-            "could not",
-        ];
-        const REPLICATION: &[&str] = &[
-            "slave",
-            "replica",
-            "master",
-            "source",
-            "binlog",
-            "binary log",
-            "relay",
-            "gtid",
-            "replicat",
-            "1236",
-            "error_code",
-        ];
-        // An error number, or a message the catalogues hold: a remark ("the slave failed
-        // yesterday") is not enough.
-        let names_an_error = |text: &str| {
-            text.split(|c: char| !c.is_ascii_digit())
-                .any(|digits| (4..=5).contains(&digits.len()))
-                || evidence::text::messages::catalogue::recognise(text).is_some()
-        };
-        for (excerpt, place) in parts {
-            let lower = excerpt.to_lowercase();
-            let looks = ERROR.iter().any(|w| lower.contains(w))
-                && REPLICATION.iter().any(|w| lower.contains(w))
-                && names_an_error(excerpt);
-            if looks {
-                self.unread_errors.push(format!("{place}: {excerpt}"));
-            }
-        }
+        self.unread_errors.extend(parts);
     }
 
     /// The worst severity found, `None` when nothing was found.

@@ -80,13 +80,18 @@ pub fn run(args: DiagnoseArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             )));
         }
         let mut report = diagnose::diagnose(&parsed.evidence);
-        report.note_not_understood(parsed.not_understood.iter().map(|part| {
-            let place = format!(
-                "{}, lines {}-{}",
-                part.input, part.first_line, part.last_line
-            );
-            (part.excerpt.as_str(), place)
-        }));
+        report.note_not_understood(
+            parsed
+                .not_understood
+                .iter()
+                .filter(|part| part.looks_like_replication_error)
+                .map(|part| {
+                    format!(
+                        "{}, lines {}-{}: {}",
+                        part.input, part.first_line, part.last_line, part.excerpt
+                    )
+                }),
+        );
         print_report(&report, &parsed.not_understood, lang, global);
         return Ok(status_of(&report));
     }

@@ -359,6 +359,20 @@ impl Parser<'_> {
         }
     }
 
+    /// Flags each part still not understood whose lines (any of them, not only the first)
+    /// look like a replication error.
+    pub(super) fn flag_unread_errors(&mut self) {
+        for index in 0..self.not_understood.len() {
+            let span = &self.not_understood[index];
+            let start = self.lines.partition_point(|l| l.number < span.first_line);
+            let end = self.lines.partition_point(|l| l.number <= span.last_line);
+            let looks = self.lines[start..end.max(start)]
+                .iter()
+                .any(|l| super::looks_like_replication_error(l.content));
+            self.not_understood[index].looks_like_replication_error = looks;
+        }
+    }
+
     /// The lines of `span` that are still not understood, as spans of consecutive lines.
     fn report_unrescued(&mut self, span: &NotUnderstood, indexes: &[usize], rescued: &[bool]) {
         if !rescued.contains(&true) {

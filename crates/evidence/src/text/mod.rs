@@ -70,6 +70,51 @@ pub struct NotUnderstood {
     pub reason: String,
     /// The first line, shortened.
     pub excerpt: String,
+    /// One of its lines looks like a replication error (see
+    /// [`looks_like_replication_error`]): what was not understood may be the failure itself.
+    #[serde(default)]
+    pub looks_like_replication_error: bool,
+}
+
+/// A line that looks like a replication error: an error word, a replication word and an error
+/// number or a message the servers' catalogues hold (a remark such as "the slave failed
+/// yesterday" is not enough).
+pub fn looks_like_replication_error(line: &str) -> bool {
+    const ERROR: &[&str] = &[
+        "error",
+        "errno",
+        "fatal",
+        "failed",
+        "failure",
+        "refused",
+        "denied",
+        "killed",
+        "cannot",
+        "can't",
+        "could not",
+    ];
+    const REPLICATION: &[&str] = &[
+        "slave",
+        "replica",
+        "master",
+        "source",
+        "binlog",
+        "binary log",
+        "relay",
+        "gtid",
+        "replicat",
+        "1236",
+        "error_code",
+    ];
+    let lower = line.to_lowercase();
+    let names_an_error = || {
+        line.split(|c: char| !c.is_ascii_digit())
+            .any(|digits| (4..=5).contains(&digits.len()))
+            || messages::catalogue::recognise(line).is_some()
+    };
+    ERROR.iter().any(|w| lower.contains(w))
+        && REPLICATION.iter().any(|w| lower.contains(w))
+        && names_an_error()
 }
 
 /// What the texts gave.
@@ -125,6 +170,7 @@ pub fn parse_text(input: &str, text: &str) -> ParsedText {
     };
     parser.run();
     parser.rescue_embedded_errors();
+    parser.flag_unread_errors();
     for (tag, server) in prepared.servers.iter().enumerate() {
         if server.role.is_some() || server.label.is_some() {
             // A labelled server exists even when only its label was given.
@@ -530,6 +576,7 @@ impl Parser<'_> {
             last_line: last,
             reason: reason.to_owned(),
             excerpt: short,
+            looks_like_replication_error: false,
         });
     }
 
