@@ -79,22 +79,28 @@ fn an_unread_replication_error_is_no_healthy_verdict() {
         second.to_str().unwrap(),
     ]);
     assert_eq!(envelope(&out)["exit_status"], 3);
-    // Lines that look like no replication error leave the verdict alone.
-    std::fs::write(
-        dir.path().join("plain.txt"),
-        "server_id = 7\nthe weather is fine\n",
-    )
-    .unwrap();
-    let plain = dir.path().join("plain.txt");
-    let out = repldoctor(&[
-        "--format",
-        "json",
-        "diagnose",
-        "--evidence",
-        plain.to_str().unwrap(),
-    ]);
-    let json = envelope(&out);
-    assert_eq!(json["exit_status"], 0, "{json}");
+    // Lines that look like no replication error leave the verdict alone: healthy with a
+    // running replica's status, unknown without any status (nothing proves it healthy).
+    for (text, code) in [
+        (
+            "Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\n\nthe weather is fine\n",
+            0,
+        ),
+        ("server_id = 7\nthe weather is fine\n", 3),
+    ] {
+        let plain = dir.path().join("plain.txt");
+        std::fs::write(&plain, text).unwrap();
+        let out = repldoctor(&[
+            "--format",
+            "json",
+            "diagnose",
+            "--evidence",
+            plain.to_str().unwrap(),
+        ]);
+        let json = envelope(&out);
+        assert_eq!(json["exit_status"], code, "{json}");
+        assert_eq!(json["status_not_shown"], code == 3, "{json}");
+    }
 }
 
 #[test]

@@ -48,6 +48,10 @@ pub struct Report {
     /// healthy (`verdict` says it could not tell).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread_errors: Vec<String>,
+    /// Nothing was found, but the evidence holds no replication status (no channel, no status
+    /// read): nothing proves the replica healthy either.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub status_not_shown: bool,
 }
 
 impl Report {
@@ -75,6 +79,7 @@ impl Report {
             missing_evidence,
             servers: Vec::new(),
             unread_errors: Vec::new(),
+            status_not_shown: false,
         }
     }
 
@@ -86,6 +91,14 @@ impl Report {
             return;
         }
         self.unread_errors.extend(parts);
+    }
+
+    /// Nothing worse than information was found, and the evidence cannot say the replica is
+    /// healthy: parts that look like replication errors were not understood, or no
+    /// replication status was given.
+    pub fn undetermined(&self) -> bool {
+        self.worst() <= Some(Severity::Info)
+            && (!self.unread_errors.is_empty() || self.status_not_shown)
     }
 
     /// The worst severity found, `None` when nothing was found.

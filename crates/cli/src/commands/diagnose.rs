@@ -181,7 +181,7 @@ fn print_report(
 
 /// The monitoring-plugin exit status of a report.
 fn status_of(report: &Report) -> Status {
-    if !report.unread_errors.is_empty() && report.worst() <= Some(Severity::Info) {
+    if report.undetermined() {
         return Status::Unknown;
     }
     match report.worst() {

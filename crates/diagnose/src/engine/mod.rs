@@ -59,5 +59,12 @@ pub fn diagnose(evidence: &Evidence) -> Report {
     let mut report = Report::from_parts(output.findings, output.missing);
     lone_message::add_what_to_collect(evidence, &mut report);
     report.servers = sql::server_notes(evidence);
+    let status_shown = enriched.servers.iter().any(|server| {
+        server
+            .samples
+            .iter()
+            .any(|s| s.replica_status_read || !s.channels.is_empty())
+    });
+    report.status_not_shown = !status_shown && report.worst() <= Some(crate::Severity::Info);
     report
 }

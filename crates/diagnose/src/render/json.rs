@@ -59,6 +59,7 @@ pub fn json(report: &Report, lang: Lang) -> Value {
         "missing_evidence": missing,
         "servers": report.servers,
         "unread_errors": report.unread_errors,
+        "status_not_shown": report.status_not_shown,
     })
 }
 

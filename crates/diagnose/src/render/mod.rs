@@ -44,6 +44,9 @@ pub(super) fn label(en: &str, zh: &str, lang: Lang) -> String {
 
 /// The verdict in Chinese, the second line of a bilingual report.
 pub(super) fn verdict_zh(report: &Report) -> String {
+    if report.undetermined() && report.unread_errors.is_empty() {
+        return "未知：未发现问题，但证据中没有复制状态，无法证明从库健康".to_owned();
+    }
     if !report.unread_errors.is_empty() && report.worst() <= Some(Severity::Info) {
         return format!(
             "未知：无法判断；有 {} 处看似复制错误的内容未能识别",
@@ -66,6 +69,9 @@ pub(super) fn verdict_zh(report: &Report) -> String {
 
 /// The one-line verdict that opens every report.
 pub fn verdict(report: &Report) -> String {
+    if report.undetermined() && report.unread_errors.is_empty() {
+        return "unknown: no problem found, but the evidence holds no replication status to prove the replica healthy (paste SHOW REPLICA STATUS\\G or SHOW SLAVE STATUS\\G)".to_owned();
+    }
     if !report.unread_errors.is_empty() && report.worst() <= Some(Severity::Info) {
         return format!(
             "unknown: could not tell; {} part(s) that look like replication errors were not understood ({})",
