@@ -342,6 +342,9 @@ async fn under_writes_no_false_difference_and_no_missed_one() {
 }
 
 /// Starts verify over every row one by one (a long run), in the background.
+/// The `--where` of the slow runs.
+const SLOW_ROWS: &str = "SLEEP(0.001) = 0";
+
 fn verify_slowly(lab: &Lab) -> std::process::Child {
     verify_slowly_with(lab, &[])
 }
@@ -357,6 +360,9 @@ fn verify_slowly_with(lab: &Lab, extra: &[&str]) -> std::process::Child {
             "1",
         ])
         .args(["--round-seconds", "0.05"])
+        // Every row costs a millisecond on each server: the run lasts well past the moment a
+        // test interrupts it, however fast the machine (without it a fast run finished first).
+        .args(["--where", SLOW_ROWS])
         .args(extra)
         .args([
             "--source",
@@ -658,7 +664,15 @@ async fn resume_goes_on_after_the_last_chunk_of_a_stopped_run() {
     // Picks up after the last chunk: every row counted once over both runs.
     let (code, second, stderr) = verify(
         &lab,
-        &["vt.items", "--chunk-size", "500", "--resume", file_arg],
+        &[
+            "vt.items",
+            "--chunk-size",
+            "500",
+            "--where",
+            SLOW_ROWS,
+            "--resume",
+            file_arg,
+        ],
     );
     assert_eq!(code, 0, "{second:#} {stderr}");
     let items = table(&second, "vt.items");
