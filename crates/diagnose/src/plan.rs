@@ -32,7 +32,20 @@ impl Plan {
 pub struct Alternative {
     /// When to choose it.
     pub when: Text,
+    /// The choice that selects it for `repldoctor fix` (`--prefer source`), when it is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub choice: Option<Choice>,
     pub plan: Plan,
+}
+
+/// A decision the evidence cannot make, which the DBA gives `repldoctor fix` as `--prefer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// The replica ends with the source's rows.
+    PreferSource,
+    /// The replica keeps its own rows; the source's transaction is skipped.
+    PreferReplica,
 }
 
 /// Where a step runs.
@@ -112,9 +125,9 @@ pub struct Step {
     pub target: Target,
     pub action: Action,
     pub why: Text,
-    /// What must still hold right before the step runs; the fixer re-checks it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub precondition: Option<Check>,
+    /// What must still hold right before the step runs, every one; the fixer re-checks them.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub preconditions: Vec<Check>,
     /// How to tell the step worked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<Check>,
@@ -133,7 +146,7 @@ impl Step {
                 statements: statements.iter().map(|s| (*s).to_owned()).collect(),
             },
             why,
-            precondition: None,
+            preconditions: Vec::new(),
             verify: None,
             risk,
             risk_note: None,
@@ -146,15 +159,22 @@ impl Step {
             target,
             action: Action::Manual { instruction },
             why,
-            precondition: None,
+            preconditions: Vec::new(),
             verify: None,
             risk: RiskLevel::None,
             risk_note: None,
         }
     }
 
+    /// Adds a condition that must hold right before the step.
     pub fn with_precondition(mut self, check: Check) -> Self {
-        self.precondition = Some(check);
+        self.preconditions.push(check);
+        self
+    }
+
+    /// Adds conditions that must all hold right before the step.
+    pub fn with_preconditions(mut self, checks: impl IntoIterator<Item = Check>) -> Self {
+        self.preconditions.extend(checks);
         self
     }
 

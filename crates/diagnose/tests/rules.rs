@@ -536,8 +536,13 @@ fn never_the_skip_counter_with_mysql_gtids() {
         .iter()
         .find(|step| step.to_string().contains("sql_slave_skip_counter"))
         .expect("a skip step");
-    assert_eq!(skip["precondition"]["sql"], "SELECT @@GLOBAL.gtid_mode");
-    assert_eq!(skip["precondition"]["expect"]["value"], "OFF");
+    let guard = skip["preconditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["sql"] == "SELECT @@GLOBAL.gtid_mode")
+        .expect("GTID mode OFF as a precondition");
+    assert_eq!(guard["expect"]["value"], "OFF");
 }
 
 #[test]

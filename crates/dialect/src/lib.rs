@@ -16,5 +16,5 @@ mod names;
 mod version;
 
 pub use catalogue::{Item, Privilege, Statement};
-pub use names::{Dialect, Thread, quote};
+pub use names::{Dialect, Thread, identifier, qualified_table, quote};
 pub use version::{Flavor, Fork, Version};

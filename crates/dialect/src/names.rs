@@ -260,6 +260,17 @@ impl Dialect {
             "Slave_IO_Running"
         }
     }
+
+    /// Where the applier stands in the source's binlog: `Relay_Master_Log_File` and
+    /// `Exec_Master_Log_Pos`, or `Relay_Source_Log_File` and `Exec_Source_Log_Pos` from
+    /// MySQL 8.0.22.
+    pub fn applier_position_columns(&self) -> (&'static str, &'static str) {
+        if self.says_replica() {
+            ("Relay_Source_Log_File", "Exec_Source_Log_Pos")
+        } else {
+            ("Relay_Master_Log_File", "Exec_Master_Log_Pos")
+        }
+    }
 }
 
 /// A string literal: quotes and backslashes escaped, as both servers read them in the default
@@ -276,6 +287,19 @@ pub fn quote(text: &str) -> String {
     }
     quoted.push('\'');
     quoted
+}
+
+/// An identifier between backquotes, backquotes inside doubled.
+pub fn identifier(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `schema.table` as the servers print it in error messages, quoted part by part.
+pub fn qualified_table(name: &str) -> String {
+    match name.split_once('.') {
+        Some((schema, table)) => format!("{}.{}", identifier(schema), identifier(table)),
+        None => identifier(name),
+    }
 }
 
 fn for_channel(channel: &str) -> String {

@@ -3,6 +3,7 @@
 
 use evidence::model::TransactionRef;
 
+use super::ChannelView;
 use super::sql::Dialect;
 use crate::plan::{Check, Expect, RiskLevel, Step, Target};
 use crate::text;
@@ -33,6 +34,42 @@ pub fn stopped_on(dialect: &Dialect, errno: Option<u32>) -> Check {
     }
 }
 
+/// The applier has not moved since the evidence was read: the same file and position in the
+/// source's binlog. With the error number of [`stopped_on`], it is the same failure, not a
+/// later one on another row.
+pub fn still_at(dialect: &Dialect, view: &ChannelView<'_>) -> Vec<Check> {
+    let (file_column, position_column) = dialect.applier_position_columns();
+    let status = view.status;
+    let mut checks = Vec::new();
+    if let Some(file) = &status.relay_source_log_file {
+        checks.push(Check::sql(
+            text!(
+                "the applier is still in the source's binlog {file}",
+                "应用线程仍停在主库 binlog {file} 中"
+            ),
+            dialect.show_status(),
+            Expect::Column {
+                name: file_column.to_owned(),
+                value: file.clone(),
+            },
+        ));
+    }
+    if let Some(position) = status.exec_source_log_pos {
+        checks.push(Check::sql(
+            text!(
+                "the applier still stands at position {position} (it has not moved on)",
+                "应用线程仍停在位置 {position}（没有继续前进）"
+            ),
+            dialect.show_status(),
+            Expect::Column {
+                name: position_column.to_owned(),
+                value: position.to_string(),
+            },
+        ));
+    }
+    checks
+}
+
 /// The applier runs again.
 pub fn running(dialect: &Dialect) -> Check {
     Check::sql(
@@ -58,6 +95,16 @@ pub fn restart_applier(dialect: &Dialect, errno: Option<u32>, why: Text) -> Step
     )
     .with_precondition(stopped_on(dialect, errno))
     .with_verify(running(dialect))
+}
+
+/// [`restart_applier`], only while the applier still stands where the evidence saw it.
+pub fn resume_applier(
+    dialect: &Dialect,
+    view: &ChannelView<'_>,
+    errno: Option<u32>,
+    why: Text,
+) -> Step {
+    restart_applier(dialect, errno, why).with_preconditions(still_at(dialect, view))
 }
 
 /// Skips exactly the failing transaction, the safe way for the flavor. Returns `Err` with the
@@ -166,9 +213,23 @@ pub fn read_failing_event(file: &str, end_log_pos: u64) -> Step {
             "see the rows the failing event writes (mysqlbinlog -vv at that position shows the same)",
             "查看失败事件写入的行（也可在该位置用 mysqlbinlog -vv 查看）"
         ),
-        precondition: None,
+        preconditions: Vec::new(),
         verify: None,
         risk: RiskLevel::None,
         risk_note: None,
     }
+}
+
+/// How many row events the failing transaction's slice holds, when it was read.
+pub fn rows_events(view: &ChannelView<'_>) -> usize {
+    view.server
+        .binlog_events
+        .iter()
+        .filter(|e| {
+            let kind = e.event_type.to_ascii_lowercase();
+            ["write_rows", "update_rows", "delete_rows"]
+                .iter()
+                .any(|k| kind.starts_with(k))
+        })
+        .count()
 }

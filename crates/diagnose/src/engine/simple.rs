@@ -51,8 +51,9 @@ impl ErrorRule {
                 self.repair.clone(),
                 self.repair_why.clone(),
             ));
-            steps.push(plans::restart_applier(
+            steps.push(plans::resume_applier(
                 &dialect,
+                &view,
                 failure.code(),
                 crate::text!(
                     "apply the failing transaction again once the cause is repaired",

@@ -50,6 +50,11 @@ impl Dialect {
         self.names.io_running_column()
     }
 
+    /// The status columns of the applier's file and position in the source's binlog.
+    pub fn applier_position_columns(&self) -> (&'static str, &'static str) {
+        self.names.applier_position_columns()
+    }
+
     pub fn skip_counter(&self) -> &'static str {
         self.names.skip_counter()
     }

@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use super::facts::{fact_lines, rows_table};
 use super::{label, severity_word, verdict, verdict_zh};
 use crate::finding::{Finding, Severity};
-use crate::plan::{Action, Check, Expect, Plan, RiskLevel, Step, Target};
+use crate::plan::{Action, Check, Choice, Expect, Plan, RiskLevel, Step, Target};
 use crate::report::{Report, ServerNote};
 use crate::text::{Lang, Text};
 
@@ -211,7 +211,16 @@ pub(super) fn write_plan(out: &mut String, plan: &Plan, indent: &str, options: T
         write_step(out, number + 1, step, indent, lang);
     }
     for alternative in &plan.alternatives {
-        let _ = writeln!(out, "{indent}Alternative, {}", alternative.when.en);
+        let chosen_by = match alternative.choice {
+            Some(Choice::PreferSource) => " (repldoctor fix --prefer source)",
+            Some(Choice::PreferReplica) => " (repldoctor fix --prefer replica)",
+            None => "",
+        };
+        let _ = writeln!(
+            out,
+            "{indent}Alternative, {}{chosen_by}",
+            alternative.when.en
+        );
         if lang == Lang::Zh {
             let _ = writeln!(out, "{indent}备选方案：{}", alternative.when.zh);
         }
@@ -264,7 +273,7 @@ fn write_step(out: &mut String, number: usize, step: &Step, indent: &str, lang: 
         Action::Manual { instruction } => say(out, &inner, instruction, lang),
     }
     say_labelled(out, &inner, ("why", "原因"), &step.why, lang);
-    if let Some(check) = &step.precondition {
+    for check in &step.preconditions {
         write_check(out, &inner, ("only if", "前提"), check, lang);
     }
     if let Some(check) = &step.verify {

@@ -106,8 +106,9 @@ impl Rule for ApplierDeadlock {
                         ),
                         RiskLevel::Low,
                     ),
-                    plans::restart_applier(
+                    plans::resume_applier(
                         &dialect,
+                        &view,
                         failure.code(),
                         text!(
                             "the victim was rolled back; it is applied again",
@@ -117,6 +118,7 @@ impl Rule for ApplierDeadlock {
                 ],
                 alternatives: if conflict.unique_keys > 0 {
                     vec![Alternative {
+                        choice: None,
                         when: text!("the conflicts keep coming back", "冲突反复出现"),
                         plan: Plan {
                             summary: text!(

@@ -129,8 +129,9 @@ impl Rule for ApplierKilled {
                     "重启 SQL 线程（安全：被中断的事务已回滚），再阻止终止源"
                 ),
                 steps: vec![
-                    plans::restart_applier(
+                    plans::resume_applier(
                         &dialect,
+                        &view,
                         failure.code(),
                         text!(
                             "the interrupted transaction was rolled back and is applied again from its start",

@@ -148,8 +148,9 @@ impl Rule for ApplierLockWait {
                             "应用线程需要它持有的行"
                         ),
                     ),
-                    plans::restart_applier(
+                    plans::resume_applier(
                         &dialect,
+                        &view,
                         failure.code(),
                         text!(
                             "the timed-out transaction was rolled back; it is applied again from its start",

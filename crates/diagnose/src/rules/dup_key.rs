@@ -5,7 +5,7 @@ use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
-use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
+use crate::plan::{Alternative, Check, Choice, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -203,6 +203,10 @@ fn plan(
     comparison: Option<&RowComparison>,
 ) -> Plan {
     let dialect = Dialect::of(view.server, context.flavor(view.server));
+    // Every step that resumes the applier first proves it still stands on this failure.
+    let still_here: Vec<_> = std::iter::once(plans::stopped_on(&dialect, failure.code()))
+        .chain(plans::still_at(&dialect, view))
+        .collect();
     let mut steps = Vec::new();
     steps.extend(plans::read_failing_event_of(failure));
     let key = failure
@@ -224,80 +228,82 @@ fn plan(
         ));
     }
     let transaction = failure.transaction();
-    let mut alternatives = Vec::new();
-    match plans::skip_transaction(&dialect, transaction.as_ref(), failure.code()) {
-        Ok(skip) => steps.extend(skip),
-        Err(reason) => steps.push(Step::manual(
+    let skip = match plans::skip_transaction(&dialect, transaction.as_ref(), failure.code()) {
+        Ok(skip) => skip
+            .into_iter()
+            .map(|step| step.with_preconditions(still_here.iter().skip(1).cloned()))
+            .collect(),
+        Err(reason) => vec![Step::manual(
             Target::Dba,
             reason,
             text!(
                 "skipping blind could skip the wrong transaction",
                 "盲目跳过可能跳错事务"
             ),
-        )),
-    }
+        )],
+    };
     if differing.as_ref().is_some_and(Vec::is_empty) {
+        steps.extend(skip);
         return identical_plan(view, steps);
     }
-    let key_condition = comparison.map_or_else(
-        || format!("<columns of the key> = '{key}'"),
-        |c| {
-            c.key_columns
-                .iter()
-                .zip(&c.key_values)
-                .map(|(column, value)| {
-                    format!("`{column}` = '{}'", value.as_deref().unwrap_or_default())
-                })
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        },
-    );
-    let delete = format!("DELETE FROM {table} WHERE {key_condition}");
-    let columns = differing.map(|d| d.join(", "));
-    alternatives.push(Alternative {
-        when: text!(
-            "the rows differ and the source's row is the right one",
-            "两行不同且以主库的行为准"
-        ),
-        plan: Plan {
-            summary: text!(
-                "remove the replica's row without binlogging it, then let the incoming row apply",
-                "不写 binlog 删除从库上的行，再让传入的行重新应用"
-            ),
-            steps: vec![
-                Step::sql(
+    let columns = differing.as_ref().map(|d| d.join(", "));
+    let mut alternatives = Vec::new();
+    {
+        // Without the key column by column, the DBA writes the delete: no placeholder SQL.
+        let prefer_source = prefer_source(&dialect, view, table, comparison, &still_here)
+            .unwrap_or_else(|| {
+                vec![Step::manual(
                     Target::Replica,
-                    &[
-                        "SET SESSION sql_log_bin = 0",
-                        &delete,
-                        "SET SESSION sql_log_bin = 1",
-                    ],
-                    text!("make room for the source's row", "为主库的行腾出位置"),
-                    RiskLevel::High,
-                )
-                .with_precondition(plans::stopped_on(&dialect, failure.code()))
-                .with_risk_note(text!(
-                    "the replica's version of the row is lost; save it first",
-                    "从库上该行的版本会丢失，请先备份"
-                )),
-                plans::restart_applier(
-                    &dialect,
-                    None,
-                    text!("apply the source's row", "应用主库的行"),
+                    text!(
+                        "save the replica's row with key '{key}' of {table}, delete it in a session \
+                         with sql_log_bin = 0, then {start}",
+                        "备份从库上 {table} 中键为 '{key}' 的行，在 sql_log_bin = 0 的会话中删除它，再执行 {start}",
+                        start = dialect.start_sql_thread()
+                    ),
+                    text!(
+                        "make room for the source's row without a transaction of the replica's own",
+                        "为主库的行腾出位置，且不产生从库自己的事务"
+                    ),
+                )]
+            });
+        alternatives.push(Alternative {
+            when: text!(
+                "the rows differ and the source's row is the right one",
+                "两行不同且以主库的行为准"
+            ),
+            choice: Some(Choice::PreferSource),
+            plan: Plan {
+                summary: text!(
+                    "remove the replica's row without binlogging it, then let the incoming row apply",
+                    "不写 binlog 删除从库上的行，再让传入的行重新应用"
                 ),
-            ],
-            alternatives: Vec::new(),
-            data_loss: Some(match &columns {
-                Some(columns) => text!(
-                    "the replica's values of the differing columns ({columns})",
-                    "从库上该行不同列（{columns}）的值"
-                ),
-                None => text!("the replica's version of the row", "从库上该行的版本"),
-            }),
-        },
-    });
+                steps: prefer_source,
+                alternatives: Vec::new(),
+                data_loss: Some(match &columns {
+                    Some(columns) => text!(
+                        "the replica's values of the differing columns ({columns})",
+                        "从库上该行不同列（{columns}）的值"
+                    ),
+                    None => text!("the replica's version of the row", "从库上该行的版本"),
+                }),
+            },
+        });
+    }
+    // Skipping drops the whole transaction, not just the colliding row.
+    let skip_loss = match &columns {
+        Some(columns) => text!(
+            "the source's values of the differing columns ({columns}), and any other change \
+             the skipped transaction makes",
+            "主库上该行不同列（{columns}）的值，以及被跳过事务中的其他变更"
+        ),
+        None => text!(
+            "any other change the skipped transaction makes: check the decoded transaction first",
+            "被跳过事务中的其他变更：请先查看解析出的事务内容"
+        ),
+    };
+    let mut follow_up = Vec::new();
     if dual {
-        steps.push(Step::manual(
+        follow_up.push(Step::manual(
             Target::Dba,
             text!(
                 "do the same on the other primary, which stopped on the same key; then send writes \
@@ -312,17 +318,64 @@ fn plan(
             ),
         ));
     }
-    steps.push(Step::manual(
+    follow_up.push(Step::manual(
         Target::Dba,
         text!(
-            "check the table on both servers afterwards (pt-table-checksum or CHECKSUM TABLE)",
-            "之后在两台服务器上校验该表（pt-table-checksum 或 CHECKSUM TABLE）"
+            "check the table on both servers afterwards (repldoctor verify, pt-table-checksum or \
+             CHECKSUM TABLE)",
+            "之后在两台服务器上校验该表（repldoctor verify、pt-table-checksum 或 CHECKSUM TABLE）"
         ),
         text!(
             "one collision often means others went unnoticed",
             "一次冲突往往意味着还有未发现的不一致"
         ),
     ));
+    if let Some(columns) = columns {
+        // The rows are known to differ: which one is right is the business's call, and no
+        // step runs before it is made.
+        steps.push(Step::manual(
+            Target::Dba,
+            text!(
+                "the rows differ in {columns}: decide which one is right. The source's: \
+                 `repldoctor fix --prefer source` (the replica's row is replaced). The replica's: \
+                 `repldoctor fix --prefer replica` (the source's transaction is skipped)",
+                "两行在 {columns} 上不同：请决定以哪一行为准。以主库为准：`repldoctor fix --prefer source`\
+                （替换从库的行）；以从库为准：`repldoctor fix --prefer replica`（跳过主库的事务）"
+            ),
+            text!(
+                "the servers have diverged on this row; either choice gives up one version of it",
+                "两端在该行上已分叉；无论哪种选择都会舍弃其中一个版本"
+            ),
+        ));
+        steps.extend(follow_up);
+        alternatives.push(Alternative {
+            when: text!(
+                "the rows differ and the replica's row is the right one",
+                "两行不同且以从库的行为准"
+            ),
+            choice: Some(Choice::PreferReplica),
+            plan: Plan {
+                summary: text!(
+                    "keep the replica's row and skip the source's transaction",
+                    "保留从库的行，跳过主库的事务"
+                ),
+                steps: skip,
+                alternatives: Vec::new(),
+                data_loss: Some(skip_loss),
+            },
+        });
+        return Plan {
+            summary: text!(
+                "the replica's row differs from the incoming one: choose which row is right",
+                "从库的行与传入的行不同：请选择以哪一行为准"
+            ),
+            steps,
+            alternatives,
+            data_loss: None,
+        };
+    }
+    steps.extend(skip);
+    steps.extend(follow_up);
     Plan {
         summary: text!(
             "compare the incoming row with the replica's; if identical, skip the transaction",
@@ -330,35 +383,85 @@ fn plan(
         ),
         steps,
         alternatives,
-        // Skipping drops the whole transaction, not just the colliding row.
-        data_loss: Some(match &columns {
-            Some(columns) => text!(
-                "the source's values of the differing columns ({columns}), and any other change \
-                 the skipped transaction makes",
-                "主库上该行不同列（{columns}）的值，以及被跳过事务中的其他变更"
-            ),
-            None => text!(
-                "any other change the skipped transaction makes: check the decoded transaction first",
-                "被跳过事务中的其他变更：请先查看解析出的事务内容"
-            ),
-        }),
+        data_loss: Some(skip_loss),
     }
+}
+
+/// Deletes the replica's row by its key with binary logging off, then restarts the applier so
+/// the source's own row applies: `None` when the key is not known column by column.
+fn prefer_source(
+    dialect: &Dialect,
+    view: &ChannelView<'_>,
+    table: &str,
+    comparison: Option<&RowComparison>,
+    still_here: &[Check],
+) -> Option<Vec<Step>> {
+    let comparison = comparison?;
+    if comparison.key_columns.is_empty()
+        || comparison.key_columns.len() != comparison.key_values.len()
+    {
+        return None;
+    }
+    let mut condition = String::new();
+    for (n, (column, value)) in comparison
+        .key_columns
+        .iter()
+        .zip(&comparison.key_values)
+        .enumerate()
+    {
+        if n > 0 {
+            condition.push_str(" AND ");
+        }
+        condition.push_str(&dialect::identifier(column));
+        condition.push_str(" = ");
+        condition.push_str(&dialect::quote(value.as_deref()?));
+    }
+    let table_sql = dialect::qualified_table(table);
+    let delete = format!("DELETE FROM {table_sql} WHERE {condition}");
+    let count = format!("SELECT COUNT(*) FROM {table_sql} WHERE {condition}");
+    let row_there = Check::sql(
+        text!(
+            "the replica still has exactly one row with this key",
+            "从库上仍恰好有一行该键的记录"
+        ),
+        count.clone(),
+        Expect::Value("1".to_owned()),
+    );
+    let row_gone = Check::sql(
+        text!("the replica's row is gone", "从库上的该行已删除"),
+        count,
+        Expect::Value("0".to_owned()),
+    );
+    Some(vec![
+        Step::sql(
+            Target::Replica,
+            &["SET SESSION sql_log_bin = 0", &delete, "SET SESSION sql_log_bin = 1"],
+            text!(
+                "make room for the source's row, without a GTID or binlog event of the replica's own",
+                "为主库的行腾出位置，且不产生从库自己的 GTID 或 binlog 事件"
+            ),
+            RiskLevel::High,
+        )
+        .with_preconditions(still_here.iter().cloned())
+        .with_precondition(row_there)
+        .with_verify(row_gone)
+        .with_risk_note(text!(
+            "the replica's version of the row is lost (it is in this report's facts)",
+            "从库上该行的版本会丢失（本报告的事实中有其内容）"
+        )),
+        plans::resume_applier(
+            dialect,
+            view,
+            None,
+            text!("apply the source's row", "应用主库的行"),
+        ),
+    ])
 }
 
 /// The replica already holds the incoming row, value for value: skipping loses nothing of it.
 /// Only a transaction with more than this one rows event could lose something else.
 fn identical_plan(view: &ChannelView<'_>, steps: Vec<Step>) -> Plan {
-    let rows_events = view
-        .server
-        .binlog_events
-        .iter()
-        .filter(|e| {
-            let kind = e.event_type.to_ascii_lowercase();
-            ["write_rows", "update_rows", "delete_rows"]
-                .iter()
-                .any(|k| kind.starts_with(k))
-        })
-        .count();
+    let rows_events = plans::rows_events(view);
     Plan {
         summary: text!(
             "the replica already holds the identical row: skip the transaction, nothing is lost",

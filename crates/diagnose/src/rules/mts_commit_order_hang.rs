@@ -267,10 +267,10 @@ fn plan(affected: Option<bool>) -> Plan {
                 "STOP SLAVE and KILL cannot end a hung commit-order wait; only a restart of mysqld does",
                 "STOP SLAVE 和 KILL 都无法结束挂起的提交顺序等待，只能重启 mysqld"
             ),
-            precondition: Some(Check::confirmed(text!(
+            preconditions: vec![Check::confirmed(text!(
                 "no application traffic depends on this replica right now",
                 "此刻没有业务流量依赖这台从库"
-            ))),
+            ))],
             verify: None,
             risk: RiskLevel::Medium,
             risk_note: Some(text!(
@@ -312,6 +312,7 @@ fn plan(affected: Option<bool>) -> Plan {
         ),
         steps,
         alternatives: vec![Alternative {
+            choice: None,
             when: text!("commit order must stay on", "必须保留提交顺序"),
             plan: Plan {
                 summary: text!(

@@ -1,9 +1,11 @@
-use crate::engine::applier;
+use evidence::model::RowComparison;
+
+use crate::engine::applier::{self, ApplierFailure};
 use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::plans;
 use crate::engine::sql::Dialect;
-use crate::engine::{Context, Output, Rule};
-use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
+use crate::engine::{ChannelView, Context, Output, Rule};
+use crate::plan::{Alternative, Check, Choice, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -76,69 +78,227 @@ impl Rule for RowNotFound {
             } else {
                 "missing_row".to_owned()
             });
-            let dialect = Dialect::of(view.server, context.flavor(view.server));
-            let mut steps = Vec::new();
-            steps.extend(plans::read_failing_event_of(failure));
-            steps.push(Step::manual(
-                Target::Dba,
-                text!(
-                    "look the row up by its key (from the event's before-image) on the replica and on \
-                     the source",
-                    "按事件前镜像中的键，在从库和主库上分别查询该行"
-                ),
-                text!(
-                    "whether the source still has the row decides between skipping and repairing",
-                    "主库是否仍有该行，决定是跳过还是修复"
-                ),
-            ));
-            steps.push(Step::sql(
-                Target::Replica,
-                &[
-                    "SET SESSION sql_log_bin = 0",
-                    &format!("INSERT INTO {table} VALUES (<the row as the source has it before the event>)"),
-                    "SET SESSION sql_log_bin = 1",
-                ],
-                text!(
-                    "give the replica the row the event expects, without binlogging it",
-                    "不写 binlog 地在从库补上事件所需的行"
-                ),
-                RiskLevel::Medium,
-            ).with_precondition(plans::stopped_on(&dialect, failure.code())));
-            steps.push(plans::restart_applier(
-                &dialect,
-                failure.code(),
-                text!("apply the event again", "重新应用该事件"),
-            ));
-            let skip =
-                plans::skip_transaction(&dialect, failure.transaction().as_ref(), failure.code());
-            finding.fix = Plan {
-                summary: text!(
-                    "restore the missing row from the source, then restart the applier",
-                    "从主库补回缺失的行，再重启应用线程"
-                ),
-                steps,
-                alternatives: skip
-                    .map(|steps| Alternative {
-                        when: text!(
-                            "the source no longer has the row either (it was deleted later)",
-                            "主库上该行也已不存在（之后被删除）"
-                        ),
-                        plan: Plan {
-                            summary: text!("skip the transaction", "跳过该事务"),
-                            steps,
-                            alternatives: Vec::new(),
-                            data_loss: Some(text!(
-                                "every other change of the skipped transaction",
-                                "被跳过事务中的其他所有变更"
-                            )),
-                        },
-                    })
-                    .into_iter()
-                    .collect(),
-                data_loss: None,
-            };
+            let comparison = super::row_facts::comparison_for(view, &table);
+            finding.fix = plan(context, view, failure, &table, &event, comparison);
             finding.references = META.references();
             output.push(finding);
         }
     }
+}
+
+/// A `Delete_rows` of a row already gone is skipped; an update gets its before-image inserted
+/// when the event's image and the lookups make it exact; otherwise the DBA looks.
+fn plan(
+    context: &Context<'_>,
+    view: &ChannelView<'_>,
+    failure: &ApplierFailure<'_>,
+    table: &str,
+    event: &str,
+    comparison: Option<&RowComparison>,
+) -> Plan {
+    let dialect = Dialect::of(view.server, context.flavor(view.server));
+    let still_here = plans::still_at(&dialect, view);
+    let skip = plans::skip_transaction(&dialect, failure.transaction().as_ref(), failure.code())
+        .map(|steps| {
+            steps
+                .into_iter()
+                .map(|step| step.with_preconditions(still_here.iter().cloned()))
+                .collect::<Vec<_>>()
+        });
+    let lookup = comparison.and_then(|c| row_lookup(table, c));
+    let row_absent = |lookup: &RowLookup| {
+        Check::sql(
+            text!(
+                "the replica still has no row with this key",
+                "从库上仍没有该键的行"
+            ),
+            lookup.count.clone(),
+            Expect::Value("0".to_owned()),
+        )
+    };
+    let other_changes = text!(
+        "any other change of the skipped transaction: check the decoded transaction first",
+        "被跳过事务中的其他变更：请先查看解析出的事务内容"
+    );
+    let single_rows_event = plans::rows_events(view) == 1;
+    let replica_lacks_row = comparison.is_some_and(|c| c.local_checked && c.local.is_none());
+    if event.to_ascii_lowercase().starts_with("delete_rows")
+        && replica_lacks_row
+        && let (Ok(skip), Some(lookup)) = (&skip, &lookup)
+    {
+        // The source deletes a row the replica no longer has: skipping ends in the same state
+        // for that row, where inserting it first only to delete it again would not add anything.
+        let mut steps: Vec<Step> = plans::read_failing_event_of(failure).into_iter().collect();
+        steps.extend(
+            skip.iter()
+                .cloned()
+                .map(|step| step.with_precondition(row_absent(lookup))),
+        );
+        return Plan {
+            summary: text!(
+                "the row the source deletes is already gone on the replica: skip the transaction",
+                "主库要删除的行在从库上已不存在：跳过该事务"
+            ),
+            steps,
+            alternatives: Vec::new(),
+            data_loss: (!single_rows_event).then_some(other_changes),
+        };
+    }
+    let mut steps: Vec<Step> = plans::read_failing_event_of(failure).into_iter().collect();
+    let insert = lookup
+        .as_ref()
+        .filter(|_| replica_lacks_row)
+        .and_then(|lookup| lookup.insert.as_ref().map(|insert| (lookup, insert)));
+    match insert {
+        Some((lookup, insert)) => {
+            steps.push(
+                Step::sql(
+                    Target::Replica,
+                    &["SET SESSION sql_log_bin = 0", insert, "SET SESSION sql_log_bin = 1"],
+                    text!(
+                        "give the replica the row as the event expects it (its before-image), \
+                         without a GTID or binlog event of the replica's own",
+                        "不写 binlog 地在从库补上事件所需的行（其前镜像）"
+                    ),
+                    RiskLevel::Medium,
+                )
+                .with_precondition(plans::stopped_on(&dialect, failure.code()))
+                .with_preconditions(still_here.iter().cloned())
+                .with_precondition(row_absent(lookup))
+                .with_verify(Check::sql(
+                    text!("the replica has the row now", "从库上现在有该行"),
+                    lookup.count.clone(),
+                    Expect::Value("1".to_owned()),
+                )),
+            );
+            steps.push(
+                plans::resume_applier(
+                    &dialect,
+                    view,
+                    failure.code(),
+                    text!("apply the event again", "重新应用该事件"),
+                ),
+            );
+        }
+        None => {
+            steps.push(Step::manual(
+                Target::Dba,
+                text!(
+                    "look the row up by its key (from the event's before-image) on the replica and \
+                     on the source, then insert on the replica, with sql_log_bin = 0, the row as the \
+                     event's before-image has it",
+                    "按事件前镜像中的键，在从库和主库上分别查询该行，再在从库上以 sql_log_bin = 0 \
+                     插入事件前镜像中的该行"
+                ),
+                text!(
+                    "the event's full before-image was not read, so the row cannot be rebuilt \
+                     exactly here",
+                    "未读到事件完整的前镜像，无法在此准确重建该行"
+                ),
+            ));
+            steps.push(
+                plans::resume_applier(
+                    &dialect,
+                    view,
+                    failure.code(),
+                    text!("apply the event again", "重新应用该事件"),
+                ),
+            );
+        }
+    }
+    Plan {
+        summary: text!(
+            "restore the missing row as the event expects it, then restart the applier",
+            "按事件所需补回缺失的行，再重启应用线程"
+        ),
+        steps,
+        alternatives: skip
+            .map(|steps| Alternative {
+                choice: Some(Choice::PreferReplica),
+                when: text!(
+                    "the source no longer has the row either (it was deleted later), or the \
+                     replica's state is the one to keep",
+                    "主库上该行也已不存在（之后被删除），或应保留从库的状态"
+                ),
+                plan: Plan {
+                    summary: text!("skip the transaction", "跳过该事务"),
+                    steps,
+                    alternatives: Vec::new(),
+                    data_loss: Some(other_changes.clone()),
+                },
+            })
+            .into_iter()
+            .collect(),
+        data_loss: None,
+    }
+}
+
+/// Statements that find and rebuild the failing row by its key.
+struct RowLookup {
+    /// `SELECT COUNT(*)` of the rows with the key.
+    count: String,
+    /// The event's before-image as an `INSERT`, when the image is whole and every value can be
+    /// written as a literal the server reads back exactly.
+    insert: Option<String>,
+}
+
+fn row_lookup(table: &str, comparison: &RowComparison) -> Option<RowLookup> {
+    if comparison.key_columns.is_empty()
+        || comparison.key_columns.len() != comparison.key_values.len()
+    {
+        return None;
+    }
+    let table_sql = dialect::qualified_table(table);
+    let mut condition = String::new();
+    for (n, (column, value)) in comparison
+        .key_columns
+        .iter()
+        .zip(&comparison.key_values)
+        .enumerate()
+    {
+        if n > 0 {
+            condition.push_str(" AND ");
+        }
+        condition.push_str(&dialect::identifier(column));
+        condition.push_str(" = ");
+        condition.push_str(&literal(value.as_deref()?)?);
+    }
+    // Only a full image rebuilds the row: the source's row, when read, says how many columns
+    // the table has.
+    let whole = comparison
+        .source
+        .as_ref()
+        .is_some_and(|row| row.len() == comparison.incoming.len());
+    let insert = whole
+        .then(|| {
+            let columns: Vec<String> = comparison
+                .incoming
+                .iter()
+                .map(|c| dialect::identifier(&c.column))
+                .collect();
+            let values = comparison
+                .incoming
+                .iter()
+                .map(|c| c.value.as_deref().map_or(Some("NULL".to_owned()), literal))
+                .collect::<Option<Vec<String>>>()?;
+            Some(format!(
+                "INSERT INTO {table_sql} ({}) VALUES ({})",
+                columns.join(", "),
+                values.join(", ")
+            ))
+        })
+        .flatten();
+    Some(RowLookup {
+        count: format!("SELECT COUNT(*) FROM {table_sql} WHERE {condition}"),
+        insert,
+    })
+}
+
+/// A value as a string literal, when its text is printable: bytes that are not text could not
+/// be written back exactly this way.
+fn literal(value: &str) -> Option<String> {
+    (!value
+        .chars()
+        .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t' && c != '\n')))
+    .then(|| dialect::quote(value))
 }

@@ -183,6 +183,7 @@ fn plan(mariadb: bool) -> Plan {
             ),
         ],
         alternatives: vec![Alternative {
+            choice: None,
             when: text!(
                 "the missing transactions are known not to touch anything this replica serves",
                 "确知缺失的事务不涉及该从库所服务的任何数据"
