@@ -444,6 +444,54 @@ SELECT <column hashes or literals> FROM <table> WHERE <key> = <literals>",
     },
 ];
 
+/// `fix`: one fixer per replica. A named lock of the replica's server, held by the fixer's
+/// pinned session for the whole run, released when the session ends however it ends.
+pub const FIX_LOCK: Statement = Statement {
+    name: "fixer lock",
+    item: Item::SessionSetting,
+    sql: "SELECT GET_LOCK('repldoctor.fix', 0)",
+    privilege: ANY,
+    purpose: "refuse a second fixer on the same replica",
+};
+
+/// `fix`: the lock given back at the end of a run.
+pub const FIX_UNLOCK: Statement = Statement {
+    name: "fixer lock release",
+    item: Item::SessionSetting,
+    sql: "SELECT RELEASE_LOCK('repldoctor.fix')",
+    privilege: ANY,
+    purpose: "let the next fixer in",
+};
+
+/// `fix`: the GTID state the journal records before and after each step, on MySQL.
+pub const FIX_MYSQL_GTID: Statement = Statement {
+    name: "GTID state for the journal",
+    item: Item::GtidState,
+    sql: "SELECT @@GLOBAL.gtid_executed AS gtid_executed",
+    privilege: ANY,
+    purpose: "what each step changed in the executed set",
+};
+
+/// `fix`: the GTID state the journal records before and after each step, on MariaDB.
+pub const FIX_MARIADB_GTID: Statement = Statement {
+    name: "GTID state for the journal",
+    item: Item::GtidState,
+    sql: "SELECT @@GLOBAL.gtid_slave_pos AS gtid_slave_pos, @@GLOBAL.gtid_binlog_pos AS gtid_binlog_pos",
+    privilege: ANY,
+    purpose: "what each step changed in the replica's position and its own binlog",
+};
+
+/// What `fix` reads besides its plan's own checks (the status of [`REPLICA_STATUS`] too). The
+/// plan's steps and checks are written by `diagnose` and printed with every plan; each step
+/// names the privilege it needs in its risk note when it needs more than these.
+pub const FIX: &[Statement] = &[
+    FIX_LOCK,
+    FIX_UNLOCK,
+    REPLICA_STATUS,
+    FIX_MYSQL_GTID,
+    FIX_MARIADB_GTID,
+];
+
 /// Writes, sent only by `fix --apply` (and printed by `gtid inject-sql` for a DBA to run):
 /// an empty transaction under a given GTID marks it executed without changing data, the repair
 /// for a GTID the source must account for. Needs SUPER or (MySQL 8.0) REPLICATION_APPLIER or

@@ -1,32 +1,60 @@
 //! `repldoctor fix`.
 
+use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use diagnose::plan::{Action, Choice, Plan, Target};
+use diagnose::{Finding, Report};
+use fix::check::Evaluation;
+use fix::executor::{self, Preview, Progress, Run, Servers, Stop};
+use fix::journal::{self, Event};
+use fix::{FindingKey, Journal, Outcome};
+use serde::Serialize;
+use session::Session;
 
-use crate::args::{ConnectionArgs, GlobalArgs};
+use ::collect::CollectOptions;
+
+use crate::args::{ConnectionArgs, Format, GlobalArgs};
+use crate::commands::collect;
+use crate::connection;
 use crate::failure::Failure;
+use crate::output;
 use crate::status::Status;
 
 const EXAMPLES: &str = "\
-Examples:
-  repldoctor fix --replica 'h=db2,u=admin'                  # show the plan, change nothing
-  repldoctor fix --replica 'h=db2,u=admin' --apply          # carry it out, step by step
-  repldoctor diagnose --replica 'h=db2' --format json > d.json
-  repldoctor fix --plan d.json --finding 1 --replica 'h=db2,u=admin'";
+Exit status: 0 repaired and verified (the finding is gone, the tables it touched are equal on
+both servers); 1 repaired with a warning (not verified: no --source; or differences the plan
+said it would leave); 2 stopped before the end (a precondition or check did not hold, a step
+for a person, Ctrl-C), or after a dry run: the plan cannot run as it stands now; 3 could not
+run (unreachable server, another fixer, a saved plan for another finding).
 
-/// Carries out the fix plan of a diagnosis. Each step names the server it runs on, the exact SQL
-/// or command, the precondition that must still hold and the check afterwards. Without --apply
-/// nothing is changed: the plan is printed with the preconditions checked now. With --apply
-/// each precondition is checked again right before its step, the run stops at the first step
-/// whose precondition or check fails, and every change is written to the journal.
+Examples:
+  repldoctor fix --replica 'h=db2,u=admin' --source 'h=db1,u=admin'          # the plan, checked now
+  repldoctor fix --replica 'h=db2,u=admin' --source 'h=db1,u=admin' --apply  # carry it out
+  repldoctor fix --replica ... --source ... --prefer source --apply   # the rows differ: the source wins
+  repldoctor diagnose --replica 'h=db2' --format json > d.json
+  repldoctor fix --plan d.json --finding 1 --replica 'h=db2,u=admin' --apply --yes
+  repldoctor fix --resume ~/.local/state/repldoctor/journal.jsonl --replica ... --apply  # after a manual step";
+
+/// Carries out the fix plan of a diagnosis. It diagnoses now, takes the finding's plan and
+/// shows every step with its preconditions evaluated now; nothing changes without --apply.
+/// With --apply each precondition is read again on the same connection right before its step,
+/// the run stops at the first precondition or check that does not hold, every step is written
+/// to the journal before the next, and at the end the finding must be gone from a fresh
+/// diagnosis and `verify` must find the table it touched equal on both servers.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct FixArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
-    /// A diagnosis saved with `repldoctor diagnose --format json`; default: diagnose now
+    /// A diagnosis saved with `repldoctor diagnose --format json`: the fix runs only if a
+    /// diagnosis now finds the same finding (class, server, failing GTID or position, error)
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
 
@@ -34,15 +62,692 @@ pub struct FixArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub finding: usize,
 
+    /// When the servers' rows differ: whose rows are right. source: the replica takes the
+    /// source's row; replica: the replica keeps its row and the source's transaction is skipped
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub prefer: Option<Prefer>,
+
     /// Change the servers; without it this is a dry run
     #[arg(long)]
     pub apply: bool,
 
-    /// Where to journal every change made [default: ./repldoctor-journal.jsonl]
+    /// With --apply: do not ask (for scripts)
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
+
+    /// Go on with the run this journal recorded last, after the step for a person it stopped
+    /// at; everything is diagnosed and checked again
+    #[arg(long, value_name = "JOURNAL", conflicts_with = "plan")]
+    pub resume: Option<PathBuf>,
+
+    /// Where to journal every step [default: $XDG_STATE_HOME/repldoctor/journal.jsonl, or
+    /// ~/.local/state/repldoctor/journal.jsonl]
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
 }
 
-pub fn run(_args: FixArgs, _global: &GlobalArgs) -> Result<Status, Failure> {
-    Err(Failure::not_built("fix (plan execution)"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Prefer {
+    Source,
+    Replica,
+}
+
+impl Prefer {
+    fn choice(self) -> Choice {
+        match self {
+            Prefer::Source => Choice::PreferSource,
+            Prefer::Replica => Choice::PreferReplica,
+        }
+    }
+}
+
+/// A journal bigger than this is not read back for --resume.
+const JOURNAL_LIMIT: u64 = 64 << 20;
+
+pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
+    let Some(replica_dsn) = &args.connection.replica else {
+        return Err(Failure::new("give --replica DSN: the replica to repair"));
+    };
+    let replica = connection::resolve(replica_dsn, "replica", &args.connection)?;
+    let source = args
+        .connection
+        .source
+        .as_deref()
+        .map(|dsn| connection::resolve(dsn, "source", &args.connection))
+        .transpose()?;
+    let journal_path = match &args.journal {
+        Some(path) => path.clone(),
+        None => Journal::default_path().ok_or_else(|| {
+            Failure::new("no journal place: set HOME or XDG_STATE_HOME, or give --journal PATH")
+        })?,
+    };
+    let resumed = args.resume.as_deref().map(resume_point).transpose()?;
+    let saved = match (&args.plan, &resumed) {
+        (Some(path), _) => Some(saved_finding(path, args.finding)?),
+        (None, Some(resumed)) => Some(resumed.finding.clone()),
+        (None, None) => None,
+    };
+    let choice = args
+        .prefer
+        .map(Prefer::choice)
+        .or(resumed.as_ref().and_then(|r| r.choice));
+
+    // Diagnose now: a saved plan only says which finding; the steps are this moment's.
+    let report = diagnose_now(&args.connection, global)?;
+    let number = if saved.is_some() {
+        None
+    } else {
+        Some(args.finding)
+    };
+    let (finding, plan) = select(&report, number, saved.as_ref(), choice)?;
+    let key = FindingKey::of(finding);
+    let first_step = match &resumed {
+        Some(resumed) => {
+            let step = plan.steps.get(resumed.manual_step - 1);
+            if !step.is_some_and(|s| !matches!(s.action, Action::Sql { .. })) {
+                return Err(Failure::new(format!(
+                    "--resume: step {} of this finding's plan is no longer the step for a person \
+                     the journal stopped at; run `repldoctor fix` without --resume",
+                    resumed.manual_step
+                )));
+            }
+            resumed.manual_step + 1
+        }
+        None => 1,
+    };
+
+    let timeouts = connection::timeouts(&args.connection);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let needs_source = plan.steps.iter().any(|s| s.target == Target::Source);
+    let mut servers = runtime.block_on(async {
+        Ok::<_, Failure>(Servers {
+            replica: Session::connect(&replica, "replica", timeouts).await?,
+            source: match (&source, needs_source) {
+                (Some(source), true) => Some(Session::connect(source, "source", timeouts).await?),
+                _ => None,
+            },
+        })
+    })?;
+    let server = servers.replica.label();
+    let previews = runtime.block_on(executor::preview(&plan, &mut servers));
+    let blocked = blocked_now(&previews, first_step);
+
+    if !args.apply {
+        runtime.block_on(close(&mut servers));
+        let status = if blocked.is_some() {
+            Status::Critical
+        } else {
+            Status::Healthy
+        };
+        let view = DryRun {
+            finding: &key,
+            choice,
+            summary: &plan.summary.en,
+            data_loss: plan.data_loss.as_ref().map(|t| t.en.as_str()),
+            first_step,
+            steps: &previews,
+            blocked_at: blocked,
+        };
+        match global.format {
+            Format::Json => println!("{}", output::envelope(status, &view)?),
+            Format::Text | Format::Markdown => {
+                print!("{}", describe(finding, &plan, &previews, first_step));
+                println!(
+                    "{}",
+                    match blocked {
+                        Some(step) => format!(
+                            "Dry run, nothing changed. As things stand the run would stop at step {step}."
+                        ),
+                        None => "Dry run, nothing changed. Add --apply to carry it out.".to_owned(),
+                    }
+                );
+            }
+        }
+        return Ok(status);
+    }
+
+    if !args.yes {
+        confirm(&server, &plan)?;
+    }
+    let mut journal = Journal::open(&journal_path).map_err(|err| {
+        Failure::new(format!(
+            "cannot open the journal {}: {err}",
+            journal_path.display()
+        ))
+    })?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let quiet = global.format == Format::Json;
+    let outcome = runtime.block_on(async {
+        executor::lock(&mut servers.replica)
+            .await
+            .map_err(|err| Failure::new(format!("replica {server}: {err}")))?;
+        let flag = Arc::clone(&cancel);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, Ordering::Relaxed);
+            }
+        });
+        let mut run = Run {
+            journal: &mut journal,
+            id: format!(
+                "{}-{}",
+                jiff::Timestamp::now().as_millisecond(),
+                std::process::id()
+            ),
+            server: server.clone(),
+            cancel: &cancel,
+        };
+        run.record(Event::Start {
+            finding: key.clone(),
+            choice,
+            first_step,
+            plan: plan.clone(),
+        })
+        .map_err(|err| journal_failure(&journal_path, &err))?;
+        let mut progress = |event: Progress<'_>| {
+            if quiet {
+                return;
+            }
+            match event {
+                Progress::Starting { step, why } => eprintln!("repldoctor: step {step}: {why}"),
+                Progress::Done { step, outcome } => {
+                    eprintln!("repldoctor: step {step}: {outcome:?}")
+                }
+            }
+        };
+        let outcome = executor::apply(&plan, first_step, &mut servers, &mut run, &mut progress)
+            .await
+            .map_err(|err| journal_failure(&journal_path, &err))?;
+        executor::unlock(&mut servers.replica).await;
+        close(&mut servers).await;
+        Ok::<_, Failure>(outcome)
+    })?;
+
+    let mut result = Applied {
+        finding: &key,
+        choice,
+        journal: journal_path.display().to_string(),
+        outcome: &outcome,
+        finding_gone: None,
+        verify: None,
+        warnings: Vec::new(),
+    };
+    let status = match &outcome {
+        Outcome::Stopped { .. } => Status::Critical,
+        Outcome::Completed { .. } => {
+            // Done only when a fresh diagnosis no longer finds it, and the data agrees.
+            let after = diagnose_now(&args.connection, global)?;
+            let gone = key.still_there(&after.findings).is_none();
+            result.finding_gone = Some(gone);
+            if !gone {
+                result
+                    .warnings
+                    .push("a fresh diagnosis still finds this finding".to_owned());
+                Status::Critical
+            } else {
+                match (&source, &key.table) {
+                    (Some(source), Some(table)) => {
+                        let report = runtime
+                            .block_on(verify_table(source, &replica, table, timeouts, &cancel))?;
+                        let status = match report.exit_status() {
+                            0 => Status::Healthy,
+                            2 if plan.data_loss.is_some() => {
+                                result.warnings.push(format!(
+                                    "{table} differs, as the plan said it would: {}",
+                                    plan.data_loss.as_ref().map_or("", |t| t.en.as_str())
+                                ));
+                                Status::Warning
+                            }
+                            2 => Status::Critical,
+                            _ => {
+                                result
+                                    .warnings
+                                    .push(format!("{table} could not be compared"));
+                                Status::Warning
+                            }
+                        };
+                        result.verify = Some(report);
+                        status
+                    }
+                    (None, _) => {
+                        result.warnings.push(
+                            "not verified: give --source to compare the table the repair touched"
+                                .to_owned(),
+                        );
+                        Status::Warning
+                    }
+                    (Some(_), None) => {
+                        result
+                            .warnings
+                            .push("no table to verify: the finding names none".to_owned());
+                        Status::Warning
+                    }
+                }
+            }
+        }
+    };
+    match global.format {
+        Format::Json => println!("{}", output::envelope(status, &result)?),
+        Format::Text | Format::Markdown => print!("{}", describe_applied(&result, &plan)),
+    }
+    Ok(status)
+}
+
+/// Collects from the servers as `diagnose --replica` does and diagnoses.
+fn diagnose_now(connection: &ConnectionArgs, global: &GlobalArgs) -> Result<Report, Failure> {
+    let collection = collect::collect_live(connection, CollectOptions::default(), global)?;
+    Ok(diagnose::diagnose_collection(&collection))
+}
+
+/// The finding to fix and the plan to carry out: by number, or the one a saved diagnosis
+/// names (refused unless a diagnosis now finds it again), and the alternative `choice` picks.
+fn select<'r>(
+    report: &'r Report,
+    number: Option<usize>,
+    saved: Option<&FindingKey>,
+    choice: Option<Choice>,
+) -> Result<(&'r Finding, Plan), Failure> {
+    let finding = match (number, saved) {
+        (_, Some(saved)) => {
+            let mut nearest = Vec::new();
+            let found = report.findings.iter().find(|finding| {
+                let now = FindingKey::of(finding);
+                let differences = saved.differences(&now);
+                if now.class == saved.class && !differences.is_empty() {
+                    nearest = differences.clone();
+                }
+                differences.is_empty()
+            });
+            found.ok_or_else(|| {
+                Failure::new(if nearest.is_empty() {
+                    format!(
+                        "refused: the saved finding ({} on {}) is not found now; diagnose again",
+                        saved.class,
+                        saved.server.as_deref().unwrap_or("the replica")
+                    )
+                } else {
+                    format!(
+                        "refused: the saved finding is not the one found now ({}); diagnose again",
+                        nearest.join(", ")
+                    )
+                })
+            })?
+        }
+        (Some(number), None) => report.findings.get(number.wrapping_sub(1)).ok_or_else(|| {
+            Failure::new(if report.findings.is_empty() {
+                "nothing to fix: the diagnosis finds nothing wrong".to_owned()
+            } else {
+                format!(
+                    "--finding {number}: the diagnosis has {} finding(s)",
+                    report.findings.len()
+                )
+            })
+        })?,
+        (None, None) => return Err(Failure::new("no finding chosen")),
+    };
+    let plan = match choice {
+        None => finding.fix.clone(),
+        Some(choice) => finding
+            .fix
+            .alternatives
+            .iter()
+            .find(|a| a.choice == Some(choice))
+            .map(|a| a.plan.clone())
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "refused: --prefer {}: this finding's plan has no such choice ({}); run \
+                     without --prefer",
+                    match choice {
+                        Choice::PreferSource => "source",
+                        Choice::PreferReplica => "replica",
+                    },
+                    finding.fix.summary.en
+                ))
+            })?,
+    };
+    if executor::dispositions(&plan)
+        .iter()
+        .all(|d| *d == executor::Disposition::Show)
+    {
+        return Err(Failure::new(format!(
+            "nothing to carry out: the plan of {} has no step repldoctor can run or a person must \
+             take ({})",
+            finding.class, plan.summary.en
+        )));
+    }
+    Ok((finding, plan))
+}
+
+fn saved_finding(path: &std::path::Path, number: usize) -> Result<FindingKey, Failure> {
+    let bytes = crate::input::read(crate::input::Input::File(path), crate::input::EVIDENCE)
+        .map_err(|err| Failure::new(format!("--plan {}: {err}", path.display())))?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|err| Failure::new(format!("--plan {}: not JSON: {err}", path.display())))?;
+    FindingKey::from_saved(&json, number)
+        .map_err(|err| Failure::new(format!("--plan {}: {err}", path.display())))
+}
+
+/// Where the last run of a journal stopped for a person.
+struct Resumed {
+    finding: FindingKey,
+    choice: Option<Choice>,
+    manual_step: usize,
+}
+
+fn resume_point(path: &std::path::Path) -> Result<Resumed, Failure> {
+    let entries = journal::read(path, JOURNAL_LIMIT)
+        .map_err(|err| Failure::new(format!("--resume {}: {err}", path.display())))?;
+    let last_run = entries.last().map(|e| e.run.clone()).ok_or_else(|| {
+        Failure::new(format!("--resume {}: the journal is empty", path.display()))
+    })?;
+    let run: Vec<_> = entries.iter().filter(|e| e.run == last_run).collect();
+    let start = run.iter().find_map(|e| match &e.event {
+        Event::Start {
+            finding, choice, ..
+        } => Some((finding.clone(), *choice)),
+        _ => None,
+    });
+    let manual = run.iter().rev().find_map(|e| match &e.event {
+        Event::Step {
+            step,
+            outcome: journal::StepOutcome::Manual,
+            ..
+        } => Some(*step),
+        _ => None,
+    });
+    match (start, manual) {
+        (Some((finding, choice)), Some(manual_step)) => Ok(Resumed {
+            finding,
+            choice,
+            manual_step,
+        }),
+        _ => Err(Failure::new(format!(
+            "--resume {}: its last run did not stop at a step for a person; nothing to resume",
+            path.display()
+        ))),
+    }
+}
+
+/// The first step at or after `first` that would stop the run as things are now.
+fn blocked_now(previews: &[Preview], first: usize) -> Option<usize> {
+    previews
+        .iter()
+        .filter(|p| p.step >= first)
+        .find(|p| {
+            p.disposition == executor::Disposition::Manual
+                || p.preconditions.iter().any(|c| !c.evaluation.holds())
+        })
+        .map(|p| p.step)
+}
+
+/// Asks on the terminal for the replica's `host:port`, typed back.
+fn confirm(server: &str, plan: &Plan) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            "--apply asks for confirmation on a terminal; add --yes to carry the plan out without asking",
+        ));
+    }
+    eprintln!(
+        "About to change {server}: {} ({} step(s)).",
+        plan.summary.en,
+        plan.steps.len()
+    );
+    if let Some(loss) = &plan.data_loss {
+        eprintln!("Data given up: {}", loss.en);
+    }
+    eprint!("Type the replica's host:port ({server}) to go on: ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if answer.trim() == server {
+        Ok(())
+    } else {
+        Err(Failure::new("not confirmed: nothing was changed"))
+    }
+}
+
+async fn close(servers: &mut Servers) {
+    servers.replica.close().await;
+    if let Some(source) = &mut servers.source {
+        source.close().await;
+    }
+}
+
+fn journal_failure(path: &std::path::Path, err: &std::io::Error) -> Failure {
+    Failure::new(format!(
+        "the journal {} cannot be written ({err}): stopped, since a change must not go unrecorded",
+        path.display()
+    ))
+}
+
+/// Compares the one table the repair touched, as `repldoctor verify DB.TABLE` does.
+async fn verify_table(
+    source: &session::dsn::Endpoint,
+    replica: &session::dsn::Endpoint,
+    table: &str,
+    timeouts: session::Timeouts,
+    cancel: &AtomicBool,
+) -> Result<verify::Report, Failure> {
+    let selection = verify::tables::Selection::parse(table).map_err(Failure::new)?;
+    let mut timeouts = timeouts;
+    timeouts.statement = timeouts.statement.max(Duration::from_secs(60));
+    let connect = |endpoint, role| Session::connect(endpoint, role, timeouts);
+    let mut servers = verify::Servers {
+        source: connect(source, "source").await?,
+        replica: connect(replica, "replica").await?,
+        control: connect(replica, "replica").await?,
+    };
+    let options = verify::Options {
+        selection: vec![selection],
+        ..verify::Options::default()
+    };
+    let report = verify::verify(&mut servers, &options, cancel, &mut |_| {}).await;
+    for session in [
+        &mut servers.source,
+        &mut servers.replica,
+        &mut servers.control,
+    ] {
+        session.close().await;
+    }
+    report.map_err(Failure::from)
+}
+
+#[derive(Serialize)]
+struct DryRun<'a> {
+    finding: &'a FindingKey,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    choice: Option<Choice>,
+    summary: &'a str,
+    data_loss: Option<&'a str>,
+    first_step: usize,
+    steps: &'a [Preview],
+    /// The step the run would stop at as things stand now.
+    blocked_at: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Applied<'a> {
+    finding: &'a FindingKey,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    choice: Option<Choice>,
+    journal: String,
+    outcome: &'a Outcome,
+    finding_gone: Option<bool>,
+    verify: Option<verify::Report>,
+    warnings: Vec<String>,
+}
+
+/// The plan with what each step is to the executor and its preconditions now.
+fn describe(finding: &Finding, plan: &Plan, previews: &[Preview], first: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {}{}",
+        finding.class,
+        finding.title.en,
+        finding
+            .facts
+            .server
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(out, "Plan: {}", plan.summary.en);
+    if let Some(loss) = &plan.data_loss {
+        let _ = writeln!(out, "Data given up: {}", loss.en);
+    }
+    for (step, preview) in plan.steps.iter().zip(previews) {
+        let done = if preview.step < first { " (done)" } else { "" };
+        let what = match preview.disposition {
+            executor::Disposition::Run => "runs",
+            executor::Disposition::Show => "shown, not run",
+            executor::Disposition::Manual => "for you: the run stops here",
+            executor::Disposition::FollowUp => "for you, afterwards",
+        };
+        let _ = writeln!(
+            out,
+            "  {}. {} [{what}]{done}",
+            preview.step,
+            executor::target_name(&step.target)
+        );
+        match &step.action {
+            Action::Sql { statements } => {
+                for statement in statements {
+                    let _ = writeln!(out, "       {}", journal::scrub(statement));
+                }
+            }
+            Action::Shell { command } => {
+                let _ = writeln!(out, "       $ {command}");
+            }
+            Action::Manual { instruction } => {
+                let _ = writeln!(out, "       {}", instruction.en);
+            }
+        }
+        let _ = writeln!(out, "       why: {}", step.why.en);
+        for check in &preview.preconditions {
+            let (word, found) = match &check.evaluation {
+                Evaluation::Holds { found } => ("holds now", found.clone()),
+                Evaluation::DoesNotHold { found } => ("DOES NOT HOLD now", found.clone()),
+                Evaluation::Failed { error } => ("cannot be read", error.clone()),
+                Evaluation::ForAPerson => ("for a person to confirm", String::new()),
+            };
+            let _ = writeln!(
+                out,
+                "       only if {}: {word}{}",
+                check.description,
+                if found.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({found})")
+                }
+            );
+        }
+        if let Some(check) = &step.verify {
+            let _ = writeln!(out, "       then check: {}", check.description.en);
+        }
+    }
+    out
+}
+
+fn describe_applied(result: &Applied<'_>, plan: &Plan) -> String {
+    let mut out = String::new();
+    match result.outcome {
+        Outcome::Completed { follow_ups } => {
+            let _ = writeln!(out, "Every step ran and every check held.");
+            for number in follow_ups {
+                if let Some(step) = plan.steps.get(number - 1)
+                    && let Action::Manual { instruction } = &step.action
+                {
+                    let _ = writeln!(out, "Left for you: {}", instruction.en);
+                }
+            }
+        }
+        Outcome::Stopped { step, stop } => {
+            let _ = writeln!(out, "Stopped at step {step}: {}", stop_words(stop));
+            let _ = writeln!(
+                out,
+                "Steps before {step} were carried out; nothing after. The journal has the state \
+                 before and after each step."
+            );
+            if matches!(stop, Stop::Manual { .. }) {
+                let _ = writeln!(
+                    out,
+                    "When it is done: repldoctor fix --resume {} (with the same --replica/--source)",
+                    result.journal
+                );
+            }
+        }
+    }
+    match result.finding_gone {
+        Some(true) => {
+            let _ = writeln!(out, "A fresh diagnosis no longer finds it.");
+        }
+        Some(false) => {
+            let _ = writeln!(out, "A fresh diagnosis STILL finds it.");
+        }
+        None => {}
+    }
+    if let Some(report) = &result.verify {
+        for table in &report.tables {
+            let _ = writeln!(
+                out,
+                "verify {}: {:?}, {} rows on the source, {} on the replica, {} differ",
+                table.table,
+                table.verdict,
+                table.rows_source,
+                table.rows_replica,
+                table.rows_different
+            );
+        }
+    }
+    for warning in &result.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    let _ = writeln!(out, "Journal: {}", result.journal);
+    out
+}
+
+fn stop_words(stop: &Stop) -> String {
+    match stop {
+        Stop::Precondition { check } => format!(
+            "the precondition \"{}\" does not hold ({}); nothing of this step was sent",
+            check.description,
+            found(&check.evaluation)
+        ),
+        Stop::Check { check } => format!(
+            "the step ran but \"{}\" does not hold afterwards ({})",
+            check.description,
+            found(&check.evaluation)
+        ),
+        Stop::Statement {
+            statement,
+            error,
+            undone,
+        } => format!(
+            "`{statement}` failed: {error}; undone on the same connection: {}",
+            undone.join("; ")
+        ),
+        Stop::ConnectionLost { statement, error } => format!(
+            "the connection was lost{}: {error}; an open transaction is rolled back by the server",
+            if statement.is_empty() {
+                String::new()
+            } else {
+                format!(" at `{statement}`")
+            }
+        ),
+        Stop::Manual { instruction } => format!("a step for you: {instruction}"),
+        Stop::Interrupted => "interrupted (Ctrl-C) between two steps".to_owned(),
+        Stop::NoSession { target } => {
+            format!("the step runs on the {target}, which this run has no connection to")
+        }
+    }
+}
+
+fn found(evaluation: &Evaluation) -> String {
+    match evaluation {
+        Evaluation::Holds { found } | Evaluation::DoesNotHold { found } => found.clone(),
+        Evaluation::Failed { error } => error.clone(),
+        Evaluation::ForAPerson => "only a person can tell".to_owned(),
+    }
 }

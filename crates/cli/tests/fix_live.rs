@@ -1,0 +1,372 @@
+//! `repldoctor fix` on real MariaDB pairs: each fault with an executable plan is injected,
+//! repaired with `--apply --yes`, and then replication runs, a fresh diagnosis no longer finds
+//! it, `verify` finds the table equal and the journal holds every step. The refusals are
+//! tested the same way: each with its reason, its exit status, and the servers left as they
+//! were.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use testlab::{Lab, LabOptions, Writer, faults};
+
+/// Runs `repldoctor --format json fix` on the lab's pair, journaling into `journal`.
+fn fix(lab: &Lab, journal: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(["--format", "json", "fix"])
+        .args([
+            "--source",
+            &lab.server(0).dsn(),
+            "--replica",
+            &lab.server(1).dsn(),
+            "--journal",
+            &journal.display().to_string(),
+        ])
+        .args(extra)
+        .env("HOME", "/nonexistent")
+        .env_remove("MYSQL_PWD")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap(), value, stderr)
+}
+
+/// Every line of the journal.
+fn journal_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// The steps the journal records as sent to a server, with their outcome.
+fn journaled_steps(path: &Path) -> Vec<(u64, String)> {
+    journal_lines(path)
+        .iter()
+        .filter(|e| e["event"] == "step" && e["sent"].as_u64() > Some(0))
+        .map(|e| {
+            (
+                e["step"].as_u64().unwrap(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn value(lab: &Lab, index: usize, sql: &str) -> Option<String> {
+    lab.server(index).value(sql).await.unwrap()
+}
+
+async fn assert_replicating(lab: &Lab) {
+    lab.wait_caught_up(1, 0).await.unwrap();
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert!(status.sql_running() && status.io_running(), "{status:?}");
+}
+
+/// A repair that completed: exit 0, the finding gone, the table verified equal.
+fn assert_repaired(code: i32, json: &Value, stderr: &str, table: &str) {
+    assert_eq!(code, 0, "{json:#} {stderr}");
+    assert_eq!(json["outcome"]["outcome"], "completed", "{json:#}");
+    assert_eq!(json["finding_gone"], true, "{json:#}");
+    let verified = &json["verify"]["tables"][0];
+    assert_eq!(verified["table"], table, "{json:#}");
+    assert_eq!(verified["verdict"], "equal", "{json:#}");
+}
+
+/// The replica holds the row the source inserts, value for value: the transaction is skipped,
+/// nothing is lost. The dry run first changes nothing.
+#[tokio::test]
+async fn duplicate_key_of_an_identical_row_is_skipped_and_verified() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let table = faults::create_table(&lab, 0, 1, "same").await.unwrap();
+    let insert = format!("INSERT INTO {table} VALUES (10, 'the same row')");
+    lab.server(1)
+        .exec(&format!("SET SESSION sql_log_bin = 0; {insert}"))
+        .await
+        .unwrap();
+    lab.server(0).exec(&insert).await.unwrap();
+    lab.wait_status(1, "the applier to stop", |s| s.sql_errno() == 1062)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+
+    let (code, json, stderr) = fix(&lab, &journal, &[]);
+    assert_eq!(code, 0, "the plan can run now: {json:#} {stderr}");
+    assert_eq!(json["finding"]["class"], "dup_key");
+    assert_eq!(json["blocked_at"], Value::Null);
+    assert!(!journal.exists(), "a dry run journals nothing");
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert_eq!(status.sql_errno(), 1062, "a dry run changes nothing");
+
+    let before = value(&lab, 1, "SELECT @@GLOBAL.gtid_slave_pos").await;
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, "lab.same");
+    assert_replicating(&lab).await;
+    assert_ne!(
+        value(&lab, 1, "SELECT @@GLOBAL.gtid_slave_pos").await,
+        before
+    );
+    let lines = journal_lines(&journal);
+    assert_eq!(lines.first().unwrap()["event"], "start");
+    assert_eq!(lines.last().unwrap()["event"], "end");
+    assert_eq!(lines.last().unwrap()["outcome"], "completed");
+    let steps = journaled_steps(&journal);
+    assert!(
+        !steps.is_empty() && steps.iter().all(|(_, o)| o == "completed"),
+        "{steps:?}"
+    );
+    let step = lines
+        .iter()
+        .find(|e| e["event"] == "step" && e["sent"].as_u64() > Some(0))
+        .unwrap();
+    assert_eq!(
+        step["before"]["status"]["Last_SQL_Errno"], "1062",
+        "{step:#}"
+    );
+    assert_eq!(
+        step["after"]["status"]["Slave_SQL_Running"], "Yes",
+        "{step:#}"
+    );
+}
+
+/// The rows differ: without a choice the run stops before changing anything; with
+/// `--prefer source` the replica ends with the source's row.
+#[tokio::test]
+async fn duplicate_key_of_a_different_row_waits_for_a_choice_then_takes_the_sources() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(code, 2, "{json:#} {stderr}");
+    assert_eq!(json["outcome"]["stop"]["kind"], "manual", "{json:#}");
+    assert!(journaled_steps(&journal).is_empty(), "nothing was sent");
+    let row = format!("SELECT v FROM {table} WHERE id = 10");
+    assert_eq!(
+        value(&lab, 1, &row).await.as_deref(),
+        Some("written on the replica")
+    );
+
+    let (code, json, stderr) = fix(&lab, &journal, &["--prefer", "source", "--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, &table);
+    assert_replicating(&lab).await;
+    assert_eq!(
+        value(&lab, 1, &row).await.as_deref(),
+        Some("written on the source")
+    );
+    // The delete ran with binary logging off: the replica wrote no GTID of its own.
+    let own = value(&lab, 1, "SELECT @@GLOBAL.gtid_binlog_pos")
+        .await
+        .unwrap_or_default();
+    assert!(
+        !own.split(',')
+            .any(|g| g.split('-').nth(1) == Some(&lab.server(1).server_id().to_string())),
+        "{own}"
+    );
+}
+
+/// `--prefer replica` keeps the replica's row and skips the source's transaction: done, with
+/// the difference the plan announced (exit 1).
+#[tokio::test]
+async fn preferring_the_replica_skips_and_says_the_table_differs() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--prefer", "replica", "--apply", "--yes"]);
+    assert_eq!(code, 1, "{json:#} {stderr}");
+    assert_eq!(json["finding_gone"], true, "{json:#}");
+    assert_eq!(
+        json["verify"]["tables"][0]["verdict"], "different",
+        "{json:#}"
+    );
+    assert_replicating(&lab).await;
+    let row = format!("SELECT v FROM {table} WHERE id = 10");
+    assert_eq!(
+        value(&lab, 1, &row).await.as_deref(),
+        Some("written on the replica")
+    );
+}
+
+/// An update of a row the replica lacks: the event's before-image is inserted with binary
+/// logging off, and the source's update then applies.
+#[tokio::test]
+async fn row_not_found_gets_its_row_back_and_the_update_applies() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::row_not_found(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, &table);
+    assert_replicating(&lab).await;
+    let row = format!("SELECT v FROM {table} WHERE id = 2");
+    assert_eq!(
+        value(&lab, 1, &row).await.as_deref(),
+        Some("changed on the source")
+    );
+}
+
+/// The source deletes a row the replica no longer has: a skip, not an insert and a delete.
+#[tokio::test]
+async fn a_delete_of_a_row_already_gone_is_skipped() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let table = faults::create_table(&lab, 0, 1, "gone").await.unwrap();
+    lab.server(1)
+        .exec(&format!(
+            "SET SESSION sql_log_bin = 0; DELETE FROM {table} WHERE id = 3"
+        ))
+        .await
+        .unwrap();
+    lab.server(0)
+        .exec(&format!("DELETE FROM {table} WHERE id = 3"))
+        .await
+        .unwrap();
+    lab.wait_status(1, "the applier to stop", |s| s.sql_errno() == 1032)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, &table);
+    assert_replicating(&lab).await;
+    let statements: Vec<String> = journal_lines(&journal)
+        .iter()
+        .filter(|e| e["event"] == "step")
+        .flat_map(|e| e["statements"].as_array().cloned().unwrap_or_default())
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !statements.iter().any(|s| s.starts_with("INSERT")),
+        "{statements:?}"
+    );
+}
+
+/// A killed applier is restarted; the interrupted update applies.
+#[tokio::test]
+async fn a_killed_applier_is_restarted() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::killed_applier(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(
+        json["finding"]["class"], "applier_killed",
+        "{json:#} {stderr}"
+    );
+    assert!(code == 0 || code == 1, "{json:#} {stderr}");
+    assert_eq!(json["finding_gone"], true, "{json:#}");
+    assert_replicating(&lab).await;
+    let row = format!("SELECT v FROM {table} WHERE id = 1");
+    assert_eq!(
+        value(&lab, 1, &row).await.as_deref(),
+        Some("killed on the replica")
+    );
+}
+
+/// A second fixer on the same replica is refused while the first holds the lock; nothing
+/// changes.
+#[tokio::test]
+async fn a_second_fixer_is_refused() {
+    use mysql_async::prelude::Queryable;
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let mut first = lab.server(1).conn().await.unwrap();
+    let held: Option<i64> = first
+        .query_first("SELECT GET_LOCK('repldoctor.fix', 0)")
+        .await
+        .unwrap();
+    assert_eq!(held, Some(1));
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, _, stderr) = fix(&lab, &journal, &["--prefer", "source", "--apply", "--yes"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("another repldoctor fix"), "{stderr}");
+    assert!(journaled_steps(&journal).is_empty());
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert_eq!(status.sql_errno(), 1062);
+    first.disconnect().await.unwrap();
+}
+
+/// A saved diagnosis runs only while its finding holds: after the DBA repaired it by hand and
+/// another collision happened, the saved plan is refused with what changed.
+#[tokio::test]
+async fn a_saved_plan_for_a_finding_that_moved_on_is_refused() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("diagnosis.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args([
+            "--format",
+            "json",
+            "diagnose",
+            "--replica",
+            &lab.server(1).dsn(),
+        ])
+        .args(["--source", &lab.server(0).dsn()])
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    std::fs::write(&saved, &out.stdout).unwrap();
+    // By hand: the replica's row goes, the applier runs; then another key collides.
+    lab.server(1)
+        .exec(&format!(
+            "SET SESSION sql_log_bin = 0; DELETE FROM {table} WHERE id = 10; START SLAVE SQL_THREAD"
+        ))
+        .await
+        .unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    lab.server(1)
+        .exec(&format!(
+            "SET SESSION sql_log_bin = 0; INSERT INTO {table} VALUES (11, 'r')"
+        ))
+        .await
+        .unwrap();
+    lab.server(0)
+        .exec(&format!("INSERT INTO {table} VALUES (11, 's')"))
+        .await
+        .unwrap();
+    lab.wait_status(1, "the applier to stop", |s| s.sql_errno() == 1062)
+        .await
+        .unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let plan = saved.display().to_string();
+    let (code, _, stderr) = fix(&lab, &journal, &["--plan", &plan, "--apply", "--yes"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(!journal.exists());
+    let row = format!("SELECT v FROM {table} WHERE id = 11");
+    assert_eq!(value(&lab, 1, &row).await.as_deref(), Some("r"));
+}
+
+/// Writes keep arriving on the source (another table) while the repair runs: it completes,
+/// and both the repaired table and the busy one end equal.
+#[tokio::test]
+async fn a_repair_under_writes_on_the_source_completes_right() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let busy = faults::create_table(&lab, 0, 1, "busy").await.unwrap();
+    let injected = faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let writer = Writer::start(lab.server(0), "lab", Duration::from_millis(5), move |n| {
+        format!("INSERT INTO {busy} VALUES ({}, 'w')", n + 100)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--prefer", "source", "--apply", "--yes"]);
+    let written = writer.stop();
+    assert!(written > 0);
+    assert_repaired(code, &json, &stderr, &table);
+    assert_replicating(&lab).await;
+    let count = |index| value(&lab, index, "SELECT COUNT(*) FROM lab.busy");
+    assert_eq!(count(1).await, count(0).await);
+}
