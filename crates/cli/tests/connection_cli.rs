@@ -197,11 +197,38 @@ fn json_failure_is_parseable() {
 
 #[test]
 fn unbuilt_paths_exit_3_with_one_line() {
-    for args in [&["watch", "--config", "/tmp/fleet.toml"][..], &["fix"]] {
-        let output = repldoctor(args);
-        let stderr = assert_one_line_failure(&output);
-        assert!(stderr.contains("not built yet"), "{args:?}: {stderr}");
-    }
+    let output = repldoctor(&["watch", "--config", "/tmp/fleet.toml"]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("not built yet"), "{stderr}");
+}
+
+#[test]
+fn fix_without_a_replica_or_with_a_bad_journal_exits_3_with_one_line() {
+    let output = repldoctor(&["fix"]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("--replica"), "{stderr}");
+    // A password in the DSN is never echoed, whatever fails.
+    let output = repldoctor(&[
+        "fix",
+        "--replica",
+        "mysql://u:S3cretPass@127.0.0.1:1",
+        "--apply",
+        "--yes",
+    ]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(
+        stderr.contains("127.0.0.1:1") && !stderr.contains("S3cretPass"),
+        "{stderr}"
+    );
+    let output = repldoctor(&[
+        "fix",
+        "--replica",
+        "h=127.0.0.1,P=1",
+        "--resume",
+        "/dev/null",
+    ]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("--resume"), "{stderr}");
 }
 
 #[test]
