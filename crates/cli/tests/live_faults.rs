@@ -106,8 +106,37 @@ async fn duplicate_key() {
             "local": "written on the replica",
         }])
     );
-    assert!(!finding.fix.alternatives.is_empty());
-    assert!(finding.fix.data_loss.is_some());
+    // The rows differ: nothing runs before the DBA chooses; each choice says what it gives up,
+    // and preferring the source deletes exactly the replica's row by its key.
+    assert!(
+        !finding
+            .fix
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, diagnose::plan::Action::Sql { .. })),
+        "{:#?}",
+        finding.fix
+    );
+    let choices: Vec<_> = finding.fix.alternatives.iter().map(|a| a.choice).collect();
+    assert_eq!(
+        choices,
+        vec![
+            Some(diagnose::plan::Choice::PreferSource),
+            Some(diagnose::plan::Choice::PreferReplica)
+        ]
+    );
+    assert!(
+        finding
+            .fix
+            .alternatives
+            .iter()
+            .all(|a| a.plan.data_loss.is_some())
+    );
+    let prefer_source = serde_json::to_string(&finding.fix.alternatives[0].plan).unwrap();
+    assert!(
+        prefer_source.contains("DELETE FROM `lab`.`dup` WHERE `id` = '10'"),
+        "{prefer_source}"
+    );
 
     // Redacted, the values are gone but the comparison still tells the rows apart.
     let mut redacted = collection.clone();

@@ -540,6 +540,7 @@ mod tests {
             action: Action::Shell {
                 command: "repldoctor binlog show f --end-log-pos 9".to_owned(),
             },
+            risk: RiskLevel::None,
             ..sql(Target::SourceHost)
         };
         let plan = Plan {

@@ -233,3 +233,12 @@ pub fn rows_events(view: &ChannelView<'_>) -> usize {
         })
         .count()
 }
+
+/// A value as a string literal, when its text is printable: bytes that are not text could not
+/// be written back exactly this way.
+pub fn literal(value: &str) -> Option<String> {
+    (!value
+        .chars()
+        .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t' && c != '\n')))
+    .then(|| dialect::quote(value))
+}

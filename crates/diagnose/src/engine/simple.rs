@@ -53,7 +53,7 @@ impl ErrorRule {
             ));
             steps.push(plans::resume_applier(
                 &dialect,
-                &view,
+                view,
                 failure.code(),
                 crate::text!(
                     "apply the failing transaction again once the cause is repaired",

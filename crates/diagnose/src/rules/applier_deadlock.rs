@@ -108,7 +108,7 @@ impl Rule for ApplierDeadlock {
                     ),
                     plans::resume_applier(
                         &dialect,
-                        &view,
+                        view,
                         failure.code(),
                         text!(
                             "the victim was rolled back; it is applied again",

@@ -131,7 +131,7 @@ impl Rule for ApplierKilled {
                 steps: vec![
                     plans::resume_applier(
                         &dialect,
-                        &view,
+                        view,
                         failure.code(),
                         text!(
                             "the interrupted transaction was rolled back and is applied again from its start",

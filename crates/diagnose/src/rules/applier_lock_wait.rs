@@ -150,7 +150,7 @@ impl Rule for ApplierLockWait {
                     ),
                     plans::resume_applier(
                         &dialect,
-                        &view,
+                        view,
                         failure.code(),
                         text!(
                             "the timed-out transaction was rolled back; it is applied again from its start",

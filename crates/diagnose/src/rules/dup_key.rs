@@ -414,7 +414,7 @@ fn prefer_source(
         }
         condition.push_str(&dialect::identifier(column));
         condition.push_str(" = ");
-        condition.push_str(&dialect::quote(value.as_deref()?));
+        condition.push_str(&plans::literal(value.as_deref()?)?);
     }
     let table_sql = dialect::qualified_table(table);
     let delete = format!("DELETE FROM {table_sql} WHERE {condition}");

@@ -154,7 +154,11 @@ fn plan(
             steps.push(
                 Step::sql(
                     Target::Replica,
-                    &["SET SESSION sql_log_bin = 0", insert, "SET SESSION sql_log_bin = 1"],
+                    &[
+                        "SET SESSION sql_log_bin = 0",
+                        insert,
+                        "SET SESSION sql_log_bin = 1",
+                    ],
                     text!(
                         "give the replica the row as the event expects it (its before-image), \
                          without a GTID or binlog event of the replica's own",
@@ -171,14 +175,12 @@ fn plan(
                     Expect::Value("1".to_owned()),
                 )),
             );
-            steps.push(
-                plans::resume_applier(
-                    &dialect,
-                    view,
-                    failure.code(),
-                    text!("apply the event again", "重新应用该事件"),
-                ),
-            );
+            steps.push(plans::resume_applier(
+                &dialect,
+                view,
+                failure.code(),
+                text!("apply the event again", "重新应用该事件"),
+            ));
         }
         None => {
             steps.push(Step::manual(
@@ -196,14 +198,12 @@ fn plan(
                     "未读到事件完整的前镜像，无法在此准确重建该行"
                 ),
             ));
-            steps.push(
-                plans::resume_applier(
-                    &dialect,
-                    view,
-                    failure.code(),
-                    text!("apply the event again", "重新应用该事件"),
-                ),
-            );
+            steps.push(plans::resume_applier(
+                &dialect,
+                view,
+                failure.code(),
+                text!("apply the event again", "重新应用该事件"),
+            ));
         }
     }
     Plan {
@@ -261,7 +261,7 @@ fn row_lookup(table: &str, comparison: &RowComparison) -> Option<RowLookup> {
         }
         condition.push_str(&dialect::identifier(column));
         condition.push_str(" = ");
-        condition.push_str(&literal(value.as_deref()?)?);
+        condition.push_str(&plans::literal(value.as_deref()?)?);
     }
     // Only a full image rebuilds the row: the source's row, when read, says how many columns
     // the table has.
@@ -279,7 +279,11 @@ fn row_lookup(table: &str, comparison: &RowComparison) -> Option<RowLookup> {
             let values = comparison
                 .incoming
                 .iter()
-                .map(|c| c.value.as_deref().map_or(Some("NULL".to_owned()), literal))
+                .map(|c| {
+                    c.value
+                        .as_deref()
+                        .map_or(Some("NULL".to_owned()), plans::literal)
+                })
                 .collect::<Option<Vec<String>>>()?;
             Some(format!(
                 "INSERT INTO {table_sql} ({}) VALUES ({})",
@@ -292,13 +296,4 @@ fn row_lookup(table: &str, comparison: &RowComparison) -> Option<RowLookup> {
         count: format!("SELECT COUNT(*) FROM {table_sql} WHERE {condition}"),
         insert,
     })
-}
-
-/// A value as a string literal, when its text is printable: bytes that are not text could not
-/// be written back exactly this way.
-fn literal(value: &str) -> Option<String> {
-    (!value
-        .chars()
-        .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t' && c != '\n')))
-    .then(|| dialect::quote(value))
 }
