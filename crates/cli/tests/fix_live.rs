@@ -370,3 +370,162 @@ async fn a_repair_under_writes_on_the_source_completes_right() {
     let count = |index| value(&lab, index, "SELECT COUNT(*) FROM lab.busy");
     assert_eq!(count(1).await, count(0).await);
 }
+
+/// The plan `--prefer source` runs for a duplicate key whose rows differ, diagnosed now.
+async fn prefer_source_plan(lab: &Lab) -> diagnose::plan::Plan {
+    use session::dsn::{Dsn, Endpoint};
+    let endpoint = |dsn: &str| {
+        Endpoint::resolve(
+            &Dsn::parse(dsn).unwrap(),
+            &session::option_file::ClientDefaults::default(),
+            None,
+        )
+    };
+    let collection = collect::collect(
+        &endpoint(&lab.server(1).dsn()),
+        Some(&endpoint(&lab.server(0).dsn())),
+        &collect::CollectOptions::default(),
+    )
+    .await
+    .unwrap();
+    let report = diagnose::diagnose_collection(&collection);
+    let finding = report.findings.first().expect("a finding");
+    assert_eq!(finding.class, diagnose::Class::DupKey);
+    finding
+        .fix
+        .alternatives
+        .iter()
+        .find(|a| a.choice == Some(diagnose::plan::Choice::PreferSource))
+        .expect("a prefer-source plan")
+        .plan
+        .clone()
+}
+
+/// Runs `plan` with the executor on a root session to the replica; `between` runs (as a
+/// separate client, synchronously) whenever a step begins or ends.
+async fn run_plan(
+    lab: &Lab,
+    plan: &diagnose::plan::Plan,
+    journal: &Path,
+    between: &mut dyn FnMut(fix::executor::Progress<'_>),
+) -> fix::Outcome {
+    use session::dsn::{Dsn, Endpoint};
+    let endpoint = Endpoint::resolve(
+        &Dsn::parse(&lab.server(1).dsn()).unwrap(),
+        &session::option_file::ClientDefaults::default(),
+        None,
+    );
+    let replica = session::Session::connect(&endpoint, "replica", session::Timeouts::default())
+        .await
+        .unwrap();
+    let mut servers = fix::Servers {
+        replica,
+        source: None,
+    };
+    let mut journal = fix::Journal::open(journal).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut run = fix::executor::Run {
+        journal: &mut journal,
+        id: "test".to_owned(),
+        server: servers.replica.label(),
+        cancel: &cancel,
+    };
+    fix::executor::lock(&mut servers.replica).await.unwrap();
+    fix::executor::apply(plan, 1, &mut servers, &mut run, between)
+        .await
+        .unwrap()
+}
+
+/// A local session changes the replica between the diagnosis and the step: it removes the
+/// row and restarts the applier itself. The step's preconditions, read right before it, no
+/// longer hold: nothing of it is sent.
+#[tokio::test]
+async fn a_local_change_between_diagnosis_and_step_refuses_the_step() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let plan = prefer_source_plan(&lab).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let local = format!(
+        "SET SESSION sql_log_bin = 0; DELETE FROM {table} WHERE id = 10; START SLAVE SQL_THREAD"
+    );
+    let mut changed = false;
+    let outcome = run_plan(&lab, &plan, &journal, &mut |progress| {
+        if let fix::executor::Progress::Starting { .. } = progress
+            && !changed
+        {
+            changed = true;
+            lab.server(1).pipe_sql(&local).unwrap();
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    })
+    .await;
+    let fix::Outcome::Stopped { stop, .. } = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(matches!(stop, fix::Stop::Precondition { .. }), "{stop:?}");
+    assert!(journaled_steps(&journal).is_empty(), "nothing was sent");
+    let refused: Vec<Value> = journal_lines(&journal)
+        .into_iter()
+        .filter(|e| e["outcome"] == "refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_replicating(&lab).await;
+}
+
+/// The replica becomes unreachable after the first step: the next step's precondition cannot
+/// be read, the run stops there, and the journal says the first step completed and the second
+/// was not sent.
+#[tokio::test]
+async fn a_replica_lost_mid_run_stops_the_run_where_the_journal_says() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let injected = faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    let table = injected.table.unwrap();
+    let plan = prefer_source_plan(&lab).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let mut done = 0;
+    let outcome = run_plan(&lab, &plan, &journal, &mut |progress| {
+        if let fix::executor::Progress::Done { .. } = progress {
+            done += 1;
+            if done == 1 {
+                // Every connection but this client's own is cut, the fixer's among them.
+                lab.server(1)
+                    .pipe_sql(
+                        "SELECT GROUP_CONCAT(CONCAT('KILL ', ID, ';') SEPARATOR ' ') INTO @k \
+                         FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
+                         AND USER = 'root' AND COMMAND <> 'Binlog Dump'; \
+                         EXECUTE IMMEDIATE CONCAT('BEGIN NOT ATOMIC ', @k, ' END')",
+                    )
+                    .unwrap();
+            }
+        }
+    })
+    .await;
+    let fix::Outcome::Stopped { step, stop } = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(
+        matches!(stop, fix::Stop::Precondition { check } if matches!(check.evaluation, fix::check::Evaluation::Failed { .. })),
+        "{stop:?}"
+    );
+    let steps = journaled_steps(&journal);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].1, "completed");
+    let lines = journal_lines(&journal);
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "end");
+    assert!(
+        last["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("at step {step}")),
+        "{last:#}"
+    );
+    // Where it stopped: the replica's row is gone, the applier still stopped on the error.
+    let row = format!("SELECT COUNT(*) FROM {table} WHERE id = 10");
+    assert_eq!(value(&lab, 1, &row).await.as_deref(), Some("0"));
+    let status = lab.server(1).default_channel().await.unwrap().unwrap();
+    assert_eq!(status.sql_errno(), 1062);
+}
