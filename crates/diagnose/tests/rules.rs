@@ -1,6 +1,7 @@
 //! One small piece of pasted evidence per rule: the rule fires with the right facts, and stays
 //! quiet when the evidence does not show its pattern.
 
+use diagnose::plan::Action;
 use diagnose::{Class, Finding, Report, Severity};
 use evidence::text::{TextInput, parse_evidence};
 
@@ -829,4 +830,98 @@ fn a_replication_thread_killed_in_the_processlist_is_applier_killed() {
         "| Id | User | Host | db | Command | Time | State | Info |\n| 30 | app | h:1 | db | Killed | 3 | updating | update t set a=1 |\n",
     );
     assert!(!has(&report, Class::ApplierKilled));
+}
+
+/// The skip of a failing MySQL GTID transaction, statement for statement, in every release's
+/// names: `SLAVE` until 8.0.22, `REPLICA` from it (8.4 and 9.x know no other), the status
+/// columns and the skip counter renamed with them (8.0.22, 8.0.26). The executor runs exactly
+/// these, so they are asserted whole, preconditions included.
+#[test]
+fn the_mysql_gtid_skip_is_spelled_for_each_release() {
+    let gtid = "3e11fa47-71ca-11e1-9e33-c80aa9429562:4412";
+    let slave = ("START SLAVE SQL_THREAD", "SHOW SLAVE STATUS");
+    let replica = ("START REPLICA SQL_THREAD", "SHOW REPLICA STATUS");
+    for (version, (start, show), counter) in [
+        ("5.7.44-log", slave, "sql_slave_skip_counter"),
+        ("8.0.21", slave, "sql_slave_skip_counter"),
+        ("8.0.22", replica, "sql_slave_skip_counter"),
+        ("8.0.26", replica, "sql_replica_skip_counter"),
+        ("8.4.3", replica, "sql_replica_skip_counter"),
+        ("9.1.0", replica, "sql_replica_skip_counter"),
+    ] {
+        let prefix = if start.contains("REPLICA") {
+            "Replica"
+        } else {
+            "Slave"
+        };
+        let (file_column, position_column) = if prefix == "Replica" {
+            ("Relay_Source_Log_File", "Exec_Source_Log_Pos")
+        } else {
+            ("Relay_Master_Log_File", "Exec_Master_Log_Pos")
+        };
+        let report = diagnose_text(&format!(
+            "version = {version}\ngtid_mode = ON\n{prefix}_IO_Running: Yes\n{prefix}_SQL_Running: No\n\
+             {file_column}: mysql-bin.000031\n{position_column}: 8600\nLast_SQL_Errno: 1062\n\
+             Last_SQL_Error: Coordinator stopped because there were error(s) in the worker(s). The most recent failure being: Worker 2 failed executing transaction '{gtid}' at master log mysql-bin.000031, end_log_pos 8812. See error log and/or performance_schema.replication_applier_status_by_worker table for more details about this failure or others, if any.\n"
+        ));
+        let found = finding(&report, Class::DupKey);
+        let skip = found
+            .fix
+            .steps
+            .iter()
+            .chain(found.fix.alternatives.iter().flat_map(|a| &a.plan.steps))
+            .find(|s| matches!(&s.action, Action::Sql { statements } if statements[0].starts_with("SET GTID_NEXT")))
+            .unwrap_or_else(|| panic!("{version}: no GTID skip in {:#?}", found.fix));
+        let Action::Sql { statements } = &skip.action else {
+            unreachable!()
+        };
+        assert_eq!(
+            statements,
+            &[
+                format!("SET GTID_NEXT = '{gtid}'"),
+                "BEGIN".to_owned(),
+                "COMMIT".to_owned(),
+                "SET GTID_NEXT = 'AUTOMATIC'".to_owned(),
+                start.to_owned(),
+            ],
+            "{version}"
+        );
+        let checks: Vec<(Option<&str>, String)> = skip
+            .preconditions
+            .iter()
+            .map(|c| (c.sql.as_deref(), format!("{:?}", c.expect)))
+            .collect();
+        assert_eq!(
+            checks,
+            vec![
+                (
+                    Some(show),
+                    "Column { name: \"Last_SQL_Errno\", value: \"1062\" }".to_owned()
+                ),
+                (
+                    Some(format!("SELECT GTID_SUBSET('{gtid}', @@GLOBAL.gtid_executed)").as_str()),
+                    "Value(\"0\")".to_owned()
+                ),
+                (
+                    Some(show),
+                    format!("Column {{ name: \"{file_column}\", value: \"mysql-bin.000031\" }}")
+                ),
+                (
+                    Some(show),
+                    format!("Column {{ name: \"{position_column}\", value: \"8600\" }}")
+                ),
+            ],
+            "{version}"
+        );
+        // Without GTIDs the counter has the release's name, guarded by gtid_mode OFF.
+        let anonymous = diagnose_text(&format!(
+            "version = {version}\n{prefix}_IO_Running: Yes\n{prefix}_SQL_Running: No\nLast_SQL_Errno: 1062\n\
+             Last_SQL_Error: Could not execute Write_rows event on table shop.t; Duplicate entry '9' for key 'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY; the event's master log mysql-bin.000031, end_log_pos 8812\n"
+        ));
+        let plan = serde_json::to_string(&finding(&anonymous, Class::DupKey).fix).unwrap();
+        assert!(
+            plan.contains(&format!("SET GLOBAL {counter} = 1")),
+            "{version}: {plan}"
+        );
+    }
 }

@@ -152,6 +152,7 @@ pub fn skip_transaction(
                 why,
                 RiskLevel::Medium,
             )
+            .with_precondition(stopped_on(dialect, errno))
             .with_precondition(Check::sql(
                 text!(
                     "GTID {gtid} is not executed on the replica yet",
