@@ -529,3 +529,61 @@ async fn a_replica_lost_mid_run_stops_the_run_where_the_journal_says() {
     let status = lab.server(1).default_channel().await.unwrap().unwrap();
     assert_eq!(status.sql_errno(), 1062);
 }
+
+/// MariaDB with parallel appliers and two replication domains refuses the skip counter (error
+/// 1966): the identical-row skip moves `gtid_slave_pos` past the failing GTID in its domain
+/// and keeps the other domain where it was.
+#[tokio::test]
+async fn a_skip_with_parallel_appliers_and_two_domains_moves_the_position() {
+    let options = LabOptions {
+        parallel_threads: 4,
+        ..LabOptions::default()
+    };
+    let lab = Lab::primary_replica(&options).await.unwrap();
+    let table = faults::create_table(&lab, 0, 1, "domains").await.unwrap();
+    lab.server(0)
+        .exec(&format!(
+            "SET SESSION gtid_domain_id = 1; INSERT INTO {table} VALUES (20, 'domain one')"
+        ))
+        .await
+        .unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    let insert = format!("INSERT INTO {table} VALUES (10, 'the same row')");
+    lab.server(1)
+        .exec(&format!("SET SESSION sql_log_bin = 0; {insert}"))
+        .await
+        .unwrap();
+    lab.server(0).exec(&insert).await.unwrap();
+    lab.wait_status(1, "the applier to stop", |s| s.sql_errno() == 1062)
+        .await
+        .unwrap();
+    let position = value(&lab, 1, "SELECT @@GLOBAL.gtid_slave_pos")
+        .await
+        .unwrap();
+    assert!(position.contains(','), "two domains: {position}");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, &table);
+    assert_replicating(&lab).await;
+    let statements: Vec<String> = journal_lines(&journal)
+        .iter()
+        .filter(|e| e["event"] == "step")
+        .flat_map(|e| e["statements"].as_array().cloned().unwrap_or_default())
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.starts_with("SET GLOBAL gtid_slave_pos")),
+        "{statements:?}"
+    );
+    assert!(
+        !statements.iter().any(|s| s.contains("skip_counter")),
+        "{statements:?}"
+    );
+    let after = value(&lab, 1, "SELECT @@GLOBAL.gtid_slave_pos")
+        .await
+        .unwrap();
+    assert!(after.contains("1-1-"), "domain 1 kept: {after}");
+}

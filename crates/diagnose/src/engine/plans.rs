@@ -111,6 +111,7 @@ pub fn resume_applier(
 /// reason when it cannot be done safely from this evidence.
 pub fn skip_transaction(
     dialect: &Dialect,
+    view: &ChannelView<'_>,
     transaction: Option<&TransactionRef>,
     errno: Option<u32>,
 ) -> Result<Vec<Step>, Text> {
@@ -118,6 +119,12 @@ pub fn skip_transaction(
         "skip the failing transaction so the applier continues after it",
         "跳过失败的事务，让应用线程从其后继续"
     );
+    if dialect.is_mariadb()
+        && let Some(TransactionRef::Gtid(gtid)) = transaction
+        && let Some(step) = mariadb_skip_by_position(dialect, view, gtid, errno)
+    {
+        return Ok(vec![step]);
+    }
     if dialect.is_mariadb() {
         // On MariaDB the skip counter skips a whole event group and advances gtid_slave_pos.
         let counter = format!("SET GLOBAL {} = 1", dialect.skip_counter());
@@ -194,6 +201,74 @@ pub fn skip_transaction(
             ])
         }
     }
+}
+
+/// MariaDB with parallel appliers and several replication domains refuses the skip counter
+/// (error 1966): the replica's position is moved past the failing GTID in its domain instead,
+/// every other domain kept as it is (a domain left out is error 1948). `None` when the counter
+/// serves, or when the evidence lacks the position to rewrite.
+fn mariadb_skip_by_position(
+    dialect: &Dialect,
+    view: &ChannelView<'_>,
+    gtid: &str,
+    errno: Option<u32>,
+) -> Option<Step> {
+    let variables = &view.server.variables;
+    let parallel = variables
+        .get("slave_parallel_threads")
+        .or_else(|| variables.get("slave_parallel_workers"))
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|threads| threads > 0);
+    let position = variables.get("gtid_slave_pos")?;
+    let domain_of = |g: &str| g.trim().split('-').next().map(str::to_owned);
+    let failing_domain = domain_of(gtid)?;
+    let entries: Vec<&str> = position
+        .split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .collect();
+    if !parallel || entries.len() < 2 {
+        return None;
+    }
+    let mut moved: Vec<String> = entries
+        .iter()
+        .filter(|g| domain_of(g).as_deref() != Some(failing_domain.as_str()))
+        .map(|g| (*g).to_owned())
+        .collect();
+    moved.push(gtid.to_owned());
+    moved.sort_by_key(|g| domain_of(g).and_then(|d| d.parse::<u64>().ok()));
+    let moved = moved.join(",");
+    let unchanged = Check::sql(
+        text!(
+            "the replica's position is still {position}",
+            "从库的位置仍为 {position}"
+        ),
+        "SELECT @@GLOBAL.gtid_slave_pos",
+        Expect::Value(position.to_owned()),
+    );
+    Some(
+        Step::sql(
+            Target::Replica,
+            &[
+                &dialect.stop(),
+                &format!("SET GLOBAL gtid_slave_pos = {}", dialect::quote(&moved)),
+                &dialect.start(),
+            ],
+            text!(
+                "move the replica's position past {gtid} in its domain (parallel replication \
+                 with several domains refuses the skip counter, error 1966)",
+                "将从库在该域中的位置移到 {gtid} 之后（并行复制且有多个域时不能使用跳过计数器，错误 1966）"
+            ),
+            RiskLevel::Medium,
+        )
+        .with_precondition(stopped_on(dialect, errno))
+        .with_precondition(unchanged)
+        .with_verify(running(dialect))
+        .with_risk_note(text!(
+            "the replica will not have this transaction's changes",
+            "从库将缺少该事务的变更"
+        )),
+    )
 }
 
 /// The step that decodes the failure's event, when the server named its coordinates.

@@ -228,7 +228,7 @@ fn plan(
         ));
     }
     let transaction = failure.transaction();
-    let skip = match plans::skip_transaction(&dialect, transaction.as_ref(), failure.code()) {
+    let skip = match plans::skip_transaction(&dialect, view, transaction.as_ref(), failure.code()) {
         Ok(skip) => skip
             .into_iter()
             .map(|step| step.with_preconditions(still_here.iter().skip(1).cloned()))

@@ -142,7 +142,7 @@ fn plan(
         ),
     )];
     if context.flavor(view.server) == Some(Flavor::Mariadb) {
-        if let Ok(skip) = plans::skip_transaction(&dialect, None, None) {
+        if let Ok(skip) = plans::skip_transaction(&dialect, view, None, None) {
             steps.extend(skip);
         }
     } else {

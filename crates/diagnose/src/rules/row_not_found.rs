@@ -98,13 +98,18 @@ fn plan(
 ) -> Plan {
     let dialect = Dialect::of(view.server, context.flavor(view.server));
     let still_here = plans::still_at(&dialect, view);
-    let skip = plans::skip_transaction(&dialect, failure.transaction().as_ref(), failure.code())
-        .map(|steps| {
-            steps
-                .into_iter()
-                .map(|step| step.with_preconditions(still_here.iter().cloned()))
-                .collect::<Vec<_>>()
-        });
+    let skip = plans::skip_transaction(
+        &dialect,
+        view,
+        failure.transaction().as_ref(),
+        failure.code(),
+    )
+    .map(|steps| {
+        steps
+            .into_iter()
+            .map(|step| step.with_preconditions(still_here.iter().cloned()))
+            .collect::<Vec<_>>()
+    });
     let lookup = comparison.and_then(|c| row_lookup(table, c));
     let row_absent = |lookup: &RowLookup| {
         Check::sql(
