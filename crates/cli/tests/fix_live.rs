@@ -587,3 +587,62 @@ async fn a_skip_with_parallel_appliers_and_two_domains_moves_the_position() {
         .unwrap();
     assert!(after.contains("1-1-"), "domain 1 kept: {after}");
 }
+
+/// A lock wait time-out (the holder gone since) and a lost deadlock: the applier is restarted
+/// and the source's transaction applies.
+#[tokio::test]
+async fn lock_wait_timeouts_and_deadlocks_are_restarted() {
+    for fault in ["lock wait timeout", "deadlock"] {
+        let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+        let injected = if fault == "deadlock" {
+            faults::applier_deadlock(&lab, 0, 1).await.unwrap()
+        } else {
+            faults::lock_wait_timeout(&lab, 0, 1).await.unwrap()
+        };
+        let table = injected.table.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("journal.jsonl");
+        let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+        assert_repaired(code, &json, &stderr, &table);
+        assert_replicating(&lab).await;
+    }
+}
+
+/// The applier waits for a row a local session holds: without a choice the run stops for the
+/// DBA; `--kill-blocker` kills that session (only while it is the same one) and replication
+/// goes on.
+#[tokio::test]
+async fn kill_blocker_ends_the_session_that_blocks_the_applier() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    // Read-only, as a production replica is: the blocked applier is then the top finding.
+    lab.server(1)
+        .exec("SET GLOBAL read_only = ON")
+        .await
+        .unwrap();
+    let blocked = faults::blocked_applier(&lab, 0, 1).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(code, 2, "{json:#} {stderr}");
+    assert_eq!(json["finding"]["class"], "applier_lock_wait", "{json:#}");
+    assert_eq!(json["outcome"]["stop"]["kind"], "manual", "{json:#}");
+    let holder = format!(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {}",
+        blocked.holder_id
+    );
+    assert_eq!(value(&lab, 1, &holder).await.as_deref(), Some("1"));
+    let (code, json, stderr) = fix(&lab, &journal, &["--kill-blocker", "--apply", "--yes"]);
+    assert_eq!(
+        value(&lab, 1, &holder).await.as_deref(),
+        Some("0"),
+        "{json:#} {stderr}"
+    );
+    assert_repaired(code, &json, &stderr, &blocked.table);
+    assert_replicating(&lab).await;
+    let row = format!("SELECT v FROM {} WHERE id = 2", blocked.table);
+    assert_eq!(
+        value(&lab, 1, &row).await.as_deref(),
+        Some("waits on the replica")
+    );
+    blocked.release().await;
+}

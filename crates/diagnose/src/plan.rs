@@ -46,6 +46,8 @@ pub enum Choice {
     PreferSource,
     /// The replica keeps its own rows; the source's transaction is skipped.
     PreferReplica,
+    /// The session blocking the applier is killed (its open transaction rolled back).
+    KillBlocker,
 }
 
 /// Where a step runs.

@@ -135,9 +135,16 @@ fn rank(mut findings: Vec<Finding>) -> Vec<Finding> {
         b.severity
             .cmp(&a.severity)
             .then_with(|| explanation_order(a, b))
+            .then_with(|| is_hazard(a.class).cmp(&is_hazard(b.class)))
             .then_with(|| b.confidence.cmp(&a.confidence))
     });
     findings
+}
+
+/// A setting that could cause a failure later, where others of the same severity are about
+/// what replication is doing now (an applier blocked, a receiver failing): those come first.
+fn is_hazard(class: Class) -> bool {
+    class.group() == crate::class::Group::Configuration && class != Class::NoReplicationChannel
 }
 
 /// A finding that explains the other's class comes first.

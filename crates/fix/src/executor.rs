@@ -366,11 +366,22 @@ async fn run_step(
                 StatementError::Lost(_) | StatementError::Timeout(_) | StatementError::NotConnected
             );
             if lost {
-                let detail = format!(
-                    "the connection broke at statement {}: the server rolls back an open \
-                     transaction; the {sent} statement(s) before it took effect",
-                    sent + 1
-                );
+                let detail = match err {
+                    StatementError::Timeout(limit) => format!(
+                        "statement {} got no answer within {} s and its connection was dropped: \
+                         the server may still carry it out (an open transaction is rolled back); \
+                         the {sent} statement(s) before it took effect; read the state again \
+                         before going on",
+                        sent + 1,
+                        limit.as_secs()
+                    ),
+                    _ => format!(
+                        "the connection broke at statement {}: whether the server carried it out \
+                         is unknown (an open transaction is rolled back); the {sent} statement(s) \
+                         before it took effect",
+                        sent + 1
+                    ),
+                };
                 run.record(entry(
                     sent,
                     None,

@@ -67,6 +67,11 @@ pub struct FixArgs {
     #[arg(long, value_enum, value_name = "SIDE")]
     pub prefer: Option<Prefer>,
 
+    /// When a local session blocks the applier: kill it (its open transaction is rolled back),
+    /// only while it is still the same session
+    #[arg(long, conflicts_with = "prefer")]
+    pub kill_blocker: bool,
+
     /// Change the servers; without it this is a dry run
     #[arg(long)]
     pub apply: bool,
@@ -130,6 +135,7 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     let choice = args
         .prefer
         .map(Prefer::choice)
+        .or(args.kill_blocker.then_some(Choice::KillBlocker))
         .or(resumed.as_ref().and_then(|r| r.choice));
 
     // Diagnose now: a saved plan only says which finding; the steps are this moment's.
@@ -397,11 +403,11 @@ fn select<'r>(
             .map(|a| a.plan.clone())
             .ok_or_else(|| {
                 Failure::new(format!(
-                    "refused: --prefer {}: this finding's plan has no such choice ({}); run \
-                     without --prefer",
+                    "refused: {}: this finding's plan has no such choice ({}); run without it",
                     match choice {
-                        Choice::PreferSource => "source",
-                        Choice::PreferReplica => "replica",
+                        Choice::PreferSource => "--prefer source",
+                        Choice::PreferReplica => "--prefer replica",
+                        Choice::KillBlocker => "--kill-blocker",
                     },
                     finding.fix.summary.en
                 ))

@@ -5,7 +5,7 @@ use evidence::model::TransactionRef;
 
 use super::ChannelView;
 use super::sql::Dialect;
-use crate::plan::{Check, Expect, RiskLevel, Step, Target};
+use crate::plan::{Alternative, Check, Choice, Expect, Plan, RiskLevel, Step, Target};
 use crate::text;
 use crate::text::Text;
 
@@ -317,4 +317,82 @@ pub fn literal(value: &str) -> Option<String> {
         .chars()
         .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t' && c != '\n')))
     .then(|| dialect::quote(value))
+}
+
+/// The local session `id` that blocks the applier, as the evidence saw it: the same id, user
+/// and host in the processlist (ids are not reused while a server runs, but a precondition
+/// that names the user too cannot kill a newcomer by a stale number).
+pub fn blocker_is_still(view: &ChannelView<'_>, id: u64) -> Check {
+    let row = view.processlist.iter().find(|p| p.id == Some(id));
+    let mut condition = format!("ID = {id}");
+    for (column, value) in [
+        ("USER", row.and_then(|p| p.user.as_deref())),
+        ("HOST", row.and_then(|p| p.host.as_deref())),
+    ] {
+        if let Some(value) = value {
+            condition.push_str(&format!(" AND {column} = {}", dialect::quote(value)));
+        }
+    }
+    Check::sql(
+        text!(
+            "session {id} is still the one that blocked the applier",
+            "会话 {id} 仍是阻塞应用线程的那个会话"
+        ),
+        format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE {condition}"),
+        Expect::Value("1".to_owned()),
+    )
+}
+
+/// Session `id` is gone.
+pub fn session_gone(id: u64) -> Check {
+    Check::sql(
+        text!("session {id} is gone", "会话 {id} 已结束"),
+        format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {id}"),
+        Expect::Value("0".to_owned()),
+    )
+}
+
+/// Kills the blocking session `id` (`--kill-blocker`), only while it is the same session.
+pub fn kill_blocker(view: &ChannelView<'_>, id: u64) -> Step {
+    Step::sql(
+        Target::Replica,
+        &[&format!("KILL {id}")],
+        text!(
+            "end the blocking session: its open transaction is rolled back and the applier gets \
+             its rows",
+            "结束阻塞会话：其未提交事务被回滚，应用线程得到所需的行"
+        ),
+        RiskLevel::Medium,
+    )
+    .with_precondition(blocker_is_still(view, id))
+    .with_verify(session_gone(id))
+    .with_risk_note(text!(
+        "what session {id} changed and did not commit is lost",
+        "会话 {id} 已修改但未提交的内容会丢失"
+    ))
+}
+
+/// The alternative that `--kill-blocker` selects: kill, then what `then` does.
+pub fn kill_blocker_alternative(view: &ChannelView<'_>, id: u64, then: Vec<Step>) -> Alternative {
+    let mut steps = vec![kill_blocker(view, id)];
+    steps.extend(then);
+    Alternative {
+        when: text!(
+            "session {id}'s owner agrees that its open transaction may be rolled back",
+            "会话 {id} 的所有者同意回滚其未提交的事务"
+        ),
+        choice: Some(Choice::KillBlocker),
+        plan: Plan {
+            summary: text!(
+                "kill session {id}, which holds the rows the applier needs",
+                "终止持有应用线程所需行的会话 {id}"
+            ),
+            steps,
+            alternatives: Vec::new(),
+            data_loss: Some(text!(
+                "what session {id} changed and did not commit",
+                "会话 {id} 已修改但未提交的内容"
+            )),
+        },
+    }
 }

@@ -214,6 +214,7 @@ pub(super) fn write_plan(out: &mut String, plan: &Plan, indent: &str, options: T
         let chosen_by = match alternative.choice {
             Some(Choice::PreferSource) => " (repldoctor fix --prefer source)",
             Some(Choice::PreferReplica) => " (repldoctor fix --prefer replica)",
+            Some(Choice::KillBlocker) => " (repldoctor fix --kill-blocker)",
             None => "",
         };
         let _ = writeln!(

@@ -4,7 +4,7 @@ use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
-use crate::plan::{Check, Plan, RiskLevel, Step, Target};
+use crate::plan::{Plan, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -122,52 +122,48 @@ impl Rule for ApplierLockWait {
                 });
             }
             let dialect = Dialect::of(view.server, context.flavor(view.server));
+            let restart = plans::resume_applier(
+                &dialect,
+                view,
+                failure.code(),
+                text!(
+                    "the timed-out transaction was rolled back; it is applied again from its start",
+                    "超时的事务已回滚，将从头重新应用"
+                ),
+            )
+            .with_risk_note(text!(
+                "if the lock's holder is still there, the applier waits for it again",
+                "如果持锁者仍在，应用线程会再次等待"
+            ));
+            let retries = Step::manual(
+                Target::Dba,
+                text!(
+                    "let the applier retry transient lock waits instead of stopping: SET GLOBAL \
+                     slave_transaction_retries = 64 (and in the option file)",
+                    "让应用线程对短暂的锁等待重试而不是停止：SET GLOBAL slave_transaction_retries = 64（并写入配置文件）"
+                ),
+                text!(
+                    "the next long lock stops it again",
+                    "下一次长时间持锁还会让它停止"
+                ),
+            );
+            let blockers = finding.facts.thread_ids.clone();
             finding.fix = Plan {
                 summary: text!(
-                    "end the blocking transaction, then restart the SQL thread",
-                    "结束阻塞的事务，再重启 SQL 线程"
+                    "restart the SQL thread once the blocking transaction is gone",
+                    "阻塞的事务结束后重启 SQL 线程"
                 ),
                 steps: vec![
-                    Step::sql(
-                        Target::Replica,
-                        &["SELECT * FROM sys.innodb_lock_waits"],
-                        text!(
-                            "find who holds the lock (MariaDB: information_schema.INNODB_LOCK_WAITS)",
-                            "找出持锁者（MariaDB：information_schema.INNODB_LOCK_WAITS）"
-                        ),
-                        RiskLevel::None,
-                    ),
-                    Step::manual(
-                        Target::Dba,
-                        text!(
-                            "end the blocking session (KILL <id>) if it is safe to, or wait for it to finish",
-                            "在安全的前提下结束阻塞会话（KILL <id>），或等待其完成"
-                        ),
-                        text!(
-                            "the applier needs the rows it holds",
-                            "应用线程需要它持有的行"
-                        ),
-                    ),
-                    plans::resume_applier(
-                        &dialect,
-                        view,
-                        failure.code(),
-                        text!(
-                            "the timed-out transaction was rolled back; it is applied again from its start",
-                            "超时的事务已回滚，将从头重新应用"
-                        ),
-                    ),
-                    Step::sql(
-                        Target::Replica,
-                        &["SET GLOBAL slave_transaction_retries = 64"],
-                        text!(
-                            "retry transient lock waits instead of stopping",
-                            "对短暂的锁等待进行重试而不是停止"
-                        ),
-                        RiskLevel::Low,
-                    ),
+                    restart
+                        .clone()
+                        .with_preconditions(blockers.iter().map(|id| plans::session_gone(*id))),
+                    retries.clone(),
                 ],
-                alternatives: Vec::new(),
+                alternatives: blockers
+                    .first()
+                    .map(|id| plans::kill_blocker_alternative(view, *id, vec![restart, retries]))
+                    .into_iter()
+                    .collect(),
                 data_loss: None,
             };
             finding.references = META.references();
@@ -252,43 +248,50 @@ fn waiting_now(view: &ChannelView<'_>) -> Option<Finding> {
         "从库上的某个会话持有应用线程需要的行锁，复制因此停在它后面；等待超过 innodb_lock_wait_timeout \
          时应用线程会以 1205 失败（或重试）。"
     );
-    finding.fix = Plan {
-        summary: text!(
-            "end or wait out the blocking transaction",
-            "结束或等待阻塞的事务"
-        ),
-        steps: vec![
-            Step::sql(
-                Target::Replica,
-                &[&format!(
-                    "SELECT * FROM information_schema.PROCESSLIST WHERE ID = {blocker}"
-                )],
-                text!(
-                    "see what the blocking session is and how long its transaction has been open",
-                    "查看阻塞会话是什么、其事务已打开多久"
-                ),
-                RiskLevel::None,
+    finding.fix = match wait.blocking_thread_id {
+        Some(id) => Plan {
+            summary: text!(
+                "end or wait out the blocking transaction of session {id}",
+                "结束或等待会话 {id} 的阻塞事务"
             ),
-            Step::sql(
-                Target::Replica,
-                &[&format!("KILL {blocker}")],
+            steps: vec![Step::manual(
+                Target::Dba,
                 text!(
-                    "its transaction is rolled back and the applier goes on",
-                    "其事务会被回滚，应用线程继续执行"
+                    "ask the owner of session {id} to commit or roll back; if its open transaction \
+                     may be rolled back, `repldoctor fix --kill-blocker` ends it (KILL {id}, only \
+                     while it is the same session)",
+                    "请会话 {id} 的所有者提交或回滚；若其未提交事务可以回滚，可用 `repldoctor fix --kill-blocker` \
+                     结束它（KILL {id}，仅当仍是同一会话）"
                 ),
-                RiskLevel::Medium,
-            )
-            .with_precondition(Check::confirmed(text!(
-                "the blocking session's owner agrees that its open transaction may be rolled back",
-                "阻塞会话的所有者同意回滚其未提交的事务"
-            )))
-            .with_risk_note(text!(
-                "what that session changed and did not commit is lost",
-                "该会话已修改但未提交的内容会丢失"
-            )),
-        ],
-        alternatives: Vec::new(),
-        data_loss: None,
+                text!(
+                    "replication stands still until that transaction ends",
+                    "在该事务结束前复制会一直停滞"
+                ),
+            )],
+            alternatives: vec![plans::kill_blocker_alternative(view, id, Vec::new())],
+            data_loss: None,
+        },
+        None => Plan {
+            summary: text!(
+                "find and end or wait out the blocking transaction",
+                "找出并结束或等待阻塞的事务"
+            ),
+            steps: vec![Step::manual(
+                Target::Dba,
+                text!(
+                    "find the session holding the lock (sys.innodb_lock_waits on MySQL, \
+                     information_schema.INNODB_LOCK_WAITS on MariaDB) and ask its owner to end it",
+                    "找出持锁的会话（MySQL：sys.innodb_lock_waits；MariaDB：information_schema.INNODB_LOCK_WAITS），\
+                     请其所有者结束它"
+                ),
+                text!(
+                    "replication stands still until that transaction ends",
+                    "在该事务结束前复制会一直停滞"
+                ),
+            )],
+            alternatives: Vec::new(),
+            data_loss: None,
+        },
     };
     finding.references = META.references();
     Some(finding)
