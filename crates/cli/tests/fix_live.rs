@@ -646,3 +646,35 @@ async fn kill_blocker_ends_the_session_that_blocks_the_applier() {
     );
     blocked.release().await;
 }
+
+/// The run stops at a step for the DBA (ask the blocker's owner to end it); the owner commits;
+/// `fix --resume` diagnoses again, finds nothing left to do, and verifies the table.
+#[tokio::test]
+async fn resume_after_the_dbas_step_checks_everything_again() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let blocked = faults::blocked_applier(&lab, 0, 1).await.unwrap();
+    let table = blocked.table.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(code, 2, "{json:#} {stderr}");
+    assert_eq!(json["outcome"]["stop"]["kind"], "manual", "{json:#}");
+    blocked.release().await;
+    lab.wait_caught_up(1, 0).await.unwrap();
+    let resume = journal.display().to_string();
+    let (code, json, stderr) = fix(&lab, &journal, &["--resume", &resume, "--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, &table);
+    assert!(
+        json["warnings"][0].as_str().unwrap().contains("is gone"),
+        "{json:#}"
+    );
+    // The run is over now: a second resume has nothing to go on with.
+    let (code, _, stderr) = fix(&lab, &journal, &["--resume", &resume, "--apply", "--yes"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("nothing to resume"), "{stderr}");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let (code, _, stderr) = fix(&lab, &journal, &["--resume", &empty.display().to_string()]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("empty"), "{stderr}");
+}

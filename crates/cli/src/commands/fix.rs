@@ -145,6 +145,23 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     } else {
         Some(args.finding)
     };
+    if let (Some(resumed), Some(path)) = (&resumed, &args.resume)
+        && !report
+            .findings
+            .iter()
+            .any(|f| resumed.finding.differences(&FindingKey::of(f)).is_empty())
+    {
+        // The step for a person did it: nothing is left to carry out but the checks.
+        return resumed_and_gone(
+            resumed,
+            path,
+            &args,
+            &replica,
+            source.as_ref(),
+            global,
+            &report,
+        );
+    }
     let (finding, plan) = select(&report, number, saved.as_ref(), choice)?;
     let key = FindingKey::of(finding);
     let first_step = match &resumed {
@@ -283,60 +300,143 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     let status = match &outcome {
         Outcome::Stopped { .. } => Status::Critical,
         Outcome::Completed { .. } => {
-            // Done only when a fresh diagnosis no longer finds it, and the data agrees.
             let after = diagnose_now(&args.connection, global)?;
-            let gone = key.still_there(&after.findings).is_none();
-            result.finding_gone = Some(gone);
-            if !gone {
-                result
-                    .warnings
-                    .push("a fresh diagnosis still finds this finding".to_owned());
-                Status::Critical
-            } else {
-                match (&source, &key.table) {
-                    (Some(source), Some(table)) => {
-                        let report = runtime
-                            .block_on(verify_table(source, &replica, table, timeouts, &cancel))?;
-                        let status = match report.exit_status() {
-                            0 => Status::Healthy,
-                            2 if plan.data_loss.is_some() => {
-                                result.warnings.push(format!(
-                                    "{table} differs, as the plan said it would: {}",
-                                    plan.data_loss.as_ref().map_or("", |t| t.en.as_str())
-                                ));
-                                Status::Warning
-                            }
-                            2 => Status::Critical,
-                            _ => {
-                                result
-                                    .warnings
-                                    .push(format!("{table} could not be compared"));
-                                Status::Warning
-                            }
-                        };
-                        result.verify = Some(report);
-                        status
-                    }
-                    (None, _) => {
-                        result.warnings.push(
-                            "not verified: give --source to compare the table the repair touched"
-                                .to_owned(),
-                        );
-                        Status::Warning
-                    }
-                    (Some(_), None) => {
-                        result
-                            .warnings
-                            .push("no table to verify: the finding names none".to_owned());
-                        Status::Warning
-                    }
-                }
-            }
+            let checks = AfterChecks {
+                source: source.as_ref(),
+                replica: &replica,
+                timeouts,
+                cancel: &cancel,
+            };
+            runtime.block_on(judge(
+                &after,
+                plan.data_loss.as_ref().map(|t| t.en.as_str()),
+                &checks,
+                &mut result,
+            ))?
         }
     };
     match global.format {
         Format::Json => println!("{}", output::envelope(status, &result)?),
         Format::Text | Format::Markdown => print!("{}", describe_applied(&result, &plan)),
+    }
+    Ok(status)
+}
+
+/// What the checks after a run need.
+struct AfterChecks<'a> {
+    source: Option<&'a session::dsn::Endpoint>,
+    replica: &'a session::dsn::Endpoint,
+    timeouts: session::Timeouts,
+    cancel: &'a AtomicBool,
+}
+
+/// Done only when a fresh diagnosis no longer finds the finding, and `verify` finds the table
+/// it touched equal (or different only as the plan said it would be).
+async fn judge(
+    after: &Report,
+    data_loss: Option<&str>,
+    checks: &AfterChecks<'_>,
+    result: &mut Applied<'_>,
+) -> Result<Status, Failure> {
+    let gone = result.finding.still_there(&after.findings).is_none();
+    result.finding_gone = Some(gone);
+    if !gone {
+        result
+            .warnings
+            .push("a fresh diagnosis still finds this finding".to_owned());
+        return Ok(Status::Critical);
+    }
+    let (Some(source), Some(table)) = (checks.source, result.finding.table.clone()) else {
+        result.warnings.push(if checks.source.is_none() {
+            "not verified: give --source to compare the table the repair touched".to_owned()
+        } else {
+            "no table to verify: the finding names none".to_owned()
+        });
+        return Ok(Status::Warning);
+    };
+    let report = verify_table(
+        source,
+        checks.replica,
+        &table,
+        checks.timeouts,
+        checks.cancel,
+    )
+    .await?;
+    let status = match (report.exit_status(), data_loss) {
+        (0, _) => Status::Healthy,
+        (2, Some(loss)) => {
+            result.warnings.push(format!(
+                "{table} differs, as the plan said it would: {loss}"
+            ));
+            Status::Warning
+        }
+        (2, None) => Status::Critical,
+        _ => {
+            result
+                .warnings
+                .push(format!("{table} could not be compared"));
+            Status::Warning
+        }
+    };
+    result.verify = Some(report);
+    Ok(status)
+}
+
+/// `--resume` when the finding the journal's run stopped on is gone already.
+fn resumed_and_gone(
+    resumed: &Resumed,
+    path: &std::path::Path,
+    args: &FixArgs,
+    replica: &session::dsn::Endpoint,
+    source: Option<&session::dsn::Endpoint>,
+    global: &GlobalArgs,
+    report: &Report,
+) -> Result<Status, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let cancel = AtomicBool::new(false);
+    let outcome = Outcome::Completed {
+        follow_ups: Vec::new(),
+    };
+    let mut result = Applied {
+        finding: &resumed.finding,
+        choice: resumed.choice,
+        journal: path.display().to_string(),
+        outcome: &outcome,
+        finding_gone: None,
+        verify: None,
+        warnings: vec![format!(
+            "the finding the journal's last run stopped on (at step {}) is gone: nothing was left \
+             to carry out",
+            resumed.manual_step
+        )],
+    };
+    let checks = AfterChecks {
+        source,
+        replica,
+        timeouts: connection::timeouts(&args.connection),
+        cancel: &cancel,
+    };
+    let status = runtime.block_on(judge(report, None, &checks, &mut result))?;
+    // The run the journal stopped is over: a second --resume has nothing to go on with.
+    let mut journal = Journal::open(path).map_err(|err| journal_failure(path, &err))?;
+    journal
+        .write(&journal::Entry {
+            time: jiff::Timestamp::now(),
+            run: resumed.run.clone(),
+            server: replica.to_string(),
+            event: Event::End {
+                outcome: "completed".to_owned(),
+                detail: "resumed: the finding was gone, nothing left to carry out".to_owned(),
+            },
+        })
+        .map_err(|err| journal_failure(path, &err))?;
+    match global.format {
+        Format::Json => println!("{}", output::envelope(status, &result)?),
+        Format::Text | Format::Markdown => {
+            print!("{}", describe_applied(&result, &Plan::default()))
+        }
     }
     Ok(status)
 }
@@ -437,6 +537,8 @@ fn saved_finding(path: &std::path::Path, number: usize) -> Result<FindingKey, Fa
 
 /// Where the last run of a journal stopped for a person.
 struct Resumed {
+    /// The journal's run id, which the end of a resumed run is recorded under.
+    run: String,
     finding: FindingKey,
     choice: Option<Choice>,
     manual_step: usize,
@@ -455,16 +557,24 @@ fn resume_point(path: &std::path::Path) -> Result<Resumed, Failure> {
         } => Some((finding.clone(), *choice)),
         _ => None,
     });
-    let manual = run.iter().rev().find_map(|e| match &e.event {
-        Event::Step {
-            step,
-            outcome: journal::StepOutcome::Manual,
-            ..
-        } => Some(*step),
-        _ => None,
-    });
+    let ended_stopped = run
+        .last()
+        .is_some_and(|e| matches!(&e.event, Event::End { outcome, .. } if outcome == "stopped"));
+    let manual = run
+        .iter()
+        .rev()
+        .filter(|_| ended_stopped)
+        .find_map(|e| match &e.event {
+            Event::Step {
+                step,
+                outcome: journal::StepOutcome::Manual,
+                ..
+            } => Some(*step),
+            _ => None,
+        });
     match (start, manual) {
         (Some((finding, choice)), Some(manual_step)) => Ok(Resumed {
+            run: last_run,
             finding,
             choice,
             manual_step,
