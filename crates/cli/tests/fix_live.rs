@@ -678,3 +678,48 @@ async fn resume_after_the_dbas_step_checks_everything_again() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("empty"), "{stderr}");
 }
+
+/// Empty transactions are MySQL's: on MariaDB the check before the first batch cannot be
+/// read (no GTID_SUBSET), so nothing is sent and the journal says the step was refused.
+#[tokio::test]
+async fn empty_transactions_are_refused_where_the_check_before_them_cannot_run() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let plan = diagnose::plan::Plan {
+        steps: vec![diagnose::plan::Step {
+            target: diagnose::plan::Target::Replica,
+            action: diagnose::plan::Action::InjectEmpty {
+                gtids: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-2500".to_owned(),
+            },
+            why: diagnose::text!("test", "test"),
+            preconditions: Vec::new(),
+            verify: None,
+            risk: diagnose::plan::RiskLevel::Medium,
+            risk_note: None,
+        }],
+        ..diagnose::plan::Plan::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let before = value(&lab, 1, "SELECT @@GLOBAL.gtid_binlog_pos").await;
+    let outcome = run_plan(&lab, &plan, &journal, &mut |_| {}).await;
+    let fix::Outcome::Stopped { step: 1, stop } = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(matches!(stop, fix::Stop::Precondition { .. }), "{stop:?}");
+    assert!(journaled_steps(&journal).is_empty());
+    let refused = journal_lines(&journal)
+        .into_iter()
+        .find(|e| e["outcome"] == "refused")
+        .unwrap();
+    assert!(
+        refused["statements"][0]
+            .as_str()
+            .unwrap()
+            .contains("1-1000 (1000 of 2500 GTIDs, batch 1)"),
+        "{refused:#}"
+    );
+    assert_eq!(
+        value(&lab, 1, "SELECT @@GLOBAL.gtid_binlog_pos").await,
+        before
+    );
+}

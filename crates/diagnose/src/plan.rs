@@ -74,6 +74,10 @@ pub enum Target {
 pub enum Action {
     /// SQL statements, run in order on one connection.
     Sql { statements: Vec<String> },
+    /// MySQL: an empty transaction committed under each GTID of `gtids` (`SET GTID_NEXT`,
+    /// `BEGIN`, `COMMIT`), in batches on one connection, each batch checked right before to
+    /// hold no GTID the server has executed already. A set of any size stays one line here.
+    InjectEmpty { gtids: String },
     /// A shell command.
     Shell { command: String },
     /// Something only a person can do.

@@ -120,6 +120,32 @@ fn errant_transactions_on_the_replica_uuid() {
         Some(&*format!("{UUID_REPLICA}:1-3"))
     );
     assert!(!has(&report, Class::ReplicaHasMoreGtids));
+    // The plan names the GTIDs it knows, and on MySQL the source takes them as empty
+    // transactions after the DBA's reconciling step.
+    let plan = &found.fix;
+    let text = serde_json::to_string(plan).unwrap();
+    assert!(
+        text.contains(&format!("--gtid {UUID_REPLICA}:1`")),
+        "{text}"
+    );
+    assert!(!text.contains("--gtid G"), "{text}");
+    let inject = plan
+        .steps
+        .iter()
+        .position(|s| {
+            s.action
+                == Action::InjectEmpty {
+                    gtids: format!("{UUID_REPLICA}:1-3"),
+                }
+        })
+        .expect("empty transactions for the errant set");
+    assert_eq!(plan.steps[inject].target, diagnose::plan::Target::Source);
+    assert!(
+        plan.steps[..inject]
+            .iter()
+            .any(|s| matches!(s.action, Action::Manual { .. })),
+        "the data is reconciled first: {plan:#?}"
+    );
 }
 
 #[test]
@@ -811,6 +837,16 @@ fn a_mariadb_errant_write_is_found_after_the_source_wrote_again() {
     );
     let errant = finding(&report, Class::ErrantGtids);
     assert_eq!(errant.facts.gtid.as_deref(), Some("0-2-5"), "{report:?}");
+    // MariaDB has no GTID_NEXT: no empty transactions in its plan.
+    assert!(
+        !errant
+            .fix
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, Action::InjectEmpty { .. })),
+        "{:#?}",
+        errant.fix
+    );
     // When the source has the replica's server at that number, nothing is errant.
     let report = diagnose_text(
         "-- server: db2 role: replica\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\ngtid_current_pos = 0-1-9\ngtid_binlog_state = 0-1-9,0-2-5\nversion = 10.11.6-MariaDB\n-- server: db1 role: source\ngtid_binlog_state = 0-1-9,0-2-5\nversion = 10.11.6-MariaDB\n",

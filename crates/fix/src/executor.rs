@@ -11,6 +11,7 @@ use serde::Serialize;
 use session::{Session, StatementError};
 
 use crate::check::{self, Evaluated, Evaluation};
+use crate::inject;
 use crate::journal::{self, Entry, Event, Journal, StepOutcome};
 use crate::state::ServerState;
 
@@ -53,7 +54,7 @@ pub enum Disposition {
 /// What each step of `plan` is to the executor.
 pub fn dispositions(plan: &Plan) -> Vec<Disposition> {
     let runnable = |step: &Step| {
-        matches!(step.action, Action::Sql { .. })
+        matches!(step.action, Action::Sql { .. } | Action::InjectEmpty { .. })
             && matches!(step.target, Target::Replica | Target::Source)
     };
     let last_run = plan.steps.iter().rposition(runnable);
@@ -225,6 +226,7 @@ pub async fn apply(
                     Action::Manual { instruction } => instruction.en.clone(),
                     Action::Shell { command } => format!("run on the host: {command}"),
                     Action::Sql { statements } => statements.join("; "),
+                    Action::InjectEmpty { gtids } => format!("empty transactions for {gtids}"),
                 };
                 return stopped(run, number, Stop::Manual { instruction });
             }
@@ -234,7 +236,12 @@ pub async fn apply(
             step: number,
             why: &step.why.en,
         });
-        let (outcome, stop) = run_step(step, number, servers, pinned, run).await?;
+        let (outcome, stop) = match &step.action {
+            Action::InjectEmpty { gtids } => {
+                inject_batches(step, number, gtids, servers, pinned, run).await?
+            }
+            _ => run_step(step, number, servers, pinned, run, None).await?,
+        };
         progress(Progress::Done {
             step: number,
             outcome,
@@ -300,6 +307,7 @@ async fn run_step(
     servers: &mut Servers,
     pinned: (Option<u32>, Option<u32>),
     run: &mut Run<'_>,
+    summary: Option<String>,
 ) -> std::io::Result<(StepOutcome, Option<Stop>)> {
     let started = Instant::now();
     // Only SQL steps are dispositioned `Run`; anything else is refused, never run.
@@ -312,7 +320,10 @@ async fn run_step(
             }),
         ));
     };
-    let statements_journaled: Vec<String> = statements.iter().map(|s| journal::scrub(s)).collect();
+    let statements_journaled: Vec<String> = match summary {
+        Some(summary) => vec![summary],
+        None => statements.iter().map(|s| journal::scrub(s)).collect(),
+    };
     let pinned_id = match step.target {
         Target::Source => pinned.1,
         _ => pinned.0,
@@ -451,12 +462,82 @@ async fn run_step(
     }
 }
 
+/// An [`Action::InjectEmpty`] step: its set in batches of [`inject::BATCH`], each run as a
+/// step of its own (journaled, checked to hold no executed GTID right before, and all of them
+/// after); the step's own preconditions are read before the first batch.
+async fn inject_batches(
+    step: &Step,
+    number: usize,
+    gtids: &str,
+    servers: &mut Servers,
+    pinned: (Option<u32>, Option<u32>),
+    run: &mut Run<'_>,
+) -> std::io::Result<(StepOutcome, Option<Stop>)> {
+    let set: gtid::GtidSet = match gtids.parse() {
+        Ok(set) => set,
+        Err(err) => {
+            record_unrun(run, number, step, StepOutcome::Refused)?;
+            return Ok((
+                StepOutcome::Refused,
+                Some(Stop::Precondition {
+                    check: Evaluated {
+                        description: "the plan's GTID set is a MySQL GTID set".to_owned(),
+                        sql: None,
+                        expected: gtids.to_owned(),
+                        evaluation: Evaluation::Failed {
+                            error: err.to_string(),
+                        },
+                    },
+                }),
+            ));
+        }
+    };
+    let total = set.count();
+    for (index, batch) in inject::batches(&set, inject::BATCH).enumerate() {
+        if index > 0 && run.cancel.load(Ordering::Relaxed) {
+            return Ok((StepOutcome::Refused, Some(Stop::Interrupted)));
+        }
+        let mut preconditions = if index == 0 {
+            step.preconditions.clone()
+        } else {
+            Vec::new()
+        };
+        preconditions.push(inject::none_executed(&batch));
+        let one = Step {
+            action: Action::Sql {
+                statements: inject::statements(&batch),
+            },
+            preconditions,
+            verify: Some(inject::all_executed(&batch)),
+            ..step.clone()
+        };
+        let summary = format!(
+            "empty transactions for {batch} ({} of {total} GTIDs, batch {})",
+            batch.count(),
+            index + 1
+        );
+        let (outcome, stop) = run_step(&one, number, servers, pinned, run, Some(summary)).await?;
+        if stop.is_some() {
+            return Ok((outcome, stop));
+        }
+    }
+    Ok((StepOutcome::Completed, None))
+}
+
 /// Evaluates a check until it holds (at most [`SETTLE`]), then once more after [`STAYS`]: an
 /// applier that starts and fails again at once does not count as running.
 async fn settled(check: &diagnose::plan::Check, session: &mut Session) -> Evaluated {
     let deadline = Instant::now() + SETTLE;
     loop {
         let evaluated = check::evaluate(check, session).await;
+        // A thread's state can change right after it is read; a committed row or GTID cannot.
+        let of_a_thread = check
+            .sql
+            .as_deref()
+            .is_some_and(|sql| sql.trim_start().to_ascii_uppercase().starts_with("SHOW"));
+        if evaluated.evaluation.holds() && !of_a_thread {
+            return evaluated;
+        }
         if evaluated.evaluation.holds() {
             tokio::time::sleep(STAYS).await;
             return check::evaluate(check, session).await;

@@ -14,6 +14,7 @@
 pub mod check;
 pub mod executor;
 pub mod finding;
+pub mod inject;
 pub mod journal;
 pub mod state;
 

@@ -733,6 +733,14 @@ fn describe(finding: &Finding, plan: &Plan, previews: &[Preview], first: usize) 
                     let _ = writeln!(out, "       {}", journal::scrub(statement));
                 }
             }
+            Action::InjectEmpty { gtids } => {
+                let _ = writeln!(
+                    out,
+                    "       an empty transaction under each GTID of {gtids}, in batches of {}, \
+                     each checked not executed yet",
+                    fix::inject::BATCH
+                );
+            }
             Action::Shell { command } => {
                 let _ = writeln!(out, "       $ {command}");
             }

@@ -268,6 +268,13 @@ fn write_step(out: &mut String, number: usize, step: &Step, indent: &str, lang: 
                 let _ = writeln!(out, "{inner}{statement}");
             }
         }
+        Action::InjectEmpty { gtids } => {
+            let _ = writeln!(
+                out,
+                "{inner}an empty transaction (SET GTID_NEXT, BEGIN, COMMIT) under each GTID of \
+                 {gtids}, in batches each checked not executed yet; then SET GTID_NEXT = 'AUTOMATIC'"
+            );
+        }
         Action::Shell { command } => {
             let _ = writeln!(out, "{inner}$ {command}");
         }

@@ -6,7 +6,7 @@ use crate::engine::gtids;
 use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::plan::{Action, Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -94,6 +94,50 @@ impl Rule for ErrantGtids {
                 "有人在开启 binlog 的情况下写入了从库。目前还没有报错，但下次切换时其他从库会索要这些事务；\
                  MariaDB 在严格模式下，主库再次写入时从库会停止。"
             );
+            let first = first_gtid(&errant);
+            let mariadb =
+                context.flavor(replica).or(context.flavor(source)) == Some(Flavor::Mariadb);
+            // MySQL: the source commits an empty transaction under each errant GTID, so that no
+            // replica asks for them at a failover (orchestrator's inject-empty). MariaDB has no
+            // GTID_NEXT; its replicas compare positions per domain instead.
+            let account = if mariadb {
+                Step::manual(
+                    Target::Dba,
+                    text!(
+                        "once the data agrees, keep the replica on MASTER_USE_GTID = slave_pos (the default from 10.10), so that its own GTIDs are not part of the position it asks its source for; at the next failover, do not promote it before the others have its transactions, or rebuild it",
+                        "数据一致后，让从库保持 MASTER_USE_GTID = slave_pos（10.10 起为默认），使其自有 GTID 不计入向主库请求的位置；下次切换时，在其他服务器拥有这些事务之前不要提升它，或重建它"
+                    ),
+                    text!(
+                        "a replica's own transactions in its position make the next source refuse it",
+                        "从库位置中的自有事务会导致下一个主库拒绝它"
+                    ),
+                )
+            } else {
+                Step {
+                    target: Target::Source,
+                    action: Action::InjectEmpty {
+                        gtids: errant.clone(),
+                    },
+                    why: text!(
+                        "the source counts the errant GTIDs as executed, so no replica asks for them at the next failover",
+                        "主库把 errant GTID 计为已执行，下次切换时就没有从库会索要它们"
+                    ),
+                    preconditions: Vec::new(),
+                    verify: Some(Check::sql(
+                        text!(
+                            "the source's gtid_executed now covers them",
+                            "主库的 gtid_executed 已覆盖这些事务"
+                        ),
+                        format!("SELECT GTID_SUBSET('{errant}', @@GLOBAL.gtid_executed)"),
+                        Expect::Value("1".to_owned()),
+                    )),
+                    risk: RiskLevel::Medium,
+                    risk_note: Some(text!(
+                        "only the identities move: the source gets none of their changes (that is the step before)",
+                        "只同步了事务标识：主库不会得到它们的变更（那是上一步的事）"
+                    )),
+                }
+            };
             finding.fix = Plan {
                 summary: text!(
                     "find what the errant transactions changed, reconcile, then make the GTID states agree",
@@ -103,8 +147,8 @@ impl Rule for ErrantGtids {
                     Step::manual(
                         Target::ReplicaHost,
                         text!(
-                            "decode the replica's binlog events of {errant} (repldoctor binlog show FILE --gtid G)",
-                            "解析从库 binlog 中 {errant} 的事件（repldoctor binlog show FILE --gtid G）"
+                            "decode what {errant} changed: on the replica's host, `repldoctor binlog show FILE --gtid {first}` for each of its binlogs from the newest (SHOW BINARY LOGS lists them), and the same for the set's other GTIDs",
+                            "解析 {errant} 改了什么：在从库主机上对其每个 binlog（SHOW BINARY LOGS 可列出，从最新的开始）执行 `repldoctor binlog show FILE --gtid {first}`，其余 GTID 同理"
                         ),
                         text!(
                             "know what changed before deciding",
@@ -122,6 +166,7 @@ impl Rule for ErrantGtids {
                             "在对齐 GTID 状态前数据必须一致"
                         ),
                     ),
+                    account,
                     Step::sql(
                         Target::Replica,
                         &["SET GLOBAL read_only = ON"],
@@ -246,4 +291,17 @@ fn mariadb_errant(
             .collect();
     }
     (!errant.is_empty()).then(|| errant.join(","))
+}
+
+/// The first GTID of a set's text (MySQL `uuid:a-b,...` or MariaDB `d-s-n,...`), to name in an
+/// instruction.
+fn first_gtid(set: &str) -> String {
+    let first = set.split(',').next().unwrap_or_default().trim();
+    match first.split_once(':') {
+        Some((uuid, numbers)) => {
+            let number = numbers.split([':', '-']).next().unwrap_or_default();
+            format!("{uuid}:{number}")
+        }
+        None => first.to_owned(),
+    }
 }

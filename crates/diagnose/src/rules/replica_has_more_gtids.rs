@@ -3,7 +3,7 @@ use crate::engine::gtids;
 use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
+use crate::plan::{Action, Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, Missing, text};
 
 /// ## What it detects
@@ -121,7 +121,7 @@ impl Rule for ReplicaHasMoreGtids {
                     } else {
                         vec![Class::CrashGtidLoss, Class::ErrantGtids]
                     };
-                    finding.fix = plan(&range);
+                    finding.fix = plan(Some(&range));
                     if source.is_some_and(|s| {
                         s.binary_logs.is_empty() && s.gtid_executed_table.is_empty()
                     }) {
@@ -154,7 +154,7 @@ impl Rule for ReplicaHasMoreGtids {
                         errant = comparison.errant
                     );
                     finding.explains = vec![Class::ErrantGtids];
-                    finding.fix = plan(&comparison.errant.to_string());
+                    finding.fix = plan(Some(&comparison.errant.to_string()));
                 }
                 (None, _) => {
                     finding.confidence = Confidence::High;
@@ -176,7 +176,7 @@ impl Rule for ReplicaHasMoreGtids {
                             "使用 --source DSN，或粘贴两台服务器的 SELECT @@gtid_executed, @@server_uuid"
                         ),
                     });
-                    finding.fix = plan("<the replica's extra GTIDs>");
+                    finding.fix = plan(None);
                 }
             }
             finding.references = META.references();
@@ -185,7 +185,8 @@ impl Rule for ReplicaHasMoreGtids {
     }
 }
 
-fn plan(extra: &str) -> Plan {
+fn plan(extra: Option<&str>) -> Plan {
+    let shown = extra.unwrap_or("the replica's extra GTIDs");
     Plan {
         summary: text!(
             "prove which transactions the source lost, then make its gtid_executed cover them",
@@ -206,36 +207,51 @@ fn plan(extra: &str) -> Plan {
             Step::manual(
                 Target::Dba,
                 text!(
-                    "check that the source did not reuse these GTIDs for different transactions: compare the replica's and the source's binlog events for {extra}",
-                    "确认主库没有把这些 GTID 重新分配给不同的事务：比较主从 binlog 中 {extra} 的事件"
+                    "check that the source did not reuse these GTIDs for different transactions: compare the replica's and the source's binlog events for {shown}",
+                    "确认主库没有把这些 GTID 重新分配给不同的事务：比较主从 binlog 中 {shown} 的事件"
                 ),
                 text!(
                     "a reused GTID means two different transactions share one identity: the replica would silently skip the new one",
                     "GTID 被重用意味着两个不同事务共用一个标识：从库会悄悄跳过新的那个"
                 ),
             ),
-            Step::sql(
-                Target::Source,
-                &["-- for each GTID of the extra set: SET GTID_NEXT = '<gtid>'; BEGIN; COMMIT;", "SET GTID_NEXT = 'AUTOMATIC'"],
-                text!(
-                    "the replica really has these transactions; the source must count them as executed so it neither reuses their numbers nor refuses the replica (repldoctor gtid inject-sql SET prints the statements)",
-                    "从库确实有这些事务；主库必须把它们计为已执行，才不会重用编号或拒绝从库（repldoctor gtid inject-sql SET 可打印语句）"
+            match extra {
+                Some(extra) => Step {
+                    target: Target::Source,
+                    action: Action::InjectEmpty {
+                        gtids: extra.to_owned(),
+                    },
+                    why: text!(
+                        "the replica really has these transactions; the source must count them as executed so it neither reuses their numbers nor refuses the replica",
+                        "从库确实有这些事务；主库必须把它们计为已执行，才不会重用编号或拒绝从库"
+                    ),
+                    preconditions: Vec::new(),
+                    verify: Some(Check::sql(
+                        text!(
+                            "the source's gtid_executed now covers them",
+                            "主库的 gtid_executed 已覆盖这些事务"
+                        ),
+                        format!("SELECT GTID_SUBSET('{extra}', @@GLOBAL.gtid_executed)"),
+                        Expect::Value("1".to_owned()),
+                    )),
+                    risk: RiskLevel::High,
+                    risk_note: Some(text!(
+                        "the source will never execute transactions under these GTIDs: if its data lacks their changes, the servers differ for good",
+                        "主库将不再以这些 GTID 执行事务：如果主库数据缺少这些变更，两端将永久不一致"
+                    )),
+                },
+                None => Step::manual(
+                    Target::Dba,
+                    text!(
+                        "compute the replica's extra GTIDs (repldoctor gtid compare --replica DSN --source DSN) and commit an empty transaction on the source under each (repldoctor gtid inject-sql SET)",
+                        "算出从库多出的 GTID（repldoctor gtid compare --replica DSN --source DSN），并在主库上为每个提交空事务（repldoctor gtid inject-sql SET）"
+                    ),
+                    text!(
+                        "the source must count them as executed",
+                        "主库必须把它们计为已执行"
+                    ),
                 ),
-                RiskLevel::High,
-            )
-            .with_precondition(Check::confirmed(text!(
-                "the previous step found no reused GTID",
-                "上一步没有发现被重用的 GTID"
-            )))
-            .with_verify(Check::sql(
-                text!("the source's gtid_executed now covers them", "主库的 gtid_executed 已覆盖这些事务"),
-                format!("SELECT GTID_SUBSET('{extra}', @@GLOBAL.gtid_executed)"),
-                Expect::Value("1".to_owned()),
-            ))
-            .with_risk_note(text!(
-                "the source will never execute transactions under these GTIDs: if its data lacks their changes, the servers differ for good",
-                "主库将不再以这些 GTID 执行事务：如果主库数据缺少这些变更，两端将永久不一致"
-            )),
+            },
         ],
         alternatives: Vec::new(),
         data_loss: None,
