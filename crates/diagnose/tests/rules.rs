@@ -961,3 +961,60 @@ fn the_mysql_gtid_skip_is_spelled_for_each_release() {
         );
     }
 }
+
+/// MySQL past an event whose error codes differ: the next transaction's position is read from
+/// the binlog events given (the GTID event after the failing DDL), never guessed; the hole is
+/// filled under the failing GTID and auto-positioning comes back. Without the events, the
+/// DBA reads the position: no statement carries a placeholder.
+#[test]
+fn error_code_mismatch_moves_past_by_a_position_read_from_the_binlog() {
+    let status = String::from(
+        "-- server: db2 role: replica\nversion = 8.0.36\ngtid_mode = ON\n\
+         Replica_IO_Running: Yes\nReplica_SQL_Running: No\nRelay_Source_Log_File: mysql-bin.000010\n\
+         Exec_Source_Log_Pos: 400\nLast_SQL_Errno: 0\n\
+         Last_SQL_Error: Query caused different errors on master and slave. Error on master: message (format)='Table '%-.192s' already exists' error code=1050 ; Error on slave: actual message='no error', error code=0. Default database: 'zy'. Query: 'CREATE VIEW v1 AS select * from t1'\n",
+    );
+    let events = "-- server: db1 role: source\n\
+        # at 400\n\
+        #240301 10:00:00 server id 1  end_log_pos 465 CRC32 0x1b2c3d4e \tGTID\tlast_committed=1\tsequence_number=2\trbr_only=no\n\
+        SET @@SESSION.GTID_NEXT= '3e11fa47-71ca-11e1-9e33-c80aa9429562:77'/*!*/;\n\
+        # at 465\n\
+        #240301 10:00:00 server id 1  end_log_pos 500 CRC32 0x1b2c3d4f \tQuery\tthread_id=5\texec_time=0\terror_code=1050\n\
+        CREATE VIEW v1 AS select * from t1\n\
+        # at 500\n\
+        #240301 10:00:01 server id 1  end_log_pos 575 CRC32 0x1b2c3d50 \tGTID\tlast_committed=2\tsequence_number=3\trbr_only=no\n";
+    let report = diagnose_text(&format!("{status}{events}"));
+    let found = finding(&report, Class::ErrorCodeMismatch);
+    let statements: Vec<&String> = found
+        .fix
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Sql { statements } => Some(statements),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        statements,
+        [
+            "STOP REPLICA",
+            "CHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION = 0, SOURCE_LOG_FILE = 'mysql-bin.000010', SOURCE_LOG_POS = 500",
+            "START REPLICA",
+            &format!("SET GTID_NEXT = '{UUID_SOURCE}:77'"),
+            "BEGIN",
+            "COMMIT",
+            "SET GTID_NEXT = 'AUTOMATIC'",
+            "STOP REPLICA",
+            "CHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION = 1",
+            "START REPLICA",
+        ],
+        "{:#?}",
+        found.fix
+    );
+    let without_events = diagnose_text(&status);
+    let plan =
+        serde_json::to_string(&finding(&without_events, Class::ErrorCodeMismatch).fix).unwrap();
+    assert!(!plan.contains('<'), "{plan}");
+    assert!(plan.contains("never guessed"), "{plan}");
+}

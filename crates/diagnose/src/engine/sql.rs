@@ -33,6 +33,12 @@ impl Dialect {
         self.names.start(Thread::Sql, "")
     }
 
+    /// `CHANGE MASTER TO` / `CHANGE REPLICATION SOURCE TO` with options by their suffix
+    /// (`LOG_FILE`, `AUTO_POSITION`).
+    pub fn change_source(&self, options: &[(&str, String)]) -> String {
+        self.names.change_source(options, "")
+    }
+
     pub fn show_status(&self) -> String {
         self.names.replica_status()
     }

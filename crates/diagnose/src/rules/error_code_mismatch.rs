@@ -6,7 +6,7 @@ use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::Cited;
-use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -146,43 +146,7 @@ fn plan(
             steps.extend(skip);
         }
     } else {
-        let file = failure
-            .source_log()
-            .map(|c| c.file)
-            .or_else(|| view.status.relay_source_log_file.clone())
-            .unwrap_or_else(|| "<file>".to_owned());
-        let change = format!(
-            "CHANGE MASTER TO MASTER_AUTO_POSITION = 0, MASTER_LOG_FILE = '{file}', MASTER_LOG_POS = <position of the next event>"
-        );
-        steps.push(
-            Step::sql(
-                Target::Replica,
-                &[&dialect.stop(), &change, &dialect.start()],
-                text!(
-                    "an empty transaction under the same GTID does not help: the applier still compares the error codes; move past the event by position instead",
-                    "用同一 GTID 注入空事务无效：应用线程仍会比较错误码；应改为按位置越过该事件"
-                ),
-                RiskLevel::Medium,
-            )
-            .with_precondition(plans::stopped_on(&dialect, None)),
-        );
-        steps.push(Step::sql(
-            Target::Replica,
-            &[
-                "SET GTID_NEXT = '<the skipped transaction's GTID>'",
-                "BEGIN",
-                "COMMIT",
-                "SET GTID_NEXT = 'AUTOMATIC'",
-                &dialect.stop(),
-                "CHANGE MASTER TO MASTER_AUTO_POSITION = 1",
-                &dialect.start(),
-            ],
-            text!(
-                "close the hole the skip left in Executed_Gtid_Set, then go back to auto-positioning",
-                "补上跳过留下的 Executed_Gtid_Set 空洞，再切回自动定位"
-            ),
-            RiskLevel::Medium,
-        ));
+        steps.extend(mysql_move_past(context, &dialect, view, failure));
     }
     Plan {
         summary: text!(
@@ -193,4 +157,173 @@ fn plan(
         alternatives: Vec::new(),
         data_loss: None,
     }
+}
+
+/// MySQL's documented way past an event whose error codes differ (an empty transaction under
+/// its GTID does not help: the applier still compares the codes): reposition to the next
+/// transaction with auto-positioning off, start, fill the hole the skip leaves with an empty
+/// transaction under the skipped GTID, and auto-position again. The next transaction's position
+/// is read from the binlog events of the slice; without them the DBA reads it.
+fn mysql_move_past(
+    context: &Context<'_>,
+    dialect: &Dialect,
+    view: &crate::engine::ChannelView<'_>,
+    failure: &applier::ApplierFailure<'_>,
+) -> Vec<Step> {
+    let coordinate = failure.source_log();
+    // mysqlbinlog output of the source's binlog may come with either server's evidence.
+    let events: Vec<&evidence::model::BinlogEvent> = view
+        .server
+        .binlog_events
+        .iter()
+        .chain(
+            context
+                .source_of(view.server)
+                .into_iter()
+                .flat_map(|s| &s.binlog_events),
+        )
+        .collect();
+    let next = next_transaction(view, failure, &events);
+    let Some((file, position, failing_gtid)) = next else {
+        let at = coordinate.map_or_else(
+            || "the failing event".to_owned(),
+            |c| format!("{} after end_log_pos {}", c.file, c.position),
+        );
+        return vec![Step::manual(
+            Target::Dba,
+            text!(
+                "read where the next transaction starts in the source's binlog ({at}: `repldoctor \
+                 binlog show FILE --end-log-pos N` shows the failing transaction and where it \
+                 ends), then: {stop}; {off} with that file and position; {start}; commit an \
+                 empty transaction under the skipped GTID; {stop}; {on}; {start}",
+                "在主库 binlog 中找到下一个事务的起始位置（{at}：`repldoctor binlog show FILE --end-log-pos N` \
+                 显示失败的事务及其结束位置），然后：{stop}；{off}（加上该文件与位置）；{start}；\
+                 以被跳过的 GTID 提交空事务；{stop}；{on}；{start}",
+                stop = dialect.stop(),
+                start = dialect.start(),
+                off = dialect.change_source(&[("AUTO_POSITION", "0".to_owned())]),
+                on = dialect.change_source(&[("AUTO_POSITION", "1".to_owned())])
+            ),
+            text!(
+                "the next position must be read from the binlog, never guessed",
+                "下一个位置必须从 binlog 中读取，不能猜测"
+            ),
+        )];
+    };
+    let reposition = dialect.change_source(&[
+        ("AUTO_POSITION", "0".to_owned()),
+        ("LOG_FILE", dialect::quote(&file)),
+        ("LOG_POS", position.to_string()),
+    ]);
+    let mut steps = vec![
+        Step::sql(
+            Target::Replica,
+            &[&dialect.stop(), &reposition, &dialect.start()],
+            text!(
+                "move past the event to the next transaction, at {file}:{position} (read from the binlog)",
+                "越过该事件，移到下一个事务 {file}:{position}（从 binlog 中读出）"
+            ),
+            RiskLevel::Medium,
+        )
+        .with_precondition(plans::stopped_on(dialect, None))
+        .with_preconditions(plans::still_at(dialect, view))
+        .with_verify(plans::running(dialect))
+        .with_risk_note(text!(
+            "the replica keeps whatever the statement did there; the next step checks the table",
+            "从库保留该语句在其上产生的效果；下一步会校验该表"
+        )),
+    ];
+    let gtid = match failure.transaction() {
+        Some(evidence::model::TransactionRef::Gtid(gtid)) => Some(gtid),
+        _ => failing_gtid,
+    };
+    if let Some(gtid) = gtid {
+        steps.push(
+            Step::sql(
+                Target::Replica,
+                &[
+                    &format!("SET GTID_NEXT = '{gtid}'"),
+                    "BEGIN",
+                    "COMMIT",
+                    "SET GTID_NEXT = 'AUTOMATIC'",
+                    &dialect.stop(),
+                    &dialect.change_source(&[("AUTO_POSITION", "1".to_owned())]),
+                    &dialect.start(),
+                ],
+                text!(
+                    "close the hole the skip left in the executed set ({gtid}), then auto-position again",
+                    "补上跳过留下的已执行集合空洞（{gtid}），再切回自动定位"
+                ),
+                RiskLevel::Medium,
+            )
+            .with_precondition(Check::sql(
+                text!(
+                    "GTID {gtid} is not executed on the replica yet",
+                    "从库尚未执行 GTID {gtid}"
+                ),
+                format!("SELECT GTID_SUBSET('{gtid}', @@GLOBAL.gtid_executed)"),
+                Expect::Value("0".to_owned()),
+            ))
+            .with_verify(plans::running(dialect)),
+        );
+    }
+    steps
+}
+
+/// Where the transaction after the failing one starts in the source's binlog, from the binlog
+/// events the evidence holds: the end of its `Xid` or `COMMIT`, or the start of the next GTID
+/// event. The failing transaction is found by its event's `end_log_pos` (the error names it) or
+/// by where the applier stands (`Exec_Master_Log_Pos`, its first event). `None` when the events
+/// do not reach that far.
+fn next_transaction(
+    view: &crate::engine::ChannelView<'_>,
+    failure: &applier::ApplierFailure<'_>,
+    events: &[&evidence::model::BinlogEvent],
+) -> Option<(String, u64, Option<String>)> {
+    let (file, found_by_end, position) = match failure.source_log() {
+        Some(c) => (c.file, true, c.position),
+        None => (
+            view.status.relay_source_log_file.clone()?,
+            false,
+            view.status.exec_source_log_pos?,
+        ),
+    };
+    let mut events: Vec<&evidence::model::BinlogEvent> = events
+        .iter()
+        .copied()
+        .filter(|e| e.log_file.as_deref().is_none_or(|f| f == file))
+        .filter(|e| e.end_log_pos.is_some())
+        .collect();
+    events.dedup_by_key(|e| (e.start_position, e.end_log_pos));
+    events.sort_by_key(|e| e.end_log_pos);
+    let first = events.iter().position(|e| {
+        if found_by_end {
+            e.end_log_pos == Some(position)
+        } else {
+            e.start_position == Some(position)
+        }
+    })?;
+    // The failing transaction's own GTID event: the first event, or the last one before it.
+    let gtid = events[..=first]
+        .iter()
+        .rev()
+        .find(|e| e.event_type.to_ascii_lowercase().starts_with("gtid"))
+        .and_then(|e| e.gtid.clone());
+    for event in &events[first + 1..] {
+        let kind = event.event_type.to_ascii_lowercase();
+        if kind.starts_with("gtid") || kind.starts_with("anonymous_gtid") {
+            return event.start_position.map(|p| (file.clone(), p, gtid));
+        }
+        let statement = event
+            .detail
+            .trim()
+            .trim_end_matches(';')
+            .to_ascii_uppercase();
+        let ends = kind.starts_with("xid")
+            || (kind.starts_with("query") && (statement == "COMMIT" || statement == "ROLLBACK"));
+        if ends {
+            return event.end_log_pos.map(|p| (file.clone(), p, gtid));
+        }
+    }
+    None
 }
