@@ -723,3 +723,64 @@ async fn empty_transactions_are_refused_where_the_check_before_them_cannot_run()
         before
     );
 }
+
+/// Founding case 5 for real: a statement fails on the source (a duplicate key half-way through
+/// a multi-row insert into a non-transactional table, logged with its error code) and succeeds
+/// on the replica, whose table lacks the key. The run stops for the DBA to make the replica's
+/// table match; `--resume` then skips the event by MariaDB's mechanism and verifies the table.
+#[tokio::test]
+async fn error_code_mismatch_waits_for_the_dba_then_is_skipped_and_verified() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    lab.server(0)
+        .exec(
+            "CREATE DATABASE IF NOT EXISTS lab; \
+             CREATE TABLE lab.mixed (id INT PRIMARY KEY, v VARCHAR(8)) ENGINE=MyISAM",
+        )
+        .await
+        .unwrap();
+    lab.wait_caught_up(1, 0).await.unwrap();
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin = 0; ALTER TABLE lab.mixed DROP PRIMARY KEY")
+        .await
+        .unwrap();
+    let failed = lab
+        .server(0)
+        .exec(
+            "SET SESSION binlog_format = 'STATEMENT'; \
+             INSERT INTO lab.mixed VALUES (1, 'a'), (1, 'b')",
+        )
+        .await;
+    assert!(failed.is_err(), "the source fails with 1062");
+    lab.wait_status(1, "the applier to stop", |s| s.sql_stopped())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(code, 2, "{json:#} {stderr}");
+    assert_eq!(json["finding"]["class"], "error_code_mismatch", "{json:#}");
+    assert_eq!(json["finding"]["table"], "lab.mixed", "{json:#}");
+    assert_eq!(json["outcome"]["stop"]["kind"], "manual", "{json:#}");
+    assert!(
+        journaled_steps(&journal).is_empty(),
+        "nothing sent before the DBA's step"
+    );
+    // The DBA's step: the replica's table as the source's (one row, the key back).
+    lab.server(1)
+        .exec(
+            "SET SESSION sql_log_bin = 0; DELETE FROM lab.mixed WHERE v = 'b'; \
+             ALTER TABLE lab.mixed ADD PRIMARY KEY (id)",
+        )
+        .await
+        .unwrap();
+    let resume = journal.display().to_string();
+    let (code, json, stderr) = fix(&lab, &journal, &["--resume", &resume, "--apply", "--yes"]);
+    assert_repaired(code, &json, &stderr, "lab.mixed");
+    assert_replicating(&lab).await;
+    assert_eq!(
+        value(&lab, 1, "SELECT GROUP_CONCAT(v) FROM lab.mixed")
+            .await
+            .as_deref(),
+        Some("a")
+    );
+}
