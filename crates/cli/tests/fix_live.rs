@@ -945,3 +945,69 @@ async fn a_dual_primary_collision_is_repaired_on_both_sides() {
     // Each run verified what it could at its moment; the rows agree at the end.
     assert!(code <= 1 && code_other <= 1, "{code} {code_other}");
 }
+
+/// A receiver on a connection that died silently: reconnecting it (on a new connection) brings
+/// the rows that never arrived; the fresh diagnosis no longer finds it.
+#[tokio::test]
+async fn a_stalled_receiver_is_reconnected() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let stalled = faults::stalled_receiver(&lab, 0, 1).await.unwrap();
+    // The source keeps writing: two looks at the servers show it move while the receiver does
+    // not.
+    let writer = Writer::start(lab.server(0), "lab", Duration::from_millis(50), |n| {
+        format!("INSERT INTO lab.stalled VALUES ({}, 'written on')", n + 100)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    // The relay runs on this test's runtime: the command runs on a thread of its own.
+    let args: Vec<String> = [
+        "--format",
+        "json",
+        "fix",
+        "--source",
+        &lab.server(0).dsn(),
+        "--replica",
+        &lab.server(1).dsn(),
+        "--journal",
+        &journal.display().to_string(),
+        "--apply",
+        "--yes",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+            .args(&args)
+            .env("HOME", "/nonexistent")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let (code, json, stderr) = (
+        out.status.code().unwrap(),
+        serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    writer.stop();
+    assert_eq!(
+        json["finding"]["class"], "receiver_stalled",
+        "{json:#} {stderr}"
+    );
+    let status = lab.server(1).default_channel().await.unwrap();
+    assert_eq!(code, 0, "{json:#} {stderr} {status:?}");
+    assert_eq!(json["finding_gone"], true, "{json:#}");
+    lab.wait_caught_up(1, 0).await.unwrap();
+    assert_eq!(
+        value(
+            &lab,
+            1,
+            "SELECT COUNT(*) FROM lab.stalled WHERE v = 'never arrives'"
+        )
+        .await
+        .as_deref(),
+        Some("2")
+    );
+    drop(stalled);
+}

@@ -261,6 +261,16 @@ impl Dialect {
         }
     }
 
+    /// Where the receiver has read up to in the source's binlog: `Master_Log_File` and
+    /// `Read_Master_Log_Pos`, or `Source_Log_File` and `Read_Source_Log_Pos` from MySQL 8.0.22.
+    pub fn receiver_position_columns(&self) -> (&'static str, &'static str) {
+        if self.says_replica() {
+            ("Source_Log_File", "Read_Source_Log_Pos")
+        } else {
+            ("Master_Log_File", "Read_Master_Log_Pos")
+        }
+    }
+
     /// Where the applier stands in the source's binlog: `Relay_Master_Log_File` and
     /// `Exec_Master_Log_Pos`, or `Relay_Source_Log_File` and `Exec_Source_Log_Pos` from
     /// MySQL 8.0.22.

@@ -346,12 +346,15 @@ async fn judge(
             .push("a fresh diagnosis still finds this finding".to_owned());
         return Ok(Status::Critical);
     }
-    let (Some(source), Some(table)) = (checks.source, result.finding.table.clone()) else {
-        result.warnings.push(if checks.source.is_none() {
-            "not verified: give --source to compare the table the repair touched".to_owned()
-        } else {
-            "no table to verify: the finding names none".to_owned()
-        });
+    // A finding about no table (a receiver, a killed thread) is verified by the fresh
+    // diagnosis alone.
+    let Some(table) = result.finding.table.clone() else {
+        return Ok(Status::Healthy);
+    };
+    let Some(source) = checks.source else {
+        result.warnings.push(format!(
+            "not verified: give --source to compare {table}, the table the repair touched"
+        ));
         return Ok(Status::Warning);
     };
     let report = verify_table(

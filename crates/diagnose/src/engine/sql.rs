@@ -29,6 +29,14 @@ impl Dialect {
         self.names.start(Thread::Both, "")
     }
 
+    pub fn start_io_thread(&self) -> String {
+        self.names.start(Thread::Io, "")
+    }
+
+    pub fn stop_io_thread(&self) -> String {
+        self.names.stop(Thread::Io, "")
+    }
+
     pub fn start_sql_thread(&self) -> String {
         self.names.start(Thread::Sql, "")
     }
@@ -63,6 +71,11 @@ impl Dialect {
 
     pub fn skip_counter(&self) -> &'static str {
         self.names.skip_counter()
+    }
+
+    /// The status columns of the receiver's file and read position in the source's binlog.
+    pub fn receiver_position_columns(&self) -> (&'static str, &'static str) {
+        self.names.receiver_position_columns()
     }
 
     pub fn is_mariadb(&self) -> bool {

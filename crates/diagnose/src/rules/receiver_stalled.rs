@@ -1,4 +1,5 @@
 use crate::engine::meta::RuleMeta;
+use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
@@ -79,6 +80,23 @@ impl Rule for ReceiverStalled {
                 "与主库的连接已断开但双方都未察觉（防火墙或 NAT 丢弃空闲连接、dump 线程被终止）：\
                  接收线程会一直等待事件，直到 slave_net_timeout 超时。"
             );
+            let dialect = Dialect::of(view.server, context.flavor(view.server));
+            let (file_column, position_column) = dialect.receiver_position_columns();
+            let still_at = |name: &str, value: String| {
+                Check::sql(
+                    text!(
+                        "the receiver still reads {file} at {pos}: nothing arrived since",
+                        "接收线程仍停在 {file} 的 {pos}：此后没有收到任何内容",
+                        file = stall.read_file,
+                        pos = stall.read_pos
+                    ),
+                    dialect.show_status(),
+                    Expect::Column {
+                        name: name.to_owned(),
+                        value,
+                    },
+                )
+            };
             finding.fix = Plan {
                 summary: text!(
                     "reconnect the receiver, then detect dead connections sooner",
@@ -87,29 +105,35 @@ impl Rule for ReceiverStalled {
                 steps: vec![
                     Step::sql(
                         Target::Replica,
-                        &["STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD"],
+                        &[&dialect.stop_io_thread(), &dialect.start_io_thread()],
                         text!(
-                            "the receiver reconnects from the position it reached",
-                            "接收线程会从已到达的位置重新连接"
+                            "the receiver reconnects on a new connection from the position it reached",
+                            "接收线程通过新连接从已到达的位置重新连接"
                         ),
                         RiskLevel::Low,
                     )
+                    .with_precondition(still_at(file_column, stall.read_file.clone()))
+                    .with_precondition(still_at(position_column, stall.read_pos.to_string()))
                     .with_verify(Check::sql(
-                        text!("the read position moves again", "读取位置重新前进"),
-                        "SHOW SLAVE STATUS",
+                        text!("the receiver runs", "接收线程在运行"),
+                        dialect.show_status(),
                         Expect::Column {
-                            name: "Slave_IO_Running".to_owned(),
+                            name: dialect.io_running_column().to_owned(),
                             value: "Yes".to_owned(),
                         },
                     )),
-                    Step::sql(
-                        Target::Replica,
-                        &["SET GLOBAL slave_net_timeout = 60"],
+                    Step::manual(
+                        Target::Dba,
                         text!(
-                            "notice a dead connection within a minute (and keep MASTER_HEARTBEAT_PERIOD below it)",
-                            "一分钟内发现断开的连接（并让 MASTER_HEARTBEAT_PERIOD 小于该值）"
+                            "notice a dead connection within a minute: SET GLOBAL slave_net_timeout = 60 \
+                             (and in the option file), with MASTER_HEARTBEAT_PERIOD below it",
+                            "一分钟内发现断开的连接：SET GLOBAL slave_net_timeout = 60（并写入配置文件），\
+                             并让 MASTER_HEARTBEAT_PERIOD 小于该值"
                         ),
-                        RiskLevel::Low,
+                        text!(
+                            "the next silent drop is found in a minute instead of an hour",
+                            "下一次静默断连能在一分钟而非一小时内被发现"
+                        ),
                     ),
                 ],
                 alternatives: Vec::new(),
