@@ -446,6 +446,7 @@ async fn run_plan_until(
         server: servers.replica.label(),
         cancel,
     };
+    fix::executor::prepare(&mut servers.replica).await.unwrap();
     fix::executor::lock(&mut servers.replica).await.unwrap();
     fix::executor::apply(plan, 1, &mut servers, &mut run, between)
         .await

@@ -107,6 +107,9 @@ pub enum Expect {
     /// The named column of the first row equals this text: for `SHOW` statements, whose
     /// columns cannot be chosen.
     Column { name: String, value: String },
+    /// The named column of the first row is there and differs from this text (a thread that
+    /// is not `Yes`, whatever else it says).
+    ColumnIsNot { name: String, value: String },
     /// A person confirms it.
     Confirmed,
 }

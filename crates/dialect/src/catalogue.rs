@@ -454,6 +454,15 @@ pub const FIX_LOCK: Statement = Statement {
     purpose: "refuse a second fixer on the same replica",
 };
 
+/// `fix`'s dry run: whether another fixer holds the lock now.
+pub const FIX_LOCK_FREE: Statement = Statement {
+    name: "fixer lock free",
+    item: Item::SessionSetting,
+    sql: "SELECT IS_FREE_LOCK('repldoctor.fix')",
+    privilege: ANY,
+    purpose: "a dry run says a second fixer would be refused",
+};
+
 /// `fix`: the lock given back at the end of a run.
 pub const FIX_UNLOCK: Statement = Statement {
     name: "fixer lock release",
@@ -462,6 +471,22 @@ pub const FIX_UNLOCK: Statement = Statement {
     privilege: ANY,
     purpose: "let the next fixer in",
 };
+
+/// `fix`: lock waits of the fixer's session shorter than its statement time limit (the number
+/// is the limit less two seconds, at least one), so a write blocked by a lock fails on the
+/// server and is undone, instead of outliving the connection the client dropped.
+pub const FIX_LOCK_WAITS: Statement = Statement {
+    name: "fixer lock waits",
+    item: Item::SessionSetting,
+    sql: "SET SESSION innodb_lock_wait_timeout = <seconds>, lock_wait_timeout = <seconds>",
+    privilege: ANY,
+    purpose: "a blocked write ends on the server, where it is undone and journaled",
+};
+
+/// [`FIX_LOCK_WAITS`] with its number of seconds.
+pub fn fix_lock_waits(seconds: u64) -> String {
+    format!("SET SESSION innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}")
+}
 
 /// `fix`: the GTID state the journal records before and after each step, on MySQL.
 pub const FIX_MYSQL_GTID: Statement = Statement {
@@ -486,7 +511,10 @@ pub const FIX_MARIADB_GTID: Statement = Statement {
 /// names the privilege it needs in its risk note when it needs more than these.
 pub const FIX: &[Statement] = &[
     FIX_LOCK,
+    FIX_LOCK_FREE,
     FIX_UNLOCK,
+    SESSION_UTC,
+    FIX_LOCK_WAITS,
     REPLICA_STATUS,
     FIX_MYSQL_GTID,
     FIX_MARIADB_GTID,

@@ -65,6 +65,7 @@ fn expected(expect: &Expect) -> String {
         Expect::NoRows => "no row".to_owned(),
         Expect::Value(value) => value.clone(),
         Expect::Column { name, value } => format!("{name} = {value}"),
+        Expect::ColumnIsNot { name, value } => format!("{name} is not {value}"),
         Expect::Confirmed => "a person confirms it".to_owned(),
     }
 }
@@ -83,7 +84,8 @@ pub fn compare(expect: &Expect, rows: &Rows) -> Evaluation {
             Some(found) => (&found == value, found),
             None => (false, "no row".to_owned()),
         },
-        Expect::Column { name, value } => {
+        Expect::Column { name, value } | Expect::ColumnIsNot { name, value } => {
+            let wanted = matches!(expect, Expect::Column { .. });
             let index = rows
                 .columns
                 .iter()
@@ -93,7 +95,7 @@ pub fn compare(expect: &Expect, rows: &Rows) -> Evaluation {
                 (None, Some(_)) => (false, format!("no column {name}")),
                 (Some(index), Some(row)) => {
                     let found = cell(row, index).unwrap_or_else(|| "NULL".to_owned());
-                    (&found == value, format!("{name} = {found}"))
+                    ((&found == value) == wanted, format!("{name} = {found}"))
                 }
             }
         }
@@ -139,6 +141,16 @@ mod tests {
             }
         );
         assert!(!compare(&expect("Exec_Master_Log_Pos", "4"), &status).holds());
+        let not = |name: &str, value: &str| Expect::ColumnIsNot {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        };
+        assert!(compare(&not("Slave_SQL_Running", "Yes"), &status).holds());
+        assert!(!compare(&not("Slave_SQL_Running", "No"), &status).holds());
+        assert!(
+            !compare(&not("Exec_Master_Log_Pos", "4"), &status).holds(),
+            "no column"
+        );
     }
 
     #[test]

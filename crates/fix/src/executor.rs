@@ -57,12 +57,17 @@ pub fn dispositions(plan: &Plan) -> Vec<Disposition> {
         matches!(step.action, Action::Sql { .. } | Action::InjectEmpty { .. })
             && matches!(step.target, Target::Replica | Target::Source)
     };
-    let last_run = plan.steps.iter().rposition(runnable);
+    let last_run = plan
+        .steps
+        .iter()
+        .rposition(|step| runnable(step) && step.preconditions.iter().all(|c| c.sql.is_some()));
     plan.steps
         .iter()
         .enumerate()
         .map(|(index, step)| {
-            if runnable(step) {
+            // A precondition only a person can confirm makes the step theirs.
+            let for_a_person = step.preconditions.iter().any(|c| c.sql.is_none());
+            if runnable(step) && !for_a_person {
                 Disposition::Run
             } else if matches!(step.action, Action::Shell { .. }) && step.risk == RiskLevel::None {
                 Disposition::Show
@@ -185,14 +190,6 @@ impl Run<'_> {
     }
 }
 
-/// The pinned connections' ids at the start: a step finding another id stops.
-fn pinned_ids(servers: &Servers) -> (Option<u32>, Option<u32>) {
-    (
-        servers.replica.connection_id(),
-        servers.source.as_ref().and_then(Session::connection_id),
-    )
-}
-
 /// Carries out `plan` from step `first` (1-based) on `servers`, journaling every step. An
 /// error is the journal failing to write: the run stops at once, since an unrecorded change
 /// is what the journal exists to prevent.
@@ -203,7 +200,6 @@ pub async fn apply(
     run: &mut Run<'_>,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> std::io::Result<Outcome> {
-    let pinned = pinned_ids(servers);
     let mut follow_ups = Vec::new();
     let dispositions = dispositions(plan);
     for (index, step) in plan.steps.iter().enumerate().skip(first.saturating_sub(1)) {
@@ -225,7 +221,11 @@ pub async fn apply(
                 let instruction = match &step.action {
                     Action::Manual { instruction } => instruction.en.clone(),
                     Action::Shell { command } => format!("run on the host: {command}"),
-                    Action::Sql { statements } => statements.join("; "),
+                    Action::Sql { statements } => statements
+                        .iter()
+                        .map(|s| journal::scrub(s))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     Action::InjectEmpty { gtids } => format!("empty transactions for {gtids}"),
                 };
                 return stopped(run, number, Stop::Manual { instruction });
@@ -238,9 +238,9 @@ pub async fn apply(
         });
         let (outcome, stop) = match &step.action {
             Action::InjectEmpty { gtids } => {
-                inject_batches(step, number, gtids, servers, pinned, run).await?
+                inject_batches(step, number, gtids, servers, run).await?
             }
-            _ => run_step(step, number, servers, pinned, run, None).await?,
+            _ => run_step(step, number, servers, run, None).await?,
         };
         progress(Progress::Done {
             step: number,
@@ -305,7 +305,6 @@ async fn run_step(
     step: &Step,
     number: usize,
     servers: &mut Servers,
-    pinned: (Option<u32>, Option<u32>),
     run: &mut Run<'_>,
     summary: Option<String>,
 ) -> std::io::Result<(StepOutcome, Option<Stop>)> {
@@ -323,10 +322,6 @@ async fn run_step(
     let statements_journaled: Vec<String> = match summary {
         Some(summary) => vec![summary],
         None => statements.iter().map(|s| journal::scrub(s)).collect(),
-    };
-    let pinned_id = match step.target {
-        Target::Source => pinned.1,
-        _ => pinned.0,
     };
     let Some(session) = servers.session(&step.target) else {
         let stop = Stop::NoSession {
@@ -347,12 +342,6 @@ async fn run_step(
             break;
         }
     }
-    if refusal.is_none() && session.connection_id() != pinned_id {
-        refusal = Some(Stop::ConnectionLost {
-            statement: String::new(),
-            error: "the pinned connection is gone: nothing of this step was sent".to_owned(),
-        });
-    }
     let entry = |sent, check, after, outcome, detail| Event::Step {
         step: number,
         target: target_name(&step.target),
@@ -370,6 +359,8 @@ async fn run_step(
         run.record(entry(0, None, None, StepOutcome::Refused, None))?;
         return Ok((StepOutcome::Refused, Some(stop)));
     }
+    // On disk before anything is sent: a crash during the step leaves what it was sending.
+    run.record(entry(0, None, None, StepOutcome::Sending, None))?;
     for (sent, statement) in statements.iter().enumerate() {
         if let Err(err) = session.query(statement, 16).await {
             let lost = matches!(
@@ -470,7 +461,6 @@ async fn inject_batches(
     number: usize,
     gtids: &str,
     servers: &mut Servers,
-    pinned: (Option<u32>, Option<u32>),
     run: &mut Run<'_>,
 ) -> std::io::Result<(StepOutcome, Option<Stop>)> {
     let set: gtid::GtidSet = match gtids.parse() {
@@ -516,7 +506,7 @@ async fn inject_batches(
             batch.count(),
             index + 1
         );
-        let (outcome, stop) = run_step(&one, number, servers, pinned, run, Some(summary)).await?;
+        let (outcome, stop) = run_step(&one, number, servers, run, Some(summary)).await?;
         if stop.is_some() {
             return Ok((outcome, stop));
         }
@@ -553,22 +543,22 @@ async fn settled(check: &diagnose::plan::Check, session: &mut Session) -> Evalua
 /// settings the step's earlier statements changed, on the same connection. Returns what it
 /// sent.
 async fn undo_session_state(session: &mut Session, sent: &[String]) -> Vec<String> {
+    // Compared without spaces, `@@SESSION.` or `SESSION`: `SET sql_log_bin=0` is the same.
     let normalised: Vec<String> = sent
         .iter()
         .map(|s| {
             s.to_ascii_lowercase()
                 .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
+                .collect::<String>()
+                .replace("@@session.", "")
+                .replace("setsession", "set")
         })
         .collect();
     let mut undo = vec!["ROLLBACK".to_owned()];
-    if normalised.iter().any(|s| s.starts_with("set gtid_next")) {
+    if normalised.iter().any(|s| s.starts_with("setgtid_next")) {
         undo.push("SET GTID_NEXT = 'AUTOMATIC'".to_owned());
     }
-    if normalised.iter().any(|s| {
-        s.starts_with("set session sql_log_bin = 0") || s.starts_with("set sql_log_bin = 0")
-    }) {
+    if normalised.iter().any(|s| s.starts_with("setsql_log_bin=0")) {
         undo.push("SET SESSION sql_log_bin = 1".to_owned());
     }
     let counter = session.dialect().skip_counter();
@@ -578,10 +568,36 @@ async fn undo_session_state(session: &mut Session, sent: &[String]) -> Vec<Strin
     {
         undo.push(format!("SET GLOBAL {counter} = 0"));
     }
-    for statement in &undo {
-        let _ = session.query(statement, 1).await;
+    let mut done = Vec::new();
+    for statement in undo {
+        let outcome = match session.query(&statement, 1).await {
+            Ok(_) => "done".to_owned(),
+            Err(err) => format!("failed: {err}"),
+        };
+        done.push(format!("{statement} ({outcome})"));
     }
-    undo
+    done
+}
+
+/// Readies a session for a plan, before its dry run: times in UTC, as the collector read every
+/// value a plan writes (a TIMESTAMP key compares right), and lock waits shorter than the
+/// statement time limit (`catalogue::FIX_LOCK_WAITS`).
+pub async fn prepare(session: &mut Session) -> Result<(), StatementError> {
+    session.query(catalogue::SESSION_UTC.sql, 1).await?;
+    let wait = session
+        .timeouts()
+        .statement
+        .as_secs()
+        .saturating_sub(2)
+        .max(1);
+    session.query(&catalogue::fix_lock_waits(wait), 1).await?;
+    Ok(())
+}
+
+/// How many replication channels the server has (MariaDB: connections of multi-source).
+pub async fn channels(session: &mut Session) -> Result<usize, StatementError> {
+    let sql = session.dialect().all_channels_status();
+    Ok(session.query(&sql, 64).await?.rows.len())
 }
 
 /// Why the fixer lock was not taken.
@@ -604,6 +620,17 @@ pub async fn lock(session: &mut Session) -> Result<(), LockError> {
             other => Err(LockError::Failed(format!("GET_LOCK returned {other:?}"))),
         },
         Err(err) => Err(LockError::Failed(err.to_string())),
+    }
+}
+
+/// Whether no fixer holds the replica's lock now (the dry run says so before an `--apply`
+/// would be refused).
+pub async fn lock_is_free(session: &mut Session) -> bool {
+    match session.query(catalogue::FIX_LOCK_FREE.sql, 1).await {
+        Ok(rows) => {
+            rows.rows.first().and_then(|r| r.first()).cloned().flatten() == Some("1".to_owned())
+        }
+        Err(_) => false,
     }
 }
 

@@ -5,7 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use diagnose::plan::{Choice, Plan};
+use diagnose::plan::{Action, Choice, Plan, Step};
 use serde::{Deserialize, Serialize};
 
 use crate::check::Evaluated;
@@ -31,6 +31,10 @@ pub enum Event {
     /// The run begins: the finding, the plan carried out and the choice that selected it.
     Start {
         finding: FindingKey,
+        /// The finding's facts as the diagnosis read them: the rows a repair replaces or
+        /// deletes are kept here.
+        #[serde(default)]
+        facts: serde_json::Value,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         choice: Option<Choice>,
         /// The first step carried out (after `--resume`, the one after the manual step).
@@ -65,6 +69,9 @@ pub enum Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepOutcome {
+    /// About to send the step's statements: written and synced before the first one, so that
+    /// a crash or a kill during the step leaves a record of what was being sent.
+    Sending,
     /// Every statement ran and the check holds.
     Completed,
     /// A precondition did not hold: nothing was sent.
@@ -162,45 +169,77 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<Entry>, String> {
 /// `IDENTIFIED BY '...'`) replaced by `'***'`.
 pub fn scrub(statement: &str) -> String {
     let upper = statement.to_ascii_uppercase();
-    let mut markers: Vec<usize> = ["PASSWORD", "IDENTIFIED BY"]
-        .iter()
-        .flat_map(|marker| {
-            upper
-                .match_indices(marker)
-                .map(|(at, _)| at + marker.len())
-                .collect::<Vec<_>>()
-        })
+    // After IDENTIFIED every literal goes (`IDENTIFIED WITH 'plugin' BY 'secret'`); after
+    // PASSWORD the next one (`MASTER_PASSWORD = 'x'`, `PASSWORD('x')`).
+    let identified = upper.find("IDENTIFIED");
+    let markers: Vec<usize> = upper
+        .match_indices("PASSWORD")
+        .map(|(at, _)| at + "PASSWORD".len())
         .collect();
-    markers.sort_unstable();
     let mut out = String::with_capacity(statement.len());
     let mut rest = 0;
+    let literal_at = |open: usize, out: &mut String, rest: &mut usize| -> Option<usize> {
+        let end = literal_end(statement, open)?;
+        out.push_str(&statement[*rest..open]);
+        out.push_str("'***'");
+        *rest = end;
+        Some(end)
+    };
     for after in markers {
         let tail = &statement[after..];
-        let open = after + (tail.len() - tail.trim_start_matches([' ', '=', '\t']).len());
-        if open < rest || !statement[open..].starts_with('\'') {
+        let skipped = tail.len()
+            - tail
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '=' || c == '(')
+                .len();
+        let open = after + skipped;
+        if open < rest || !statement[open..].starts_with(['\'', '"']) {
             continue;
         }
-        let Some(end) = literal_end(statement, open) else {
-            continue;
-        };
-        out.push_str(&statement[rest..open]);
-        out.push_str("'***'");
-        rest = end;
+        literal_at(open, &mut out, &mut rest);
+    }
+    if let Some(from) = identified {
+        let mut at = from.max(rest);
+        while let Some(found) = statement[at..].find(['\'', '"']) {
+            match literal_at(at + found, &mut out, &mut rest) {
+                Some(end) => at = end,
+                None => break,
+            }
+        }
     }
     out.push_str(&statement[rest..]);
     out
 }
 
-/// The byte after the string literal opening at `open` (a doubled quote or a backslash escape
-/// stays inside), or `None` when it does not end.
+/// A plan as the journal keeps it: every statement scrubbed.
+pub fn scrubbed(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    let scrub_steps = |steps: &mut Vec<Step>| {
+        for step in steps {
+            if let Action::Sql { statements } = &mut step.action {
+                for statement in statements.iter_mut() {
+                    *statement = scrub(statement);
+                }
+            }
+        }
+    };
+    scrub_steps(&mut plan.steps);
+    for alternative in &mut plan.alternatives {
+        scrub_steps(&mut alternative.plan.steps);
+    }
+    plan
+}
+
+/// The byte after the string literal opening at `open` with its quote (a doubled quote or a
+/// backslash escape stays inside), or `None` when it does not end.
 fn literal_end(text: &str, open: usize) -> Option<usize> {
     let bytes = text.as_bytes();
+    let quote = *bytes.get(open)?;
     let mut at = open + 1;
     while at < bytes.len() {
         match bytes[at] {
             b'\\' => at += 2,
-            b'\'' if bytes.get(at + 1) == Some(&b'\'') => at += 2,
-            b'\'' => return Some(at + 1),
+            c if c == quote && bytes.get(at + 1) == Some(&quote) => at += 2,
+            c if c == quote => return Some(at + 1),
             _ => at += 1,
         }
     }
@@ -228,6 +267,22 @@ mod tests {
             "SET PASSWORD = '***' -- x"
         );
         assert_eq!(scrub("START SLAVE SQL_THREAD"), "START SLAVE SQL_THREAD");
+    }
+
+    #[test]
+    fn every_literal_after_identified_and_the_one_after_password_go() {
+        assert_eq!(
+            scrub("ALTER USER u IDENTIFIED WITH 'caching_sha2_password'\nBY \"s3cret\""),
+            "ALTER USER u IDENTIFIED WITH '***'\nBY '***'"
+        );
+        assert_eq!(
+            scrub("SELECT PASSWORD(\n'x') FROM t"),
+            "SELECT PASSWORD(\n'***') FROM t"
+        );
+        assert_eq!(
+            scrub("SET PASSWORD = 'unterminated"),
+            "SET PASSWORD = 'unterminated"
+        );
     }
 
     #[test]

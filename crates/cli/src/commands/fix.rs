@@ -166,7 +166,10 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     let key = FindingKey::of(finding);
     let first_step = match &resumed {
         Some(resumed) => {
-            let step = plan.steps.get(resumed.manual_step - 1);
+            let step = resumed
+                .manual_step
+                .checked_sub(1)
+                .and_then(|index| plan.steps.get(index));
             if !step.is_some_and(|s| !matches!(s.action, Action::Sql { .. })) {
                 return Err(Failure::new(format!(
                     "--resume: step {} of this finding's plan is no longer the step for a person \
@@ -194,8 +197,16 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         })
     })?;
     let server = servers.replica.label();
+    runtime.block_on(ready(&mut servers, &key, &server))?;
     let previews = runtime.block_on(executor::preview(&plan, &mut servers));
     let blocked = blocked_now(&previews, first_step);
+    if !args.apply && !runtime.block_on(executor::lock_is_free(&mut servers.replica)) {
+        runtime.block_on(close(&mut servers));
+        return Err(Failure::new(format!(
+            "replica {server}: {}",
+            executor::LockError::Held
+        )));
+    }
 
     if !args.apply {
         runtime.block_on(close(&mut servers));
@@ -264,9 +275,10 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         };
         run.record(Event::Start {
             finding: key.clone(),
+            facts: serde_json::to_value(&finding.facts).unwrap_or_default(),
             choice,
             first_step,
-            plan: plan.clone(),
+            plan: journal::scrubbed(&plan),
         })
         .map_err(|err| journal_failure(&journal_path, &err))?;
         let mut progress = |event: Progress<'_>| {
@@ -299,21 +311,41 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     };
     let status = match &outcome {
         Outcome::Stopped { .. } => Status::Critical,
-        Outcome::Completed { .. } => {
-            let after = diagnose_now(&args.connection, global)?;
-            let checks = AfterChecks {
-                source: source.as_ref(),
-                replica: &replica,
-                timeouts,
-                cancel: &cancel,
-            };
-            runtime.block_on(judge(
-                &after,
-                plan.data_loss.as_ref().map(|t| t.en.as_str()),
-                &checks,
-                &mut result,
-            ))?
+        // The servers were changed: a check that cannot run now is a warning, not "could
+        // not run".
+        Outcome::Completed { .. } if cancel.load(Ordering::Relaxed) => {
+            result
+                .warnings
+                .push("interrupted (Ctrl-C) after the last step: not checked".to_owned());
+            Status::Warning
         }
+        Outcome::Completed { .. } => match diagnose_now(&args.connection, global) {
+            Err(err) => {
+                result.warnings.push(format!(
+                    "not checked: the diagnosis after the run failed: {err}"
+                ));
+                Status::Warning
+            }
+            Ok(after) => {
+                let checks = AfterChecks {
+                    source: source.as_ref(),
+                    replica: &replica,
+                    timeouts,
+                    cancel: &cancel,
+                };
+                runtime
+                    .block_on(judge(
+                        &after,
+                        plan.data_loss.as_ref().map(|t| t.en.as_str()),
+                        &checks,
+                        &mut result,
+                    ))
+                    .unwrap_or_else(|err| {
+                        result.warnings.push(format!("not verified: {err}"));
+                        Status::Warning
+                    })
+            }
+        },
     };
     match global.format {
         Format::Json => println!("{}", output::envelope(status, &result)?),
@@ -344,6 +376,17 @@ async fn judge(
         result
             .warnings
             .push("a fresh diagnosis still finds this finding".to_owned());
+        return Ok(Status::Critical);
+    }
+    // Gone, but replication broken another way (the applier stopped on the next error): no
+    // repair to report.
+    if let Some(other) = after.findings.iter().find(|f| {
+        f.severity == diagnose::Severity::Critical && f.facts.server == result.finding.server
+    }) {
+        result.warnings.push(format!(
+            "a fresh diagnosis finds another critical problem on the replica: {}: {}",
+            other.class, other.title.en
+        ));
         return Ok(Status::Critical);
     }
     // A finding about no table (a receiver, a killed thread) is verified by the fresh
@@ -442,6 +485,38 @@ fn resumed_and_gone(
         }
     }
     Ok(status)
+}
+
+/// Readies the sessions for the plan and refuses what the executor does not handle yet: the
+/// plans' checks read the replica's status without naming a channel, right only when it has
+/// one.
+async fn ready(servers: &mut Servers, key: &FindingKey, server: &str) -> Result<(), Failure> {
+    let channels = executor::channels(&mut servers.replica)
+        .await
+        .map_err(|err| Failure::new(format!("replica {server}: {err}")))?;
+    let named = key.channel.as_deref().is_some_and(|c| !c.is_empty());
+    if channels > 1 || named {
+        return Err(Failure::new(format!(
+            "refused: replica {server} has {channels} replication channels{}; repldoctor fix \
+             repairs a replica with one channel so far (its checks read the status without \
+             naming a channel): carry the plan of `repldoctor diagnose` out by hand",
+            if named {
+                " and the finding is on a named one"
+            } else {
+                ""
+            }
+        )));
+    }
+    executor::prepare(&mut servers.replica)
+        .await
+        .map_err(|err| Failure::new(format!("replica {server}: {err}")))?;
+    if let Some(source) = &mut servers.source {
+        let label = source.label();
+        executor::prepare(source)
+            .await
+            .map_err(|err| Failure::new(format!("source {label}: {err}")))?;
+    }
+    Ok(())
 }
 
 /// Collects from the servers as `diagnose --replica` does and diagnoses.

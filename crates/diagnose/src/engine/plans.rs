@@ -135,6 +135,7 @@ pub fn skip_transaction(
             RiskLevel::Medium,
         )
         .with_precondition(stopped_on(dialect, errno))
+        .with_precondition(counter_unarmed(dialect))
         .with_verify(running(dialect))
         .with_risk_note(text!(
             "the replica will not have this transaction's changes",
@@ -187,6 +188,8 @@ pub fn skip_transaction(
                     why,
                     RiskLevel::Medium,
                 )
+                .with_precondition(stopped_on(dialect, errno))
+                .with_precondition(counter_unarmed(dialect))
                 .with_precondition(Check::sql(
                     text!(
                         "GTID mode is OFF (with GTIDs, commit an empty transaction with the failing \
@@ -201,6 +204,20 @@ pub fn skip_transaction(
             ])
         }
     }
+}
+
+/// Nobody armed the skip counter already: a second `= 1` would not skip two, but a counter left
+/// at 1 by an earlier attempt skips the next transaction too.
+fn counter_unarmed(dialect: &Dialect) -> Check {
+    Check::sql(
+        text!(
+            "{counter} is 0 (no skip is pending)",
+            "{counter} 为 0（没有待执行的跳过）",
+            counter = dialect.skip_counter()
+        ),
+        format!("SELECT @@GLOBAL.{}", dialect.skip_counter()),
+        Expect::Value("0".to_owned()),
+    )
 }
 
 /// MariaDB with parallel appliers and several replication domains refuses the skip counter
@@ -313,10 +330,16 @@ pub fn rows_events(view: &ChannelView<'_>) -> usize {
 /// A value as a string literal, when its text is printable: bytes that are not text could not
 /// be written back exactly this way.
 pub fn literal(value: &str) -> Option<String> {
-    (!value
+    // The collector writes some values as SQL already (`b'101'`, `X'0A'`, `CAST(... AS JSON)`):
+    // quoting those again would write their text, not their value.
+    let lower = value.to_ascii_lowercase();
+    let expression = ["b'", "x'", "0x", "cast(", "_binary", "_utf8"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix));
+    let unprintable = value
         .chars()
-        .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t' && c != '\n')))
-    .then(|| dialect::quote(value))
+        .any(|c| c == char::REPLACEMENT_CHARACTER || (c.is_control() && c != '\t' && c != '\n'));
+    (!expression && !unprintable).then(|| dialect::quote(value))
 }
 
 /// The local session `id` that blocks the applier, as the evidence saw it: the same id, user

@@ -91,10 +91,31 @@ impl ErrorRule {
                     Step::manual(Target::Dba, self.repair.clone(), self.repair_why.clone()),
                     Step::sql(
                         Target::Replica,
-                        &[&format!("{} IO_THREAD", dialect.start())],
+                        &[&dialect.stop_io_thread(), &dialect.start_io_thread()],
                         crate::text!("reconnect once the cause is repaired", "原因修复后重新连接"),
                         RiskLevel::Low,
                     )
+                    .with_precondition(match failure.errno {
+                        Some(errno) => Check::sql(
+                            crate::text!(
+                                "the receiver still fails with error {errno} (nothing else broke since)",
+                                "接收线程仍以错误 {errno} 失败（此后没有其他问题）"
+                            ),
+                            dialect.show_status(),
+                            Expect::Column {
+                                name: "Last_IO_Errno".to_owned(),
+                                value: errno.to_string(),
+                            },
+                        ),
+                        None => Check::sql(
+                            crate::text!("the receiver is still not connected", "接收线程仍未连接"),
+                            dialect.show_status(),
+                            Expect::ColumnIsNot {
+                                name: dialect.io_running_column().to_owned(),
+                                value: "Yes".to_owned(),
+                            },
+                        ),
+                    })
                     .with_verify(Check::sql(
                         crate::text!("the IO thread is connected", "IO 线程已连接"),
                         dialect.show_status(),

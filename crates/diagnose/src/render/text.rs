@@ -323,6 +323,7 @@ fn write_check(out: &mut String, indent: &str, label: (&str, &str), check: &Chec
             Expect::NoRows => " returns nothing".to_owned(),
             Expect::Value(value) => format!(" = {value}"),
             Expect::Column { name, value } => format!(": {name} = {value}"),
+            Expect::ColumnIsNot { name, value } => format!(": {name} is not {value}"),
             Expect::Confirmed => String::new(),
         };
         let _ = writeln!(out, "{indent}  ({sql}{expected})");

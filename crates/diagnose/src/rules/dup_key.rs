@@ -396,7 +396,8 @@ fn prefer_source(
     comparison: Option<&RowComparison>,
     still_here: &[Check],
 ) -> Option<Vec<Step>> {
-    let comparison = comparison?;
+    // The comparison of another table of the transaction must not lend its key here.
+    let comparison = comparison.filter(|c| c.table == table)?;
     if comparison.key_columns.is_empty()
         || comparison.key_columns.len() != comparison.key_values.len()
     {
@@ -419,14 +420,40 @@ fn prefer_source(
     let table_sql = dialect::qualified_table(table);
     let delete = format!("DELETE FROM {table_sql} WHERE {condition}");
     let count = format!("SELECT COUNT(*) FROM {table_sql} WHERE {condition}");
-    let row_there = Check::sql(
-        text!(
-            "the replica still has exactly one row with this key",
-            "从库上仍恰好有一行该键的记录"
+    // The row deleted is the row the diagnosis read, value for value, when every value can be
+    // written back; a row changed since is not deleted unseen.
+    let same_row = comparison.local.as_ref().and_then(|row| {
+        row.iter()
+            .map(|c| {
+                let value = match c.value.as_deref() {
+                    Some(value) => plans::literal(value)?,
+                    None => "NULL".to_owned(),
+                };
+                Some(format!(
+                    " AND {} <=> {value}",
+                    dialect::identifier(&c.column)
+                ))
+            })
+            .collect::<Option<String>>()
+    });
+    let row_there = match &same_row {
+        Some(same) => Check::sql(
+            text!(
+                "the replica's row is still the one the diagnosis read, value for value",
+                "从库上的该行仍与诊断时读到的完全相同"
+            ),
+            format!("{count}{same}"),
+            Expect::Value("1".to_owned()),
         ),
-        count.clone(),
-        Expect::Value("1".to_owned()),
-    );
+        None => Check::sql(
+            text!(
+                "the replica still has exactly one row with this key",
+                "从库上仍恰好有一行该键的记录"
+            ),
+            count.clone(),
+            Expect::Value("1".to_owned()),
+        ),
+    };
     let row_gone = Check::sql(
         text!("the replica's row is gone", "从库上的该行已删除"),
         count,
@@ -446,8 +473,8 @@ fn prefer_source(
         .with_precondition(row_there)
         .with_verify(row_gone)
         .with_risk_note(text!(
-            "the replica's version of the row is lost (it is in this report's facts)",
-            "从库上该行的版本会丢失（本报告的事实中有其内容）"
+            "the replica's version of the row is lost (the journal keeps it, in the finding's facts)",
+            "从库上该行的版本会丢失（日志中的发现事实保留了其内容）"
         )),
         plans::resume_applier(
             dialect,

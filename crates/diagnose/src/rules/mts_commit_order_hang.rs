@@ -278,19 +278,17 @@ fn plan(affected: Option<bool>) -> Plan {
                 "启动时会做崩溃恢复；relay_log_recovery=OFF 时应用位置可能出错"
             )),
         },
-        Step::sql(
-            Target::Replica,
-            &["STOP SLAVE SQL_THREAD", "SET GLOBAL slave_preserve_commit_order = OFF", "START SLAVE SQL_THREAD"],
+        Step::manual(
+            Target::Dba,
             text!(
-                "take away the commit-order wait that deadlocks with row locks (or lower slave_parallel_workers)",
-                "去掉与行锁死锁的提交顺序等待（或调低 slave_parallel_workers）"
+                "take away the commit-order wait that deadlocks with row locks: stop the SQL thread, SET GLOBAL slave_preserve_commit_order = OFF (replica_preserve_commit_order from 8.0.26; or lower the parallel workers), start it, and persist it; readers of the replica may then briefly see transactions in another order than on the source",
+                "去掉与行锁死锁的提交顺序等待：停止 SQL 线程，SET GLOBAL slave_preserve_commit_order = OFF（8.0.26 起为 replica_preserve_commit_order；或调低并行 worker 数），再启动并持久化；之后从库读者可能短暂看到与主库不同的事务顺序"
             ),
-            RiskLevel::Low,
-        )
-        .with_risk_note(text!(
-            "without commit order, readers of the replica may briefly see transactions in another order than on the source",
-            "关闭提交顺序后，从库读者可能短暂看到与主库不同的事务顺序"
-        )),
+            text!(
+                "a configuration decision: ordering against throughput",
+                "这是配置上的取舍：顺序与吞吐"
+            ),
+        ),
     ];
     if affected != Some(false) {
         steps.push(Step::manual(

@@ -248,7 +248,9 @@ struct RowLookup {
 }
 
 fn row_lookup(table: &str, comparison: &RowComparison) -> Option<RowLookup> {
-    if comparison.key_columns.is_empty()
+    // The comparison of another table of the transaction must not lend its key here.
+    if comparison.table != table
+        || comparison.key_columns.is_empty()
         || comparison.key_columns.len() != comparison.key_values.len()
     {
         return None;

@@ -4,7 +4,7 @@ use crate::engine::gtids;
 use crate::engine::meta::{ErrorClaim, RuleMeta};
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::plan::{Alternative, Check, Plan, RiskLevel, Step, Target};
+use crate::plan::{Alternative, Plan, Step, Target};
 use crate::{Class, Missing, text};
 
 /// ## What it detects
@@ -151,10 +151,17 @@ fn interior_holes(replica: &evidence::model::ServerEvidence) -> Option<String> {
 }
 
 fn plan(mariadb: bool) -> Plan {
+    // The sets come from the servers at the moment of the change, so this stays the DBA's step.
     let skip_statement = if mariadb {
-        "SET GLOBAL gtid_slave_pos = '<the source's oldest binlog GTID_LIST position>'"
+        text!(
+            "on the replica: STOP SLAVE; SET GLOBAL gtid_slave_pos = the GTID_LIST of the source's oldest binlog (its first events: SHOW BINLOG EVENTS IN 'oldest' LIMIT 4); START SLAVE",
+            "在从库上：STOP SLAVE；SET GLOBAL gtid_slave_pos = 主库最旧 binlog 的 GTID_LIST（其开头事件：SHOW BINLOG EVENTS IN '最旧文件' LIMIT 4）；START SLAVE"
+        )
     } else {
-        "RESET MASTER; SET GLOBAL gtid_purged = '<replica executed + missing purged set>'"
+        text!(
+            "on the replica: RESET MASTER; SET GLOBAL gtid_purged = the union of its gtid_executed and the source's gtid_purged (repldoctor gtid union A B); then start replication",
+            "在从库上：RESET MASTER；SET GLOBAL gtid_purged = 其 gtid_executed 与主库 gtid_purged 的并集（repldoctor gtid union A B）；然后启动复制"
+        )
     };
     Plan {
         summary: text!(
@@ -179,7 +186,10 @@ fn plan(mariadb: bool) -> Plan {
                     "keep binlogs longer than the longest replica outage (binlog_expire_logs_seconds) and alert on purge_risk",
                     "让 binlog 保留时间长于从库可能的最长中断（binlog_expire_logs_seconds），并对 purge_risk 告警"
                 ),
-                text!("it happens again with the next long outage", "下一次长时间中断还会发生"),
+                text!(
+                    "it happens again with the next long outage",
+                    "下一次长时间中断还会发生"
+                ),
             ),
         ],
         alternatives: vec![Alternative {
@@ -193,16 +203,14 @@ fn plan(mariadb: bool) -> Plan {
                     "declare the purged transactions as executed on the replica",
                     "在从库上把已清除的事务声明为已执行"
                 ),
-                steps: vec![Step::sql(
-                    Target::Replica,
-                    &[skip_statement],
-                    text!("let the replica start after the purged transactions", "让从库从已清除的事务之后开始"),
-                    RiskLevel::High,
-                )
-                .with_precondition(Check::confirmed(text!(
-                    "the owners of the data agreed that these changes may be missing on the replica",
-                    "数据负责人已同意从库可以缺少这些变更"
-                )))],
+                steps: vec![Step::manual(
+                    Target::Dba,
+                    skip_statement,
+                    text!(
+                        "let the replica start after the purged transactions, once the owners of the data agreed that these changes may be missing on it",
+                        "在数据负责人同意从库可以缺少这些变更后，让从库从已清除的事务之后开始"
+                    ),
+                )],
                 alternatives: Vec::new(),
                 data_loss: Some(text!(
                     "every change of the purged transactions is missing on the replica, for good",

@@ -1,6 +1,7 @@
 use evidence::model::ThreadRunning;
 
 use crate::engine::meta::RuleMeta;
+use crate::engine::sql::Dialect;
 use crate::engine::{ChannelView, Context, Output, Rule};
 use crate::finding::{Cited, Confidence, Finding, Severity};
 use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
@@ -62,17 +63,23 @@ impl Rule for ThreadStopped {
                 (false, true) => Thread::Applier,
                 (false, false) => continue,
             };
-            output.push(finding(view, thread));
+            let dialect = Dialect::of(view.server, context.flavor(view.server));
+            output.push(finding(&dialect, view, thread));
         }
     }
 }
 
-fn finding(view: &ChannelView<'_>, thread: Thread) -> Finding {
+fn finding(dialect: &Dialect, view: &ChannelView<'_>, thread: Thread) -> Finding {
     let status = view.status;
     let channel = if status.channel_name.is_empty() {
         "the default channel".to_owned()
     } else {
         format!("channel '{}'", status.channel_name)
+    };
+    // The status column a check reads (with both stopped, the applier's: it starts last).
+    let column = match thread {
+        Thread::Receiver => dialect.io_running_column(),
+        Thread::Applier | Thread::Both => dialect.sql_running_column(),
     };
     let (field, errno, thread_sql, thread_name) = match thread {
         Thread::Receiver => (
@@ -141,7 +148,7 @@ fn finding(view: &ChannelView<'_>, thread: Thread) -> Finding {
         steps: vec![
             Step::sql(
                 Target::Replica,
-                &["SHOW SLAVE STATUS"],
+                &[&dialect.show_status()],
                 text!(
                     "read Last_IO_Error / Last_SQL_Error and the error log's lines of the time it stopped; paste them to repldoctor if an error is there",
                     "查看 Last_IO_Error / Last_SQL_Error 以及停止时刻的错误日志；若有错误，把它们交给 repldoctor"
@@ -150,10 +157,10 @@ fn finding(view: &ChannelView<'_>, thread: Thread) -> Finding {
             ),
             Step::sql(
                 Target::Replica,
-                &[match thread {
-                    Thread::Receiver => "START SLAVE IO_THREAD",
-                    Thread::Applier => "START SLAVE SQL_THREAD",
-                    Thread::Both => "START SLAVE",
+                &[&match thread {
+                    Thread::Receiver => dialect.start_io_thread(),
+                    Thread::Applier => dialect.start_sql_thread(),
+                    Thread::Both => dialect.start(),
                 }],
                 text!(
                     "when no error is recorded, start the thread again",
@@ -161,11 +168,19 @@ fn finding(view: &ChannelView<'_>, thread: Thread) -> Finding {
                 ),
                 RiskLevel::Low,
             )
+            .with_precondition(Check::sql(
+                text!("the thread is still stopped", "该线程仍处于停止状态"),
+                dialect.show_status(),
+                Expect::Column {
+                    name: column.to_owned(),
+                    value: "No".to_owned(),
+                },
+            ))
             .with_verify(Check::sql(
                 text!("the thread stays running", "线程保持运行"),
-                "SHOW SLAVE STATUS",
+                dialect.show_status(),
                 Expect::Column {
-                    name: field.to_owned(),
+                    name: column.to_owned(),
                     value: "Yes".to_owned(),
                 },
             )),
