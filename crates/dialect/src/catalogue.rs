@@ -483,6 +483,16 @@ pub const FIX_LOCK_WAITS: Statement = Statement {
     purpose: "a blocked write ends on the server, where it is undone and journaled",
 };
 
+/// `fix`: string literals read as `repldoctor` writes them (`\\` escapes a backslash) even
+/// where the server's mode says `NO_BACKSLASH_ESCAPES`.
+pub const FIX_BACKSLASH_ESCAPES: Statement = Statement {
+    name: "fixer literals",
+    item: Item::SessionSetting,
+    sql: "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
+    privilege: ANY,
+    purpose: "a plan's literals mean in the session what they meant when written",
+};
+
 /// [`FIX_LOCK_WAITS`] with its number of seconds.
 pub fn fix_lock_waits(seconds: u64) -> String {
     format!("SET SESSION innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}")
@@ -515,6 +525,7 @@ pub const FIX: &[Statement] = &[
     FIX_UNLOCK,
     SESSION_UTC,
     FIX_LOCK_WAITS,
+    FIX_BACKSLASH_ESCAPES,
     REPLICA_STATUS,
     FIX_MYSQL_GTID,
     FIX_MARIADB_GTID,

@@ -584,6 +584,9 @@ async fn undo_session_state(session: &mut Session, sent: &[String]) -> Vec<Strin
 /// statement time limit (`catalogue::FIX_LOCK_WAITS`).
 pub async fn prepare(session: &mut Session) -> Result<(), StatementError> {
     session.query(catalogue::SESSION_UTC.sql, 1).await?;
+    session
+        .query(catalogue::FIX_BACKSLASH_ESCAPES.sql, 1)
+        .await?;
     let wait = session
         .timeouts()
         .statement

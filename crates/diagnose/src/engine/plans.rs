@@ -313,6 +313,36 @@ pub fn read_failing_event(file: &str, end_log_pos: u64) -> Step {
     }
 }
 
+/// A row written with binary logging off must not change more than itself: no trigger on the
+/// table, and (for a delete) no foreign key of another table pointing at it, whose cascade
+/// would change rows no binlog records.
+pub fn changes_only_itself(table: &str, deleting: bool) -> Vec<Check> {
+    let (schema, name) = table.split_once('.').unwrap_or(("", table));
+    let (schema, name) = (dialect::quote(schema), dialect::quote(name));
+    let mut checks = vec![Check::sql(
+        text!("{table} has no trigger", "{table} 没有触发器"),
+        format!(
+            "SELECT COUNT(*) FROM information_schema.TRIGGERS \
+             WHERE EVENT_OBJECT_SCHEMA = {schema} AND EVENT_OBJECT_TABLE = {name}"
+        ),
+        Expect::Value("0".to_owned()),
+    )];
+    if deleting {
+        checks.push(Check::sql(
+            text!(
+                "no foreign key of another table points at {table}",
+                "没有其他表的外键指向 {table}"
+            ),
+            format!(
+                "SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS \
+                 WHERE UNIQUE_CONSTRAINT_SCHEMA = {schema} AND REFERENCED_TABLE_NAME = {name}"
+            ),
+            Expect::Value("0".to_owned()),
+        ));
+    }
+    checks
+}
+
 /// How many row events the failing transaction's slice holds, when it was read.
 pub fn rows_events(view: &ChannelView<'_>) -> usize {
     view.server

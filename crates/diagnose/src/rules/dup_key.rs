@@ -470,6 +470,7 @@ fn prefer_source(
             RiskLevel::High,
         )
         .with_preconditions(still_here.iter().cloned())
+        .with_preconditions(plans::changes_only_itself(table, true))
         .with_precondition(row_there)
         .with_verify(row_gone)
         .with_risk_note(text!(

@@ -173,6 +173,7 @@ fn plan(
                 )
                 .with_precondition(plans::stopped_on(&dialect, failure.code()))
                 .with_preconditions(still_here.iter().cloned())
+                .with_preconditions(plans::changes_only_itself(table, false))
                 .with_precondition(row_absent(lookup))
                 .with_verify(Check::sql(
                     text!("the replica has the row now", "从库上现在有该行"),
