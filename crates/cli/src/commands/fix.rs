@@ -288,7 +288,11 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             match event {
                 Progress::Starting { step, why } => eprintln!("repldoctor: step {step}: {why}"),
                 Progress::Done { step, outcome } => {
-                    eprintln!("repldoctor: step {step}: {outcome:?}")
+                    let word = serde_json::to_value(outcome)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    eprintln!("repldoctor: step {step}: {}", word.replace('_', " "))
                 }
             }
         };
@@ -791,12 +795,19 @@ fn describe(finding: &Finding, plan: &Plan, previews: &[Preview], first: usize) 
     if let Some(loss) = &plan.data_loss {
         let _ = writeln!(out, "Data given up: {}", loss.en);
     }
+    let stops_at = previews
+        .iter()
+        .find(|p| p.step >= first && p.disposition == executor::Disposition::Manual)
+        .map(|p| p.step);
     for (step, preview) in plan.steps.iter().zip(previews) {
         let done = if preview.step < first { " (done)" } else { "" };
         let what = match preview.disposition {
             executor::Disposition::Run => "runs",
             executor::Disposition::Show => "shown, not run",
-            executor::Disposition::Manual => "for you: the run stops here",
+            executor::Disposition::Manual if stops_at == Some(preview.step) => {
+                "for you: the run stops here"
+            }
+            executor::Disposition::Manual => "for you",
             executor::Disposition::FollowUp => "for you, afterwards",
         };
         let _ = writeln!(
@@ -856,6 +867,7 @@ fn describe_applied(result: &Applied<'_>, plan: &Plan) -> String {
     let mut out = String::new();
     match result.outcome {
         Outcome::Completed { follow_ups } => {
+            let _ = writeln!(out, "Plan: {}", plan.summary.en);
             let _ = writeln!(out, "Every step ran and every check held.");
             for number in follow_ups {
                 if let Some(step) = plan.steps.get(number - 1)
@@ -892,14 +904,15 @@ fn describe_applied(result: &Applied<'_>, plan: &Plan) -> String {
     }
     if let Some(report) = &result.verify {
         for table in &report.tables {
+            let verdict = match table.verdict {
+                verify::Verdict::Equal => "equal",
+                verify::Verdict::Different => "DIFFERENT",
+                verify::Verdict::NotCompared => "NOT COMPARED",
+            };
             let _ = writeln!(
                 out,
-                "verify {}: {:?}, {} rows on the source, {} on the replica, {} differ",
-                table.table,
-                table.verdict,
-                table.rows_source,
-                table.rows_replica,
-                table.rows_different
+                "verify {}: {verdict}, {} rows on the source, {} on the replica, {} differ",
+                table.table, table.rows_source, table.rows_replica, table.rows_different
             );
         }
     }
