@@ -1012,3 +1012,41 @@ async fn a_stalled_receiver_is_reconnected() {
     );
     drop(stalled);
 }
+
+/// One rows event with two rows, the first of which the replica holds identically: the skip
+/// is not called lossless (the second row goes with it), and verify shows what it cost.
+#[tokio::test]
+async fn a_skip_of_a_two_row_event_says_what_it_gives_up() {
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let table = faults::create_table(&lab, 0, 1, "pair").await.unwrap();
+    lab.server(1)
+        .exec(&format!(
+            "SET SESSION sql_log_bin = 0; INSERT INTO {table} VALUES (10, 'the same row')"
+        ))
+        .await
+        .unwrap();
+    lab.server(0)
+        .exec(&format!(
+            "INSERT INTO {table} VALUES (10, 'the same row'), (11, 'goes with it')"
+        ))
+        .await
+        .unwrap();
+    lab.wait_status(1, "the applier to stop", |s| s.sql_errno() == 1062)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &[]);
+    assert_eq!(code, 0, "{json:#} {stderr}");
+    assert!(
+        json["data_loss"].is_string(),
+        "the dry run says what is given up: {json:#}"
+    );
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(code, 1, "{json:#} {stderr}");
+    assert_eq!(
+        json["verify"]["tables"][0]["verdict"], "different",
+        "{json:#}"
+    );
+    assert_replicating(&lab).await;
+}

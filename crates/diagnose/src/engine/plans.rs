@@ -343,18 +343,25 @@ pub fn changes_only_itself(table: &str, deleting: bool) -> Vec<Check> {
     checks
 }
 
-/// How many row events the failing transaction's slice holds, when it was read.
-pub fn rows_events(view: &ChannelView<'_>) -> usize {
-    view.server
-        .binlog_events
-        .iter()
-        .filter(|e| {
-            let kind = e.event_type.to_ascii_lowercase();
-            ["write_rows", "update_rows", "delete_rows"]
+/// How many rows the failing transaction changes, when its decoded events are in the evidence:
+/// the statements of a collected slice, or mysqlbinlog's `### INSERT`/`UPDATE`/`DELETE` lines.
+/// One rows event may change many rows, so the events are not counted.
+pub fn rows_changed(view: &ChannelView<'_>) -> Option<usize> {
+    let mut decoded = false;
+    let mut rows = 0;
+    for event in &view.server.binlog_events {
+        for line in &event.body {
+            decoded = true;
+            let line = line.trim_start_matches(['#', ' ']).to_ascii_uppercase();
+            if ["INSERT", "UPDATE", "DELETE", "REPLACE"]
                 .iter()
-                .any(|k| kind.starts_with(k))
-        })
-        .count()
+                .any(|verb| line.starts_with(verb))
+            {
+                rows += 1;
+            }
+        }
+    }
+    decoded.then_some(rows)
 }
 
 /// A value as a string literal, when its text is printable: bytes that are not text could not

@@ -487,17 +487,24 @@ fn prefer_source(
 }
 
 /// The replica already holds the incoming row, value for value: skipping loses nothing of it.
-/// Only a transaction with more than this one rows event could lose something else.
+/// Unless the decoded transaction shows this one row alone, its other changes could be lost.
 fn identical_plan(view: &ChannelView<'_>, steps: Vec<Step>) -> Plan {
-    let rows_events = plans::rows_events(view);
+    let alone = plans::rows_changed(view) == Some(1);
     Plan {
-        summary: text!(
-            "the replica already holds the identical row: skip the transaction, nothing is lost",
-            "从库已有完全相同的行：跳过该事务，不会丢失数据"
-        ),
+        summary: if alone {
+            text!(
+                "the replica already holds the identical row: skip the transaction, nothing is lost",
+                "从库已有完全相同的行：跳过该事务，不会丢失数据"
+            )
+        } else {
+            text!(
+                "the replica already holds the identical row: skip the transaction (check first that it changes nothing else)",
+                "从库已有完全相同的行：跳过该事务（请先确认它没有其他变更）"
+            )
+        },
         steps,
         alternatives: Vec::new(),
-        data_loss: (rows_events > 1).then(|| {
+        data_loss: (!alone).then(|| {
             text!(
                 "the other row changes of the skipped transaction: check the decoded transaction first",
                 "被跳过事务中的其他行变更：请先查看解析出的事务内容"

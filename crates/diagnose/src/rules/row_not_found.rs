@@ -125,7 +125,7 @@ fn plan(
         "any other change of the skipped transaction: check the decoded transaction first",
         "被跳过事务中的其他变更：请先查看解析出的事务内容"
     );
-    let single_rows_event = plans::rows_events(view) == 1;
+    let single_rows_event = plans::rows_changed(view) == Some(1);
     let replica_lacks_row = comparison.is_some_and(|c| c.local_checked && c.local.is_none());
     if event.to_ascii_lowercase().starts_with("delete_rows")
         && replica_lacks_row
