@@ -1050,3 +1050,69 @@ async fn a_skip_of_a_two_row_event_says_what_it_gives_up() {
     );
     assert_replicating(&lab).await;
 }
+
+/// A statement that outlives its time limit: its connection is dropped, a new one kills it on
+/// the server (it does not go on unseen), and the journal says so with the state after.
+#[tokio::test]
+async fn a_statement_past_its_time_limit_is_killed_on_the_server_and_journaled() {
+    use session::dsn::{Dsn, Endpoint};
+    let lab = Lab::primary_replica(&LabOptions::default()).await.unwrap();
+    let plan = diagnose::plan::Plan {
+        steps: vec![diagnose::plan::Step::sql(
+            diagnose::plan::Target::Replica,
+            &["SELECT SLEEP(30)"],
+            diagnose::text!("test", "test"),
+            diagnose::plan::RiskLevel::Low,
+        )],
+        ..diagnose::plan::Plan::default()
+    };
+    let endpoint = Endpoint::resolve(
+        &Dsn::parse(&lab.server(1).dsn()).unwrap(),
+        &session::option_file::ClientDefaults::default(),
+        None,
+    );
+    let timeouts = session::Timeouts {
+        connect: Duration::from_secs(5),
+        statement: Duration::from_secs(2),
+    };
+    let replica = session::Session::connect(&endpoint, "replica", timeouts)
+        .await
+        .unwrap();
+    let mut servers = fix::Servers {
+        replica,
+        source: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let mut journal = fix::Journal::open(&path).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut run = fix::executor::Run {
+        journal: &mut journal,
+        id: "test".to_owned(),
+        server: servers.replica.label(),
+        cancel: &cancel,
+    };
+    fix::executor::prepare(&mut servers.replica).await.unwrap();
+    fix::executor::lock(&mut servers.replica).await.unwrap();
+    let outcome = fix::executor::apply(&plan, 1, &mut servers, &mut run, &mut |_| {})
+        .await
+        .unwrap();
+    let fix::Outcome::Stopped { stop, .. } = &outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(matches!(stop, fix::Stop::ConnectionLost { .. }), "{stop:?}");
+    let lost = journal_lines(&path)
+        .into_iter()
+        .find(|e| e["outcome"] == "connection_lost")
+        .unwrap();
+    let detail = lost["detail"].as_str().unwrap();
+    assert!(detail.contains("was killed on the server"), "{detail}");
+    assert!(lost["after"]["status"].is_object(), "{lost:#}");
+    let sleeping = value(
+        &lab,
+        1,
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(30)'",
+    )
+    .await;
+    assert_eq!(sleeping.as_deref(), Some("0"), "nothing goes on unseen");
+}

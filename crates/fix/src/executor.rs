@@ -361,6 +361,7 @@ async fn run_step(
     }
     // On disk before anything is sent: a crash during the step leaves what it was sending.
     run.record(entry(0, None, None, StepOutcome::Sending, None))?;
+    let connection = session.connection_id();
     for (sent, statement) in statements.iter().enumerate() {
         if let Err(err) = session.query(statement, 16).await {
             let lost = matches!(
@@ -368,26 +369,28 @@ async fn run_step(
                 StatementError::Lost(_) | StatementError::Timeout(_) | StatementError::NotConnected
             );
             if lost {
-                let detail = match err {
+                let cause = match err {
                     StatementError::Timeout(limit) => format!(
-                        "statement {} got no answer within {} s and its connection was dropped: \
-                         the server may still carry it out (an open transaction is rolled back); \
-                         the {sent} statement(s) before it took effect; read the state again \
-                         before going on",
+                        "statement {} got no answer within {} s and its connection was dropped",
                         sent + 1,
                         limit.as_secs()
                     ),
-                    _ => format!(
-                        "the connection broke at statement {}: whether the server carried it out \
-                         is unknown (an open transaction is rolled back); the {sent} statement(s) \
-                         before it took effect",
-                        sent + 1
-                    ),
+                    _ => format!("the connection broke at statement {}", sent + 1),
                 };
+                let ended = end_lost_connection(session, connection, &statements[..=sent]).await;
+                let after = session
+                    .connection_id()
+                    .is_some()
+                    .then_some(ServerState::read(session).await);
+                let detail = format!(
+                    "{cause}; the {sent} statement(s) before it took effect; {ended}; the state \
+                     after shows whether statement {} did",
+                    sent + 1
+                );
                 run.record(entry(
                     sent,
                     None,
-                    None,
+                    after,
                     StepOutcome::ConnectionLost,
                     Some(detail),
                 ))?;
@@ -512,6 +515,44 @@ async fn inject_batches(
         }
     }
     Ok((StepOutcome::Completed, None))
+}
+
+/// After a statement lost its connection: a new connection ends the old one on the server
+/// (`KILL`: what it was still running is rolled back, not left to finish unseen), gives back a
+/// skip counter the step armed, and takes the fixer lock again. Says what it did.
+async fn end_lost_connection(session: &mut Session, old: Option<u32>, sent: &[String]) -> String {
+    if let Err(err) = session.reconnect().await {
+        return format!(
+            "no new connection to end the old one ({err}): the server may still carry the statement out"
+        );
+    }
+    let mut said = Vec::new();
+    match old {
+        Some(id) => match session.query(&format!("KILL {id}"), 1).await {
+            Ok(_) => said.push(format!("the old connection {id} was killed on the server")),
+            // 1094: no such thread, the server had ended it already.
+            Err(err) if err.code() == Some(1094) => {
+                said.push(format!("the old connection {id} had ended on the server"))
+            }
+            Err(err) => said.push(format!(
+                "the old connection {id} could not be killed: {err}"
+            )),
+        },
+        None => said.push("the old connection's id is unknown".to_owned()),
+    }
+    // GTID_NEXT and sql_log_bin went with the old session; a global skip counter did not.
+    let counter = session.dialect().skip_counter();
+    if sent.iter().any(|s| s.contains(counter)) {
+        let reset = format!("SET GLOBAL {counter} = 0");
+        match session.query(&reset, 1).await {
+            Ok(_) => said.push(format!("{counter} set back to 0")),
+            Err(err) => said.push(format!("{counter} could not be set back to 0: {err}")),
+        }
+    }
+    if prepare(session).await.is_err() || lock(session).await.is_err() {
+        said.push("the new connection could not be readied or take the fixer lock".to_owned());
+    }
+    said.join("; ")
 }
 
 /// Evaluates a check until it holds (at most [`SETTLE`]), then once more after [`STAYS`]: an
