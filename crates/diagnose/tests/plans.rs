@@ -59,6 +59,18 @@ fn unfit(statement: &str) -> Option<&'static str> {
     placeholder.then_some("a placeholder")
 }
 
+/// Anything but a read: the executor must check the state it is about to change.
+fn changes_something(statements: &[String]) -> bool {
+    statements.iter().any(|s| {
+        let verb = s
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        !matches!(verb.as_str(), "SELECT" | "SHOW")
+    })
+}
+
 fn resumes_the_applier(step: &Step) -> bool {
     match &step.action {
         Action::Sql { statements } => statements.iter().any(|s| {
@@ -91,6 +103,11 @@ fn every_plan_fix_may_run_is_fit_to_run() {
                             && step.preconditions.is_empty()
                         {
                             problems.push(format!("{at}: resumes the applier unguarded"));
+                        } else if changes_something(statements) && step.preconditions.is_empty() {
+                            problems.push(format!(
+                                "{at}: changes the server without a precondition: {}",
+                                statements.join("; ")
+                            ));
                         }
                     }
                     if let Action::InjectEmpty { gtids } = &step.action

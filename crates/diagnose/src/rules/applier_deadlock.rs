@@ -4,7 +4,7 @@ use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::tables;
 use crate::engine::{Context, Output, Rule};
-use crate::plan::{Alternative, Plan, RiskLevel, Step, Target};
+use crate::plan::{Alternative, Plan, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -97,15 +97,6 @@ impl Rule for ApplierDeadlock {
                     "重启 SQL 线程并允许重试"
                 ),
                 steps: vec![
-                    Step::sql(
-                        Target::Replica,
-                        &["SET GLOBAL slave_transaction_retries = 64"],
-                        text!(
-                            "retry deadlock victims instead of stopping",
-                            "对死锁牺牲者进行重试而不是停止"
-                        ),
-                        RiskLevel::Low,
-                    ),
                     plans::resume_applier(
                         &dialect,
                         view,
@@ -114,6 +105,14 @@ impl Rule for ApplierDeadlock {
                             "the victim was rolled back; it is applied again",
                             "牺牲事务已回滚，将重新应用"
                         ),
+                    ),
+                    Step::manual(
+                        Target::Dba,
+                        text!(
+                            "retry deadlock victims instead of stopping: SET GLOBAL slave_transaction_retries = 64 (and in the option file)",
+                            "对死锁牺牲者进行重试而不是停止：SET GLOBAL slave_transaction_retries = 64（并写入配置文件）"
+                        ),
+                        text!("the next deadlock stops it again", "下一次死锁还会让它停止"),
                     ),
                 ],
                 alternatives: if conflict.unique_keys > 0 {

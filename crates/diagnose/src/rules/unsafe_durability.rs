@@ -1,7 +1,7 @@
 use crate::engine::meta::RuleMeta;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::{Confidence, Finding, Severity};
-use crate::plan::{Plan, RiskLevel, Step, Target};
+use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -96,6 +96,14 @@ impl Rule for UnsafeDurability {
                         ),
                         RiskLevel::Low,
                     )
+                    .with_precondition(Check::sql(
+                        text!(
+                            "the source is still not fully durable",
+                            "主库仍未完全持久化"
+                        ),
+                        "SELECT @@GLOBAL.sync_binlog = 1 AND @@GLOBAL.innodb_flush_log_at_trx_commit = 1",
+                        Expect::Value("0".to_owned()),
+                    ))
                     .with_risk_note(text!(
                         "more fsyncs: on slow storage, commits get slower",
                         "fsync 次数增加：存储较慢时提交会变慢"
