@@ -867,14 +867,34 @@ fn describe_applied(result: &Applied<'_>, plan: &Plan) -> String {
     let mut out = String::new();
     match result.outcome {
         Outcome::Completed { follow_ups } => {
-            let _ = writeln!(out, "Plan: {}", plan.summary.en);
-            let _ = writeln!(out, "Every step ran and every check held.");
-            for number in follow_ups {
-                if let Some(step) = plan.steps.get(number - 1)
-                    && let Action::Manual { instruction } = &step.action
-                {
-                    let _ = writeln!(out, "Left for you: {}", instruction.en);
-                }
+            if plan.steps.is_empty() {
+                let _ = writeln!(out, "Nothing was left to carry out.");
+            } else {
+                let _ = writeln!(out, "Plan: {}", plan.summary.en);
+                let _ = writeln!(out, "Every step ran and every check held.");
+            }
+            for step in follow_ups
+                .iter()
+                .filter_map(|number| plan.steps.get(number.checked_sub(1)?))
+            {
+                let what = match &step.action {
+                    Action::Manual { instruction } => instruction.en.clone(),
+                    Action::Shell { command } => format!("on the host: {command}"),
+                    Action::Sql { statements } => format!(
+                        "on {}: {}",
+                        executor::target_name(&step.target),
+                        statements
+                            .iter()
+                            .map(|s| journal::scrub(s))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    Action::InjectEmpty { gtids } => format!(
+                        "on {}: empty transactions for {gtids}",
+                        executor::target_name(&step.target)
+                    ),
+                };
+                let _ = writeln!(out, "Left for you: {what}");
             }
         }
         Outcome::Stopped { step, stop } => {
