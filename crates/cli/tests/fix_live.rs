@@ -1116,3 +1116,26 @@ async fn a_statement_past_its_time_limit_is_killed_on_the_server_and_journaled()
     .await;
     assert_eq!(sleeping.as_deref(), Some("0"), "nothing goes on unseen");
 }
+
+/// A replica with nothing wrong: fix says so and exits 0, changing nothing.
+#[tokio::test]
+async fn a_healthy_replica_has_nothing_to_fix() {
+    let lab = Lab::primary_replica(&LabOptions {
+        extra: vec![
+            "read-only=1".to_owned(),
+            "sync-binlog=1".to_owned(),
+            "innodb-flush-log-at-trx-commit=1".to_owned(),
+        ],
+        ..LabOptions::default()
+    })
+    .await
+    .unwrap();
+    faults::create_table(&lab, 0, 1, "fine").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (code, json, stderr) = fix(&lab, &journal, &["--apply", "--yes"]);
+    assert_eq!(code, 0, "{json:#} {stderr}");
+    assert_eq!(json["nothing_to_fix"], true, "{json:#} {stderr}");
+    assert!(!journal.exists(), "nothing was journaled");
+    assert_replicating(&lab).await;
+}

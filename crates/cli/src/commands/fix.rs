@@ -162,6 +162,29 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             &report,
         );
     }
+    if saved.is_none() && report.worst() <= Some(diagnose::Severity::Info) {
+        // Nothing wrong is not a failure to run: a script calling fix on a healthy replica
+        // gets 0, unless the diagnosis could not tell.
+        if report.undetermined() {
+            return Err(Failure::new(
+                "nothing to fix could be named: the diagnosis could not tell (a replication \
+                 error was not understood, or no replication status was read)",
+            ));
+        }
+        match global.format {
+            Format::Json => println!(
+                "{}",
+                output::envelope(
+                    Status::Healthy,
+                    &serde_json::json!({"findings": 0, "nothing_to_fix": true})
+                )?
+            ),
+            Format::Text | Format::Markdown => {
+                println!("Nothing to fix: the diagnosis finds nothing wrong with the replica.")
+            }
+        }
+        return Ok(Status::Healthy);
+    }
     let (finding, plan) = select(&report, number, saved.as_ref(), choice)?;
     let key = FindingKey::of(finding);
     let first_step = match &resumed {
