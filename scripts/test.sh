@@ -3,17 +3,19 @@
 #
 # The Rust toolchain is assumed (rustup). The tests start real MariaDB servers on 127.0.0.1,
 # so Debian's mariadb-server (mariadbd, mariadb-install-db) and mariadb-client (mariadb-binlog,
-# the oracle for binlog decoding) are installed with apt-get when missing.
+# the oracle for binlog decoding) are installed with apt-get when missing, with openssl (the TLS
+# tests make their own certificates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 have_mariadb() {
     { command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } &&
-        command -v mariadb-install-db >/dev/null && command -v mariadb-binlog >/dev/null
+        command -v mariadb-install-db >/dev/null && command -v mariadb-binlog >/dev/null &&
+        command -v openssl >/dev/null
 }
 
 if ! have_mariadb; then
-    packages=(mariadb-server mariadb-client)
+    packages=(mariadb-server mariadb-client openssl)
     echo "test.sh: installing ${packages[*]} (the tests start real MariaDB servers)"
     if [ "$(id -u)" -eq 0 ]; then
         as_root=()
