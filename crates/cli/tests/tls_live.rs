@@ -168,3 +168,44 @@ async fn required_tls_against_a_server_without_it_is_refused() {
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     assert!(!text.contains("S3cretPass"), "{text}");
 }
+
+/// What was negotiated is said with -v and kept in the bundle's manifest.
+#[tokio::test]
+async fn collect_says_and_records_the_tls_it_got() {
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let lab = Lab::start(
+        1,
+        &LabOptions {
+            extra: vec![
+                format!("ssl-ca={}", file("ca.pem")),
+                format!("ssl-cert={}", file("server.pem")),
+                format!("ssl-key={}", file("server.key")),
+            ],
+            ..LabOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let bundle = dir.path().join("bundle");
+    let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(["-v", "collect", "--replica", &lab.server(0).dsn()])
+        .args(["--ssl-mode", "VERIFY_IDENTITY", "--ssl-ca", &file("ca.pem")])
+        .args(["-o", &bundle.display().to_string()])
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{stderr}"
+    );
+    let port = lab.server(0).port();
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}: TLS TLSv1")),
+        "{stderr}"
+    );
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"tls\": \"TLSv1"), "{manifest}");
+}

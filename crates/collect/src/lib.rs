@@ -105,6 +105,7 @@ pub async fn collect(
     let collected_at = jiff::Timestamp::now();
     let session = Session::connect(replica, "replica", options.timeouts()).await?;
     let replica_identity = session.identity().clone();
+    let replica_tls = session.tls().map(ToString::to_string);
     let mut replica_session = Recorder::new(session, Role::Replica, options);
     let (found_source, source_found) = tokio::sync::oneshot::channel::<Option<Endpoint>>();
     // The source named in the replica's status, when it is not to be contacted.
@@ -124,9 +125,10 @@ pub async fn collect(
             match Session::connect(&endpoint, "source", options.timeouts()).await {
                 Ok(session) => {
                     let identity = session.identity().clone();
+                    let tls = session.tls().map(ToString::to_string);
                     let mut session = Recorder::new(session, Role::Source, options);
                     let read = read_server(&mut session, options, None).await;
-                    (endpoint.clone(), Ok((identity, read)))
+                    (endpoint.clone(), Ok((identity, tls, read)))
                 }
                 Err(err) => (endpoint, Err(err.reason)),
             },
@@ -140,6 +142,7 @@ pub async fn collect(
         Role::Replica,
         replica,
         &replica_identity,
+        replica_tls,
     )];
     let mut captures = replica_read.record.captures;
     let mut statements = replica_read.record.statements;
@@ -171,6 +174,7 @@ pub async fn collect(
                 version: None,
                 server_id: None,
                 reached: false,
+                tls: None,
             });
             gaps.push(Gap::new(
                 label,
@@ -180,12 +184,18 @@ pub async fn collect(
                 format!("source unreachable: {reason}"),
             ));
         }
-        Some((endpoint, Ok((identity, read)))) => {
+        Some((endpoint, Ok((identity, tls, read)))) => {
             let label = endpoint.to_string();
             let replicates = read.record.captures.iter().any(|c| {
                 c.sample.is_some() && is_channel_status(&c.statement) && !c.rows.is_empty()
             });
-            servers.push(server_entry(&label, Role::Source, &endpoint, &identity));
+            servers.push(server_entry(
+                &label,
+                Role::Source,
+                &endpoint,
+                &identity,
+                tls,
+            ));
             captures.extend(read.record.captures);
             statements.extend(read.record.statements);
             gaps.extend(read.record.gaps);
@@ -261,6 +271,7 @@ fn server_entry(
     role: Role,
     endpoint: &Endpoint,
     identity: &ServerIdentity,
+    tls: Option<String>,
 ) -> ServerEntry {
     ServerEntry {
         label: label.to_owned(),
@@ -270,6 +281,7 @@ fn server_entry(
         version: identity.version.clone(),
         server_id: identity.server_id.map(u64::from),
         reached: true,
+        tls,
     }
 }
 

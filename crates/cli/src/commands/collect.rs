@@ -135,6 +135,16 @@ pub fn collect_live(
         .build()?;
     let collection = runtime.block_on(collect(&replica, source.as_ref(), &options))?;
     if global.verbose > 0 {
+        for server in collection.manifest.servers.iter().filter(|s| s.reached) {
+            eprintln!(
+                "repldoctor: {}: {}",
+                server.endpoint,
+                server
+                    .tls
+                    .as_deref()
+                    .map_or_else(|| "no TLS".to_owned(), |tls| format!("TLS {tls}"))
+            );
+        }
         for gap in &collection.manifest.gaps {
             eprintln!(
                 "repldoctor: gap on {}: {}: {}",

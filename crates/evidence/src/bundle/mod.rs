@@ -119,6 +119,9 @@ pub struct ServerEntry {
     pub server_id: Option<u64>,
     /// False when the server could not be reached: nothing of it is in the bundle.
     pub reached: bool,
+    /// What the connection negotiated (`TLSv1.3 TLS_AES_256_GCM_SHA384`); `None` without TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<String>,
 }
 
 /// One statement that ran.
