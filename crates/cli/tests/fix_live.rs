@@ -98,6 +98,9 @@ async fn duplicate_key_of_an_identical_row_is_skipped_and_verified() {
     assert_eq!(code, 0, "the plan can run now: {json:#} {stderr}");
     assert_eq!(json["finding"]["class"], "dup_key");
     assert_eq!(json["blocked_at"], Value::Null);
+    // Scripts see what would be sent, step for step.
+    let statements = json["plan"]["steps"].to_string();
+    assert!(statements.contains("sql_slave_skip_counter"), "{json:#}");
     assert!(!journal.exists(), "a dry run journals nothing");
     let status = lab.server(1).default_channel().await.unwrap().unwrap();
     assert_eq!(status.sql_errno(), 1062, "a dry run changes nothing");

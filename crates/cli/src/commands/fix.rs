@@ -245,6 +245,7 @@ pub fn run(args: FixArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             data_loss: plan.data_loss.as_ref().map(|t| t.en.as_str()),
             first_step,
             steps: &previews,
+            plan: journal::scrubbed(&plan),
             blocked_at: blocked,
         };
         match global.format {
@@ -782,7 +783,10 @@ struct DryRun<'a> {
     summary: &'a str,
     data_loss: Option<&'a str>,
     first_step: usize,
+    /// What the executor would do with each step and its preconditions evaluated now.
     steps: &'a [Preview],
+    /// The plan itself (statements scrubbed), step for step as `steps` numbers them.
+    plan: Plan,
     /// The step the run would stop at as things stand now.
     blocked_at: Option<usize>,
 }
