@@ -70,6 +70,42 @@ pub fn still_at(dialect: &Dialect, view: &ChannelView<'_>) -> Vec<Check> {
     checks
 }
 
+/// MySQL: the replica has not executed `gtid` (an empty transaction under it must be the
+/// first and only one).
+pub fn gtid_not_executed(gtid: &str) -> Check {
+    Check::sql(
+        text!(
+            "GTID {gtid} is not executed on the replica yet",
+            "从库尚未执行 GTID {gtid}"
+        ),
+        format!("SELECT GTID_SUBSET('{gtid}', @@GLOBAL.gtid_executed)"),
+        Expect::Value("0".to_owned()),
+    )
+}
+
+/// `key = literal AND ...` for the row a comparison looked up, when every key column has a
+/// value that can be written back exactly.
+pub fn key_condition(comparison: &evidence::model::RowComparison) -> Option<String> {
+    if comparison.key_columns.is_empty()
+        || comparison.key_columns.len() != comparison.key_values.len()
+    {
+        return None;
+    }
+    let parts = comparison
+        .key_columns
+        .iter()
+        .zip(&comparison.key_values)
+        .map(|(column, value)| {
+            Some(format!(
+                "{} = {}",
+                dialect::identifier(column),
+                literal(value.as_deref()?)?
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(parts.join(" AND "))
+}
+
 /// The applier runs again.
 pub fn running(dialect: &Dialect) -> Check {
     Check::sql(
@@ -161,14 +197,7 @@ pub fn skip_transaction(
                 RiskLevel::Medium,
             )
             .with_precondition(stopped_on(dialect, errno))
-            .with_precondition(Check::sql(
-                text!(
-                    "GTID {gtid} is not executed on the replica yet",
-                    "从库尚未执行 GTID {gtid}"
-                ),
-                format!("SELECT GTID_SUBSET('{gtid}', @@GLOBAL.gtid_executed)"),
-                Expect::Value("0".to_owned()),
-            ))
+            .with_precondition(gtid_not_executed(gtid))
             .with_verify(running(dialect))
             .with_risk_note(text!(
                 "the replica will not have this transaction's changes",

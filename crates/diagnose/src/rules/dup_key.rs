@@ -398,25 +398,7 @@ fn prefer_source(
 ) -> Option<Vec<Step>> {
     // The comparison of another table of the transaction must not lend its key here.
     let comparison = comparison.filter(|c| c.table == table)?;
-    if comparison.key_columns.is_empty()
-        || comparison.key_columns.len() != comparison.key_values.len()
-    {
-        return None;
-    }
-    let mut condition = String::new();
-    for (n, (column, value)) in comparison
-        .key_columns
-        .iter()
-        .zip(&comparison.key_values)
-        .enumerate()
-    {
-        if n > 0 {
-            condition.push_str(" AND ");
-        }
-        condition.push_str(&dialect::identifier(column));
-        condition.push_str(" = ");
-        condition.push_str(&plans::literal(value.as_deref()?)?);
-    }
+    let condition = plans::key_condition(comparison)?;
     let table_sql = dialect::qualified_table(table);
     let delete = format!("DELETE FROM {table_sql} WHERE {condition}");
     let count = format!("SELECT COUNT(*) FROM {table_sql} WHERE {condition}");

@@ -6,7 +6,7 @@ use crate::engine::plans;
 use crate::engine::sql::Dialect;
 use crate::engine::{Context, Output, Rule};
 use crate::finding::Cited;
-use crate::plan::{Check, Expect, Plan, RiskLevel, Step, Target};
+use crate::plan::{Plan, RiskLevel, Step, Target};
 use crate::{Class, text};
 
 /// ## What it detects
@@ -256,14 +256,7 @@ fn mysql_move_past(
                 ),
                 RiskLevel::Medium,
             )
-            .with_precondition(Check::sql(
-                text!(
-                    "GTID {gtid} is not executed on the replica yet",
-                    "从库尚未执行 GTID {gtid}"
-                ),
-                format!("SELECT GTID_SUBSET('{gtid}', @@GLOBAL.gtid_executed)"),
-                Expect::Value("0".to_owned()),
-            ))
+            .with_precondition(plans::gtid_not_executed(&gtid))
             .with_verify(plans::running(dialect)),
         );
     }

@@ -250,27 +250,11 @@ struct RowLookup {
 
 fn row_lookup(table: &str, comparison: &RowComparison) -> Option<RowLookup> {
     // The comparison of another table of the transaction must not lend its key here.
-    if comparison.table != table
-        || comparison.key_columns.is_empty()
-        || comparison.key_columns.len() != comparison.key_values.len()
-    {
+    if comparison.table != table {
         return None;
     }
     let table_sql = dialect::qualified_table(table);
-    let mut condition = String::new();
-    for (n, (column, value)) in comparison
-        .key_columns
-        .iter()
-        .zip(&comparison.key_values)
-        .enumerate()
-    {
-        if n > 0 {
-            condition.push_str(" AND ");
-        }
-        condition.push_str(&dialect::identifier(column));
-        condition.push_str(" = ");
-        condition.push_str(&plans::literal(value.as_deref()?)?);
-    }
+    let condition = plans::key_condition(comparison)?;
     // Only a full image rebuilds the row: the source's row, when read, says how many columns
     // the table has.
     let whole = comparison
