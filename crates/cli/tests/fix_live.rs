@@ -13,16 +13,26 @@ use testlab::{Lab, LabOptions, Writer, faults};
 
 /// Runs `repldoctor --format json fix` on the lab's pair, journaling into `journal`.
 fn fix(lab: &Lab, journal: &Path, extra: &[&str]) -> (i32, Value, String) {
+    fix_pair(lab, 1, 0, journal, extra)
+}
+
+/// Runs `repldoctor --format json fix` with `replica` repaired and `source` as its source.
+fn fix_pair(
+    lab: &Lab,
+    replica: usize,
+    source: usize,
+    journal: &Path,
+    extra: &[&str],
+) -> (i32, Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
         .args(["--format", "json", "fix"])
         .args([
             "--source",
-            &lab.server(0).dsn(),
+            &lab.server(source).dsn(),
             "--replica",
-            &lab.server(1).dsn(),
-            "--journal",
-            &journal.display().to_string(),
+            &lab.server(replica).dsn(),
         ])
+        .args(["--journal", &journal.display().to_string()])
         .args(extra)
         .env("HOME", "/nonexistent")
         .env_remove("MYSQL_PWD")
@@ -883,33 +893,6 @@ async fn no_confirmation_and_another_servers_plan_are_refused() {
     assert!(!journal.exists());
     let status = lab.server(1).default_channel().await.unwrap().unwrap();
     assert_eq!(status.sql_errno(), 1062);
-}
-
-/// Runs `repldoctor --format json fix` with `replica` repaired and `source` as its source.
-fn fix_pair(
-    lab: &Lab,
-    replica: usize,
-    source: usize,
-    journal: &Path,
-    extra: &[&str],
-) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
-        .args(["--format", "json", "fix"])
-        .args([
-            "--source",
-            &lab.server(source).dsn(),
-            "--replica",
-            &lab.server(replica).dsn(),
-        ])
-        .args(["--journal", &journal.display().to_string()])
-        .args(extra)
-        .env("HOME", "/nonexistent")
-        .env_remove("MYSQL_PWD")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap(), value, stderr)
 }
 
 /// Both primaries of a pair stopped on the same key: the business keeps the first primary's

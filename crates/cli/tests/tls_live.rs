@@ -87,6 +87,25 @@ fn certificates(dir: &Path) {
 
 /// The lab's root account (no password); `password` is given only where the login must fail
 /// before it is sent.
+/// One server with TLS on, its certificates made in `dir`.
+async fn tls_lab(dir: &Path) -> Lab {
+    certificates(dir);
+    let file = |name: &str| dir.join(name).display().to_string();
+    Lab::start(
+        1,
+        &LabOptions {
+            extra: vec![
+                format!("ssl-ca={}", file("ca.pem")),
+                format!("ssl-cert={}", file("server.pem")),
+                format!("ssl-key={}", file("server.key")),
+            ],
+            ..LabOptions::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 fn endpoint(port: u16, mode: SslMode, ca: Option<&Path>, password: bool) -> Endpoint {
     let credentials = if password { "root:S3cretPass" } else { "root" };
     let dsn = Dsn::parse(&format!("mysql://{credentials}@127.0.0.1:{port}")).unwrap();
@@ -99,21 +118,7 @@ fn endpoint(port: u16, mode: SslMode, ca: Option<&Path>, password: bool) -> Endp
 #[tokio::test]
 async fn verified_tls_is_negotiated_and_a_stranger_certificate_refused() {
     let dir = tempfile::tempdir().unwrap();
-    certificates(dir.path());
-    let file = |name: &str| dir.path().join(name).display().to_string();
-    let lab = Lab::start(
-        1,
-        &LabOptions {
-            extra: vec![
-                format!("ssl-ca={}", file("ca.pem")),
-                format!("ssl-cert={}", file("server.pem")),
-                format!("ssl-key={}", file("server.key")),
-            ],
-            ..LabOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let lab = tls_lab(dir.path()).await;
     let port = lab.server(0).port();
     let ca = dir.path().join("ca.pem");
     for mode in [
@@ -173,21 +178,8 @@ async fn required_tls_against_a_server_without_it_is_refused() {
 #[tokio::test]
 async fn collect_says_and_records_the_tls_it_got() {
     let dir = tempfile::tempdir().unwrap();
-    certificates(dir.path());
+    let lab = tls_lab(dir.path()).await;
     let file = |name: &str| dir.path().join(name).display().to_string();
-    let lab = Lab::start(
-        1,
-        &LabOptions {
-            extra: vec![
-                format!("ssl-ca={}", file("ca.pem")),
-                format!("ssl-cert={}", file("server.pem")),
-                format!("ssl-key={}", file("server.key")),
-            ],
-            ..LabOptions::default()
-        },
-    )
-    .await
-    .unwrap();
     let bundle = dir.path().join("bundle");
     let out = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
         .args(["-v", "collect", "--replica", &lab.server(0).dsn()])
