@@ -21,6 +21,7 @@
 pub mod files;
 pub mod gtid_state;
 pub mod plan;
+pub mod poll;
 mod recorder;
 mod rows;
 pub mod slice;
@@ -104,8 +105,6 @@ pub async fn collect(
     let started = Instant::now();
     let collected_at = jiff::Timestamp::now();
     let session = Session::connect(replica, "replica", options.timeouts()).await?;
-    let replica_identity = session.identity().clone();
-    let replica_tls = session.tls().map(ToString::to_string);
     let mut replica_session = Recorder::new(session, Role::Replica, options);
     let (found_source, source_found) = tokio::sync::oneshot::channel::<Option<Endpoint>>();
     // The source named in the replica's status, when it is not to be contacted.
@@ -124,38 +123,153 @@ pub async fn collect(
         Some(
             match Session::connect(&endpoint, "source", options.timeouts()).await {
                 Ok(session) => {
-                    let identity = session.identity().clone();
-                    let tls = session.tls().map(ToString::to_string);
                     let mut session = Recorder::new(session, Role::Source, options);
-                    let read = read_server(&mut session, options, None).await;
-                    (endpoint.clone(), Ok((identity, tls, read)))
+                    let read = Box::new(read_server(&mut session, options, None).await);
+                    SourceRead::Read {
+                        endpoint,
+                        identity: session.session().identity().clone(),
+                        tls: session.session().tls().map(ToString::to_string),
+                        read,
+                    }
                 }
-                Err(err) => (endpoint, Err(err.reason)),
+                Err(err) => SourceRead::Unreachable {
+                    endpoint,
+                    reason: err.reason,
+                },
             },
         )
     };
     let (replica_read, source_read) = tokio::join!(read_replica, read_source);
+    let source_read = source_read.unwrap_or(SourceRead::NotRead {
+        given: source.is_some(),
+        named: source_not_followed,
+    });
+    let replica_read = ReplicaRead {
+        endpoint: replica,
+        label: replica_session.label.clone(),
+        identity: replica_session.session().identity().clone(),
+        tls: replica_session.session().tls().map(ToString::to_string),
+        read: replica_read,
+    };
+    let (mut collection, replica_variables, source_reached) =
+        assemble(replica_read, source_read, options, collected_at);
     let replica_label = replica_session.label.clone();
+    add_slice_and_rows(
+        &mut collection,
+        (replica, &replica_label, &replica_variables),
+        source_reached.as_ref(),
+        options,
+    )
+    .await;
+    finish(&mut collection, replica, source, started);
+    Ok(collection)
+}
 
+/// The failing transaction's events and, after a duplicate-key or missing-row error, the rows
+/// it met on each server.
+async fn add_slice_and_rows(
+    collection: &mut Collection,
+    (replica, replica_label, replica_variables): (&Endpoint, &str, &HashMap<String, String>),
+    source: Option<&SourceReached>,
+    options: &CollectOptions,
+) {
+    add_slice(
+        collection,
+        replica_label,
+        replica_variables,
+        source,
+        options,
+    )
+    .await;
+    rows::add_tables_and_rows(
+        collection,
+        replica,
+        replica_label,
+        source.map(|(endpoint, _, _)| endpoint),
+        options,
+    )
+    .await;
+}
+
+/// Passwords scrubbed from whatever the servers returned, and the time it took.
+fn finish(
+    collection: &mut Collection,
+    replica: &Endpoint,
+    source: Option<&Endpoint>,
+    started: Instant,
+) {
+    let secrets: Vec<&str> = [Some(replica), source]
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.password.as_ref().map(|p| p.expose()))
+        .collect();
+    evidence::bundle::redact::scrub_secrets(collection, &secrets);
+    collection.manifest.elapsed_ms = started.elapsed().as_millis() as u64;
+}
+
+/// The replica as one reading left it.
+struct ReplicaRead<'a> {
+    endpoint: &'a Endpoint,
+    label: String,
+    identity: ServerIdentity,
+    tls: Option<String>,
+    read: ServerRead,
+}
+
+/// What became of the source in one reading.
+enum SourceRead {
+    /// Not contacted: none given (`given` false), or none to read. `named` is the source the
+    /// replica's status names, left alone because the credentials go only where told.
+    NotRead {
+        given: bool,
+        named: Option<String>,
+    },
+    Unreachable {
+        endpoint: Endpoint,
+        reason: String,
+    },
+    Read {
+        endpoint: Endpoint,
+        identity: ServerIdentity,
+        tls: Option<String>,
+        read: Box<ServerRead>,
+    },
+}
+
+/// The source that was read: its endpoint, its variables and whether it is MariaDB.
+type SourceReached = (Endpoint, HashMap<String, String>, bool);
+
+/// Builds the collection of one reading of the replica and its source.
+fn assemble(
+    replica: ReplicaRead<'_>,
+    source: SourceRead,
+    options: &CollectOptions,
+    collected_at: jiff::Timestamp,
+) -> (Collection, HashMap<String, String>, Option<SourceReached>) {
+    let replica_label = replica.label;
+    let replica_read = replica.read;
     let mut servers = vec![server_entry(
         &replica_label,
         Role::Replica,
-        replica,
-        &replica_identity,
-        replica_tls,
+        replica.endpoint,
+        &replica.identity,
+        replica.tls,
     )];
     let mut captures = replica_read.record.captures;
     let mut statements = replica_read.record.statements;
     let mut gaps = replica_read.record.gaps;
     let mut files = replica_read.files;
-    let mut source_reached: Option<(Endpoint, HashMap<String, String>, bool)> = None;
-    match source_read {
-        None if source.is_none() => gaps.push(Gap::new(
+    let mut source_reached: Option<SourceReached> = None;
+    match source {
+        SourceRead::NotRead {
+            given: false,
+            named,
+        } => gaps.push(Gap::new(
             replica_label.clone(),
             Item::Source,
             GapCause::NotGiven,
             "source",
-            match source_not_followed {
+            match named {
                 Some(named) => format!(
                     "the replica's status names the source {named}, not read: the replica's \
                      credentials are sent only where told (--source DSN, or --follow-source)"
@@ -163,8 +277,8 @@ pub async fn collect(
                 None => "no source given and none in the replica's status".into(),
             },
         )),
-        None => {}
-        Some((endpoint, Err(reason))) => {
+        SourceRead::NotRead { given: true, .. } => {}
+        SourceRead::Unreachable { endpoint, reason } => {
             let label = endpoint.to_string();
             servers.push(ServerEntry {
                 label: label.clone(),
@@ -184,7 +298,13 @@ pub async fn collect(
                 format!("source unreachable: {reason}"),
             ));
         }
-        Some((endpoint, Ok((identity, tls, read)))) => {
+        SourceRead::Read {
+            endpoint,
+            identity,
+            tls,
+            read,
+        } => {
+            let read = *read;
             let label = endpoint.to_string();
             let replicates = read.record.captures.iter().any(|c| {
                 c.sample.is_some() && is_channel_status(&c.statement) && !c.rows.is_empty()
@@ -216,8 +336,9 @@ pub async fn collect(
             }
         }
     }
-
-    let mut collection = Collection {
+    // The replica's variables, for the slice's relay-log directory.
+    let replica_variables = replica_read.variables;
+    let collection = Collection {
         manifest: Manifest {
             format: FORMAT_NAME.into(),
             format_version: FORMAT_VERSION,
@@ -240,32 +361,8 @@ pub async fn collect(
         files,
         binlog_slice: None,
     };
-    add_slice(
-        &mut collection,
-        &replica_label,
-        &replica_read.variables,
-        source_reached.as_ref(),
-        options,
-    )
-    .await;
-    rows::add_tables_and_rows(
-        &mut collection,
-        replica,
-        &replica_label,
-        source_reached.as_ref().map(|(endpoint, _, _)| endpoint),
-        options,
-    )
-    .await;
-    let secrets: Vec<&str> = [Some(replica), source]
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.password.as_ref().map(|p| p.expose()))
-        .collect();
-    evidence::bundle::redact::scrub_secrets(&mut collection, &secrets);
-    collection.manifest.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(collection)
+    (collection, replica_variables, source_reached)
 }
-
 fn server_entry(
     label: &str,
     role: Role,
@@ -300,6 +397,27 @@ async fn read_server(
     found_source: Option<tokio::sync::oneshot::Sender<Option<Endpoint>>>,
 ) -> ServerRead {
     let mut read = ServerRead::default();
+    let plan = read_once(session, &mut read).await;
+    let first = Instant::now();
+    read_sample(session, &plan, 0).await;
+    if let Some(sender) = found_source {
+        // The other side may have finished already (a source was given): nothing to tell.
+        let _ = sender.send(named_source(
+            &session.record.captures,
+            0,
+            session.endpoint(),
+        ));
+    }
+    tokio::time::sleep_until((first + options.interval).into()).await;
+    read_sample(session, &plan, 1).await;
+    session.close().await;
+    read.files = read_logs(session, &read.variables, options);
+    read.record = std::mem::take(&mut session.record);
+    read
+}
+
+/// Identity, variables and the statements read once per reading; returns what to sample.
+async fn read_once(session: &mut Recorder, read: &mut ServerRead) -> plan::Plan {
     session
         .run(catalogue::IDENTIFY.item, catalogue::IDENTIFY.sql, None)
         .await;
@@ -328,28 +446,24 @@ async fn read_server(
             .run(catalogue::OLDEST_BINLOG_HEAD.item, &head, None)
             .await;
     }
-    let first = Instant::now();
+    plan
+}
+
+/// The statements taken at each sample, kept as sample number `sample`.
+async fn read_sample(session: &mut Recorder, plan: &plan::Plan, sample: usize) {
     for statement in &plan.sampled {
-        session.run(statement.item, &statement.sql, Some(0)).await;
+        session
+            .run(statement.item, &statement.sql, Some(sample))
+            .await;
     }
-    if let Some(sender) = found_source {
-        let source = session
-            .record
-            .captures
-            .iter()
-            .find(|c| c.sample == Some(0) && is_channel_status(&c.statement))
-            .and_then(|c| source_of(c, session.endpoint()));
-        // The other side may have finished already (a source was given): nothing to tell.
-        let _ = sender.send(source);
-    }
-    tokio::time::sleep_until((first + options.interval).into()).await;
-    for statement in &plan.sampled {
-        session.run(statement.item, &statement.sql, Some(1)).await;
-    }
-    session.close().await;
-    read.files = read_logs(session, &read.variables, options);
-    read.record = std::mem::take(&mut session.record);
-    read
+}
+
+/// The source named in the replica's status of sample `sample`.
+fn named_source(captures: &[Capture], sample: usize, replica: &Endpoint) -> Option<Endpoint> {
+    captures
+        .iter()
+        .find(|c| c.sample == Some(sample) && is_channel_status(&c.statement))
+        .and_then(|c| source_of(c, replica))
 }
 
 /// The first binlog `SHOW BINARY LOGS` listed.
@@ -480,7 +594,7 @@ async fn add_slice(
     collection: &mut Collection,
     replica_label: &str,
     replica_variables: &HashMap<String, String>,
-    source: Option<&(Endpoint, HashMap<String, String>, bool)>,
+    source: Option<&SourceReached>,
     options: &CollectOptions,
 ) {
     let evidence = collection.evidence();

@@ -49,7 +49,23 @@ impl ClientDefaults {
     pub fn load(path: &Path) -> Result<Self, OptionFileError> {
         let mut defaults = Self::default();
         if path.exists() {
-            defaults.read_file(path, 0)?;
+            defaults.read_file(path, 0, None)?;
+        }
+        Ok(defaults)
+    }
+
+    /// Reads the option file at `path` as [`ClientDefaults::load`] does, then its `[group]`,
+    /// which wins (as mysqld_exporter's `auth_module` names a group of its `.my.cnf`). The file
+    /// and the group must exist: a credentials reference that names nothing is a mistake.
+    pub fn load_group(path: &Path, group: &str) -> Result<Self, OptionFileError> {
+        let mut defaults = Self::default();
+        defaults.read_file(path, 0, None)?;
+        if !defaults.read_file(path, 0, Some(group))? {
+            return Err(OptionFileError::Syntax {
+                path: path.to_owned(),
+                line: 0,
+                reason: format!("there is no [{group}] group"),
+            });
         }
         Ok(defaults)
     }
@@ -59,7 +75,14 @@ impl ClientDefaults {
         std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".my.cnf"))
     }
 
-    fn read_file(&mut self, path: &Path, depth: usize) -> Result<(), OptionFileError> {
+    /// Reads `group`, or `[client]` and `[repldoctor]` when `None`; says whether the file (or
+    /// one it includes) has such a group.
+    fn read_file(
+        &mut self,
+        path: &Path,
+        depth: usize,
+        group: Option<&str>,
+    ) -> Result<bool, OptionFileError> {
         let bytes = read_login_file(path).map_err(|source| OptionFileError::Read {
             path: path.to_owned(),
             source,
@@ -68,16 +91,23 @@ impl ClientDefaults {
             path: path.to_owned(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
-        self.read_text(&text, path, depth)
+        self.read_text(&text, path, depth, group)
     }
 
-    fn read_text(&mut self, text: &str, path: &Path, depth: usize) -> Result<(), OptionFileError> {
+    fn read_text(
+        &mut self,
+        text: &str,
+        path: &Path,
+        depth: usize,
+        group: Option<&str>,
+    ) -> Result<bool, OptionFileError> {
         let syntax = |line: usize, reason: String| OptionFileError::Syntax {
             path: path.to_owned(),
             line,
             reason,
         };
         let mut in_our_group = false;
+        let mut found = false;
         for (index, raw) in text.lines().enumerate() {
             let line_number = index + 1;
             let line = raw.trim();
@@ -89,21 +119,25 @@ impl ClientDefaults {
                     return Err(syntax(line_number, "!include nests too deep".into()));
                 }
                 let target = path.parent().unwrap_or(Path::new(".")).join(target.trim());
-                self.read_file(&target, depth + 1)?;
+                found |= self.read_file(&target, depth + 1, group)?;
                 continue;
             }
             if line.starts_with('!') {
                 // !includedir and future directives: the clients skip what they do not need.
                 continue;
             }
-            if let Some(group) = line.strip_prefix('[') {
-                let Some(name) = group.strip_suffix(']') else {
+            if let Some(header) = line.strip_prefix('[') {
+                let Some(name) = header.strip_suffix(']') else {
                     return Err(syntax(
                         line_number,
                         "a group header must end with ']'".into(),
                     ));
                 };
-                in_our_group = matches!(name.trim(), "client" | "repldoctor");
+                in_our_group = match group {
+                    Some(group) => name.trim() == group,
+                    None => matches!(name.trim(), "client" | "repldoctor"),
+                };
+                found |= in_our_group;
                 continue;
             }
             if !in_our_group {
@@ -140,7 +174,7 @@ impl ClientDefaults {
                 _ => {}
             }
         }
-        Ok(())
+        Ok(found)
     }
 }
 
@@ -166,7 +200,7 @@ mod tests {
     fn parse(text: &str) -> ClientDefaults {
         let mut defaults = ClientDefaults::default();
         defaults
-            .read_text(text, Path::new("/test/my.cnf"), 0)
+            .read_text(text, Path::new("/test/my.cnf"), 0, None)
             .unwrap();
         defaults
     }
@@ -187,6 +221,20 @@ mod tests {
     }
 
     #[test]
+    fn a_named_group_wins_over_client() {
+        let text = "[client]\nuser=root\nport=3310\n[client.replicas]\nuser=monitor\n";
+        let mut defaults = parse(text);
+        let found = defaults
+            .read_text(text, Path::new("/test/my.cnf"), 0, Some("client.replicas"))
+            .unwrap();
+        assert!(found);
+        assert_eq!(defaults.user.as_deref(), Some("monitor"));
+        assert_eq!(defaults.port, Some(3310));
+        let missing = defaults.read_text(text, Path::new("/test/my.cnf"), 0, Some("nope"));
+        assert!(!missing.unwrap());
+    }
+
+    #[test]
     fn repldoctor_group_and_bare_password() {
         let defaults = parse("[client]\npassword\nhost=db1 # primary\n[repldoctor]\nhost=db2\n");
         assert_eq!(defaults.password, None);
@@ -197,7 +245,7 @@ mod tests {
     fn bad_port_names_the_line() {
         let mut defaults = ClientDefaults::default();
         let err = defaults
-            .read_text("[client]\nport=abc\n", Path::new("/x/my.cnf"), 0)
+            .read_text("[client]\nport=abc\n", Path::new("/x/my.cnf"), 0, None)
             .unwrap_err();
         assert_eq!(
             err.to_string(),
