@@ -18,14 +18,6 @@ impl Failure {
         }
     }
 
-    /// A part of the product that is planned but not built yet. It says so plainly rather than
-    /// printing output that would look like an answer.
-    pub fn not_built(what: &str) -> Self {
-        Self::new(format!(
-            "{what} is not built yet in this version of repldoctor; nothing was examined"
-        ))
-    }
-
     pub fn status(&self) -> Status {
         Status::Unknown
     }

@@ -196,10 +196,19 @@ fn json_failure_is_parseable() {
 }
 
 #[test]
-fn unbuilt_paths_exit_3_with_one_line() {
-    let output = repldoctor(&["watch", "--config", "/tmp/fleet.toml"]);
+fn watch_with_a_missing_fleet_file_or_nothing_to_watch_exits_3_with_one_line() {
+    let output = repldoctor(&["watch", "--config", "/nonexistent/fleet.toml"]);
     let stderr = assert_one_line_failure(&output);
-    assert!(stderr.contains("not built yet"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/fleet.toml"), "{stderr}");
+    let output = repldoctor(&["watch"]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(
+        stderr.contains("--config FILE or --replica DSN"),
+        "{stderr}"
+    );
+    let output = repldoctor(&["watch", "--replica", "h=127.0.0.1", "--interval", "0"]);
+    let stderr = assert_one_line_failure(&output);
+    assert!(stderr.contains("--interval 0"), "{stderr}");
 }
 
 #[test]

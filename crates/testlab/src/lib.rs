@@ -23,7 +23,7 @@ mod writer;
 pub use error::LabError;
 pub use lab::{Lab, LabOptions, ReplicationOptions};
 pub use proxy::Proxy;
-pub use server::{REPLICATION_PASSWORD, REPLICATION_USER, Server};
+pub use server::{MONITOR_PASSWORD, MONITOR_USER, REPLICATION_PASSWORD, REPLICATION_USER, Server};
 pub use status::SlaveStatus;
 pub use writer::Writer;
 

@@ -1,0 +1,248 @@
+//! The watcher: one async runtime, one task per target polling over its own sessions, a time
+//! limit per poll so a hung or dead server delays no other, backoff while a replica cannot be
+//! reached, and the HTTP endpoints.
+
+use std::time::{Duration, Instant};
+
+use collect::CollectOptions;
+use collect::poll::Poller;
+use evidence::bundle::Collection;
+use evidence::model::Role;
+use tokio::sync::mpsc;
+
+use crate::config::{Fleet, Target};
+use crate::figures::Figures;
+use crate::fleet::{FleetState, TargetState, Transition};
+use crate::http;
+
+/// How the watcher polls, beyond what the fleet file says.
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    pub connect_timeout: Duration,
+    pub query_timeout: Duration,
+    /// `--once`: the time between the two polls of each target (as `diagnose`'s two samples).
+    pub sample_interval: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            connect_timeout: Duration::from_secs(5),
+            query_timeout: Duration::from_secs(5),
+            sample_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Longest wait between two attempts at a replica that cannot be reached.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Polls every target until `shutdown` resolves, serving `/metrics` on the fleet's listen
+/// address. Each finding that starts, changes or ends is sent to `transitions`.
+pub async fn serve(
+    fleet: Fleet,
+    options: WatchOptions,
+    transitions: mpsc::UnboundedSender<Transition>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = initial_state(&fleet);
+    let listener = tokio::net::TcpListener::bind(fleet.listen).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for target in fleet.targets.iter().cloned() {
+        let (state, options, transitions) = (state.clone(), options.clone(), transitions.clone());
+        let timing = (fleet.interval, fleet.timeout);
+        tasks.spawn(watch_target(target, timing, options, state, transitions));
+    }
+    let served = axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    tasks.abort_all();
+    served
+}
+
+/// Polls every target twice, `sample_interval` apart, and gives each one's state.
+pub async fn once(fleet: &Fleet, options: &WatchOptions) -> Vec<TargetState> {
+    let state = initial_state(fleet);
+    let mut tasks = tokio::task::JoinSet::new();
+    for target in fleet.targets.clone() {
+        let (state, options, timeout) = (state.clone(), options.clone(), fleet.timeout);
+        tasks.spawn(async move {
+            let mut poller = poller_of(&target, &options);
+            for poll in 0..2 {
+                let started = Instant::now();
+                if poll > 0 {
+                    tokio::time::sleep(options.sample_interval).await;
+                }
+                let outcome = poll_target(&mut poller, &target, timeout, &state).await;
+                record(&state, &target, outcome, started);
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    state.snapshot()
+}
+
+fn initial_state(fleet: &Fleet) -> FleetState {
+    FleetState::new(
+        fleet
+            .targets
+            .iter()
+            .map(|t| TargetState::new(&t.name, &t.replica.to_string())),
+    )
+}
+
+fn poller_of(target: &Target, options: &WatchOptions) -> Poller {
+    let collect = CollectOptions {
+        connect_timeout: options.connect_timeout,
+        query_timeout: options.query_timeout,
+        error_log: target.error_log.clone(),
+        // The servers' own files are read only when named: a watcher on a database host
+        // would otherwise read every poll's megabyte of error log.
+        local_files: false,
+        follow_source: target.follow_source,
+        ..CollectOptions::default()
+    };
+    Poller::new(target.replica.clone(), target.source.clone(), collect)
+}
+
+async fn watch_target(
+    target: Target,
+    (interval, timeout): (Duration, Duration),
+    options: WatchOptions,
+    state: FleetState,
+    transitions: mpsc::UnboundedSender<Transition>,
+) {
+    let mut poller = poller_of(&target, &options);
+    let mut failures: u32 = 0;
+    loop {
+        let started = Instant::now();
+        let outcome = poll_target(&mut poller, &target, timeout, &state).await;
+        failures = match &outcome {
+            Outcome::Diagnosed { .. } => 0,
+            Outcome::Unreachable(_) => failures.saturating_add(1),
+        };
+        for transition in record(&state, &target, outcome, started) {
+            // The receiver went away only when the watcher is stopping.
+            let _ = transitions.send(transition);
+        }
+        tokio::time::sleep_until((started + wait_after(interval, failures)).into()).await;
+    }
+}
+
+/// The interval, doubled after each failed poll in a row up to `MAX_BACKOFF` (never less than
+/// the interval itself).
+fn wait_after(interval: Duration, failures: u32) -> Duration {
+    if failures <= 1 {
+        return interval;
+    }
+    let factor = 1u32 << (failures - 1).min(16);
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF.max(interval))
+}
+
+/// What one poll of a target gave.
+enum Outcome {
+    Diagnosed {
+        report: diagnose::Report,
+        figures: Figures,
+        source_up: Option<bool>,
+    },
+    Unreachable(String),
+}
+
+async fn poll_target(
+    poller: &mut Poller,
+    target: &Target,
+    timeout: Duration,
+    state: &FleetState,
+) -> Outcome {
+    let collection = match tokio::time::timeout(timeout, poller.poll()).await {
+        Ok(Ok(collection)) => collection,
+        Ok(Err(err)) => return Outcome::Unreachable(err.to_string()),
+        Err(_) => {
+            // The poll was dropped mid-statement: its sessions are in an unknown state.
+            poller.reset();
+            return Outcome::Unreachable(format!(
+                "the poll of {} took longer than {} s",
+                target.replica,
+                timeout.as_secs_f64()
+            ));
+        }
+    };
+    let previous = state.update(&target.name, |t| t.figures.clone());
+    diagnosed(&collection, previous.as_ref())
+}
+
+fn diagnosed(collection: &Collection, previous: Option<&Figures>) -> Outcome {
+    let evidence = collection.evidence();
+    let mut report = diagnose::diagnose(&evidence);
+    for missing in diagnose::missing_from_gaps(&collection.manifest.gaps) {
+        if !report.missing_evidence.contains(&missing) {
+            report.missing_evidence.push(missing);
+        }
+    }
+    let replica = collection
+        .manifest
+        .servers
+        .first()
+        .map(|s| s.label.clone())
+        .unwrap_or_default();
+    let figures = Figures::read(&evidence, &replica, previous, jiff::Timestamp::now());
+    let source_up = collection
+        .manifest
+        .servers
+        .iter()
+        .skip(1)
+        .find(|s| matches!(s.role, Role::Source | Role::SourceAndReplica))
+        .map(|s| s.reached);
+    Outcome::Diagnosed {
+        report,
+        figures,
+        source_up,
+    }
+}
+
+fn record(
+    state: &FleetState,
+    target: &Target,
+    outcome: Outcome,
+    started: Instant,
+) -> Vec<Transition> {
+    let now = jiff::Timestamp::now();
+    state
+        .update(&target.name, |t| {
+            t.polls += 1;
+            t.polled_at = Some(now);
+            t.poll_seconds = started.elapsed().as_secs_f64();
+            match outcome {
+                Outcome::Diagnosed {
+                    report,
+                    figures,
+                    source_up,
+                } => t.diagnosed(report, figures, source_up, now),
+                Outcome::Unreachable(reason) => {
+                    t.unreachable(reason);
+                    Vec::new()
+                }
+            }
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_bound() {
+        let ten = Duration::from_secs(10);
+        assert_eq!(wait_after(ten, 0), ten);
+        assert_eq!(wait_after(ten, 1), ten);
+        assert_eq!(wait_after(ten, 2), Duration::from_secs(20));
+        assert_eq!(wait_after(ten, 3), Duration::from_secs(40));
+        assert_eq!(wait_after(ten, 30), MAX_BACKOFF);
+        let hour = Duration::from_secs(3600);
+        assert_eq!(wait_after(hour, 5), hour);
+    }
+}
