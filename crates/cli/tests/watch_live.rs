@@ -43,13 +43,15 @@ struct Watcher {
 }
 
 impl Watcher {
-    fn start(args: &[&str]) -> Watcher {
+    /// Starts `repldoctor watch ARGS` with its history in `history`.
+    fn start(args: &[&str], history: &std::path::Path) -> Watcher {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut child = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
             .arg("watch")
             .args(args)
             .args(["--listen", &listen])
+            .args(["--history", &history.display().to_string()])
             .env("HOME", "/nonexistent")
             .env_remove("MYSQL_PWD")
             .stdout(Stdio::null())
@@ -135,6 +137,14 @@ fn sample(metrics: &str, metric: &str, labels: &[&str]) -> Option<f64> {
         .and_then(|(_, value)| value.parse().ok())
 }
 
+/// The findings the history holds for `target`, newest first; waits for the writer (which
+/// writes within a second) until `holds`.
+fn history_rows(path: &std::path::Path, target: &str) -> Vec<watch::history::FindingRow> {
+    std::thread::sleep(Duration::from_millis(1500));
+    let history = watch::history::History::open_read_only(path).unwrap();
+    history.findings(target, 10).unwrap()
+}
+
 fn lines_with(lines: &[String], words: &[&str]) -> usize {
     lines
         .iter()
@@ -146,15 +156,21 @@ fn lines_with(lines: &[String], words: &[&str]) -> usize {
 async fn a_fault_shows_within_two_intervals_and_starts_and_ends_once() {
     let lab = healthy_pair().await;
     let (replica, source) = (lab.server(1).monitor_dsn(), lab.server(0).monitor_dsn());
-    let watcher = Watcher::start(&[
-        "--replica",
-        &replica,
-        "--source",
-        &source,
-        "--interval",
-        "1",
-    ]);
-    let target = format!("target=\"127.0.0.1:{}\"", lab.server(1).port());
+    let dir = tempfile::tempdir().unwrap();
+    let history_path = dir.path().join("state/watch.sqlite");
+    let watcher = Watcher::start(
+        &[
+            "--replica",
+            &replica,
+            "--source",
+            &source,
+            "--interval",
+            "1",
+        ],
+        &history_path,
+    );
+    let name = format!("127.0.0.1:{}", lab.server(1).port());
+    let target = format!("target=\"{name}\"");
     let target = target.as_str();
     let healthy = watcher.metrics_until(Duration::from_secs(20), |m| {
         sample(m, "repldoctor_up", &[target]) == Some(1.0)
@@ -230,6 +246,21 @@ async fn a_fault_shows_within_two_intervals_and_starts_and_ends_once() {
     let targets: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert_eq!(targets[0]["findings"][0]["class"], "dup_key", "{targets:#}");
     assert_eq!(targets[0]["figures"]["channels"][0]["applier_errno"], 1062);
+    // The fleet page and the target's page say it, with the evidence and the plan.
+    let fleet_page = watcher.get("/").unwrap();
+    assert!(fleet_page.contains("critical</b> dup_key"), "{fleet_page}");
+    assert!(fleet_page.contains("error (1062)"), "{fleet_page}");
+    let target_page = watcher.get(&format!("/target/{name}")).unwrap();
+    assert!(target_page.contains("dup_key"), "{target_page}");
+    assert!(target_page.contains("Duplicate entry"), "{target_page}");
+    assert!(target_page.contains("lab.dup"), "{target_page}");
+    let chinese = watcher.get(&format!("/target/{name}?lang=zh")).unwrap();
+    assert!(chinese.contains("English</a>"), "{chinese}");
+    // The history holds the finding as open, with the evidence that raised it.
+    let open = history_rows(&history_path, &name);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].class, "dup_key");
+    assert_eq!(open[0].ended, None);
 
     // The DBA repairs it: the replica's row goes, the applier starts again.
     lab.server(1)
@@ -249,6 +280,9 @@ async fn a_fault_shows_within_two_intervals_and_starts_and_ends_once() {
         Some(0.0),
         "{repaired}"
     );
+    let ended = history_rows(&history_path, &name);
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert!(ended[0].ended.is_some(), "{ended:?}");
     let lines = watcher.lines();
     assert_eq!(
         lines_with(&lines, &["started critical dup_key"]),
@@ -317,12 +351,15 @@ async fn a_hung_server_and_a_dead_one_delay_no_other_target() {
     );
     let path = dir.path().join("fleet.toml");
     std::fs::write(&path, fleet).unwrap();
-    let watcher = Watcher::start(&[
-        "--config",
-        &path.display().to_string(),
-        "--connect-timeout",
-        "1",
-    ]);
+    let watcher = Watcher::start(
+        &[
+            "--config",
+            &path.display().to_string(),
+            "--connect-timeout",
+            "1",
+        ],
+        &dir.path().join("watch.sqlite"),
+    );
     let first = watcher.metrics_until(Duration::from_secs(20), |m| {
         sample(m, "repldoctor_polls_total", &["target=\"good\""]) >= Some(1.0)
             && sample(m, "repldoctor_poll_failures_total", &["target=\"hung\""]) >= Some(1.0)

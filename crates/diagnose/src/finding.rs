@@ -20,6 +20,17 @@ pub enum Severity {
     Critical,
 }
 
+impl Severity {
+    /// The stable name used in JSON, metrics labels and history: `info`, `warning`, `critical`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// How sure the rule is. Ordered: `Low < Medium < High < Certain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -56,6 +56,10 @@ struct FleetFile {
     /// Limit for one poll of one target, in seconds (default: the interval).
     timeout: Option<f64>,
     listen: Option<String>,
+    /// The history database (default: under the XDG state directory).
+    history: Option<PathBuf>,
+    /// Days the history keeps figures and ended findings (default 14).
+    retention_days: Option<f64>,
     #[serde(default)]
     credentials: BTreeMap<String, CredentialsFile>,
     #[serde(default, rename = "target")]
@@ -95,6 +99,9 @@ pub struct Fleet {
     pub interval: Duration,
     pub timeout: Duration,
     pub listen: SocketAddr,
+    /// The history database the file names, relative paths taken from the file's folder.
+    pub history: Option<PathBuf>,
+    pub retention: Duration,
     pub targets: Vec<Target>,
 }
 
@@ -147,6 +154,18 @@ impl Fleet {
             .parse()
             .map_err(|_| invalid(format!("listen = {listen:?} is not an address:port")))?;
         let base = path.parent().unwrap_or(Path::new("."));
+        let retention = match file.retention_days {
+            None => crate::history::DEFAULT_RETENTION,
+            Some(days) if (0.01..=3660.0).contains(&days) => {
+                Duration::from_secs_f64(days * 86_400.0)
+            }
+            Some(days) => {
+                return Err(invalid(format!(
+                    "retention_days = {days}: give days from 0.01 to 3660"
+                )));
+            }
+        };
+        let history = file.history.as_deref().map(|h| base.join(expand_home(h)));
         let mut credentials = BTreeMap::new();
         for (name, set) in &file.credentials {
             let resolved = Credentials::check(name, set, base).map_err(invalid)?;
@@ -170,6 +189,8 @@ impl Fleet {
             interval,
             timeout,
             listen,
+            history,
+            retention,
             targets,
         })
     }
@@ -493,7 +514,10 @@ mod tests {
         assert_eq!(fleet.targets[1].replica.port, 3306);
         // As shipped, the credentials it names are not on this machine: said so, by name.
         let err = parse(example).unwrap_err();
-        assert!(err.contains("/etc/repldoctor/monitor.cnf not found"), "{err}");
+        assert!(
+            err.contains("/etc/repldoctor/monitor.cnf not found"),
+            "{err}"
+        );
     }
 
     #[test]

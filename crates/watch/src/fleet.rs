@@ -76,6 +76,9 @@ pub struct Transition {
     pub at: Timestamp,
     pub kind: TransitionKind,
     pub finding: ActiveFinding,
+    /// What proved it at that poll: the finding's facts, the evidence it cites and its cause
+    /// (the last known for an end). Kept in the history and sent with alerts.
+    pub evidence: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,6 +88,16 @@ pub enum TransitionKind {
     /// Its severity changed; `finding` holds the new one.
     Changed,
     Ended,
+}
+
+impl TransitionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionKind::Started => "started",
+            TransitionKind::Changed => "changed",
+            TransitionKind::Ended => "ended",
+        }
+    }
 }
 
 /// One target's state.
@@ -166,7 +179,7 @@ impl TargetState {
                 Some(_) => None,
             };
             if let Some(kind) = kind {
-                transitions.push(self.transition(kind, &active, at));
+                transitions.push(self.transition(kind, &active, evidence_of(finding), at));
             }
             current.push(active);
         }
@@ -175,7 +188,13 @@ impl TargetState {
                 .iter()
                 .any(|f| f.same(ended.class, ended.channel.as_deref()))
             {
-                transitions.push(self.transition(TransitionKind::Ended, ended, at));
+                let last = self.report.as_ref().and_then(|r| {
+                    r.findings
+                        .iter()
+                        .find(|f| ended.same(f.class, f.facts.channel.as_deref()))
+                });
+                let evidence = last.map_or(serde_json::Value::Null, evidence_of);
+                transitions.push(self.transition(TransitionKind::Ended, ended, evidence, at));
             }
         }
         self.findings = current;
@@ -202,6 +221,7 @@ impl TargetState {
         &self,
         kind: TransitionKind,
         finding: &ActiveFinding,
+        evidence: serde_json::Value,
         at: Timestamp,
     ) -> Transition {
         Transition {
@@ -209,8 +229,18 @@ impl TargetState {
             at,
             kind,
             finding: finding.clone(),
+            evidence,
         }
     }
+}
+
+/// A finding's facts, cited evidence and cause, as JSON.
+fn evidence_of(finding: &diagnose::Finding) -> serde_json::Value {
+    serde_json::json!({
+        "facts": finding.facts,
+        "evidence": finding.evidence,
+        "root_cause": finding.root_cause.en,
+    })
 }
 
 /// Every target's state, by name.
@@ -233,6 +263,12 @@ impl FleetState {
         // best there is.
         let mut targets = self.targets.write().unwrap_or_else(|e| e.into_inner());
         targets.get_mut(name).map(change)
+    }
+
+    /// Reads one target's state under the lock; `None` when no target has that name.
+    pub fn with_target<R>(&self, name: &str, read: impl FnOnce(&TargetState) -> R) -> Option<R> {
+        let targets = self.targets.read().unwrap_or_else(|e| e.into_inner());
+        targets.get(name).map(read)
     }
 
     /// Reads every target's state in name order, under the lock (no copy of the reports).

@@ -9,8 +9,10 @@
 pub mod config;
 pub mod figures;
 pub mod fleet;
+pub mod history;
 mod http;
 pub mod metrics;
+mod page;
 pub mod run;
 
 pub use config::{Fleet, Target};

@@ -264,15 +264,7 @@ fn finding_labels(finding: &crate::fleet::ActiveFinding) -> [(&'static str, Stri
     [
         ("channel", finding.channel.clone().unwrap_or_default()),
         ("class", finding.class.as_str().to_owned()),
-        (
-            "severity",
-            match finding.severity {
-                diagnose::Severity::Info => "info",
-                diagnose::Severity::Warning => "warning",
-                diagnose::Severity::Critical => "critical",
-            }
-            .to_owned(),
-        ),
+        ("severity", finding.severity.as_str().to_owned()),
     ]
 }
 

@@ -2,6 +2,8 @@
 //! limit per poll so a hung or dead server delays no other, backoff while a replica cannot be
 //! reached, and the HTTP endpoints.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use collect::CollectOptions;
@@ -13,6 +15,7 @@ use tokio::sync::mpsc;
 use crate::config::{Fleet, Target};
 use crate::figures::Figures;
 use crate::fleet::{FleetState, TargetState, Transition};
+use crate::history::{self, History, PollRecord, Record, Writer};
 use crate::http;
 
 /// How the watcher polls, beyond what the fleet file says.
@@ -22,6 +25,10 @@ pub struct WatchOptions {
     pub query_timeout: Duration,
     /// `--once`: the time between the two polls of each target (as `diagnose`'s two samples).
     pub sample_interval: Duration,
+    /// The history database; `None` keeps none.
+    pub history: Option<PathBuf>,
+    /// How long the history keeps figures and ended findings.
+    pub retention: Duration,
 }
 
 impl Default for WatchOptions {
@@ -30,6 +37,8 @@ impl Default for WatchOptions {
             connect_timeout: Duration::from_secs(5),
             query_timeout: Duration::from_secs(5),
             sample_interval: Duration::from_secs(1),
+            history: None,
+            retention: history::DEFAULT_RETENTION,
         }
     }
 }
@@ -38,7 +47,8 @@ impl Default for WatchOptions {
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// Polls every target until `shutdown` resolves, serving `/metrics` on the fleet's listen
-/// address. Each finding that starts, changes or ends is sent to `transitions`.
+/// address. Each finding that starts, changes or ends is kept in the history and sent to
+/// `transitions`. The findings the history holds as open are where each target starts from.
 pub async fn serve(
     fleet: Fleet,
     options: WatchOptions,
@@ -46,18 +56,72 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = initial_state(&fleet);
+    let writer = match &options.history {
+        Some(path) => {
+            let history = History::open(path).map_err(std::io::Error::other)?;
+            let open = history.open_findings().map_err(std::io::Error::other)?;
+            for (target, finding) in open {
+                state.update(&target, |t| t.findings.push(finding));
+            }
+            Some(Writer::start(history, options.retention))
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(fleet.listen).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for target in fleet.targets.iter().cloned() {
-        let (state, options, transitions) = (state.clone(), options.clone(), transitions.clone());
+        let sinks = Sinks {
+            transitions: transitions.clone(),
+            history: writer.clone(),
+        };
+        let (state, options) = (state.clone(), options.clone());
         let timing = (fleet.interval, fleet.timeout);
-        tasks.spawn(watch_target(target, timing, options, state, transitions));
+        tasks.spawn(watch_target(target, timing, options, state, sinks));
     }
-    let served = axum::serve(listener, http::router(state))
+    let pages = http::Pages {
+        fleet: state,
+        history: options.history.clone(),
+        interval: fleet.interval,
+    };
+    let served = axum::serve(listener, http::router(pages))
         .with_graceful_shutdown(shutdown)
         .await;
     tasks.abort_all();
     served
+}
+
+/// Where a poller sends what it learns besides the shared state.
+struct Sinks {
+    transitions: mpsc::UnboundedSender<Transition>,
+    history: Option<Writer>,
+}
+
+/// The history rows of a target's polls: each channel's figures when they changed, else at
+/// most once per [`history::FIGURES_EVERY`].
+#[derive(Default)]
+struct Figured {
+    written: HashMap<String, (PollRecord, Instant)>,
+}
+
+impl Figured {
+    fn due(&mut self, records: Vec<PollRecord>) -> Vec<PollRecord> {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        for record in records {
+            let fresh = match self.written.get(&record.channel) {
+                Some((last, at)) => {
+                    record.changed_from(last) || at.elapsed() >= history::FIGURES_EVERY
+                }
+                None => true,
+            };
+            if fresh {
+                self.written
+                    .insert(record.channel.clone(), (record.clone(), now));
+                due.push(record);
+            }
+        }
+        due
+    }
 }
 
 /// Polls every target twice, `sample_interval` apart, and gives each one's state.
@@ -110,10 +174,11 @@ async fn watch_target(
     (interval, timeout): (Duration, Duration),
     options: WatchOptions,
     state: FleetState,
-    transitions: mpsc::UnboundedSender<Transition>,
+    sinks: Sinks,
 ) {
     let mut poller = poller_of(&target, &options);
     let mut failures: u32 = 0;
+    let mut figured = Figured::default();
     loop {
         let started = Instant::now();
         let outcome = poll_target(&mut poller, &target, timeout, &state).await;
@@ -121,9 +186,22 @@ async fn watch_target(
             Outcome::Diagnosed { .. } => 0,
             Outcome::Unreachable(_) => failures.saturating_add(1),
         };
-        for transition in record(&state, &target, outcome, started) {
+        let transitions = record(&state, &target, outcome, started);
+        if let Some(history) = &sinks.history {
+            let now = jiff::Timestamp::now();
+            let rows = state
+                .update(&target.name, |t| PollRecord::of(t, now))
+                .unwrap_or_default();
+            for row in figured.due(rows) {
+                history.send(Record::Poll(row));
+            }
+            for transition in &transitions {
+                history.send(Record::Transition(transition.clone()));
+            }
+        }
+        for transition in transitions {
             // The receiver went away only when the watcher is stopping.
-            let _ = transitions.send(transition);
+            let _ = sinks.transitions.send(transition);
         }
         tokio::time::sleep_until((started + wait_after(interval, failures)).into()).await;
     }

@@ -56,6 +56,15 @@ pub struct WatchArgs {
     /// Watch only the targets whose name hashes to shard K of N, so N processes share one file
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+
+    /// The history database (SQLite) [default: the file's, else
+    /// $XDG_STATE_HOME/repldoctor/watch.sqlite]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_history")]
+    pub history: Option<PathBuf>,
+
+    /// Keep no history (the pages then show the current state only)
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 pub fn run(args: WatchArgs, global: &GlobalArgs) -> Result<Status, Failure> {
@@ -69,9 +78,16 @@ pub fn run(args: WatchArgs, global: &GlobalArgs) -> Result<Status, Failure> {
             )));
         }
     }
+    let history = match (&args.history, args.no_history) {
+        (_, true) => None,
+        (Some(path), false) => Some(path.clone()),
+        (None, false) => fleet.history.clone().or_else(watch::history::default_path),
+    };
     let options = WatchOptions {
         connect_timeout: Duration::from_secs(args.connection.connect_timeout.max(1)),
         query_timeout: Duration::from_secs(args.connection.query_timeout.max(1)),
+        history: history.filter(|_| !args.once),
+        retention: fleet.retention,
         ..WatchOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -82,10 +98,14 @@ pub fn run(args: WatchArgs, global: &GlobalArgs) -> Result<Status, Failure> {
         return Ok(print_once(&states, global));
     }
     eprintln!(
-        "repldoctor watch: {} target(s), every {} s; metrics on http://{}/metrics",
+        "repldoctor watch: {} target(s), every {} s; page on http://{}/, metrics on /metrics; {}",
         fleet.targets.len(),
         fleet.interval.as_secs_f64(),
-        fleet.listen
+        fleet.listen,
+        options.history.as_ref().map_or_else(
+            || "no history".to_owned(),
+            |p| format!("history in {}", p.display())
+        )
     );
     let (sender, mut transitions) = tokio::sync::mpsc::unbounded_channel();
     let json = global.format == Format::Json;
@@ -129,6 +149,8 @@ fn fleet_of(args: &WatchArgs) -> Result<Fleet, Failure> {
                 interval,
                 timeout: interval,
                 listen: DEFAULT_LISTEN.parse().expect("a valid address"),
+                history: None,
+                retention: watch::history::DEFAULT_RETENTION,
                 targets: vec![Target {
                     name: replica.to_string(),
                     replica,
@@ -183,7 +205,7 @@ fn print_once(states: &[TargetState], global: &GlobalArgs) -> Status {
                 for finding in &state.findings {
                     println!(
                         "  {} {}: {}",
-                        severity_name(finding.severity),
+                        finding.severity.as_str(),
                         finding.class.as_str(),
                         finding.title
                     );
@@ -216,18 +238,10 @@ fn print_transition(transition: &Transition, json: bool) {
         "repldoctor watch: {} {}: {kind} {} {}{channel}: {}",
         transition.at,
         transition.target,
-        severity_name(finding.severity),
+        finding.severity.as_str(),
         finding.class.as_str(),
         finding.title
     );
-}
-
-fn severity_name(severity: diagnose::Severity) -> &'static str {
-    match severity {
-        diagnose::Severity::Info => "info",
-        diagnose::Severity::Warning => "warning",
-        diagnose::Severity::Critical => "critical",
-    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM (systemd's stop).
