@@ -401,3 +401,164 @@ async fn a_hung_server_and_a_dead_one_delay_no_other_target() {
     assert_eq!(watcher.stop(), Some(0));
     drop(hung);
 }
+
+/// A local HTTP receiver that answers 200 to every POST and keeps the JSON bodies.
+struct Receiver {
+    port: u16,
+    bodies: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let kept = bodies.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_ok()
+                    && let Ok(json) = serde_json::from_slice(&body)
+                {
+                    kept.lock().unwrap().push(json);
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        Receiver { port, bodies }
+    }
+
+    fn bodies(&self) -> Vec<serde_json::Value> {
+        self.bodies.lock().unwrap().clone()
+    }
+
+    fn count(&self, kind: &str, class: &str) -> usize {
+        self.bodies()
+            .iter()
+            .filter(|b| b["kind"] == kind && b["class"] == class)
+            .count()
+    }
+
+    fn wait_for(&self, kind: &str, class: &str, limit: Duration) {
+        let started = Instant::now();
+        while self.count(kind, class) == 0 {
+            assert!(
+                started.elapsed() < limit,
+                "no {kind} {class}: {:#?}",
+                self.bodies()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_is_called_once_at_the_start_and_once_at_the_end_across_a_restart() {
+    let lab = healthy_pair().await;
+    let receiver = Receiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("monitor.cnf"),
+        format!("[client]\nuser={MONITOR_USER}\npassword={MONITOR_PASSWORD}\n"),
+    )
+    .unwrap();
+    let fleet = format!(
+        "interval = 1\n[credentials.monitor]\noption_file = \"monitor.cnf\"\n\
+         [[target]]\nname = \"pair\"\nreplica = \"h=127.0.0.1,P={}\"\nsource = \"h=127.0.0.1,P={}\"\ncredentials = \"monitor\"\n\
+         [[alert]]\nname = \"local\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{}/hook\"\n",
+        lab.server(1).port(),
+        lab.server(0).port(),
+        receiver.port
+    );
+    let path = dir.path().join("fleet.toml");
+    std::fs::write(&path, fleet).unwrap();
+    let config = path.display().to_string();
+    let history = dir.path().join("watch.sqlite");
+    let test = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
+        .args(["watch", "--config", &config, "--test-alert"])
+        .output()
+        .unwrap();
+    assert_eq!(test.status.code(), Some(0), "{test:?}");
+    assert_eq!(receiver.bodies().len(), 1);
+    assert_eq!(receiver.bodies()[0]["kind"], "test");
+
+    let watcher = Watcher::start(&["--config", &config], &history);
+    watcher.metrics_until(Duration::from_secs(20), |m| {
+        sample(m, "repldoctor_health", &["target=\"pair\""]) == Some(0.0)
+    });
+    faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    receiver.wait_for("started", "dup_key", Duration::from_secs(5));
+    let started = receiver
+        .bodies()
+        .into_iter()
+        .find(|b| b["kind"] == "started")
+        .unwrap();
+    assert_eq!(started["target"], "pair");
+    assert_eq!(started["severity"], "critical");
+    assert_eq!(started["error_code"], 1062);
+    assert_eq!(
+        started["evidence"]["facts"]["table"], "lab.dup",
+        "{started:#}"
+    );
+    assert!(
+        started["page"].as_str().unwrap().ends_with("/target/pair"),
+        "{started:#}"
+    );
+    let since = |m: &str| {
+        sample(
+            m,
+            "repldoctor_finding_since_timestamp_seconds",
+            &["target=\"pair\"", "class=\"dup_key\""],
+        )
+    };
+    let before = since(&watcher.get("/metrics").unwrap()).unwrap();
+
+    // The watcher dies (SIGKILL) and comes back on the same history: the finding is still the
+    // one that started then, and nobody is told again.
+    drop(watcher);
+    let watcher = Watcher::start(&["--config", &config], &history);
+    let again = watcher.metrics_until(Duration::from_secs(20), |m| {
+        sample(m, "repldoctor_polls_total", &["target=\"pair\""]) >= Some(3.0)
+    });
+    assert_eq!(since(&again), Some(before), "{again}");
+    assert_eq!(
+        receiver.count("started", "dup_key"),
+        1,
+        "{:#?}",
+        receiver.bodies()
+    );
+
+    lab.server(1)
+        .exec("SET SESSION sql_log_bin = 0; DELETE FROM lab.dup WHERE id = 10; START SLAVE")
+        .await
+        .unwrap();
+    receiver.wait_for("ended", "dup_key", Duration::from_secs(6));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        receiver.count("ended", "dup_key"),
+        1,
+        "{:#?}",
+        receiver.bodies()
+    );
+    assert_eq!(
+        receiver.count("started", "dup_key"),
+        1,
+        "{:#?}",
+        receiver.bodies()
+    );
+    assert_eq!(watcher.stop(), Some(0));
+}

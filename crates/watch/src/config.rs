@@ -31,6 +31,8 @@ use session::dsn::{Dsn, Endpoint};
 use session::option_file::ClientDefaults;
 use thiserror::Error;
 
+use crate::alerts::{Maintenance, Sink, SinkKind, Window};
+
 /// A fleet file is small; anything larger is not one.
 const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
@@ -64,6 +66,40 @@ struct FleetFile {
     credentials: BTreeMap<String, CredentialsFile>,
     #[serde(default, rename = "target")]
     targets: Vec<TargetFile>,
+    /// Where people reach the watcher's page, for links in alerts (default `http://LISTEN`).
+    page_url: Option<String>,
+    #[serde(default, rename = "alert")]
+    alerts: Vec<AlertFile>,
+    #[serde(default)]
+    maintenance: Vec<MaintenanceFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertFile {
+    name: Option<String>,
+    kind: SinkKind,
+    url: Option<String>,
+    url_env: Option<String>,
+    secret_env: Option<String>,
+    min_severity: Option<String>,
+    repeat_hours: Option<f64>,
+    lang: Option<String>,
+    #[serde(default)]
+    targets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaintenanceFile {
+    name: String,
+    #[serde(default)]
+    targets: Vec<String>,
+    #[serde(default)]
+    classes: Vec<String>,
+    daily: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +139,8 @@ pub struct Fleet {
     pub history: Option<PathBuf>,
     pub retention: Duration,
     pub targets: Vec<Target>,
+    pub alerts: Vec<Sink>,
+    pub maintenance: Vec<Maintenance>,
 }
 
 /// One replica to watch, with where to log in.
@@ -185,6 +223,28 @@ impl Fleet {
             }
             targets.push(resolved);
         }
+        let page = file
+            .page_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let page = page.trim_end_matches('/').to_owned();
+        let mut alerts: Vec<Sink> = Vec::with_capacity(file.alerts.len());
+        for (index, alert) in file.alerts.iter().enumerate() {
+            let sink = check_alert(alert, index, &page).map_err(invalid)?;
+            if alerts.iter().any(|a| a.name == sink.name) {
+                return Err(invalid(format!(
+                    "alert {:?} is named twice: names must be unique",
+                    sink.name
+                )));
+            }
+            alerts.push(sink);
+        }
+        let maintenance = file
+            .maintenance
+            .iter()
+            .map(check_maintenance)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
         Ok(Fleet {
             interval,
             timeout,
@@ -192,6 +252,8 @@ impl Fleet {
             history,
             retention,
             targets,
+            alerts,
+            maintenance,
         })
     }
 
@@ -364,6 +426,139 @@ fn resolve_target(
     })
 }
 
+fn check_alert(alert: &AlertFile, index: usize, page: &str) -> Result<Sink, String> {
+    let name = alert
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", alert.kind.name(), index + 1));
+    let from_env = |variable: &str, what: &str| {
+        std::env::var(variable).map_err(|_| {
+            format!("alert {name:?}: the environment variable {variable} ({what}) is not set")
+        })
+    };
+    let url = match (&alert.url, &alert.url_env) {
+        (Some(url), None) => url.clone(),
+        (None, Some(variable)) => from_env(variable, "its URL")?,
+        _ => return Err(format!("alert {name:?}: give url or url_env (one of them)")),
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        // Not quoted: a URL of a chat robot holds its token.
+        return Err(format!(
+            "alert {name:?}: the URL must start with http:// or https://"
+        ));
+    }
+    let secret = alert
+        .secret_env
+        .as_deref()
+        .map(|variable| from_env(variable, "its signing secret"))
+        .transpose()?;
+    if secret.is_some() && alert.kind != SinkKind::Dingtalk {
+        return Err(format!(
+            "alert {name:?}: secret_env is for kind = \"dingtalk\" only"
+        ));
+    }
+    let min_severity = match alert.min_severity.as_deref() {
+        None | Some("warning") => diagnose::Severity::Warning,
+        Some("critical") => diagnose::Severity::Critical,
+        Some("info") => diagnose::Severity::Info,
+        Some(other) => {
+            return Err(format!(
+                "alert {name:?}: min_severity = {other:?}: give info, warning or critical"
+            ));
+        }
+    };
+    let default_repeat = match alert.kind {
+        // Alertmanager ends an alert it has not heard of within its resolve_timeout (5 m).
+        SinkKind::Alertmanager => 1.0 / 60.0,
+        _ => 4.0,
+    };
+    let hours = alert.repeat_hours.unwrap_or(default_repeat);
+    let repeat = if hours == 0.0 {
+        None
+    } else if (0.001..=720.0).contains(&hours) {
+        Some(Duration::from_secs_f64(hours * 3600.0))
+    } else {
+        return Err(format!(
+            "alert {name:?}: repeat_hours = {hours}: give 0 (never) or hours up to 720"
+        ));
+    };
+    let zh = match alert.lang.as_deref() {
+        None | Some("en") => false,
+        Some("zh") => true,
+        Some(other) => return Err(format!("alert {name:?}: lang = {other:?}: give en or zh")),
+    };
+    Ok(Sink {
+        targets: patterns(&alert.targets, &format!("alert {name:?}"))?,
+        name,
+        kind: alert.kind,
+        url,
+        secret,
+        min_severity,
+        repeat,
+        zh,
+        page: Some(page.to_owned()),
+    })
+}
+
+fn check_maintenance(window: &MaintenanceFile) -> Result<Maintenance, String> {
+    let name = &window.name;
+    for class in &window.classes {
+        let known: Result<diagnose::Class, _> =
+            serde_json::from_value(serde_json::Value::String(class.clone()));
+        if known.is_err() {
+            return Err(format!(
+                "maintenance {name:?}: {class:?} is not a failure class (see the README's \
+                 failure classes)"
+            ));
+        }
+    }
+    let when = match (&window.daily, &window.from, &window.until) {
+        (Some(daily), None, None) => {
+            let parsed = daily.split_once('-').and_then(|(from, until)| {
+                Some((from.trim().parse().ok()?, until.trim().parse().ok()?))
+            });
+            let Some((from, until)) = parsed else {
+                return Err(format!(
+                    "maintenance {name:?}: daily = {daily:?}: give \"HH:MM-HH:MM\" (UTC)"
+                ));
+            };
+            Window::Daily { from, until }
+        }
+        (None, Some(from), Some(until)) => {
+            let at = |text: &str| {
+                text.parse::<jiff::Timestamp>().map_err(|_| {
+                    format!(
+                        "maintenance {name:?}: {text:?} is not a time such as 2026-12-06T02:00:00Z"
+                    )
+                })
+            };
+            let (from, until) = (at(from)?, at(until)?);
+            if until <= from {
+                return Err(format!("maintenance {name:?}: until comes before from"));
+            }
+            Window::Once { from, until }
+        }
+        _ => {
+            return Err(format!(
+                "maintenance {name:?}: give daily = \"HH:MM-HH:MM\", or from and until"
+            ));
+        }
+    };
+    Ok(Maintenance {
+        name: name.clone(),
+        targets: patterns(&window.targets, &format!("maintenance {name:?}"))?,
+        classes: window.classes.clone(),
+        when,
+    })
+}
+
+fn patterns(globs: &[String], owner: &str) -> Result<Vec<glob::Pattern>, String> {
+    globs
+        .iter()
+        .map(|g| glob::Pattern::new(g).map_err(|err| format!("{owner}: target {g:?}: {err}")))
+        .collect()
+}
+
 fn seconds(value: Option<f64>, default: Duration, key: &str) -> Result<Duration, String> {
     let Some(value) = value else {
         return Ok(default);
@@ -503,7 +698,12 @@ mod tests {
         std::fs::write(&cnf, "[client.monitor]\nuser=mon\npassword=pw\n").unwrap();
         let text = example
             .replace("/etc/repldoctor/monitor.cnf", &cnf.display().to_string())
-            .replace("REPLDOCTOR_OPS_PASSWORD", "HOME");
+            .replace("REPLDOCTOR_OPS_PASSWORD", "HOME")
+            .replace("REPLDOCTOR_DINGTALK_SECRET", "HOME")
+            .replace(
+                "url_env = \"REPLDOCTOR_DINGTALK_URL\"",
+                "url = \"https://oapi.dingtalk.com/robot/send?access_token=x\"",
+            );
         let fleet = parse(&text).unwrap();
         assert_eq!(fleet.interval, Duration::from_secs(10));
         assert_eq!(fleet.timeout, Duration::from_secs(8));
@@ -511,6 +711,10 @@ mod tests {
         assert_eq!(names, ["orders-replica-1", "orders-replica-2"]);
         assert_eq!(fleet.targets[0].replica.user, "mon");
         assert!(fleet.targets[1].follow_source);
+        let alerts: Vec<&str> = fleet.alerts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(alerts, ["oncall", "dba-chat"]);
+        assert!(fleet.alerts[1].zh);
+        assert_eq!(fleet.maintenance[0].classes, ["applier_killed"]);
         assert_eq!(fleet.targets[1].replica.port, 3306);
         // As shipped, the credentials it names are not on this machine: said so, by name.
         let err = parse(example).unwrap_err();
@@ -518,6 +722,57 @@ mod tests {
             err.contains("/etc/repldoctor/monitor.cnf not found"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn alerts_and_maintenance_windows_are_checked() {
+        let base = "[[target]]\nname = \"a\"\nreplica = \"h=x\"\n";
+        let fleet = parse(&format!(
+            "{base}[[alert]]\nkind = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/robot/send?access_token=t\"\nsecret_env = \"HOME\"\n\
+             [[alert]]\nname = \"am\"\nkind = \"alertmanager\"\nurl = \"http://127.0.0.1:9093\"\n\
+             [[maintenance]]\nname = \"backup\"\nclasses = [\"applier_killed\"]\ndaily = \"23:00-03:00\"\n"
+        ))
+        .unwrap();
+        assert_eq!(fleet.alerts[0].name, "dingtalk-1");
+        assert_eq!(fleet.alerts[0].repeat, Some(Duration::from_secs(4 * 3600)));
+        assert_eq!(fleet.alerts[1].repeat, Some(Duration::from_secs(60)));
+        assert_eq!(
+            fleet.alerts[1].page.as_deref(),
+            Some("http://127.0.0.1:9108")
+        );
+        assert_eq!(fleet.maintenance[0].classes, ["applier_killed"]);
+        let cases = [
+            (
+                "[[alert]]\nkind = \"pager\"\nurl = \"http://x\"\n",
+                "unknown variant `pager`",
+            ),
+            ("[[alert]]\nkind = \"slack\"\n", "give url or url_env"),
+            (
+                "[[alert]]\nkind = \"slack\"\nurl = \"ftp://tok\"\n",
+                "http:// or https://",
+            ),
+            (
+                "[[alert]]\nkind = \"slack\"\nurl_env = \"REPLDOCTOR_TEST_UNSET_VAR\"\n",
+                "REPLDOCTOR_TEST_UNSET_VAR (its URL) is not set",
+            ),
+            (
+                "[[maintenance]]\nname = \"m\"\nclasses = [\"backup\"]\ndaily = \"1-2\"\n",
+                "\"backup\" is not a failure class",
+            ),
+            (
+                "[[maintenance]]\nname = \"m\"\ndaily = \"25:00-26:00\"\n",
+                "HH:MM-HH:MM",
+            ),
+            (
+                "[[maintenance]]\nname = \"m\"\nfrom = \"2026-12-06T02:00:00Z\"\nuntil = \"2026-12-06T01:00:00Z\"\n",
+                "until comes before from",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&format!("{base}{text}")).unwrap_err();
+            assert!(err.contains(expected), "{text:?}: {err}");
+            assert!(!err.contains("tok"), "{err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! one poll, [`fleet`] keeps each target's state and its findings' transitions, [`metrics`]
 //! writes the exposition.
 
+pub mod alerts;
 pub mod config;
 pub mod figures;
 pub mod fleet;

@@ -12,6 +12,7 @@ use evidence::bundle::Collection;
 use evidence::model::Role;
 use tokio::sync::mpsc;
 
+use crate::alerts;
 use crate::config::{Fleet, Target};
 use crate::figures::Figures;
 use crate::fleet::{FleetState, TargetState, Transition};
@@ -56,23 +57,30 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = initial_state(&fleet);
+    let mut open = Vec::new();
     let writer = match &options.history {
         Some(path) => {
             let history = History::open(path).map_err(std::io::Error::other)?;
-            let open = history.open_findings().map_err(std::io::Error::other)?;
-            for (target, finding) in open {
-                state.update(&target, |t| t.findings.push(finding));
-            }
+            open = history.open_findings().map_err(std::io::Error::other)?;
+            // Targets no longer in the fleet keep their open findings in the history only.
+            open.retain(|(target, finding)| {
+                state
+                    .update(target, |t| t.findings.push(finding.clone()))
+                    .is_some()
+            });
             Some(Writer::start(history, options.retention))
         }
         None => None,
     };
+    let alerts = (!fleet.alerts.is_empty())
+        .then(|| alerts::start(fleet.alerts.clone(), fleet.maintenance.clone(), open));
     let listener = tokio::net::TcpListener::bind(fleet.listen).await?;
     let mut tasks = tokio::task::JoinSet::new();
     for target in fleet.targets.iter().cloned() {
         let sinks = Sinks {
             transitions: transitions.clone(),
             history: writer.clone(),
+            alerts: alerts.clone(),
         };
         let (state, options) = (state.clone(), options.clone());
         let timing = (fleet.interval, fleet.timeout);
@@ -94,6 +102,7 @@ pub async fn serve(
 struct Sinks {
     transitions: mpsc::UnboundedSender<Transition>,
     history: Option<Writer>,
+    alerts: Option<mpsc::UnboundedSender<Transition>>,
 }
 
 /// The history rows of a target's polls: each channel's figures when they changed, else at
@@ -200,7 +209,10 @@ async fn watch_target(
             }
         }
         for transition in transitions {
-            // The receiver went away only when the watcher is stopping.
+            // A receiver goes away only when the watcher is stopping.
+            if let Some(alerts) = &sinks.alerts {
+                let _ = alerts.send(transition.clone());
+            }
             let _ = sinks.transitions.send(transition);
         }
         tokio::time::sleep_until((started + wait_after(interval, failures)).into()).await;

@@ -65,6 +65,11 @@ pub struct WatchArgs {
     /// Keep no history (the pages then show the current state only)
     #[arg(long)]
     pub no_history: bool,
+
+    /// Send a test message to every alert of the fleet file, say how each one went and exit
+    /// (0 all delivered, 3 otherwise)
+    #[arg(long, requires = "config")]
+    pub test_alert: bool,
 }
 
 pub fn run(args: WatchArgs, global: &GlobalArgs) -> Result<Status, Failure> {
@@ -93,6 +98,9 @@ pub fn run(args: WatchArgs, global: &GlobalArgs) -> Result<Status, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if args.test_alert {
+        return test_alerts(&fleet, &runtime, global);
+    }
     if args.once {
         let states = runtime.block_on(watch::once(&fleet, &options));
         return Ok(print_once(&states, global));
@@ -151,6 +159,8 @@ fn fleet_of(args: &WatchArgs) -> Result<Fleet, Failure> {
                 listen: DEFAULT_LISTEN.parse().expect("a valid address"),
                 history: None,
                 retention: watch::history::DEFAULT_RETENTION,
+                alerts: Vec::new(),
+                maintenance: Vec::new(),
                 targets: vec![Target {
                     name: replica.to_string(),
                     replica,
@@ -214,6 +224,47 @@ fn print_once(states: &[TargetState], global: &GlobalArgs) -> Status {
         }
     }
     status
+}
+
+fn test_alerts(
+    fleet: &Fleet,
+    runtime: &tokio::runtime::Runtime,
+    global: &GlobalArgs,
+) -> Result<Status, Failure> {
+    if fleet.alerts.is_empty() {
+        return Err(Failure::new("the fleet file has no [[alert]] to test"));
+    }
+    let results = runtime.block_on(watch::alerts::test(&fleet.alerts));
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    let status = if failed == 0 {
+        Status::Healthy
+    } else {
+        Status::Unknown
+    };
+    match global.format {
+        Format::Json => {
+            let alerts: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(name, result)| match result {
+                    Ok(()) => serde_json::json!({ "alert": name, "delivered": true }),
+                    Err(reason) => {
+                        serde_json::json!({ "alert": name, "delivered": false, "reason": reason })
+                    }
+                })
+                .collect();
+            let payload = serde_json::json!({ "alerts": alerts });
+            println!("{}", envelope_pretty(status, &payload)?);
+        }
+        Format::Text | Format::Markdown => {
+            for (name, result) in &results {
+                match result {
+                    Ok(()) => println!("{name}: delivered"),
+                    Err(reason) => println!("{name}: not delivered: {reason}"),
+                }
+            }
+        }
+    }
+    Ok(status)
 }
 
 /// One line per transition on standard error (a JSON object per line with `--format json`).
