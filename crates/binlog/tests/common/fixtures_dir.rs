@@ -40,6 +40,23 @@ pub fn mariadb_binlog_installed() -> bool {
     installed
 }
 
+/// Whether `program` runs (`program --version`); when it does not, the calling test is recorded
+/// as skipped (under `CI=true` it fails).
+#[allow(
+    dead_code,
+    reason = "not every test crate that includes this file by its path needs a program"
+)]
+pub fn installed(program: &str) -> bool {
+    let installed = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !installed {
+        skipped(&format!("{program} not installed"));
+    }
+    installed
+}
+
 /// Names the calling test as skipped for `reason`, in `REPLDOCTOR_SKIP_LOG`; panics under `CI=true`.
 fn skipped(reason: &str) {
     // The test harness runs each test on a thread named after it.
