@@ -4,11 +4,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use testlab::{Lab, LabOptions, MONITOR_PASSWORD, MONITOR_USER, faults};
+
+#[path = "../../binlog/tests/common/fixtures_dir.rs"]
+mod fixtures_dir;
 
 /// A pair with nothing to warn about: the replica read-only, the source durable. (The lab's
 /// defaults are two configuration warnings.)
@@ -44,7 +48,7 @@ struct Watcher {
 
 impl Watcher {
     /// Starts `repldoctor watch ARGS` with its history in `history`.
-    fn start(args: &[&str], history: &std::path::Path) -> Watcher {
+    fn start(args: &[&str], history: &Path) -> Watcher {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut child = Command::new(env!("CARGO_BIN_EXE_repldoctor"))
@@ -139,7 +143,7 @@ fn sample(metrics: &str, metric: &str, labels: &[&str]) -> Option<f64> {
 
 /// The findings the history holds for `target`, newest first; waits for the writer (which
 /// writes within a second) until `holds`.
-fn history_rows(path: &std::path::Path, target: &str) -> Vec<watch::history::FindingRow> {
+fn history_rows(path: &Path, target: &str) -> Vec<watch::history::FindingRow> {
     std::thread::sleep(Duration::from_millis(1500));
     let history = watch::history::History::open_read_only(path).unwrap();
     history.findings(target, 10).unwrap()
@@ -559,6 +563,161 @@ async fn a_webhook_is_called_once_at_the_start_and_once_at_the_end_across_a_rest
         1,
         "{:#?}",
         receiver.bodies()
+    );
+    assert_eq!(watcher.stop(), Some(0));
+}
+
+/// What headless Chromium renders of `url` (its DOM after load), with a screenshot saved as
+/// `shot` in the test's target directory.
+fn browse(url: &str, shot: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let profile_arg = format!("--user-data-dir={}", profile.path().display());
+    let dom = Command::new("chromium")
+        .args(common)
+        .arg(&profile_arg)
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(dom.status.success(), "{dom:?}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(shot);
+    let screenshot = Command::new("chromium")
+        .args(common)
+        .arg(&profile_arg)
+        .arg("--window-size=1280,900")
+        .arg(format!("--screenshot={}", path.display()))
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(screenshot.status.success(), "{screenshot:?}");
+    let png = std::fs::read(&path).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{}",
+        path.display()
+    );
+    String::from_utf8_lossy(&dom.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_render_in_a_headless_browser() {
+    if !fixtures_dir::installed("chromium") {
+        return;
+    }
+    let lab = healthy_pair().await;
+    let (replica, source) = (lab.server(1).monitor_dsn(), lab.server(0).monitor_dsn());
+    let dir = tempfile::tempdir().unwrap();
+    let watcher = Watcher::start(
+        &[
+            "--replica",
+            &replica,
+            "--source",
+            &source,
+            "--interval",
+            "1",
+        ],
+        &dir.path().join("watch.sqlite"),
+    );
+    let name = format!("127.0.0.1:{}", lab.server(1).port());
+    let target = format!("target=\"{name}\"");
+    faults::duplicate_key(&lab, 0, 1).await.unwrap();
+    watcher.metrics_until(Duration::from_secs(20), |m| {
+        sample(m, "repldoctor_finding", &[&target, "class=\"dup_key\""]) == Some(1.0)
+    });
+    // Two more polls, so that the history has a few figures to draw.
+    std::thread::sleep(Duration::from_secs(2));
+    let base = format!("http://127.0.0.1:{}", watcher.port);
+    let fleet = browse(&format!("{base}/"), "watch-fleet.png");
+    assert!(fleet.contains("<table>"), "{fleet}");
+    assert!(fleet.contains(&name), "{fleet}");
+    assert!(fleet.contains("dup_key"), "{fleet}");
+    assert!(fleet.contains("error (1062)"), "{fleet}");
+    let page = browse(&format!("{base}/target/{name}"), "watch-target.png");
+    assert!(page.contains("dup_key"), "{page}");
+    assert!(page.contains("Duplicate entry"), "{page}");
+    assert!(page.contains("Timeline"), "{page}");
+    assert!(page.contains("<svg"), "the lag chart: {page}");
+    // The lag of the stopped applier is a number of seconds (since the failed transaction was
+    // written), in the channel table, and drawn.
+    assert!(
+        page.split("<td>")
+            .any(|cell| cell.trim_end_matches("</td>").ends_with(" s")),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_killed_and_restarted_is_seen_and_cleared_while_the_watcher_serves() {
+    let mut lab = healthy_pair().await;
+    let (replica, source) = (lab.server(1).monitor_dsn(), lab.server(0).monitor_dsn());
+    let dir = tempfile::tempdir().unwrap();
+    let watcher = Watcher::start(
+        &[
+            "--replica",
+            &replica,
+            "--source",
+            &source,
+            "--interval",
+            "1",
+        ],
+        &dir.path().join("watch.sqlite"),
+    );
+    let target = format!("target=\"127.0.0.1:{}\"", lab.server(1).port());
+    let target = target.as_str();
+    watcher.metrics_until(Duration::from_secs(20), |m| {
+        sample(m, "repldoctor_health", &[target]) == Some(0.0)
+    });
+    lab.server_mut(0).crash();
+    let down = watcher.metrics_until(Duration::from_secs(30), |m| {
+        sample(m, "repldoctor_source_up", &[target]) == Some(0.0)
+            && sample(
+                m,
+                "repldoctor_receiver_state",
+                &[target, "state=\"running\""],
+            ) == Some(0.0)
+    });
+    assert_eq!(
+        sample(&down, "repldoctor_up", &[target]),
+        Some(1.0),
+        "{down}"
+    );
+    assert!(
+        sample(&down, "repldoctor_health", &[target]) >= Some(1.0),
+        "{down}"
+    );
+    lab.server_mut(0).start().await.unwrap();
+    // A restarted server forgets what SET GLOBAL changed.
+    lab.server(0)
+        .exec("SET GLOBAL sync_binlog = 1")
+        .await
+        .unwrap();
+    let back = watcher.metrics_until(Duration::from_secs(60), |m| {
+        sample(m, "repldoctor_source_up", &[target]) == Some(1.0)
+            && sample(
+                m,
+                "repldoctor_receiver_state",
+                &[target, "state=\"running\""],
+            ) == Some(1.0)
+            && sample(m, "repldoctor_health", &[target]) == Some(0.0)
+    });
+    assert!(!back.contains("repldoctor_finding{"), "{back}");
+    let lines = watcher.lines();
+    let started = lines.iter().filter(|l| l.contains(": started ")).count();
+    let ended = lines.iter().filter(|l| l.contains(": ended ")).count();
+    assert!(started >= 1, "{lines:#?}");
+    assert_eq!(
+        started, ended,
+        "every finding the crash raised ended: {lines:#?}"
     );
     assert_eq!(watcher.stop(), Some(0));
 }

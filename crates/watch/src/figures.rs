@@ -55,6 +55,10 @@ pub enum LagBasis {
     SecondsBehind,
     /// The replica has applied all the source has written: no lag, whatever the threads say.
     CaughtUp,
+    /// The applier stopped on an error: the time since the source wrote the transaction it
+    /// failed on (the first one not applied, as `Seconds_Behind_Master` would count it), read
+    /// from that transaction's events.
+    FailedTransaction,
     /// The applier is not running: the time since a poll last saw it caught up, which grows
     /// while it stays stopped instead of vanishing as `Seconds_Behind_Master` does.
     SinceCaughtUp,
@@ -114,6 +118,19 @@ impl Figures {
         });
         let executed = executed_set(server);
         let source_executed = source.and_then(executed_set);
+        // The failing transaction's events are those of the one channel stopped on an error.
+        let failed = server
+            .channels()
+            .iter()
+            .filter(|c| c.applier_errno().is_some());
+        let written_at = match failed.count() {
+            1 => server
+                .binlog_events
+                .iter()
+                .filter_map(|e| e.time.as_ref()?.instant())
+                .min(),
+            _ => None,
+        };
         let channels = server
             .channels()
             .iter()
@@ -123,7 +140,8 @@ impl Figures {
                         .iter()
                         .find(|c| c.channel == channel.channel_name)
                 });
-                channel_figures(channel, server, source, before, now)
+                let written_at = written_at.filter(|_| channel.applier_errno().is_some());
+                channel_figures(channel, server, source, before, written_at, now)
             })
             .collect();
         let workers = server.latest_sample().map(|s| &s.workers);
@@ -151,6 +169,7 @@ fn channel_figures(
     replica: &ServerEvidence,
     source: Option<&ServerEvidence>,
     before: Option<&ChannelFigures>,
+    failed_written_at: Option<Timestamp>,
     now: Timestamp,
 ) -> ChannelFigures {
     let receiver = ThreadState::of(channel.replica_io_running.as_ref(), channel.last_io_errno);
@@ -172,6 +191,13 @@ fn channel_figures(
             .checked_sub(jiff::SignedDuration::from_secs(seconds as i64))
             .ok();
         (Some(seconds as f64), Some(LagBasis::SecondsBehind), at)
+    } else if let Some(written) = failed_written_at {
+        let since = (now - written)
+            .total(jiff::Unit::Second)
+            .unwrap_or(0.0)
+            .max(0.0);
+        let at = before.and_then(|b| b.caught_up_at);
+        (Some(since), Some(LagBasis::FailedTransaction), at)
     } else {
         let at = before.and_then(|b| b.caught_up_at);
         let since = at.map(|at| (now - at).total(jiff::Unit::Second).unwrap_or(0.0).max(0.0));

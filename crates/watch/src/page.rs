@@ -275,12 +275,7 @@ fn sparkline(series: &LagSeries, width: u32, height: u32) -> String {
     }
     format!(
         "<svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">{}</svg>",
-        paths
-            .iter()
-            .map(|p| format!(
-                "<polyline fill=\"none\" stroke=\"#0b57d0\" stroke-width=\"1.5\" points=\"{p}\"/>"
-            ))
-            .collect::<String>()
+        paths.iter().map(|p| shape(p, 1.5)).collect::<String>()
     )
 }
 
@@ -290,11 +285,7 @@ fn chart(series: &LagSeries, width: u32, height: u32) -> String {
     let (first, last) = (series.first().map(|s| s.0), series.last().map(|s| s.0));
     let lines: String = paths(series, width, height)
         .iter()
-        .map(|p| {
-            format!(
-                "<polyline fill=\"none\" stroke=\"#0b57d0\" stroke-width=\"2\" points=\"{p}\"/>"
-            )
-        })
+        .map(|p| shape(p, 2.0))
         .collect();
     format!(
         "<svg width=\"{width}\" height=\"{}\" viewBox=\"0 0 {width} {}\" role=\"img\" \
@@ -310,6 +301,23 @@ fn chart(series: &LagSeries, width: u32, height: u32) -> String {
         height + 13,
         last.map(|t| t.to_string()).unwrap_or_default(),
     )
+}
+
+/// A line through `points`, or a dot when there is one point.
+fn shape(points: &str, stroke: f64) -> String {
+    let mut coordinates = points.split_whitespace();
+    match (coordinates.next(), coordinates.next()) {
+        (Some(only), None) => {
+            let (x, y) = only.split_once(',').unwrap_or(("0", "0"));
+            format!(
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"{}\" fill=\"#0b57d0\"/>",
+                stroke + 1.0
+            )
+        }
+        _ => format!(
+            "<polyline fill=\"none\" stroke=\"#0b57d0\" stroke-width=\"{stroke}\" points=\"{points}\"/>"
+        ),
+    }
 }
 
 /// The series as polyline point lists, broken where the lag was unknown.
@@ -398,7 +406,13 @@ mod tests {
             (t(180), Some(2.0)),
         ];
         assert_eq!(paths(&series, 100, 20).len(), 2);
-        assert!(sparkline(&series, 100, 20).matches("<polyline").count() == 2);
+        let spark = sparkline(&series, 100, 20);
+        assert_eq!(spark.matches("<polyline").count(), 1, "{spark}");
+        assert_eq!(
+            spark.matches("<circle").count(),
+            1,
+            "the lone last point: {spark}"
+        );
         assert!(chart(&series, 100, 20).contains("max 5 s"));
     }
 }

@@ -169,9 +169,8 @@ fn poller_of(target: &Target, options: &WatchOptions) -> Poller {
         connect_timeout: options.connect_timeout,
         query_timeout: options.query_timeout,
         error_log: target.error_log.clone(),
-        // The servers' own files are read only when named: a watcher on a database host
-        // would otherwise read every poll's megabyte of error log.
-        local_files: false,
+        // As diagnose: the servers' own files (error log, relay logs) when readable here.
+        local_files: true,
         follow_source: target.follow_source,
         ..CollectOptions::default()
     };

@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 /// The fixtures folder: `REPLDOCTOR_FIXTURES` when set, `<repo>/../shared/fixtures/binlogs`
 /// otherwise. `None` when it is absent, the calling test then recorded as skipped; under
 /// `CI=true` an absent folder fails the calling test instead.
+#[allow(
+    dead_code,
+    reason = "test crates that include this file by its path for `installed` read no fixtures"
+)]
 pub fn fixtures_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("REPLDOCTOR_FIXTURES").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/binlogs"),
